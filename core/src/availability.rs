@@ -1,0 +1,295 @@
+//! The availability and calendar answers of API.md, built once here so that the edge and the
+//! origin serialise the same bytes from the same snapshot.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::error::{QueryError, RuleCode};
+use crate::eval::{Evaluator, Price, Status, Unit};
+use crate::local::{rfc3339, rfc3339_local};
+use crate::query::{AvailabilityQuery, CalendarQuery, ALTERNATIVE_DAYS, MAX_ALTERNATIVES};
+use crate::resource::{parse_hhmm, Kind};
+use crate::snapshot::Snapshot;
+
+/// One slot in an availability answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SlotView {
+    /// Local start `HH:MM`.
+    pub slot: String,
+    /// Start instant with the local offset.
+    pub start: String,
+    /// Status for the asked qty.
+    pub status: Status,
+    /// Most one hold can take.
+    pub remaining: u32,
+    /// Capacity of the tightest dimension.
+    pub capacity: u32,
+    /// Committed ÷ capacity of the tightest dimension.
+    pub utilization: f64,
+    /// Unit price now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price: Option<Price>,
+}
+
+/// A place where the asked qty fits instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alternative {
+    /// Its date.
+    pub date: NaiveDate,
+    /// Its slot, for slot resources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slot: Option<String>,
+    /// Its start, for slot resources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// What one hold can take there.
+    pub remaining: u32,
+}
+
+/// `GET /v1/resources/{id}/availability`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Availability {
+    /// Resource id.
+    pub resource_id: String,
+    /// Kind.
+    pub kind: Kind,
+    /// The date (dated resources).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    /// Timezone.
+    pub timezone: String,
+    /// The qty asked.
+    pub qty: u32,
+    /// When the counters were read.
+    pub as_of: String,
+    /// Whether this answer comes from a snapshot past its freshness (edge degraded mode).
+    pub stale: bool,
+    /// The day's (or the best slot's) status.
+    pub status: Status,
+    /// What one hold can take (the most of any slot).
+    pub remaining: u32,
+    /// Why the date is refused, when a rule refuses it (`CLOSED`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<RuleCode>,
+    /// Capacity of the tightest dimension (day and stock answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u32>,
+    /// Utilization (day and stock answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utilization: Option<f64>,
+    /// Price (day and stock answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price: Option<Price>,
+    /// Slots (slot resources).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slots: Option<Vec<SlotView>>,
+    /// Where the qty fits instead, when it does not fit here.
+    pub alternatives: Vec<Alternative>,
+}
+
+/// One day of a calendar.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayView {
+    /// The date.
+    pub date: NaiveDate,
+    /// Best status of the day.
+    pub status: Status,
+    /// Most one hold can take that day.
+    pub remaining: u32,
+    /// Lowest unit price among the places where the qty fits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price: Option<Price>,
+}
+
+/// `GET /v1/resources/{id}/calendar`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Calendar {
+    /// Resource id.
+    pub resource_id: String,
+    /// Kind.
+    pub kind: Kind,
+    /// Timezone.
+    pub timezone: String,
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day.
+    pub to: NaiveDate,
+    /// The qty.
+    pub qty: u32,
+    /// When the counters were read.
+    pub as_of: String,
+    /// Whether the snapshot was stale.
+    pub stale: bool,
+    /// One entry per day.
+    pub days: Vec<DayView>,
+}
+
+fn slot_view(res_tz: chrono_tz::Tz, u: &Unit) -> Option<SlotView> {
+    let slot = u.slot?;
+    Some(SlotView {
+        slot: slot.name(),
+        start: rfc3339_local(res_tz, slot.start),
+        status: u.status,
+        remaining: u.measure.remaining,
+        capacity: u.measure.capacity,
+        utilization: u.measure.utilization_display(),
+        price: u.price.clone(),
+    })
+}
+
+fn alternative(tz: chrono_tz::Tz, u: &Unit) -> Option<Alternative> {
+    Some(Alternative {
+        date: u.date?,
+        slot: u.slot.map(|s| s.name()),
+        start: u.slot.map(|s| rfc3339_local(tz, s.start)),
+        remaining: u.measure.remaining,
+    })
+}
+
+/// Best status and most remaining over a day's units (`closed` when it has none).
+fn summarize(units: &[Unit]) -> (Status, u32) {
+    let status = units.iter().map(|u| u.status).min().unwrap_or(Status::Closed);
+    let remaining = units.iter().map(|u| u.measure.remaining).max().unwrap_or(0);
+    (status, remaining)
+}
+
+/// Places where `ev.qty` fits near a date (and slot): the nearest starts on the same day
+/// first, then the following days in order, at most [`MAX_ALTERNATIVES`].
+pub fn alternatives(ev: &Evaluator<'_>, date: NaiveDate, near: Option<DateTime<Utc>>, same_day: &[Unit]) -> Vec<Alternative> {
+    let tz = ev.snap.resource.tz;
+    let mut out: Vec<Alternative> = Vec::new();
+    if let Some(at) = near {
+        let mut fit: Vec<&Unit> = same_day.iter().filter(|u| u.status.fits() && u.slot.is_some_and(|s| s.start != at)).collect();
+        fit.sort_by_key(|u| u.slot.map(|s| ((s.start - at).num_minutes().abs(), s.start)));
+        out.extend(fit.into_iter().filter_map(|u| alternative(tz, u)));
+    }
+    let mut d = date;
+    for _ in 0..ALTERNATIVE_DAYS {
+        if out.len() >= MAX_ALTERNATIVES {
+            break;
+        }
+        d += Duration::days(1);
+        if let Ok(units) = ev.day(d) {
+            out.extend(units.iter().filter(|u| u.status.fits()).filter_map(|u| alternative(tz, u)));
+        }
+    }
+    out.truncate(MAX_ALTERNATIVES);
+    out
+}
+
+/// The availability answer for a query, at `now`. The snapshot must cover
+/// [`AvailabilityQuery::needs`].
+pub fn availability(snap: &Snapshot, q: &AvailabilityQuery, now: DateTime<Utc>, stale: bool) -> Result<Availability, QueryError> {
+    let res = &snap.resource;
+    let mut a = Availability {
+        resource_id: snap.resource_id.clone(),
+        kind: res.kind,
+        date: q.date,
+        timezone: res.doc.timezone.clone(),
+        qty: q.qty,
+        as_of: rfc3339(&snap.as_of),
+        stale,
+        status: Status::Closed,
+        remaining: 0,
+        reason: None,
+        capacity: None,
+        utilization: None,
+        price: None,
+        slots: None,
+        alternatives: Vec::new(),
+    };
+    if !res.is_dated() {
+        if q.date.is_some() || q.slot.is_some() {
+            return Err(QueryError::Invalid("date: a stock-only resource has no dates".into()));
+        }
+        let u = Evaluator::new(snap, now, q.qty, NaiveDate::MIN, NaiveDate::MIN).stock();
+        fill_unit(&mut a, &u);
+        return Ok(a);
+    }
+    let date = q.date.ok_or_else(|| QueryError::Invalid("date: required".into()))?;
+    let (from, to) = (date, date + Duration::days(ALTERNATIVE_DAYS));
+    snap.check_covers(from, to)?;
+    let ev = Evaluator::new(snap, now, q.qty, from, to);
+    let units = match ev.day(date) {
+        Ok(units) => units,
+        Err((code, _)) => {
+            a.status = Status::from_rule(code);
+            a.reason = Some(code);
+            if res.slots.is_some() {
+                a.slots = Some(Vec::new());
+            }
+            a.alternatives = alternatives(&ev, date, None, &[]);
+            return Ok(a);
+        }
+    };
+    if res.slots.is_none() {
+        let u = &units[0];
+        fill_unit(&mut a, u);
+        if !u.status.fits() {
+            a.alternatives = alternatives(&ev, date, None, &[]);
+        }
+        return Ok(a);
+    }
+    let chosen: Vec<&Unit> = match &q.slot {
+        Some(name) => {
+            let m = parse_hhmm(name).ok_or_else(|| QueryError::Invalid(format!("slot: must be HH:MM, got {name:?}")))?;
+            let u = units.iter().find(|u| u.slot.is_some_and(|s| s.minute == m));
+            vec![u.ok_or_else(|| QueryError::NoSuchSlot(format!("no slot {name} on {date}")))?]
+        }
+        None => units.iter().collect(),
+    };
+    let owned: Vec<Unit> = chosen.iter().map(|u| (*u).clone()).collect();
+    let (status, remaining) = summarize(&owned);
+    a.status = status;
+    a.remaining = remaining;
+    a.slots = Some(owned.iter().filter_map(|u| slot_view(res.tz, u)).collect());
+    if !status.fits() {
+        let near = q.slot.as_ref().and(owned.first()).and_then(|u| u.slot.map(|s| s.start));
+        a.alternatives = alternatives(&ev, date, near, &units);
+    }
+    Ok(a)
+}
+
+fn fill_unit(a: &mut Availability, u: &Unit) {
+    a.status = u.status;
+    a.remaining = u.measure.remaining;
+    a.reason = u.rule.as_ref().map(|r| r.0);
+    a.capacity = Some(u.measure.capacity);
+    a.utilization = Some(u.measure.utilization_display());
+    a.price = u.price.clone();
+}
+
+/// The calendar answer, one entry per day. The snapshot must cover `from..=to`.
+pub fn calendar(snap: &Snapshot, q: &CalendarQuery, now: DateTime<Utc>, stale: bool) -> Result<Calendar, QueryError> {
+    let res = &snap.resource;
+    if !res.is_dated() {
+        return Err(QueryError::Invalid("a stock-only resource has no calendar".into()));
+    }
+    snap.check_covers(q.from, q.to)?;
+    let ev = Evaluator::new(snap, now, q.qty, q.from, q.to);
+    let mut days = Vec::with_capacity((q.to - q.from).num_days() as usize + 1);
+    let mut d = q.from;
+    while d <= q.to {
+        let view = match ev.day(d) {
+            Ok(units) => {
+                let (status, remaining) = summarize(&units);
+                let price = units.iter().filter(|u| u.status.fits()).filter_map(|u| u.price.clone()).min_by_key(|p| p.unit_minor);
+                DayView { date: d, status, remaining, price }
+            }
+            Err((code, _)) => DayView { date: d, status: Status::from_rule(code), remaining: 0, price: None },
+        };
+        days.push(view);
+        d += Duration::days(1);
+    }
+    Ok(Calendar {
+        resource_id: snap.resource_id.clone(),
+        kind: res.kind,
+        timezone: res.doc.timezone.clone(),
+        from: q.from,
+        to: q.to,
+        qty: q.qty,
+        as_of: rfc3339(&snap.as_of),
+        stale,
+        days,
+    })
+}

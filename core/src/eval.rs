@@ -1,0 +1,256 @@
+//! Evaluation of one sellable unit (a slot, a day, or stock): which buckets it draws from,
+//! what is left, its status and its price. Availability, calendars, alternatives and hold
+//! plans are all built from this one function so that they can never disagree.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::bucket::{Bucket, Take};
+use crate::error::RuleCode;
+use crate::resource::{Resource, MULT_SCALE};
+use crate::rules::{first_opening, gate_day, lead_time_ok, DaySettings};
+use crate::slots::{slots_of, Grid, Slot};
+use crate::snapshot::{Counters, Snapshot};
+
+/// Status of a day or slot (API.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Fits the qty.
+    Available,
+    /// Fits the qty, with 20 % or less of the capacity left.
+    Limited,
+    /// Does not fit the qty.
+    SoldOut,
+    /// Lead time or cutoff passed, or in the past.
+    TooLate,
+    /// The seller paused sales.
+    Paused,
+    /// Closed (closure or no hours).
+    Closed,
+    /// After the horizon.
+    BeyondHorizon,
+}
+
+impl Status {
+    /// Whether a hold of the asked qty fits here.
+    pub fn fits(self) -> bool {
+        matches!(self, Status::Available | Status::Limited)
+    }
+
+    /// The status a rule refusal shows as.
+    pub fn from_rule(code: RuleCode) -> Status {
+        match code {
+            RuleCode::Closed => Status::Closed,
+            RuleCode::Paused => Status::Paused,
+            RuleCode::BeyondHorizon => Status::BeyondHorizon,
+            RuleCode::TooLate | RuleCode::NoSuchSlot | RuleCode::QtyOutOfRange => Status::TooLate,
+        }
+    }
+}
+
+/// A quoted unit price.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    /// Unit price in minor units.
+    pub unit_minor: u64,
+    /// ISO 4217 currency.
+    pub currency: String,
+    /// The tier reached (`standard` below every trigger).
+    pub tier: String,
+}
+
+/// The tier name when no trigger is reached.
+pub const BASE_TIER: &str = "standard";
+
+/// What is left of a set of limits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measure {
+    /// The most one hold can take: the minimum over the limits.
+    pub remaining: u32,
+    /// The limit of the tightest dimension (highest committed ÷ limit).
+    pub capacity: u32,
+    /// Units committed in that tightest dimension.
+    pub committed: u32,
+}
+
+impl Measure {
+    /// committed ÷ capacity of the tightest dimension, between 0 and 1.
+    pub fn utilization(&self) -> f64 {
+        if self.capacity == 0 {
+            return 1.0;
+        }
+        (f64::from(self.committed) / f64::from(self.capacity)).min(1.0)
+    }
+
+    /// Utilization rounded to 3 decimals for display.
+    pub fn utilization_display(&self) -> f64 {
+        (self.utilization() * 1000.0).round() / 1000.0
+    }
+}
+
+/// Measures limits against counters.
+pub fn measure(limits: &[(Bucket, u32)], counters: &Counters) -> Measure {
+    let mut m = Measure { remaining: u32::MAX, capacity: 0, committed: 0 };
+    let mut tight: Option<(u32, u32)> = None;
+    for (b, limit) in limits {
+        let c = counters.get(b);
+        m.remaining = m.remaining.min(limit.saturating_sub(c));
+        // c/l > tc/tl, compared exactly; a zero limit is full.
+        let tighter = match tight {
+            None => true,
+            Some((tc, tl)) => {
+                let lhs = u64::from(c.max(u32::from(*limit == 0))) * u64::from(tl.max(1));
+                let rhs = u64::from(tc.max(u32::from(tl == 0))) * u64::from((*limit).max(1));
+                lhs > rhs || (lhs == rhs && *limit < tl)
+            }
+        };
+        if tighter {
+            tight = Some((c, *limit));
+        }
+    }
+    if let Some((c, l)) = tight {
+        m.capacity = l;
+        m.committed = c.min(l);
+    } else {
+        m.remaining = 0;
+    }
+    m
+}
+
+/// The price of a unit at a utilization, rounded half-up to a minor unit.
+pub fn price(res: &Resource, season_mult: u64, utilization: f64) -> Option<Price> {
+    let p = res.pricing.as_ref()?;
+    let trig = p.triggers.iter().rev().find(|t| utilization >= t.utilization_gte);
+    let tm = trig.map_or(MULT_SCALE, |t| t.mult);
+    let scale = u128::from(MULT_SCALE) * u128::from(MULT_SCALE);
+    let raw = u128::from(p.base_minor) * u128::from(season_mult) * u128::from(tm);
+    let unit = (raw + scale / 2) / scale;
+    Some(Price {
+        unit_minor: u64::try_from(unit).unwrap_or(u64::MAX),
+        currency: p.currency.clone(),
+        tier: trig.map_or(BASE_TIER, |t| t.tier.as_str()).to_string(),
+    })
+}
+
+/// One evaluated unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    /// Its date (dated resources).
+    pub date: Option<NaiveDate>,
+    /// Its slot (slot resources).
+    pub slot: Option<Slot>,
+    /// The status for the asked qty.
+    pub status: Status,
+    /// Why it is refused, when a rule refuses it.
+    pub rule: Option<(RuleCode, String)>,
+    /// What is left.
+    pub measure: Measure,
+    /// Its price now.
+    pub price: Option<Price>,
+    /// Each bucket it draws from with its limit.
+    pub limits: Vec<(Bucket, u32)>,
+}
+
+impl Unit {
+    /// The takes of a hold of `qty` here.
+    pub fn takes(&self, qty: u32) -> Vec<Take> {
+        self.limits.iter().map(|(bucket, limit)| Take { bucket: *bucket, qty, limit: *limit }).collect()
+    }
+}
+
+/// Evaluates units of one snapshot at one instant, for one qty.
+#[derive(Debug)]
+pub struct Evaluator<'a> {
+    /// The snapshot.
+    pub snap: &'a Snapshot,
+    /// The instant rules are judged at.
+    pub now: DateTime<Utc>,
+    /// The qty asked.
+    pub qty: u32,
+    grid: Grid,
+}
+
+impl<'a> Evaluator<'a> {
+    /// An evaluator for dates `from..=to`.
+    pub fn new(snap: &'a Snapshot, now: DateTime<Utc>, qty: u32, from: NaiveDate, to: NaiveDate) -> Self {
+        let grid = if snap.resource.slots.is_some() { Grid::around(&snap.resource, from, to) } else { Grid::default() };
+        Evaluator { snap, now, qty, grid }
+    }
+
+    fn res(&self) -> &Resource {
+        &self.snap.resource
+    }
+
+    fn finish(
+        &self,
+        date: Option<NaiveDate>,
+        slot: Option<Slot>,
+        limits: Vec<(Bucket, u32)>,
+        s: Option<&DaySettings>,
+        rule: Option<(RuleCode, String)>,
+    ) -> Unit {
+        let measure = measure(&limits, &self.snap.counters);
+        let status = match &rule {
+            Some((code, _)) => Status::from_rule(*code),
+            None if measure.remaining < self.qty => Status::SoldOut,
+            None if u64::from(measure.remaining) * 5 <= u64::from(measure.capacity) => Status::Limited,
+            None => Status::Available,
+        };
+        let season = s.map_or(MULT_SCALE, |s| s.price_mult);
+        let price = price(self.res(), season, measure.utilization());
+        let measure = if rule.is_some() { Measure { remaining: 0, ..measure } } else { measure };
+        Unit { date, slot, status, rule, measure, price, limits }
+    }
+
+    fn stock_limit(&self, limits: &mut Vec<(Bucket, u32)>) {
+        if self.res().has_stock {
+            limits.push((Bucket::Stock, self.snap.on_hand()));
+        }
+    }
+
+    /// The stock-only unit.
+    pub fn stock(&self) -> Unit {
+        let mut limits = Vec::new();
+        self.stock_limit(&mut limits);
+        let rule =
+            self.snap.state.pause.as_ref().filter(|p| p.active(self.now)).map(|_| (RuleCode::Paused, "sales are paused".to_string()));
+        self.finish(None, None, limits, None, rule)
+    }
+
+    /// The units of a date: its slots, or the day itself for a slot-less dated resource.
+    /// `Err` carries the date-level refusal (no units that day).
+    pub fn day(&self, date: NaiveDate) -> Result<Vec<Unit>, (RuleCode, String)> {
+        let s = gate_day(self.res(), self.snap.state.pause.as_ref(), date, self.now)?;
+        let mut base = Vec::new();
+        self.stock_limit(&mut base);
+        if let Some(cap) = s.daily_capacity {
+            base.push((Bucket::Day(date), cap));
+        }
+        let Some(rules) = self.res().slots.as_ref() else {
+            let rule = (!lead_time_ok(&s, first_opening(self.res(), &s), self.now))
+                .then(|| (RuleCode::TooLate, format!("{date} sells until {} minutes before opening", s.lead_time_min)));
+            return Ok(vec![self.finish(Some(date), None, base, Some(&s), rule)]);
+        };
+        let cap = s.slot_capacity.unwrap_or(rules.capacity);
+        Ok(slots_of(self.res(), rules, &s)
+            .into_iter()
+            .map(|slot| {
+                let mut limits = base.clone();
+                limits.push((Bucket::Slot(date, slot.minute), cap));
+                let st = slot.start_min();
+                if let Some(c) = rules.concurrent {
+                    limits.extend(self.grid.within(st, st + i64::from(rules.duration_min)).iter().map(|m| (Bucket::Moment(*m), c)));
+                }
+                if let Some((w, max)) = rules.pacing {
+                    limits.extend(self.grid.within(st - i64::from(w) + 1, st + 1).iter().map(|m| (Bucket::Pace(*m), max)));
+                }
+                let rule = (!lead_time_ok(&s, slot.start, self.now)).then(|| {
+                    (RuleCode::TooLate, format!("{date} {} sells until {} minutes before its start", slot.name(), s.lead_time_min))
+                });
+                self.finish(Some(date), Some(slot), limits, Some(&s), rule)
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,70 @@
+//! Local time in the resource's timezone: the DST rules of API.md in one place.
+
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// Minutes since the Unix epoch: the unit of every instant-keyed bucket.
+pub type EpochMin = i64;
+
+/// Converts an instant to whole epoch minutes (flooring).
+pub fn epoch_min(t: DateTime<Utc>) -> EpochMin {
+    t.timestamp().div_euclid(60)
+}
+
+/// The instant of an epoch minute.
+pub fn from_epoch_min(m: EpochMin) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(m * 60, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+fn naive(date: NaiveDate, minute: u16) -> Option<chrono::NaiveDateTime> {
+    if minute >= 1440 {
+        let next = date.succ_opt()?;
+        return Some(next.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(minute) - 1440));
+    }
+    let t = NaiveTime::from_hms_opt(u32::from(minute / 60), u32::from(minute % 60), 0)?;
+    Some(date.and_time(t))
+}
+
+/// The instant of a local wall time that names a slot: `None` in a DST gap, the first
+/// occurrence in a DST overlap (API.md).
+pub fn slot_instant(tz: Tz, date: NaiveDate, minute: u16) -> Option<DateTime<Utc>> {
+    match tz.from_local_datetime(&naive(date, minute)?) {
+        LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
+        LocalResult::Ambiguous(a, b) => Some(a.min(b).with_timezone(&Utc)),
+        LocalResult::None => None,
+    }
+}
+
+/// The instant of a local wall time used as a boundary (opening, cutoff): in a DST gap it is
+/// the first wall time after the gap, so a boundary never vanishes.
+pub fn boundary_instant(tz: Tz, date: NaiveDate, minute: u16) -> DateTime<Utc> {
+    // Gaps are at most a few hours; walking forward by minutes finds the end of any of them.
+    for step in 0..=24 * 60 {
+        if let Some(t) = naive(date, minute).map(|n| n + Duration::minutes(step)) {
+            match tz.from_local_datetime(&t) {
+                LocalResult::Single(x) => return x.with_timezone(&Utc),
+                LocalResult::Ambiguous(a, b) => return a.min(b).with_timezone(&Utc),
+                LocalResult::None => {}
+            }
+        }
+    }
+    DateTime::<Utc>::MAX_UTC
+}
+
+/// The local date of an instant.
+pub fn local_date(tz: Tz, t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&tz).date_naive()
+}
+
+/// RFC 3339 with seconds and a numeric offset, as every instant in the API.
+pub fn rfc3339<T: TimeZone>(t: &DateTime<T>) -> String
+where
+    T::Offset: std::fmt::Display,
+{
+    t.fixed_offset().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// The instant in the resource's local offset, RFC 3339.
+pub fn rfc3339_local(tz: Tz, t: DateTime<Utc>) -> String {
+    rfc3339(&t.with_timezone(&tz))
+}

@@ -1,0 +1,553 @@
+//! The validated, compiled resource every rule works on, and the validation that builds it.
+
+use chrono::{NaiveDate, Weekday};
+use chrono_tz::Tz;
+
+use crate::document::*;
+use crate::error::{ConfigError, FieldError};
+
+/// Multipliers are kept as integer millionths so that prices round the same everywhere.
+pub const MULT_SCALE: u64 = 1_000_000;
+
+/// Default `horizon_days`.
+pub const DEFAULT_HORIZON_DAYS: u32 = 90;
+/// Default `hold_ttl_s`.
+pub const DEFAULT_HOLD_TTL_S: u32 = 600;
+/// Largest `hold_ttl_s`.
+pub const MAX_HOLD_TTL_S: u32 = 86_400;
+/// Largest `horizon_days` (ten years).
+pub const MAX_HORIZON_DAYS: u32 = 3_660;
+/// Largest capacity, stock or qty figure accepted (fits comfortably in Lua's doubles).
+pub const MAX_UNITS: i64 = 1_000_000_000;
+
+/// What a resource sells, derived from its dimensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Kind {
+    /// Only `stock`.
+    Stock,
+    /// Only `daily`.
+    Capacity,
+    /// Only `slots`.
+    Slots,
+    /// Two or more dimensions, taken together.
+    Hybrid,
+}
+
+impl Kind {
+    /// The kind as API.md spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Stock => "STOCK",
+            Kind::Capacity => "CAPACITY",
+            Kind::Slots => "SLOTS",
+            Kind::Hybrid => "HYBRID",
+        }
+    }
+}
+
+/// Opening intervals of one day, in local minutes since midnight (end may be 1440).
+pub type DayHours = Vec<(u16, u16)>;
+
+/// Weekly hours compiled: index 0 is Monday.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Week(pub [DayHours; 7]);
+
+impl Week {
+    /// The intervals of a weekday.
+    pub fn day(&self, wd: Weekday) -> &DayHours {
+        &self.0[wd.num_days_from_monday() as usize]
+    }
+}
+
+/// Compiled cutoff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CutoffRule {
+    /// Days before the date.
+    pub days_before: u32,
+    /// Local minute of the day at which sales end.
+    pub at_min: u16,
+}
+
+/// Compiled slot dimension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotRules {
+    /// Duration of use, minutes.
+    pub duration_min: u32,
+    /// Minutes between starts.
+    pub interval_min: u32,
+    /// Base capacity per start (seasons may override).
+    pub capacity: u32,
+    /// Most units in use at any moment.
+    pub concurrent: Option<u32>,
+    /// `(window_min, max)`.
+    pub pacing: Option<(u32, u32)>,
+}
+
+/// Compiled season.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeasonRule {
+    /// Name.
+    pub name: String,
+    /// First date.
+    pub from: NaiveDate,
+    /// Last date.
+    pub to: NaiveDate,
+    /// Priority.
+    pub priority: i32,
+    /// Overridden daily capacity.
+    pub daily_capacity: Option<u32>,
+    /// Overridden slot capacity.
+    pub slot_capacity: Option<u32>,
+    /// Overridden hours.
+    pub hours: Option<Week>,
+    /// Overridden lead time.
+    pub lead_time_min: Option<u32>,
+    /// Overridden cutoff.
+    pub cutoff: Option<CutoffRule>,
+    /// Price multiplier in millionths.
+    pub price_mult: Option<u64>,
+}
+
+/// Compiled pricing trigger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trigger {
+    /// Threshold as a fraction.
+    pub utilization_gte: f64,
+    /// Multiplier in millionths.
+    pub mult: u64,
+    /// Tier name.
+    pub tier: String,
+}
+
+/// Compiled pricing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PricingRules {
+    /// Currency.
+    pub currency: String,
+    /// Base unit price in minor units.
+    pub base_minor: u64,
+    /// Triggers sorted by threshold ascending.
+    pub triggers: Vec<Trigger>,
+}
+
+/// A validated resource: the document plus everything parsed out of it.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    /// The document as the seller wrote it (returned by GET, sent in snapshots).
+    pub doc: ResourceDoc,
+    /// Derived kind.
+    pub kind: Kind,
+    /// Parsed timezone.
+    pub tz: Tz,
+    /// Whether the stock dimension exists.
+    pub has_stock: bool,
+    /// Base daily capacity.
+    pub daily: Option<u32>,
+    /// Slot rules.
+    pub slots: Option<SlotRules>,
+    /// Weekly hours; `None` is open all day every day.
+    pub hours: Option<Week>,
+    /// Closed date ranges.
+    pub closures: Vec<(NaiveDate, NaiveDate)>,
+    /// Seasons.
+    pub seasons: Vec<SeasonRule>,
+    /// Base lead time.
+    pub lead_time_min: u32,
+    /// Base cutoff.
+    pub cutoff: Option<CutoffRule>,
+    /// Horizon in days.
+    pub horizon_days: u32,
+    /// Per-hold qty min.
+    pub qty_min: u32,
+    /// Per-hold qty max.
+    pub qty_max: Option<u32>,
+    /// Hold TTL in seconds.
+    pub hold_ttl_s: u32,
+    /// Pricing.
+    pub pricing: Option<PricingRules>,
+}
+
+impl Resource {
+    /// Parses and validates a document from JSON. Unknown fields and type errors are refused
+    /// with the path of the field.
+    pub fn from_json(json: &[u8]) -> Result<Resource, ConfigError> {
+        let de = &mut serde_json::Deserializer::from_slice(json);
+        let doc: ResourceDoc = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let path = if path == "." || path.is_empty() { "$".to_string() } else { path };
+            ConfigError::one(path, e.inner().to_string())
+        })?;
+        Resource::compile(doc)
+    }
+
+    /// Validates a parsed document and compiles it.
+    pub fn compile(doc: ResourceDoc) -> Result<Resource, ConfigError> {
+        let mut v = Validator::default();
+        let r = v.resource(&doc);
+        match (r, v.errors.is_empty()) {
+            (Some(parts), true) => Ok(parts.into_resource(doc)),
+            _ => Err(ConfigError { errors: v.errors }),
+        }
+    }
+
+    /// Base stock on hand written in the document (adjustments live in the state).
+    pub fn initial_on_hand(&self) -> Option<u32> {
+        self.doc.dimensions.stock.as_ref().map(|s| s.on_hand as u32)
+    }
+
+    /// Whether the resource sells dated units (daily or slots).
+    pub fn is_dated(&self) -> bool {
+        self.daily.is_some() || self.slots.is_some()
+    }
+}
+
+struct Parts {
+    kind: Kind,
+    tz: Tz,
+    daily: Option<u32>,
+    slots: Option<SlotRules>,
+    hours: Option<Week>,
+    closures: Vec<(NaiveDate, NaiveDate)>,
+    seasons: Vec<SeasonRule>,
+    cutoff: Option<CutoffRule>,
+    qty_min: u32,
+    qty_max: Option<u32>,
+    pricing: Option<PricingRules>,
+}
+
+impl Parts {
+    fn into_resource(self, doc: ResourceDoc) -> Resource {
+        Resource {
+            kind: self.kind,
+            tz: self.tz,
+            has_stock: doc.dimensions.stock.is_some(),
+            daily: self.daily,
+            slots: self.slots,
+            hours: self.hours,
+            closures: self.closures,
+            seasons: self.seasons,
+            lead_time_min: doc.lead_time_min.unwrap_or(0),
+            cutoff: self.cutoff,
+            horizon_days: doc.horizon_days.unwrap_or(DEFAULT_HORIZON_DAYS),
+            qty_min: self.qty_min,
+            qty_max: self.qty_max,
+            hold_ttl_s: doc.hold_ttl_s.unwrap_or(DEFAULT_HOLD_TTL_S),
+            pricing: self.pricing,
+            doc,
+        }
+    }
+}
+
+/// Parses `HH:MM` (00:00..=24:00) into minutes since midnight.
+pub fn parse_hhmm(s: &str) -> Option<u16> {
+    let b = s.as_bytes();
+    if b.len() != 5 || b[2] != b':' || !b.iter().enumerate().all(|(i, c)| i == 2 || c.is_ascii_digit()) {
+        return None;
+    }
+    let h = u16::from(b[0] - b'0') * 10 + u16::from(b[1] - b'0');
+    let m = u16::from(b[3] - b'0') * 10 + u16::from(b[4] - b'0');
+    match (h, m) {
+        (24, 0) => Some(1440),
+        (0..=23, 0..=59) => Some(h * 60 + m),
+        _ => None,
+    }
+}
+
+/// Formats minutes since midnight as `HH:MM`.
+pub fn fmt_hhmm(min: u16) -> String {
+    format!("{:02}:{:02}", min / 60, min % 60)
+}
+
+/// Parses a `YYYY-MM-DD` date strictly.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
+fn to_mult(x: f64) -> Option<u64> {
+    // A multiplier is a price factor: positive, finite and not absurd.
+    (x.is_finite() && x > 0.0 && x <= 1000.0).then(|| (x * MULT_SCALE as f64).round() as u64)
+}
+
+#[derive(Default)]
+struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(FieldError { path: path.into(), message: message.into() });
+    }
+
+    fn units(&mut self, path: &str, v: i64, min: i64) -> Option<u32> {
+        if v < min {
+            self.err(path, format!("must be >= {min}"));
+            None
+        } else if v > MAX_UNITS {
+            self.err(path, format!("must be <= {MAX_UNITS}"));
+            None
+        } else {
+            Some(v as u32)
+        }
+    }
+
+    fn date(&mut self, path: &str, s: &str) -> Option<NaiveDate> {
+        let d = parse_date(s);
+        if d.is_none() {
+            self.err(path, format!("must be a date YYYY-MM-DD, got {s:?}"));
+        }
+        d
+    }
+
+    fn range(&mut self, path: &str, from: &str, to: &str) -> Option<(NaiveDate, NaiveDate)> {
+        let f = self.date(&format!("{path}.from"), from);
+        let t = self.date(&format!("{path}.to"), to);
+        match (f, t) {
+            (Some(f), Some(t)) if f > t => {
+                self.err(format!("{path}.to"), "must not be before from");
+                None
+            }
+            (Some(f), Some(t)) => Some((f, t)),
+            _ => None,
+        }
+    }
+
+    fn week(&mut self, path: &str, w: &WeeklyHours) -> Option<Week> {
+        let before = self.errors.len();
+        let mut out: [DayHours; 7] = Default::default();
+        for (i, (name, day)) in w.days().into_iter().enumerate() {
+            let Some(intervals) = day else { continue };
+            let mut parsed: DayHours = Vec::with_capacity(intervals.len());
+            for (j, [a, b]) in intervals.iter().enumerate() {
+                let p = format!("{path}.{name}[{j}]");
+                let (Some(s), Some(e)) = (parse_hhmm(a), parse_hhmm(b)) else {
+                    self.err(p, "must be [\"HH:MM\",\"HH:MM\"] between 00:00 and 24:00");
+                    continue;
+                };
+                if s >= e {
+                    self.err(p, "start must be before end");
+                    continue;
+                }
+                if s == 1440 {
+                    self.err(p, "24:00 may only end an interval");
+                    continue;
+                }
+                parsed.push((s, e));
+            }
+            parsed.sort_unstable();
+            if parsed.windows(2).any(|w| w[0].1 > w[1].0) {
+                self.err(format!("{path}.{name}"), "intervals must not overlap");
+            }
+            out[i] = parsed;
+        }
+        (self.errors.len() == before).then_some(Week(out))
+    }
+
+    fn cutoff(&mut self, path: &str, c: &Cutoff) -> Option<CutoffRule> {
+        if c.days_before > 366 {
+            self.err(format!("{path}.days_before"), "must be <= 366");
+        }
+        match parse_hhmm(&c.at) {
+            Some(m) if m < 1440 => Some(CutoffRule { days_before: c.days_before.min(366), at_min: m }),
+            _ => {
+                self.err(format!("{path}.at"), "must be a local time HH:MM before 24:00");
+                None
+            }
+        }
+    }
+
+    fn mult(&mut self, path: &str, x: f64) -> Option<u64> {
+        let m = to_mult(x);
+        if m.is_none() {
+            self.err(path, "must be a number > 0 and <= 1000");
+        }
+        m
+    }
+
+    fn resource(&mut self, doc: &ResourceDoc) -> Option<Parts> {
+        if doc.name.trim().is_empty() {
+            self.err("name", "must not be empty");
+        } else if doc.name.len() > 200 {
+            self.err("name", "must be at most 200 bytes");
+        }
+        let tz: Option<Tz> = doc.timezone.parse().ok();
+        if tz.is_none() {
+            self.err("timezone", format!("unknown IANA timezone {:?}", doc.timezone));
+        }
+        let d = &doc.dimensions;
+        let n_dims = [d.stock.is_some(), d.daily.is_some(), d.slots.is_some()].iter().filter(|x| **x).count();
+        if n_dims == 0 {
+            self.err("dimensions", "at least one of stock, daily, slots is required");
+        }
+        let kind = match (n_dims, d.stock.is_some(), d.daily.is_some()) {
+            (1, true, _) => Kind::Stock,
+            (1, _, true) => Kind::Capacity,
+            (1, _, _) => Kind::Slots,
+            _ => Kind::Hybrid,
+        };
+        if let Some(s) = &d.stock {
+            self.units("dimensions.stock.on_hand", s.on_hand, 0);
+        }
+        let daily = d.daily.as_ref().and_then(|x| self.units("dimensions.daily.capacity", x.capacity, 0));
+        let slots = d.slots.as_ref().and_then(|s| self.slots(s));
+        let hours = doc.hours.as_ref().and_then(|w| self.week("hours", w));
+        let mut closures = Vec::new();
+        for (i, c) in doc.closures.iter().enumerate() {
+            if let Some(r) = self.range(&format!("closures[{i}]"), &c.from, &c.to) {
+                closures.push(r);
+            }
+        }
+        let mut seasons = Vec::new();
+        for (i, s) in doc.seasons.iter().enumerate() {
+            if let Some(r) = self.season(i, s, doc) {
+                seasons.push(r);
+            }
+        }
+        if let Some(l) = doc.lead_time_min {
+            if l > 525_600 {
+                self.err("lead_time_min", "must be <= 525600 (one year)");
+            }
+        }
+        let cutoff = doc.cutoff.as_ref().and_then(|c| self.cutoff("cutoff", c));
+        if let Some(h) = doc.horizon_days {
+            if h > MAX_HORIZON_DAYS {
+                self.err("horizon_days", format!("must be <= {MAX_HORIZON_DAYS}"));
+            }
+        }
+        let (mut qty_min, mut qty_max) = (1, None);
+        if let Some(q) = &doc.qty {
+            if let Some(m) = q.min {
+                qty_min = self.units("qty.min", m, 1).unwrap_or(1);
+            }
+            if let Some(m) = q.max {
+                qty_max = self.units("qty.max", m, 1);
+                if qty_max.is_some_and(|x| x < qty_min) {
+                    self.err("qty.max", "must be >= qty.min");
+                }
+            }
+        }
+        if let Some(t) = doc.hold_ttl_s {
+            if !(1..=MAX_HOLD_TTL_S).contains(&t) {
+                self.err("hold_ttl_s", format!("must be between 1 and {MAX_HOLD_TTL_S}"));
+            }
+        }
+        let pricing = doc.pricing.as_ref().and_then(|p| self.pricing(p));
+        if d.stock.is_some() && n_dims == 1 {
+            let dated = !doc.closures.is_empty() || !doc.seasons.is_empty() || doc.hours.is_some() || doc.cutoff.is_some();
+            if dated {
+                self.err("dimensions", "a stock-only resource has no dates: hours, closures, seasons and cutoff need daily or slots");
+            }
+        }
+        Some(Parts { kind, tz: tz?, daily, slots, hours, closures, seasons, cutoff, qty_min, qty_max, pricing })
+    }
+
+    fn slots(&mut self, s: &SlotsDoc) -> Option<SlotRules> {
+        let p = "dimensions.slots";
+        let dur = self.units(&format!("{p}.duration_min"), s.duration_min, 1);
+        let int = self.units(&format!("{p}.interval_min"), s.interval_min, 1);
+        if dur.is_some_and(|d| d > 1440) {
+            self.err(format!("{p}.duration_min"), "must be <= 1440");
+        }
+        if int.is_some_and(|d| d > 1440) {
+            self.err(format!("{p}.interval_min"), "must be <= 1440");
+        }
+        let cap = self.units(&format!("{p}.capacity"), s.capacity, 0);
+        let conc = s.concurrent.map(|c| self.units(&format!("{p}.concurrent"), c, 0));
+        let pacing = s.pacing.as_ref().map(|pc| {
+            let w = self.units(&format!("{p}.pacing.window_min"), pc.window_min, 1);
+            if w.is_some_and(|w| w > 1440) {
+                self.err(format!("{p}.pacing.window_min"), "must be <= 1440");
+            }
+            let m = self.units(&format!("{p}.pacing.max"), pc.max, 0);
+            w.zip(m)
+        });
+        Some(SlotRules {
+            duration_min: dur.filter(|d| *d <= 1440)?,
+            interval_min: int.filter(|d| *d <= 1440)?,
+            capacity: cap?,
+            concurrent: match conc {
+                Some(c) => Some(c?),
+                None => None,
+            },
+            pacing: match pacing {
+                Some(p) => Some(p.filter(|(w, _)| *w <= 1440)?),
+                None => None,
+            },
+        })
+    }
+
+    fn season(&mut self, i: usize, s: &Season, doc: &ResourceDoc) -> Option<SeasonRule> {
+        let p = format!("seasons[{i}]");
+        if s.name.trim().is_empty() {
+            self.err(format!("{p}.name"), "must not be empty");
+        }
+        let range = self.range(&p, &s.from, &s.to);
+        let o = &s.overrides;
+        let op = format!("{p}.overrides");
+        let daily_capacity = o.daily_capacity.and_then(|c| {
+            if doc.dimensions.daily.is_none() {
+                self.err(format!("{op}.daily_capacity"), "needs dimensions.daily");
+            }
+            self.units(&format!("{op}.daily_capacity"), c, 0)
+        });
+        let slot_capacity = o.slot_capacity.and_then(|c| {
+            if doc.dimensions.slots.is_none() {
+                self.err(format!("{op}.slot_capacity"), "needs dimensions.slots");
+            }
+            self.units(&format!("{op}.slot_capacity"), c, 0)
+        });
+        let hours = o.hours.as_ref().and_then(|w| self.week(&format!("{op}.hours"), w));
+        if o.lead_time_min.is_some_and(|l| l > 525_600) {
+            self.err(format!("{op}.lead_time_min"), "must be <= 525600 (one year)");
+        }
+        let cutoff = o.cutoff.as_ref().and_then(|c| self.cutoff(&format!("{op}.cutoff"), c));
+        let price_mult = o.price_multiplier.and_then(|m| self.mult(&format!("{op}.price_multiplier"), m));
+        let (from, to) = range?;
+        Some(SeasonRule {
+            name: s.name.clone(),
+            from,
+            to,
+            priority: s.priority,
+            daily_capacity,
+            slot_capacity,
+            hours,
+            lead_time_min: o.lead_time_min,
+            cutoff,
+            price_mult,
+        })
+    }
+
+    fn pricing(&mut self, p: &PricingDoc) -> Option<PricingRules> {
+        let cur_ok = p.currency.len() == 3 && p.currency.bytes().all(|b| b.is_ascii_uppercase());
+        if !cur_ok {
+            self.err("pricing.currency", "must be an ISO 4217 code of three capital letters");
+        }
+        let base = self.units("pricing.base_minor", p.base_minor, 0);
+        let mut triggers = Vec::new();
+        for (i, t) in p.triggers.iter().enumerate() {
+            let tp = format!("pricing.triggers[{i}]");
+            if !(t.utilization_gte.is_finite() && (0.0..=1.0).contains(&t.utilization_gte)) {
+                self.err(format!("{tp}.utilization_gte"), "must be between 0 and 1");
+                continue;
+            }
+            if t.tier.trim().is_empty() || t.tier.len() > 64 {
+                self.err(format!("{tp}.tier"), "must be 1 to 64 bytes");
+            }
+            if let Some(mult) = self.mult(&format!("{tp}.multiplier"), t.multiplier) {
+                triggers.push(Trigger { utilization_gte: t.utilization_gte, mult, tier: t.tier.clone() });
+            }
+        }
+        triggers.sort_by(|a, b| a.utilization_gte.total_cmp(&b.utilization_gte));
+        if triggers.windows(2).any(|w| w[0].utilization_gte == w[1].utilization_gte) {
+            self.err("pricing.triggers", "two triggers share one utilization_gte");
+        }
+        Some(PricingRules { currency: p.currency.clone(), base_minor: u64::from(base?), triggers })
+    }
+}

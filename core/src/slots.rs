@@ -1,0 +1,87 @@
+//! Slot generation in local time, and the grid of start instants that concurrent occupancy
+//! and pacing are counted on.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use crate::local::{epoch_min, slot_instant, EpochMin};
+use crate::resource::{fmt_hhmm, parse_hhmm, Resource, SlotRules};
+use crate::rules::{day_settings, DaySettings};
+
+/// One generated slot of a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    /// Local minute of the day its name stands for (`HH:MM`).
+    pub minute: u16,
+    /// Its start instant (first occurrence in a DST overlap).
+    pub start: DateTime<Utc>,
+}
+
+impl Slot {
+    /// The slot's name, its local start `HH:MM`.
+    pub fn name(&self) -> String {
+        fmt_hhmm(self.minute)
+    }
+
+    /// Its start in epoch minutes.
+    pub fn start_min(&self) -> EpochMin {
+        epoch_min(self.start)
+    }
+}
+
+/// The slots of a date under its settings, ordered by local start, each local name once.
+/// Starts run from each interval's start every `interval_min` while start + duration fits;
+/// starts that do not exist locally (DST gap) are skipped.
+pub fn slots_of(res: &Resource, rules: &SlotRules, s: &DaySettings) -> Vec<Slot> {
+    let mut out: Vec<Slot> = Vec::new();
+    for &(a, b) in &s.hours {
+        let mut m = u32::from(a);
+        while m + rules.duration_min <= u32::from(b) && m < 1440 {
+            let minute = m as u16;
+            if let Some(start) = slot_instant(res.tz, s.date, minute) {
+                out.push(Slot { minute, start });
+            }
+            m += rules.interval_min;
+        }
+    }
+    out.sort_by_key(|x| x.minute);
+    out.dedup_by_key(|x| x.minute);
+    out
+}
+
+/// Finds a slot of a date by its `HH:MM` name.
+pub fn find_slot(res: &Resource, rules: &SlotRules, s: &DaySettings, name: &str) -> Option<Slot> {
+    let minute = parse_hhmm(name)?;
+    slots_of(res, rules, s).into_iter().find(|x| x.minute == minute)
+}
+
+/// Every slot start instant of a span of dates, sorted and unique: the moments at which
+/// occupancy can rise, so the only ones that need a counter.
+#[derive(Debug, Clone, Default)]
+pub struct Grid {
+    starts: Vec<EpochMin>,
+}
+
+impl Grid {
+    /// The grid of the dates `from - 1 ..= to + 1`, wide enough for any seating of up to a
+    /// day and any pacing window of up to a day around the dates asked.
+    pub fn around(res: &Resource, from: NaiveDate, to: NaiveDate) -> Grid {
+        let Some(rules) = res.slots.as_ref() else { return Grid::default() };
+        let mut starts = Vec::new();
+        let mut d = from - Duration::days(1);
+        let end = to + Duration::days(1);
+        while d <= end {
+            starts.extend(slots_of(res, rules, &day_settings(res, d)).iter().map(Slot::start_min));
+            d += Duration::days(1);
+        }
+        starts.sort_unstable();
+        starts.dedup();
+        Grid { starts }
+    }
+
+    /// Grid instants in the half-open range `[a, b)`.
+    pub fn within(&self, a: EpochMin, b: EpochMin) -> &[EpochMin] {
+        let lo = self.starts.partition_point(|x| *x < a);
+        let hi = self.starts.partition_point(|x| *x < b);
+        &self.starts[lo..hi.max(lo)]
+    }
+}

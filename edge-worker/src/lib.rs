@@ -1,0 +1,1 @@
+//! The edge Worker (filled by the edge issue).
