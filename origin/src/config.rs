@@ -1,0 +1,81 @@
+//! Configuration from environment variables, each with a matching flag (`--help`).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// The origin's settings.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "aforo-origin", version, about = "Aforo origin: authoritative holds in Redis")]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "AFORO_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Redis URL: redis://host:port or redis-cluster://host:port.
+    #[arg(long, env = "AFORO_REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    pub redis_url: String,
+    /// HS256 secret for the JWTs callers present (required).
+    #[arg(long, env = "AFORO_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: String,
+    /// Redis connections in the pool.
+    #[arg(long, env = "AFORO_REDIS_POOL", default_value_t = 4)]
+    pub redis_pool: usize,
+    /// Timeout of every Redis command, in milliseconds.
+    #[arg(long, env = "AFORO_REDIS_TIMEOUT_MS", default_value_t = 1000)]
+    pub redis_timeout_ms: u64,
+    /// Most concurrent client connections; more wait in the accept queue.
+    #[arg(long, env = "AFORO_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+    /// Largest request body in bytes (413 above).
+    #[arg(long, env = "AFORO_MAX_BODY_BYTES", default_value_t = 1 << 20)]
+    pub max_body_bytes: usize,
+    /// Request timeout in milliseconds.
+    #[arg(long, env = "AFORO_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+    pub request_timeout_ms: u64,
+    /// How long idempotency keys are remembered, in hours (at least 24).
+    #[arg(long, env = "AFORO_IDEMPOTENCY_TTL_H", default_value_t = 24, value_parser = clap::value_parser!(u64).range(24..))]
+    pub idempotency_ttl_h: u64,
+    /// How long hold records are kept after creation, in days.
+    #[arg(long, env = "AFORO_HOLD_RECORD_TTL_D", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub hold_record_ttl_d: u64,
+    /// Milliseconds between sweeper passes.
+    #[arg(long, env = "AFORO_SWEEP_INTERVAL_MS", default_value_t = 250)]
+    pub sweep_interval_ms: u64,
+    /// Log format: `json` (production) or `pretty` (development).
+    #[arg(long, env = "AFORO_LOG_FORMAT", default_value = "json")]
+    pub log_format: String,
+}
+
+impl Config {
+    /// Redis command timeout.
+    pub fn redis_timeout(&self) -> Duration {
+        Duration::from_millis(self.redis_timeout_ms)
+    }
+
+    /// Request timeout.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+
+    /// Idempotency key lifetime.
+    pub fn idempotency_ttl(&self) -> Duration {
+        Duration::from_secs(self.idempotency_ttl_h * 3600)
+    }
+
+    /// Hold record lifetime.
+    pub fn hold_record_ttl(&self) -> Duration {
+        Duration::from_secs(self.hold_record_ttl_d * 86_400)
+    }
+
+    /// Refuses settings that cannot work.
+    pub fn check(&self) -> Result<(), String> {
+        if self.jwt_secret.len() < 16 {
+            return Err("AFORO_JWT_SECRET must be at least 16 bytes".into());
+        }
+        if self.max_connections == 0 || self.redis_pool == 0 {
+            return Err("AFORO_MAX_CONNECTIONS and AFORO_REDIS_POOL must be > 0".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,49 @@
+//! Small helpers for requests and responses.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{header, Request, Response, StatusCode};
+
+use crate::error::ApiError;
+
+/// Response body type.
+pub type Body = Full<Bytes>;
+
+/// A JSON response.
+pub fn json(status: StatusCode, body: String) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+/// A serialisable value as a JSON response.
+pub fn json_of<T: serde::Serialize>(status: StatusCode, v: &T) -> Response<Body> {
+    json(status, aforo_core::to_json(v))
+}
+
+/// Reads a body up to `limit` bytes (413 above).
+pub async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, ApiError> {
+    if let Some(len) = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()) {
+        if len > limit as u64 {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+    }
+    match Limited::new(req.into_body(), limit).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(ApiError::PayloadTooLarge(limit)),
+        Err(e) => Err(ApiError::InvalidRequest(format!("could not read the body: {e}"))),
+    }
+}
+
+/// Parses a JSON body into `T` with the path of the first error.
+pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let p = e.path().to_string();
+        let p = if p == "." { "$".to_string() } else { p };
+        ApiError::InvalidRequest(format!("{p}: {}", e.inner()))
+    })
+}

@@ -1,0 +1,38 @@
+//! Liveness and readiness.
+
+use hyper::{Response, StatusCode};
+use serde_json::json;
+
+use super::Ctx;
+use crate::error::ApiError;
+use crate::http::{json, Body};
+
+/// The process is up.
+pub fn healthz() -> Response<Body> {
+    json(StatusCode::OK, json!({"status": "ok"}).to_string())
+}
+
+/// Redis answers and the function library is loaded.
+pub async fn readyz(ctx: Ctx) -> Result<Response<Body>, ApiError> {
+    let store = &ctx.app.store;
+    let ready = tokio::time::timeout(std::time::Duration::from_millis(800), async {
+        store.ping().await?;
+        store.library_present().await
+    })
+    .await;
+    let (status, body) = match ready {
+        Ok(Ok(true)) => (StatusCode::OK, json!({"status": "ready", "redis": "ok", "library": "loaded"})),
+        Ok(Ok(false)) => {
+            // A flushed library is reloaded here so that readiness heals itself.
+            let _ = store.load_library().await;
+            (StatusCode::SERVICE_UNAVAILABLE, json!({"status": "not_ready", "redis": "ok", "library": "missing"}))
+        }
+        Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, json!({"status": "not_ready", "redis": e.to_string()})),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, json!({"status": "not_ready", "redis": "timeout"})),
+    };
+    let mut r = json(status, body.to_string());
+    if status != StatusCode::OK {
+        r.headers_mut().insert(hyper::header::RETRY_AFTER, hyper::header::HeaderValue::from_static("1"));
+    }
+    Ok(r)
+}

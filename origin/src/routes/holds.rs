@@ -1,0 +1,398 @@
+//! Holds: create (one item or a cart), get, consume, release.
+//!
+//! Items of one resource are taken in one atomic store call. A cart across resources is a
+//! saga: the home resource (the first item's) is taken first as `pending` under the caller's
+//! idempotency key, then each other resource under a key derived from it, then the home turns
+//! `held`. A refused step voids the steps taken (units back, their keys forgotten); a retry
+//! with the same key finds the steps already taken and goes on, so it converges.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aforo_core::plan::{alternatives_for, merge_takes, plan_hold};
+use aforo_core::{HoldItem, HoldPlan, HoldRequest, ItemView, PlanError, Snapshot, Take};
+use chrono::{DateTime, Utc};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::Ctx;
+use crate::app::App;
+use crate::auth::{Caller, Role};
+use crate::error::ApiError;
+use crate::http::{json, read_body, Body};
+use crate::store::{hold_id, home_of, HoldReply, PartReply, ResourceKeys};
+
+const ATTEMPTS: usize = 3;
+
+/// Encodes takes for the store: `bucket\tqty\tlimit\n` per take.
+pub fn encode_takes(takes: &[Take]) -> String {
+    let mut s = String::with_capacity(takes.len() * 32);
+    for t in takes {
+        s.push_str(&format!("{}\t{}\t{}\n", t.bucket, t.qty, t.limit));
+    }
+    s
+}
+
+fn rfc3339_ms(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms).map(|t| aforo_core::local::rfc3339(&t)).unwrap_or_default()
+}
+
+fn plan_err(e: PlanError, item: Option<usize>) -> ApiError {
+    match e {
+        PlanError::Rule { code, detail } => ApiError::Rule { code, detail, item },
+        PlanError::InvalidItem(s) => ApiError::InvalidRequest(match item {
+            Some(i) => format!("items[{i}].{s}"),
+            None => s,
+        }),
+    }
+}
+
+/// One resource's share of a request.
+struct Group {
+    resource: String,
+    /// (index in the request, item)
+    items: Vec<(usize, HoldItem)>,
+}
+
+fn group(items: &[HoldItem]) -> Vec<Group> {
+    let mut out: Vec<Group> = Vec::new();
+    for (i, it) in items.iter().enumerate() {
+        match out.iter_mut().find(|g| g.resource == it.resource_id) {
+            Some(g) => g.items.push((i, it.clone())),
+            None => out.push(Group { resource: it.resource_id.clone(), items: vec![(i, it.clone())] }),
+        }
+    }
+    out
+}
+
+/// A snapshot good enough to plan with: counters are read only when the price depends on
+/// utilization (the store decides availability on its own).
+async fn plan_snapshot(app: &App, g: &Group) -> Result<Snapshot, ApiError> {
+    let l = app.load(&g.resource, None).await?;
+    let priced = l.resource.pricing.as_ref().is_some_and(|p| !p.triggers.is_empty());
+    if !priced {
+        return Ok(Snapshot {
+            resource_id: l.id.clone(),
+            owner: l.owner.clone(),
+            resource: l.resource.clone(),
+            state: l.state.clone(),
+            covers: None,
+            counters: Default::default(),
+            as_of: app.now(),
+        });
+    }
+    let dates: Vec<_> = g.items.iter().filter_map(|(_, it)| it.date.as_deref().and_then(aforo_core::resource::parse_date)).collect();
+    let range = dates.iter().min().copied().zip(dates.iter().max().copied());
+    app.snapshot(&g.resource, range).await
+}
+
+struct Planned {
+    snap: Snapshot,
+    plans: Vec<(usize, HoldPlan)>,
+}
+
+async fn plan_group(app: &App, g: &Group, multi: bool) -> Result<Planned, ApiError> {
+    let snap = plan_snapshot(app, g).await?;
+    let now = app.now();
+    let mut plans = Vec::with_capacity(g.items.len());
+    for (i, it) in &g.items {
+        let p = plan_hold(&snap, it, now).map_err(|e| plan_err(e, multi.then_some(*i)))?;
+        plans.push((*i, p));
+    }
+    Ok(Planned { snap, plans })
+}
+
+fn payload_hash(req: &HoldRequest) -> String {
+    let canonical = serde_json::to_vec(&req.items).unwrap_or_default();
+    Sha256::digest(&canonical).iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+fn idem_key_header(req: &Request<Incoming>) -> Result<String, ApiError> {
+    let v = req.headers().get("idempotency-key").ok_or(ApiError::IdempotencyKeyRequired)?;
+    let s = v.to_str().map_err(|_| ApiError::InvalidRequest("Idempotency-Key: must be visible ASCII".into()))?;
+    if s.is_empty() || s.len() > 255 {
+        return Err(ApiError::InvalidRequest("Idempotency-Key: must be 1-255 characters".into()));
+    }
+    Ok(s.to_string())
+}
+
+/// The hold as API.md shows it, from its home record.
+fn hold_view(id: &str, rec: &HashMap<String, String>, now_ms: i64) -> serde_json::Value {
+    let expires: i64 = rec.get("expires_at").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut status = rec.get("status").cloned().unwrap_or_default();
+    if (status == "held" || status == "pending") && expires <= now_ms {
+        status = "expired".into();
+    }
+    if status == "void" {
+        status = "released".into();
+    }
+    let items: serde_json::Value = rec.get("body").and_then(|b| serde_json::from_str(b).ok()).unwrap_or(json!([]));
+    json!({"id": id, "status": status, "expires_at": rfc3339_ms(expires), "items": items})
+}
+
+/// `POST /v1/holds`.
+pub async fn create(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let caller = ctx.caller(&req)?;
+    caller.require(&[Role::Buyer])?;
+    let key = idem_key_header(&req)?;
+    let body = read_body(req, ctx.app.cfg.max_body_bytes).await?;
+    let request = HoldRequest::from_json(&body).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+    let hash = payload_hash(&request);
+    let groups = group(&request.items);
+    let multi = request.items.len() > 1;
+    for _ in 0..ATTEMPTS {
+        match attempt(&ctx.app, &caller, &key, &hash, &groups, multi).await? {
+            Some(resp) => return Ok(resp),
+            None => continue, // a document changed under the plan: plan again
+        }
+    }
+    Err(ApiError::StoreUnavailable("the resource kept changing while the hold was planned; retry".into()))
+}
+
+async fn attempt(
+    app: &App,
+    caller: &Caller,
+    key: &str,
+    hash: &str,
+    groups: &[Group],
+    multi: bool,
+) -> Result<Option<Response<Body>>, ApiError> {
+    let mut planned = Vec::with_capacity(groups.len());
+    for g in groups {
+        planned.push(plan_group(app, g, multi).await?);
+    }
+    let home = groups[0].resource.as_str();
+    let mut views: Vec<(usize, ItemView)> = planned.iter().flat_map(|p| p.plans.iter().map(|(i, pl)| (*i, pl.view(&p.snap)))).collect();
+    views.sort_by_key(|(i, _)| *i);
+    let all_items =
+        serde_json::to_string(&views.iter().map(|(_, v)| v).collect::<Vec<_>>()).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let parts: Vec<&str> = groups[1..].iter().map(|g| g.resource.as_str()).collect();
+    let mut id = hold_id(&ulid::Ulid::new().to_string(), home);
+    let mut taken: Vec<(&str, String)> = Vec::new(); // (resource, its idempotency key) taken in this attempt
+    let mut home_expiry = 0i64;
+    let mut replayed = false;
+    let cfg = &app.cfg;
+    for (gi, (g, p)) in groups.iter().zip(&planned).enumerate() {
+        let keys = ResourceKeys::new(&g.resource);
+        let idem = keys.idempotency(&caller.sub, key, gi);
+        let takes = merge_takes(p.plans.iter().map(|(_, pl)| pl));
+        let items_json = serde_json::to_string(&p.plans.iter().map(|(_, pl)| pl.view(&p.snap)).collect::<Vec<_>>()).unwrap_or_default();
+        let status = if gi == 0 && groups.len() > 1 { "pending" } else { "held" };
+        let extra = if gi == 0 { vec!["body".into(), all_items.clone(), "parts".into(), parts.join(",")] } else { vec![] };
+        let ttl = Duration::from_secs(u64::from(p.plans[0].1.ttl_s));
+        let reply = app
+            .store
+            .hold(
+                &g.resource,
+                &idem,
+                p.snap.state.version,
+                &id,
+                hash,
+                ttl,
+                cfg.idempotency_ttl().max(ttl),
+                cfg.hold_record_ttl(),
+                &caller.sub,
+                status,
+                encode_takes(&takes),
+                items_json,
+                extra,
+            )
+            .await;
+        let reply = match reply {
+            Ok(r) => r,
+            Err(e) => {
+                undo(app, &id, &taken).await;
+                return Err(e.into());
+            }
+        };
+        match reply {
+            HoldReply::Taken { id: got, expires_at_ms, .. } => {
+                id = got;
+                if gi == 0 {
+                    home_expiry = expires_at_ms;
+                }
+                taken.push((g.resource.as_str(), idem));
+                if let Err(e) = app.store.schedule_sweep(&g.resource, expires_at_ms).await {
+                    tracing::warn!(error = %e, resource = %g.resource, "could not schedule the sweeper; the next operation on the resource reclaims");
+                }
+            }
+            HoldReply::Replay { id: got, status, expires_at_ms } => {
+                id = got;
+                replayed = true;
+                if gi == 0 {
+                    home_expiry = expires_at_ms;
+                    if status != "pending" {
+                        break; // the whole hold exists: answer it as it is
+                    }
+                }
+            }
+            HoldReply::Reused => {
+                undo(app, &id, &taken).await;
+                return Err(ApiError::IdempotencyKeyReused);
+            }
+            HoldReply::Version => {
+                undo(app, &id, &taken).await;
+                app.forget(&g.resource);
+                return Ok(None);
+            }
+            HoldReply::SoldOut { bucket } => {
+                undo(app, &id, &taken).await;
+                let (i, first) = &p.plans[0];
+                let item = &g.items.iter().find(|(j, _)| j == i).map(|(_, it)| it.clone()).unwrap_or_else(|| g.items[0].1.clone());
+                let alternatives = match app
+                    .snapshot(&g.resource, first.date.map(|d| (d, d + chrono::Duration::days(aforo_core::query::ALTERNATIVE_DAYS))))
+                    .await
+                {
+                    Ok(s) => alternatives_for(&s, item, app.now(), first.qty),
+                    Err(_) => Vec::new(),
+                };
+                let what = match (&first.date, &first.slot) {
+                    (Some(d), Some(s)) => format!(" for {d} {s}"),
+                    (Some(d), None) => format!(" for {d}"),
+                    _ => String::new(),
+                };
+                let qty: u32 = g.items.iter().map(|(_, it)| it.qty as u32).sum();
+                return Err(ApiError::SoldOut {
+                    detail: format!("{qty} units asked of {}{what}: not enough left ({bucket})", g.resource),
+                    alternatives,
+                    item: multi.then_some(*i),
+                });
+            }
+        }
+    }
+    if groups.len() > 1 {
+        app.store.finish(home, &id).await?;
+    }
+    let rec = app.store.hold_record(home, &id).await?;
+    let mut view = hold_view(&id, &rec, app.now().timestamp_millis());
+    if rec.is_empty() {
+        // Written a moment ago and not readable: answer from what the store returned.
+        view = json!({"id": id, "status": "held", "expires_at": rfc3339_ms(home_expiry),
+            "items": serde_json::from_str::<serde_json::Value>(&all_items).unwrap_or(json!([]))});
+    }
+    let status = if replayed && taken.is_empty() { StatusCode::OK } else { StatusCode::CREATED };
+    tracing::info!(hold = %id, caller = %caller.sub, replay = replayed && taken.is_empty(), "hold");
+    Ok(Some(json(status, view.to_string())))
+}
+
+/// Voids the steps of a cart taken in this attempt (units back, keys forgotten).
+async fn undo(app: &App, id: &str, taken: &[(&str, String)]) {
+    for (resource, idem) in taken.iter().rev() {
+        if let Err(e) = app.store.release(resource, id, Some(idem.clone())).await {
+            tracing::error!(error = %e, hold = id, resource, "could not void a cart step; its units return at expiry");
+        }
+    }
+}
+
+struct Found {
+    id: String,
+    home: String,
+    rec: HashMap<String, String>,
+    caller: Caller,
+}
+
+async fn find(ctx: &Ctx, req: &Request<Incoming>) -> Result<Found, ApiError> {
+    let caller = ctx.caller(req)?;
+    caller.require(&[Role::Buyer])?;
+    let home = home_of(&ctx.id).ok_or_else(|| ApiError::HoldNotFound(ctx.id.clone()))?.to_string();
+    let rec = ctx.app.store.hold_record(&home, &ctx.id).await?;
+    if rec.is_empty() || !rec.contains_key("body") {
+        return Err(ApiError::HoldNotFound(ctx.id.clone()));
+    }
+    caller.require_owner(rec.get("caller").map(String::as_str).unwrap_or(""))?;
+    Ok(Found { id: ctx.id.clone(), home, rec, caller })
+}
+
+fn parts_of(f: &Found) -> Vec<String> {
+    // Other resources first, home last: the home's status is the hold's.
+    let mut v: Vec<String> =
+        f.rec.get("parts").map(|p| p.split(',').filter(|s| !s.is_empty()).map(String::from).collect()).unwrap_or_default();
+    v.push(f.home.clone());
+    v
+}
+
+/// `GET /v1/holds/{id}`.
+pub async fn get(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let f = find(&ctx, &req).await?;
+    Ok(json(StatusCode::OK, hold_view(&f.id, &f.rec, ctx.app.now().timestamp_millis()).to_string()))
+}
+
+/// `POST /v1/holds/{id}/consume`: after payment; idempotent. An expired hold is consumed
+/// if its units are still free (taken again), else 410.
+pub async fn consume(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let f = find(&ctx, &req).await?;
+    for r in parts_of(&f) {
+        match ctx.app.store.consume(&r, &f.id).await? {
+            PartReply::Ok(_) => {}
+            PartReply::NotActive(st) => return Err(ApiError::HoldNotActive(format!("hold {} is {}", f.id, shown(&st)))),
+            PartReply::Expired => retake(&ctx.app, &f, &r).await?,
+            PartReply::NotFound => return Err(ApiError::HoldNotFound(f.id.clone())),
+            other => return Err(ApiError::Internal(format!("consume answered {other:?}"))),
+        }
+    }
+    tracing::info!(hold = %f.id, caller = %f.caller.sub, "hold consumed");
+    let rec = ctx.app.store.hold_record(&f.home, &f.id).await?;
+    Ok(json(StatusCode::OK, hold_view(&f.id, &rec, ctx.app.now().timestamp_millis()).to_string()))
+}
+
+fn shown(status: &str) -> &str {
+    if status == "void" {
+        "released"
+    } else {
+        status
+    }
+}
+
+async fn retake(app: &App, f: &Found, resource: &str) -> Result<(), ApiError> {
+    let rec = app.store.hold_record(resource, &f.id).await?;
+    let views: Vec<ItemView> = rec.get("items").and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+    let g = Group {
+        resource: resource.to_string(),
+        items: views
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                (
+                    i,
+                    HoldItem {
+                        resource_id: v.resource_id.clone(),
+                        date: v.date.map(|d| d.to_string()),
+                        slot: v.slot.clone(),
+                        qty: i64::from(v.qty),
+                    },
+                )
+            })
+            .collect(),
+    };
+    for _ in 0..ATTEMPTS {
+        let p = plan_group(app, &g, false)
+            .await
+            .map_err(|e| ApiError::HoldExpired(format!("hold {} expired and cannot be taken again: {e}", f.id)))?;
+        let takes = merge_takes(p.plans.iter().map(|(_, pl)| pl));
+        match app.store.retake(resource, &f.id, p.snap.state.version, encode_takes(&takes)).await? {
+            PartReply::Ok(_) => return Ok(()),
+            PartReply::SoldOut => return Err(ApiError::HoldExpired(format!("hold {} expired and its units were taken by others", f.id))),
+            PartReply::Version => app.forget(resource),
+            PartReply::NotActive(st) => return Err(ApiError::HoldNotActive(format!("hold {} is {}", f.id, shown(&st)))),
+            other => return Err(ApiError::Internal(format!("retake answered {other:?}"))),
+        }
+    }
+    Err(ApiError::StoreUnavailable("the resource kept changing while the hold was consumed; retry".into()))
+}
+
+/// `POST /v1/holds/{id}/release`: give the units back; idempotent.
+pub async fn release(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let f = find(&ctx, &req).await?;
+    for r in parts_of(&f) {
+        match ctx.app.store.release(&r, &f.id, None).await? {
+            PartReply::Ok(_) | PartReply::NotFound => {}
+            PartReply::NotActive(st) => return Err(ApiError::HoldNotActive(format!("hold {} is {}", f.id, shown(&st)))),
+            other => return Err(ApiError::Internal(format!("release answered {other:?}"))),
+        }
+    }
+    tracing::info!(hold = %f.id, caller = %f.caller.sub, "hold released");
+    let rec = ctx.app.store.hold_record(&f.home, &f.id).await?;
+    Ok(json(StatusCode::OK, hold_view(&f.id, &rec, ctx.app.now().timestamp_millis()).to_string()))
+}

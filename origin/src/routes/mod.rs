@@ -1,0 +1,157 @@
+//! The routing table and dispatch: one function per route, grouped by resource.
+
+pub mod health;
+pub mod holds;
+pub mod reads;
+pub mod resources;
+pub mod validate;
+
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response};
+
+use crate::app::AppRef;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::http::Body;
+
+/// Every route of the origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `/v1/resources/{id}`
+    Resource,
+    /// `/v1/resources/{id}/stock`
+    Stock,
+    /// `/v1/resources/{id}/pause`
+    Pause,
+    /// `/v1/resources/{id}/resume`
+    Resume,
+    /// `/v1/resources/{id}/availability`
+    Availability,
+    /// `/v1/resources/{id}/calendar`
+    Calendar,
+    /// `/v1/resources/{id}/snapshot`
+    Snapshot,
+    /// `/v1/holds`
+    Holds,
+    /// `/v1/holds/{id}`
+    Hold,
+    /// `/v1/holds/{id}/consume`
+    Consume,
+    /// `/v1/holds/{id}/release`
+    Release,
+    /// `/v1/stock/validate`
+    StockValidate,
+    /// `/healthz`
+    Healthz,
+    /// `/readyz`
+    Readyz,
+}
+
+impl Route {
+    /// The route's template, for logs and metrics.
+    pub fn template(self) -> &'static str {
+        match self {
+            Route::Resource => "/v1/resources/{id}",
+            Route::Stock => "/v1/resources/{id}/stock",
+            Route::Pause => "/v1/resources/{id}/pause",
+            Route::Resume => "/v1/resources/{id}/resume",
+            Route::Availability => "/v1/resources/{id}/availability",
+            Route::Calendar => "/v1/resources/{id}/calendar",
+            Route::Snapshot => "/v1/resources/{id}/snapshot",
+            Route::Holds => "/v1/holds",
+            Route::Hold => "/v1/holds/{id}",
+            Route::Consume => "/v1/holds/{id}/consume",
+            Route::Release => "/v1/holds/{id}/release",
+            Route::StockValidate => "/v1/stock/validate",
+            Route::Healthz => "/healthz",
+            Route::Readyz => "/readyz",
+        }
+    }
+
+    const ALL: [Route; 14] = [
+        Route::Resource,
+        Route::Stock,
+        Route::Pause,
+        Route::Resume,
+        Route::Availability,
+        Route::Calendar,
+        Route::Snapshot,
+        Route::Holds,
+        Route::Hold,
+        Route::Consume,
+        Route::Release,
+        Route::StockValidate,
+        Route::Healthz,
+        Route::Readyz,
+    ];
+}
+
+/// The compiled router.
+#[derive(Debug)]
+pub struct Router(matchit::Router<Route>);
+
+impl Router {
+    /// Builds the router.
+    pub fn new() -> Result<Self, matchit::InsertError> {
+        let mut r = matchit::Router::new();
+        for route in Route::ALL {
+            r.insert(route.template(), route)?;
+        }
+        Ok(Router(r))
+    }
+
+    /// Finds the route and its `{id}` parameter.
+    pub fn find<'a>(&'a self, path: &'a str) -> Option<(Route, Option<String>)> {
+        let m = self.0.at(path).ok()?;
+        Some((*m.value, m.params.get("id").map(ToString::to_string)))
+    }
+}
+
+/// What a handler gets.
+#[derive(Debug)]
+pub struct Ctx {
+    /// Shared state.
+    pub app: AppRef,
+    /// The `{id}` of the path.
+    pub id: String,
+    /// The raw query string.
+    pub query: String,
+}
+
+impl Ctx {
+    /// The authenticated caller of a request.
+    pub fn caller(&self, req: &Request<Incoming>) -> Result<Caller, ApiError> {
+        let h = req.headers().get(hyper::header::AUTHORIZATION).map(|v| v.to_str().unwrap_or(""));
+        self.app.verifier.caller(h)
+    }
+}
+
+/// Runs the handler of a matched route.
+pub async fn dispatch(route: Route, ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let m = req.method().clone();
+    if matches!(
+        route,
+        Route::Resource | Route::Stock | Route::Pause | Route::Resume | Route::Availability | Route::Calendar | Route::Snapshot
+    ) && !aforo_core::plan::valid_resource_id(&ctx.id)
+    {
+        return Err(ApiError::InvalidRequest("resource id: must be 1-64 characters of A-Z a-z 0-9 - _ .".into()));
+    }
+    match (route, m) {
+        (Route::Resource, Method::PUT) => resources::put(ctx, req).await,
+        (Route::Resource, Method::GET) => resources::get(ctx, req).await,
+        (Route::Stock, Method::POST) => resources::stock(ctx, req).await,
+        (Route::Pause, Method::POST) => resources::pause(ctx, req).await,
+        (Route::Resume, Method::POST) => resources::resume(ctx, req).await,
+        (Route::Availability, Method::GET) => reads::availability(ctx).await,
+        (Route::Calendar, Method::GET) => reads::calendar(ctx).await,
+        (Route::Snapshot, Method::GET) => reads::snapshot(ctx, req).await,
+        (Route::Holds, Method::POST) => holds::create(ctx, req).await,
+        (Route::Hold, Method::GET) => holds::get(ctx, req).await,
+        (Route::Consume, Method::POST) => holds::consume(ctx, req).await,
+        (Route::Release, Method::POST) => holds::release(ctx, req).await,
+        (Route::StockValidate, Method::POST) => validate::validate(ctx, req).await,
+        (Route::Healthz, Method::GET) => Ok(health::healthz()),
+        (Route::Readyz, Method::GET) => health::readyz(ctx).await,
+        _ => Err(ApiError::MethodNotAllowed),
+    }
+}

@@ -1,0 +1,59 @@
+//! Reads: availability, calendar and the snapshot the edge computes from.
+
+use aforo_core::query::MAX_CALENDAR_DAYS;
+use aforo_core::resource::parse_date;
+use aforo_core::{availability as core_availability, calendar as core_calendar, AvailabilityQuery, CalendarQuery};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+
+use super::Ctx;
+use crate::auth::Role;
+use crate::error::ApiError;
+use crate::http::{json_of, Body};
+
+/// `GET /v1/resources/{id}/availability?date=D&qty=N[&slot=HH:MM]`.
+pub async fn availability(ctx: Ctx) -> Result<Response<Body>, ApiError> {
+    let q = AvailabilityQuery::parse(&ctx.query)?;
+    let snap = ctx.app.snapshot(&ctx.id, q.needs()).await?;
+    let a = core_availability(&snap, &q, snap.as_of, false)?;
+    Ok(json_of(StatusCode::OK, &a))
+}
+
+/// `GET /v1/resources/{id}/calendar?from=D&to=D&qty=N`.
+pub async fn calendar(ctx: Ctx) -> Result<Response<Body>, ApiError> {
+    let q = CalendarQuery::parse(&ctx.query)?;
+    let snap = ctx.app.snapshot(&ctx.id, Some(q.needs())).await?;
+    let c = core_calendar(&snap, &q, snap.as_of, false)?;
+    Ok(json_of(StatusCode::OK, &c))
+}
+
+/// `GET /v1/resources/{id}/snapshot?from=D&to=D` (edge, ops).
+pub async fn snapshot(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    ctx.caller(&req)?.require(&[Role::Edge])?;
+    let (mut from, mut to) = (None, None);
+    for pair in ctx.query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let d = || parse_date(v).ok_or_else(|| ApiError::InvalidRequest(format!("{k}: must be a date YYYY-MM-DD, got {v:?}")));
+        match k {
+            "from" => from = Some(d()?),
+            "to" => to = Some(d()?),
+            _ => return Err(ApiError::InvalidRequest(format!("{k}: unknown parameter"))),
+        }
+    }
+    let range = match (from, to) {
+        (Some(f), Some(t)) if t < f => return Err(ApiError::InvalidRequest("to: must not be before from".into())),
+        // Calendars reach 366 days and availability looks 7 days past its date.
+        (Some(f), Some(t)) if (t - f).num_days() >= MAX_CALENDAR_DAYS + 8 => {
+            return Err(ApiError::InvalidRequest(format!("to: at most {} days per snapshot", MAX_CALENDAR_DAYS + 8)))
+        }
+        (Some(f), Some(t)) => Some((f, t)),
+        (None, None) => None,
+        _ => return Err(ApiError::InvalidRequest("from and to go together".into())),
+    };
+    let loaded = ctx.app.load(&ctx.id, None).await?;
+    if range.is_none() && loaded.resource.is_dated() {
+        return Err(ApiError::InvalidRequest("from and to are required for a dated resource".into()));
+    }
+    let snap = ctx.app.snapshot(&ctx.id, range).await?;
+    Ok(json_of(StatusCode::OK, &snap.to_doc()))
+}

@@ -1,0 +1,297 @@
+#!lua name=aforo_v1
+-- Aforo's Redis library: every atomic step of the origin, and no rule of its own.
+-- The core plans (which buckets, what limits); these functions only check and apply.
+--
+-- Keys of one resource share the hash tag {r:<id>} (one cluster slot):
+--   P..'m'        hash  meta: doc, owner, version, on_hand, pause
+--   P..'c'        hash  counters: bucket -> units held + consumed
+--   P..'x'        zset  hold id -> expires_at (ms) of holds still taking units
+--   P..'h:'..id   hash  one hold's part on this resource
+--   P..'i:'..k    str   idempotency entry: "<hold id>|<payload hash>"
+-- where P is 'af:{r:<id>}:'. Takes travel as "bucket\tqty\tlimit\n..." lines.
+-- Every function reads Redis TIME: the one clock for expiry.
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function prefix_of(key)
+  return string.sub(key, 1, -2)
+end
+
+local function parse_takes(s)
+  local b, q, l = {}, {}, {}
+  for name, qty, lim in string.gmatch(s, '([^\t\n]+)\t(%d+)\t(%d+)') do
+    b[#b + 1] = name
+    q[#q + 1] = tonumber(qty)
+    l[#l + 1] = tonumber(lim)
+  end
+  return b, q, l
+end
+
+-- Adds sign*qty of every take in `per` (bucket -> qty) to the counters, never below zero.
+local function add_counts(c, per, sign)
+  local names = {}
+  for k in pairs(per) do names[#names + 1] = k end
+  if #names == 0 then return end
+  local cur = redis.call('HMGET', c, unpack(names))
+  local set = {}
+  for i, k in ipairs(names) do
+    local v = (tonumber(cur[i]) or 0) + sign * per[k]
+    if v < 0 then v = 0 end
+    set[#set + 1] = k
+    set[#set + 1] = v
+  end
+  redis.call('HSET', c, unpack(set))
+end
+
+local function gather(per, takes)
+  local b, q = parse_takes(takes)
+  for i = 1, #b do per[b[i]] = (per[b[i]] or 0) + q[i] end
+end
+
+-- Returns the units of holds whose expiry has passed (at most `limit` per call).
+local function reclaim(P, now, limit)
+  local x = P .. 'x'
+  local ids = redis.call('ZRANGEBYSCORE', x, '-inf', now, 'LIMIT', 0, limit)
+  if #ids == 0 then return 0 end
+  local per = {}
+  for _, id in ipairs(ids) do
+    local hk = P .. 'h:' .. id
+    local rec = redis.call('HMGET', hk, 'status', 'takes')
+    if rec[1] == 'held' or rec[1] == 'pending' then
+      gather(per, rec[2])
+      redis.call('HSET', hk, 'status', 'expired', 'ended_at', now)
+    end
+  end
+  add_counts(P .. 'c', per, -1)
+  redis.call('ZREM', x, unpack(ids))
+  return #ids
+end
+
+local function next_expiry(P)
+  local first = redis.call('ZRANGE', P .. 'x', 0, 0, 'WITHSCORES')
+  return first[2] or ''
+end
+
+-- Checks every take against its limit; on success adds them all.
+local function take_all(c, takes)
+  local b, q, l = parse_takes(takes)
+  if #b == 0 then return nil end
+  local cur = redis.call('HMGET', c, unpack(b))
+  local set = {}
+  for i = 1, #b do
+    local have = tonumber(cur[i]) or 0
+    if have + q[i] > l[i] then return {b[i], have, l[i]} end
+    set[#set + 1] = b[i]
+    set[#set + 1] = have + q[i]
+  end
+  redis.call('HSET', c, unpack(set))
+  return nil
+end
+
+-- hold: KEYS m, c, x, h, i
+-- ARGV version, hold_id, payload_hash, ttl_ms, idem_ttl_ms, record_ttl_ms, caller,
+--      status ('held' | 'pending'), takes, items, extra field/value pairs...
+local function hold(keys, args)
+  local m, c, h, i = keys[1], keys[2], keys[4], keys[5]
+  local P = prefix_of(m)
+  local id = args[2]
+  local seen = redis.call('GET', i)
+  if seen then
+    local sid, hash = string.match(seen, '^([^|]*)|(.*)$')
+    if hash ~= args[3] then return {'reused'} end
+    local st = redis.call('HMGET', P .. 'h:' .. sid, 'status', 'expires_at')
+    if st[1] and st[1] ~= 'void' then return {'replay', sid, st[1], st[2]} end
+    id = sid
+    h = P .. 'h:' .. sid
+  end
+  local v = redis.call('HGET', m, 'version')
+  if v ~= args[1] then return {'version', v or ''} end
+  local now = now_ms()
+  reclaim(P, now, 64)
+  local over = take_all(c, args[9])
+  if over then return {'sold_out', over[1], tostring(over[2]), tostring(over[3])} end
+  local exp_at = now + tonumber(args[4])
+  local rec = {'status', args[8], 'takes', args[9], 'items', args[10], 'expires_at', exp_at,
+               'created_at', now, 'caller', args[7], 'version', v}
+  for k = 11, #args do rec[#rec + 1] = args[k] end
+  redis.call('HSET', h, unpack(rec))
+  redis.call('PEXPIRE', h, tonumber(args[6]))
+  redis.call('ZADD', keys[3], exp_at, id)
+  redis.call('SET', i, id .. '|' .. args[3], 'PX', tonumber(args[5]))
+  return {'ok', id, args[8], tostring(exp_at)}
+end
+
+-- finish: KEYS h — a cart's home part turns from pending to held once every part is taken.
+local function finish(keys, args)
+  local st = redis.call('HGET', keys[1], 'status')
+  if st == 'pending' then redis.call('HSET', keys[1], 'status', 'held') return 'held' end
+  return st or ''
+end
+
+-- release: KEYS c, x, h, [i] ; ARGV mode ('release' | 'void')
+-- 'void' undoes a cart step: the units come back and the idempotency entry is dropped.
+local function release(keys, args)
+  local h = keys[3]
+  local P = prefix_of(keys[1])
+  local rec = redis.call('HMGET', h, 'status', 'takes', 'expires_at')
+  local st = rec[1]
+  if not st then return {'not_found'} end
+  if st == 'consumed' then return {'not_active', st} end
+  if st ~= 'held' and st ~= 'pending' then return {'ok', st} end
+  local now = now_ms()
+  local per = {}
+  gather(per, rec[2])
+  add_counts(keys[1], per, -1)
+  local id = string.sub(h, #P + 3)
+  redis.call('ZREM', keys[2], id)
+  local final = 'released'
+  if args[1] == 'void' then
+    final = 'void'
+    if keys[4] then redis.call('DEL', keys[4]) end
+  elseif tonumber(rec[3]) <= now then
+    final = 'expired'
+  end
+  redis.call('HSET', h, 'status', final, 'ended_at', now)
+  return {'ok', final}
+end
+
+-- consume: KEYS c, x, h
+local function consume(keys, args)
+  local h = keys[3]
+  local P = prefix_of(keys[1])
+  local rec = redis.call('HMGET', h, 'status', 'expires_at')
+  local st = rec[1]
+  if not st then return {'not_found'} end
+  if st == 'consumed' then return {'ok', st} end
+  if st == 'released' or st == 'void' then return {'not_active', st} end
+  local now = now_ms()
+  if st == 'held' or st == 'pending' then
+    if tonumber(rec[2]) > now then
+      redis.call('HSET', h, 'status', 'consumed', 'consumed_at', now)
+      redis.call('ZREM', keys[2], string.sub(h, #P + 3))
+      return {'ok', 'consumed'}
+    end
+    reclaim(P, now, 64)
+  end
+  return {'expired'}
+end
+
+-- retake: KEYS m, c, h ; ARGV version, takes — consume an expired hold if its units are free.
+local function retake(keys, args)
+  local h = keys[3]
+  local st = redis.call('HGET', h, 'status')
+  if not st then return {'not_found'} end
+  if st == 'consumed' then return {'ok', st} end
+  if st ~= 'expired' then return {'not_active', st} end
+  local v = redis.call('HGET', keys[1], 'version')
+  if v ~= args[1] then return {'version', v or ''} end
+  local over = take_all(keys[2], args[2])
+  if over then return {'sold_out', over[1], tostring(over[2]), tostring(over[3])} end
+  redis.call('HSET', h, 'status', 'consumed', 'consumed_at', now_ms(), 'takes', args[2])
+  return {'ok', 'consumed'}
+end
+
+-- read: KEYS m, c ; ARGV bucket names — reclaims first so a read never counts an expired hold.
+local function read(keys, args)
+  local P = prefix_of(keys[1])
+  local now = now_ms()
+  reclaim(P, now, 256)
+  local v = redis.call('HGET', keys[1], 'version')
+  local out = {tostring(now), v or ''}
+  if #args > 0 and v then
+    local vals = redis.call('HMGET', keys[2], unpack(args))
+    for k = 1, #vals do out[#out + 1] = vals[k] or '0' end
+  end
+  return out
+end
+
+-- put: KEYS m, c ; ARGV doc, caller, is_ops, on_hand ('' when no stock)
+local function put(keys, args)
+  local P = prefix_of(keys[1])
+  reclaim(P, now_ms(), 256)
+  local owner = redis.call('HGET', keys[1], 'owner')
+  if owner and owner ~= args[2] and args[3] ~= '1' then return {'forbidden', owner} end
+  if args[4] ~= '' then
+    local committed = tonumber(redis.call('HGET', keys[2], 'stock')) or 0
+    if tonumber(args[4]) < committed then return {'below', tostring(committed)} end
+    redis.call('HSET', keys[1], 'on_hand', args[4])
+  else
+    redis.call('HDEL', keys[1], 'on_hand')
+  end
+  local v = redis.call('HINCRBY', keys[1], 'version', 1)
+  redis.call('HSET', keys[1], 'doc', args[1], 'owner', owner or args[2])
+  if owner then return {'replaced', tostring(v), owner} end
+  return {'created', tostring(v), args[2]}
+end
+
+-- stock: KEYS m, c ; ARGV mode ('set' | 'delta'), n, force ('1' | '0')
+local function stock(keys, args)
+  local P = prefix_of(keys[1])
+  reclaim(P, now_ms(), 256)
+  local on_hand = redis.call('HGET', keys[1], 'on_hand')
+  if not on_hand then return {'no_stock'} end
+  local committed = tonumber(redis.call('HGET', keys[2], 'stock')) or 0
+  local n = tonumber(args[2])
+  local new = n
+  if args[1] == 'delta' then new = tonumber(on_hand) + n end
+  if new < 0 then return {'negative', tostring(new)} end
+  if new < committed and args[3] ~= '1' then return {'below', tostring(committed), tostring(new)} end
+  redis.call('HSET', keys[1], 'on_hand', new)
+  local v = redis.call('HINCRBY', keys[1], 'version', 1)
+  return {'ok', tostring(new), tostring(committed), tostring(v)}
+end
+
+-- pause: KEYS m ; ARGV pause JSON, or '' to resume
+local function pause(keys, args)
+  if not redis.call('HGET', keys[1], 'version') then return {'not_found'} end
+  if args[1] == '' then
+    redis.call('HDEL', keys[1], 'pause')
+  else
+    redis.call('HSET', keys[1], 'pause', args[1])
+  end
+  return {'ok', tostring(redis.call('HINCRBY', keys[1], 'version', 1))}
+end
+
+-- sweep: KEYS m ; reclaims expired holds of an idle resource, returns the next expiry.
+local function sweep(keys, args)
+  local P = prefix_of(keys[1])
+  local n = reclaim(P, now_ms(), 1000)
+  return {tostring(n), next_expiry(P)}
+end
+
+-- due_claim: KEYS due ; ARGV lease_ms, limit — leases the resources whose next expiry passed,
+-- so that several origins do not sweep the same resource at once.
+local function due_claim(keys, args)
+  local now = now_ms()
+  local ids = redis.call('ZRANGEBYSCORE', keys[1], '-inf', now, 'LIMIT', 0, tonumber(args[2]))
+  local lease = now + tonumber(args[1])
+  local out = {tostring(lease)}
+  for _, id in ipairs(ids) do
+    redis.call('ZADD', keys[1], lease, id)
+    out[#out + 1] = id
+  end
+  return out
+end
+
+-- due_done: KEYS due ; ARGV resource id, lease — drops the lease unless a hold moved it.
+local function due_done(keys, args)
+  local s = redis.call('ZSCORE', keys[1], args[1])
+  if s and tonumber(s) == tonumber(args[2]) then redis.call('ZREM', keys[1], args[1]) end
+  return 1
+end
+
+redis.register_function('aforo_hold', hold)
+redis.register_function('aforo_finish', finish)
+redis.register_function('aforo_release', release)
+redis.register_function('aforo_consume', consume)
+redis.register_function('aforo_retake', retake)
+redis.register_function('aforo_read', read)
+redis.register_function('aforo_put', put)
+redis.register_function('aforo_stock', stock)
+redis.register_function('aforo_pause', pause)
+redis.register_function('aforo_sweep', sweep)
+redis.register_function('aforo_due_claim', due_claim)
+redis.register_function('aforo_due_done', due_done)

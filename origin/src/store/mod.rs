@@ -1,0 +1,426 @@
+//! All Redis access: the connection pool, the function library and a typed call per step.
+//!
+//! The library is loaded as Redis Functions (`FUNCTION LOAD REPLACE`) rather than EVALSHA
+//! scripts: functions persist with the data (RDB/AOF) and replicate, so a restarted Redis
+//! still has them and there is no NOSCRIPT reload stampede. If they are missing anyway (a
+//! `FUNCTION FLUSH`, a fresh server without persistence), one caller reloads them while the
+//! others wait on the same lock, then all retry once.
+
+pub mod keys;
+pub mod sweeper;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::time::Duration;
+
+use fred::prelude::*;
+use fred::types::sorted_sets::Ordering;
+use fred::types::Builder;
+
+pub use keys::{hold_id, home_of, ResourceKeys, DUE};
+
+/// The library's source.
+pub const LIBRARY: &str = include_str!("aforo.lua");
+
+/// A store failure: Redis unreachable or answering something the library never answers.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Redis refused, timed out or is unreachable.
+    #[error("redis: {0}")]
+    Redis(#[from] fred::error::Error),
+    /// A reply of an unexpected shape.
+    #[error("unexpected reply from {0}: {1}")]
+    Reply(&'static str, String),
+}
+
+/// Connection settings.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `redis://` or `redis-cluster://` URL.
+    pub url: String,
+    /// Connections in the pool.
+    pub pool_size: usize,
+    /// Timeout of every command.
+    pub command_timeout: Duration,
+}
+
+/// The store: a fred pool and the loaded library.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    clustered: bool,
+    reload: std::sync::Arc<tokio::sync::Mutex<()>>,
+    reloads: std::sync::Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("clustered", &self.clustered).finish()
+    }
+}
+
+/// The meta hash of a resource.
+#[derive(Debug, Clone, Default)]
+pub struct Meta {
+    /// Document JSON.
+    pub doc: String,
+    /// Owner (seller sub).
+    pub owner: String,
+    /// Config version.
+    pub version: u64,
+    /// Live stock.
+    pub on_hand: Option<u32>,
+    /// Pause JSON.
+    pub pause: Option<String>,
+}
+
+/// What the hold function answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HoldReply {
+    /// Taken: hold id, status, expires_at (ms).
+    Taken { id: String, status: String, expires_at_ms: i64 },
+    /// Idempotent replay: the hold this key already made.
+    Replay { id: String, status: String, expires_at_ms: i64 },
+    /// Same key, other payload.
+    Reused,
+    /// The document changed since the plan: replan.
+    Version,
+    /// A bucket would pass its limit.
+    SoldOut { bucket: String },
+}
+
+/// Outcome of consume/release/retake on one part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartReply {
+    /// Done; the part's status now.
+    Ok(String),
+    /// The transition is not allowed from this status.
+    NotActive(String),
+    /// The hold expired and its units were returned.
+    Expired,
+    /// No such part.
+    NotFound,
+    /// Retake refused: units taken meanwhile.
+    SoldOut,
+    /// Retake planned against another version.
+    Version,
+}
+
+/// Outcome of a stock adjustment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StockReply {
+    /// Applied.
+    Ok { on_hand: u32, committed: u32, version: u64 },
+    /// The resource has no stock dimension.
+    NoStock,
+    /// The result would be negative.
+    Negative,
+    /// Under held + consumed without force.
+    Below { committed: u32 },
+}
+
+/// Outcome of a document write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PutReply {
+    /// New resource, with its version and owner.
+    Created { version: u64, owner: String },
+    /// Replaced.
+    Replaced { version: u64, owner: String },
+    /// Another seller owns it.
+    Forbidden,
+    /// The new on_hand is below what is committed.
+    Below { committed: u32 },
+}
+
+fn strings(v: Vec<Value>) -> Vec<String> {
+    v.into_iter().map(|x| x.convert::<Option<String>>().ok().flatten().unwrap_or_default()).collect()
+}
+
+fn num<T: std::str::FromStr>(what: &'static str, s: Option<&String>) -> Result<T, StoreError> {
+    s.and_then(|s| s.parse().ok()).ok_or_else(|| StoreError::Reply(what, format!("{s:?}")))
+}
+
+impl Store {
+    /// Connects and loads the library.
+    pub async fn connect(cfg: &StoreConfig) -> Result<Store, StoreError> {
+        let config = Config::from_url(&cfg.url)?;
+        let clustered = config.server.is_clustered();
+        let timeout = cfg.command_timeout;
+        let pool = Builder::from_config(config)
+            .with_performance_config(|p| p.default_command_timeout = timeout)
+            .with_connection_config(|c| {
+                c.connection_timeout = Duration::from_secs(2);
+                c.internal_command_timeout = timeout;
+                c.max_command_attempts = 2;
+            })
+            .set_policy(ReconnectPolicy::new_exponential(0, 50, 1000, 2))
+            .build_pool(cfg.pool_size.max(1))?;
+        pool.init().await?;
+        let store = Store {
+            pool,
+            clustered,
+            reload: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+            reloads: std::sync::Arc::new(AtomicU64::new(0)),
+        };
+        store.load_library().await?;
+        Ok(store)
+    }
+
+    /// (Re)loads the function library on every primary.
+    pub async fn load_library(&self) -> Result<(), StoreError> {
+        let client = self.pool.next();
+        if self.clustered {
+            client.function_load_cluster::<(), _>(true, LIBRARY).await?;
+        } else {
+            client.function_load::<String, _>(true, LIBRARY).await?;
+        }
+        self.reloads.fetch_add(1, AtomicOrdering::SeqCst);
+        Ok(())
+    }
+
+    /// Times the library was loaded by this process.
+    pub fn library_loads(&self) -> u64 {
+        self.reloads.load(AtomicOrdering::SeqCst)
+    }
+
+    async fn fcall(&self, name: &'static str, keys: Vec<String>, args: Vec<String>) -> Result<Vec<String>, StoreError> {
+        let seen = self.reloads.load(AtomicOrdering::SeqCst);
+        match self.pool.next().fcall::<Vec<Value>, _, _, _>(name, keys.clone(), args.clone()).await {
+            Ok(v) => Ok(strings(v)),
+            Err(e) if e.details().contains("Function not found") => {
+                // Single flight: whoever gets the lock first reloads; the rest see the count move.
+                let _guard = self.reload.lock().await;
+                if self.reloads.load(AtomicOrdering::SeqCst) == seen {
+                    tracing::warn!(function = name, "function library missing in Redis; reloading");
+                    self.load_library().await?;
+                }
+                Ok(strings(self.pool.next().fcall::<Vec<Value>, _, _, _>(name, keys, args).await?))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// PING: Redis reachable.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.pool.next().ping::<String>(None).await?;
+        Ok(())
+    }
+
+    /// Whether the library is present (readiness).
+    pub async fn library_present(&self) -> Result<bool, StoreError> {
+        let v: Value = self.pool.next().custom(fred::cmd!("FUNCTION"), vec!["LIST", "LIBRARYNAME", "aforo_v1"]).await?;
+        Ok(matches!(v, Value::Array(a) if !a.is_empty()))
+    }
+
+    /// Redis TIME in milliseconds.
+    pub async fn time_ms(&self) -> Result<i64, StoreError> {
+        let t: Vec<String> = self.pool.next().custom(fred::cmd!("TIME"), Vec::<String>::new()).await?;
+        let s: i64 = num("TIME", t.first())?;
+        let us: i64 = num("TIME", t.get(1))?;
+        Ok(s * 1000 + us / 1000)
+    }
+
+    /// The meta hash of a resource, if it exists.
+    pub async fn meta(&self, id: &str) -> Result<Option<Meta>, StoreError> {
+        let h: HashMap<String, String> = self.pool.next().hgetall(ResourceKeys::new(id).meta()).await?;
+        if h.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Meta {
+            doc: h.get("doc").cloned().unwrap_or_default(),
+            owner: h.get("owner").cloned().unwrap_or_default(),
+            version: num("meta.version", h.get("version"))?,
+            on_hand: h.get("on_hand").and_then(|s| s.parse().ok()),
+            pause: h.get("pause").cloned(),
+        }))
+    }
+
+    /// Reclaims expired holds and reads counters: `(redis now ms, version, values)`;
+    /// `None` when the resource does not exist.
+    pub async fn read(&self, id: &str, buckets: Vec<String>) -> Result<Option<(i64, u64, Vec<u32>)>, StoreError> {
+        let k = ResourceKeys::new(id);
+        let out = self.fcall("aforo_read", vec![k.meta(), k.counters()], buckets).await?;
+        let now: i64 = num("aforo_read", out.first())?;
+        if out.get(1).is_none_or(|v| v.is_empty()) {
+            return Ok(None);
+        }
+        let version: u64 = num("aforo_read", out.get(1))?;
+        let vals = out[2..].iter().map(|v| v.parse::<i64>().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32).collect();
+        Ok(Some((now, version, vals)))
+    }
+
+    /// Writes a document.
+    pub async fn put(&self, id: &str, doc: &str, caller: &str, is_ops: bool, on_hand: Option<u32>) -> Result<PutReply, StoreError> {
+        let k = ResourceKeys::new(id);
+        let args = vec![
+            doc.to_string(),
+            caller.to_string(),
+            if is_ops { "1" } else { "0" }.into(),
+            on_hand.map(|n| n.to_string()).unwrap_or_default(),
+        ];
+        let out = self.fcall("aforo_put", vec![k.meta(), k.counters()], args).await?;
+        Ok(match out.first().map(String::as_str) {
+            Some("created") => PutReply::Created { version: num("aforo_put", out.get(1))?, owner: out.get(2).cloned().unwrap_or_default() },
+            Some("replaced") => {
+                PutReply::Replaced { version: num("aforo_put", out.get(1))?, owner: out.get(2).cloned().unwrap_or_default() }
+            }
+            Some("forbidden") => PutReply::Forbidden,
+            Some("below") => PutReply::Below { committed: num("aforo_put", out.get(1))? },
+            _ => return Err(StoreError::Reply("aforo_put", format!("{out:?}"))),
+        })
+    }
+
+    /// Adjusts stock.
+    pub async fn stock(&self, id: &str, delta: bool, n: i64, force: bool) -> Result<StockReply, StoreError> {
+        let k = ResourceKeys::new(id);
+        let args = vec![if delta { "delta" } else { "set" }.to_string(), n.to_string(), if force { "1" } else { "0" }.into()];
+        let out = self.fcall("aforo_stock", vec![k.meta(), k.counters()], args).await?;
+        Ok(match out.first().map(String::as_str) {
+            Some("ok") => StockReply::Ok {
+                on_hand: num("aforo_stock", out.get(1))?,
+                committed: num("aforo_stock", out.get(2))?,
+                version: num("aforo_stock", out.get(3))?,
+            },
+            Some("no_stock") => StockReply::NoStock,
+            Some("negative") => StockReply::Negative,
+            Some("below") => StockReply::Below { committed: num("aforo_stock", out.get(1))? },
+            _ => return Err(StoreError::Reply("aforo_stock", format!("{out:?}"))),
+        })
+    }
+
+    /// Sets (`Some`) or lifts (`None`) a pause; returns the new version, `None` if no resource.
+    pub async fn pause(&self, id: &str, pause_json: Option<String>) -> Result<Option<u64>, StoreError> {
+        let out = self.fcall("aforo_pause", vec![ResourceKeys::new(id).meta()], vec![pause_json.unwrap_or_default()]).await?;
+        match out.first().map(String::as_str) {
+            Some("ok") => Ok(Some(num("aforo_pause", out.get(1))?)),
+            Some("not_found") => Ok(None),
+            _ => Err(StoreError::Reply("aforo_pause", format!("{out:?}"))),
+        }
+    }
+
+    /// Takes a part of a hold atomically (see `hold` in the library).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn hold(
+        &self,
+        id: &str,
+        idem_key: &str,
+        version: u64,
+        hold_id: &str,
+        payload_hash: &str,
+        ttl: Duration,
+        idem_ttl: Duration,
+        record_ttl: Duration,
+        caller: &str,
+        status: &str,
+        takes: String,
+        items: String,
+        extra: Vec<String>,
+    ) -> Result<HoldReply, StoreError> {
+        let k = ResourceKeys::new(id);
+        let keys = vec![k.meta(), k.counters(), k.expiry(), k.hold(hold_id), idem_key.to_string()];
+        let mut args = vec![
+            version.to_string(),
+            hold_id.to_string(),
+            payload_hash.to_string(),
+            ttl.as_millis().to_string(),
+            idem_ttl.as_millis().to_string(),
+            record_ttl.as_millis().to_string(),
+            caller.to_string(),
+            status.to_string(),
+            takes,
+            items,
+        ];
+        args.extend(extra);
+        let out = self.fcall("aforo_hold", keys, args).await?;
+        Ok(match out.first().map(String::as_str) {
+            Some("ok") => HoldReply::Taken {
+                id: out.get(1).cloned().unwrap_or_default(),
+                status: out.get(2).cloned().unwrap_or_default(),
+                expires_at_ms: num("aforo_hold", out.get(3))?,
+            },
+            Some("replay") => HoldReply::Replay {
+                id: out.get(1).cloned().unwrap_or_default(),
+                status: out.get(2).cloned().unwrap_or_default(),
+                expires_at_ms: num("aforo_hold", out.get(3))?,
+            },
+            Some("reused") => HoldReply::Reused,
+            Some("version") => HoldReply::Version,
+            Some("sold_out") => HoldReply::SoldOut { bucket: out.get(1).cloned().unwrap_or_default() },
+            _ => return Err(StoreError::Reply("aforo_hold", format!("{out:?}"))),
+        })
+    }
+
+    /// Turns a cart's pending home part into held.
+    pub async fn finish(&self, id: &str, hold_id: &str) -> Result<(), StoreError> {
+        self.pool.next().fcall::<Value, _, _, _>("aforo_finish", vec![ResourceKeys::new(id).hold(hold_id)], Vec::<String>::new()).await?;
+        Ok(())
+    }
+
+    fn part_reply(what: &'static str, out: Vec<String>) -> Result<PartReply, StoreError> {
+        Ok(match out.first().map(String::as_str) {
+            Some("ok") => PartReply::Ok(out.get(1).cloned().unwrap_or_default()),
+            Some("not_active") => PartReply::NotActive(out.get(1).cloned().unwrap_or_default()),
+            Some("expired") => PartReply::Expired,
+            Some("not_found") => PartReply::NotFound,
+            Some("sold_out") => PartReply::SoldOut,
+            Some("version") => PartReply::Version,
+            _ => return Err(StoreError::Reply(what, format!("{out:?}"))),
+        })
+    }
+
+    /// Releases a part (`void` also forgets its idempotency entry: a cart step undone).
+    pub async fn release(&self, id: &str, hold_id: &str, void_idem: Option<String>) -> Result<PartReply, StoreError> {
+        let k = ResourceKeys::new(id);
+        let mode = if void_idem.is_some() { "void" } else { "release" };
+        let mut keys = vec![k.counters(), k.expiry(), k.hold(hold_id)];
+        keys.extend(void_idem);
+        Self::part_reply("aforo_release", self.fcall("aforo_release", keys, vec![mode.to_string()]).await?)
+    }
+
+    /// Consumes a part.
+    pub async fn consume(&self, id: &str, hold_id: &str) -> Result<PartReply, StoreError> {
+        let k = ResourceKeys::new(id);
+        Self::part_reply("aforo_consume", self.fcall("aforo_consume", vec![k.counters(), k.expiry(), k.hold(hold_id)], vec![]).await?)
+    }
+
+    /// Consumes an expired part by taking its units again.
+    pub async fn retake(&self, id: &str, hold_id: &str, version: u64, takes: String) -> Result<PartReply, StoreError> {
+        let k = ResourceKeys::new(id);
+        let keys = vec![k.meta(), k.counters(), k.hold(hold_id)];
+        Self::part_reply("aforo_retake", self.fcall("aforo_retake", keys, vec![version.to_string(), takes]).await?)
+    }
+
+    /// A hold part's record.
+    pub async fn hold_record(&self, id: &str, hold_id: &str) -> Result<HashMap<String, String>, StoreError> {
+        Ok(self.pool.next().hgetall(ResourceKeys::new(id).hold(hold_id)).await?)
+    }
+
+    /// Schedules the sweeper to look at a resource no later than `at_ms`.
+    pub async fn schedule_sweep(&self, id: &str, at_ms: i64) -> Result<(), StoreError> {
+        self.pool.next().zadd::<i64, _, _>(DUE, None, Some(Ordering::LessThan), false, false, (at_ms as f64, id)).await?;
+        Ok(())
+    }
+
+    /// Leases due resources: `(lease, ids)`.
+    pub async fn due_claim(&self, lease: Duration, limit: usize) -> Result<(i64, Vec<String>), StoreError> {
+        let out = self.fcall("aforo_due_claim", vec![DUE.to_string()], vec![lease.as_millis().to_string(), limit.to_string()]).await?;
+        Ok((num("aforo_due_claim", out.first())?, out.get(1..).map(<[String]>::to_vec).unwrap_or_default()))
+    }
+
+    /// Drops a lease unless a hold moved the entry meanwhile.
+    pub async fn due_done(&self, id: &str, lease: i64) -> Result<(), StoreError> {
+        self.pool.next().fcall::<Value, _, _, _>("aforo_due_done", vec![DUE.to_string()], vec![id.to_string(), lease.to_string()]).await?;
+        Ok(())
+    }
+
+    /// Reclaims a resource's expired holds: `(reclaimed, next expiry ms)`.
+    pub async fn sweep(&self, id: &str) -> Result<(u64, Option<i64>), StoreError> {
+        let out = self.fcall("aforo_sweep", vec![ResourceKeys::new(id).meta()], vec![]).await?;
+        Ok((num("aforo_sweep", out.first())?, out.get(1).and_then(|s| s.parse::<f64>().ok()).map(|f| f as i64)))
+    }
+
+    /// The underlying pool, for tools and benchmarks that call the library directly.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+}
