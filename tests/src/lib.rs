@@ -1,1 +1,8 @@
-//! End-to-end tests and the load generator live here.
+//! # aforo-tests
+//!
+//! The end-to-end harness: [`harness::Redis`] starts a real `redis-server` on a free
+//! loopback port in a temporary folder, [`harness::Origin`] runs the real `aforo-origin`
+//! binary against it, and [`client::Api`] is a typed client of the HTTP contract.
+
+pub mod client;
+pub mod harness;

@@ -1,0 +1,100 @@
+//! A typed client of the origin's HTTP contract.
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+/// One answer: status, headers of interest, JSON body.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Content-Type.
+    pub content_type: String,
+    /// Retry-After, if any.
+    pub retry_after: Option<String>,
+    /// The body parsed as JSON (`Null` when empty or not JSON).
+    pub body: Value,
+}
+
+impl Answer {
+    /// The problem `code`, for errors.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+/// The client.
+#[derive(Debug, Clone)]
+pub struct Api {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    /// A client of the server at `base` (`http://127.0.0.1:PORT`).
+    pub fn new(base: &str) -> Api {
+        let http = reqwest::Client::builder().pool_max_idle_per_host(512).build().expect("client");
+        Api { base: base.trim_end_matches('/').to_string(), http }
+    }
+
+    /// Sends a request with an optional token, idempotency key and raw body.
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, idem: Option<&str>, body: Option<Vec<u8>>) -> Answer {
+        let mut rb = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        if let Some(k) = idem {
+            rb = rb.header("Idempotency-Key", k);
+        }
+        if let Some(b) = body {
+            rb = rb.header("content-type", "application/json").body(b);
+        }
+        let resp = rb.send().await.expect("request failed at the transport level");
+        let status = resp.status();
+        let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(String::from);
+        let bytes = resp.bytes().await.unwrap_or_default();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer { status, content_type, retry_after, body }
+    }
+
+    /// PUT a resource document.
+    pub async fn put_resource(&self, token: &str, id: &str, doc: &Value) -> Answer {
+        self.send(Method::PUT, &format!("/v1/resources/{id}"), Some(token), None, Some(doc.to_string().into_bytes())).await
+    }
+
+    /// GET availability with a raw query.
+    pub async fn availability(&self, id: &str, query: &str) -> Answer {
+        self.send(Method::GET, &format!("/v1/resources/{id}/availability?{query}"), None, None, None).await
+    }
+
+    /// GET calendar with a raw query.
+    pub async fn calendar(&self, id: &str, query: &str) -> Answer {
+        self.send(Method::GET, &format!("/v1/resources/{id}/calendar?{query}"), None, None, None).await
+    }
+
+    /// POST a hold.
+    pub async fn hold(&self, token: &str, key: &str, body: &Value) -> Answer {
+        self.send(Method::POST, "/v1/holds", Some(token), Some(key), Some(body.to_string().into_bytes())).await
+    }
+
+    /// GET a hold.
+    pub async fn get_hold(&self, token: &str, id: &str) -> Answer {
+        self.send(Method::GET, &format!("/v1/holds/{id}"), Some(token), None, None).await
+    }
+
+    /// POST consume.
+    pub async fn consume(&self, token: &str, id: &str) -> Answer {
+        self.send(Method::POST, &format!("/v1/holds/{id}/consume"), Some(token), None, None).await
+    }
+
+    /// POST release.
+    pub async fn release(&self, token: &str, id: &str) -> Answer {
+        self.send(Method::POST, &format!("/v1/holds/{id}/release"), Some(token), None, None).await
+    }
+
+    /// POST stock adjustment.
+    pub async fn stock(&self, token: &str, id: &str, body: &Value) -> Answer {
+        self.send(Method::POST, &format!("/v1/resources/{id}/stock"), Some(token), None, Some(body.to_string().into_bytes())).await
+    }
+}

@@ -1,0 +1,259 @@
+//! Real processes for tests: Redis (single or a 3-node cluster) and the origin binary.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The JWT secret every test origin uses.
+pub const SECRET: &str = "test-secret-0123456789abcdef";
+
+/// A free TCP port on 127.0.0.1 (bound, then released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("no free port")
+}
+
+fn wait_until(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < timeout, "{what} did not come up within {timeout:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn redis_cli(port: u16, args: &[&str]) -> Option<String> {
+    let out = Command::new("redis-cli").args(["-h", "127.0.0.1", "-p", &port.to_string()]).args(args).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// A `redis-server` on a free loopback port with its data in a temporary folder; stopped on
+/// drop.
+#[derive(Debug)]
+pub struct Redis {
+    /// Its port.
+    pub port: u16,
+    child: Option<Child>,
+    dir: tempfile::TempDir,
+    extra: Vec<String>,
+}
+
+impl Redis {
+    /// Starts one with AOF off (fast) unless `extra` says otherwise.
+    pub fn start(extra: &[&str]) -> Redis {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut r = Redis { port: free_port(), child: None, dir, extra: extra.iter().map(|s| s.to_string()).collect() };
+        r.spawn();
+        r
+    }
+
+    fn spawn(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string(), "--dir"])
+            .arg(self.dir.path())
+            .args(["--save", "", "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning"])
+            .args(&self.extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed (apt-get install redis-server)");
+        self.child = Some(child);
+        let port = self.port;
+        wait_until("redis-server", Duration::from_secs(10), || redis_cli(port, &["PING"]).as_deref() == Some("PONG"));
+    }
+
+    /// `redis://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Runs a redis-cli command against it.
+    pub fn cli(&self, args: &[&str]) -> String {
+        redis_cli(self.port, args).unwrap_or_default()
+    }
+
+    /// Kills it (SIGKILL).
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts it again on the same port and folder.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A 3-node Redis Cluster on loopback (no replicas).
+#[derive(Debug)]
+pub struct Cluster {
+    /// The nodes.
+    pub nodes: Vec<Redis>,
+}
+
+impl Cluster {
+    /// Starts three nodes and creates the cluster.
+    pub fn start() -> Cluster {
+        let nodes: Vec<Redis> = (0..3).map(|_| Redis::start(&["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"])).collect();
+        let addrs: Vec<String> = nodes.iter().map(|n| format!("127.0.0.1:{}", n.port)).collect();
+        let out = Command::new("redis-cli")
+            .arg("--cluster")
+            .arg("create")
+            .args(&addrs)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .output()
+            .expect("redis-cli");
+        assert!(out.status.success(), "cluster create failed: {}", String::from_utf8_lossy(&out.stdout));
+        let p = nodes[0].port;
+        wait_until("cluster", Duration::from_secs(20), || {
+            redis_cli(p, &["CLUSTER", "INFO"]).is_some_and(|s| s.contains("cluster_state:ok"))
+        });
+        Cluster { nodes }
+    }
+
+    /// `redis-cluster://127.0.0.1:<first port>`.
+    pub fn url(&self) -> String {
+        format!("redis-cluster://127.0.0.1:{}", self.nodes[0].port)
+    }
+
+    /// The port of the node that holds `key`.
+    pub fn node_of(&self, key: &str) -> u16 {
+        let slot: u16 = self.nodes[0].cli(&["CLUSTER", "KEYSLOT", key]).parse().expect("slot");
+        for n in &self.nodes {
+            if n.cli(&["CLUSTER", "COUNTKEYSINSLOT", &slot.to_string()]).parse::<u64>().unwrap_or(0) > 0 {
+                return n.port;
+            }
+        }
+        0
+    }
+}
+
+fn target_dir() -> PathBuf {
+    // tests run from target/<profile>/deps/<test-binary>
+    let exe = std::env::current_exe().expect("current_exe");
+    exe.parent().and_then(Path::parent).map(Path::to_path_buf).expect("target dir")
+}
+
+/// The origin binary, built if cargo has not built it yet.
+pub fn origin_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let bin = target_dir().join("aforo-origin");
+        if !bin.exists() {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let st = Command::new(cargo).args(["build", "-p", "aforo-origin", "--bin", "aforo-origin"]).status().expect("cargo build");
+            assert!(st.success(), "building aforo-origin failed");
+        }
+        bin
+    })
+    .clone()
+}
+
+/// A running `aforo-origin`; killed on drop.
+#[derive(Debug)]
+pub struct Origin {
+    /// Its port.
+    pub port: u16,
+    child: Option<Child>,
+    redis_url: String,
+    env: Vec<(String, String)>,
+}
+
+impl Origin {
+    /// Starts the origin against a Redis URL.
+    pub fn start(redis_url: &str) -> Origin {
+        Origin::start_with(redis_url, &[])
+    }
+
+    /// Starts it with extra environment.
+    pub fn start_with(redis_url: &str, env: &[(&str, &str)]) -> Origin {
+        let mut o = Origin {
+            port: free_port(),
+            child: None,
+            redis_url: redis_url.to_string(),
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        };
+        o.spawn();
+        o
+    }
+
+    fn spawn(&mut self) {
+        let log = std::env::var("AFORO_TEST_LOG").is_ok();
+        let child = Command::new(origin_bin())
+            .env("AFORO_LISTEN", format!("127.0.0.1:{}", self.port))
+            .env("AFORO_REDIS_URL", &self.redis_url)
+            .env("AFORO_JWT_SECRET", SECRET)
+            .env("AFORO_LOG", if log { "info" } else { "warn" })
+            .env("AFORO_LOG_FORMAT", "pretty")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::null())
+            .stderr(if log { Stdio::inherit() } else { Stdio::null() })
+            .spawn()
+            .expect("spawn aforo-origin");
+        self.child = Some(child);
+        let url = format!("127.0.0.1:{}", self.port);
+        wait_until("aforo-origin", Duration::from_secs(20), || std::net::TcpStream::connect(&url).is_ok());
+    }
+
+    /// Base URL.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// SIGKILL.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM, then waits for a clean exit; returns whether it exited 0.
+    pub fn terminate(&mut self) -> bool {
+        let Some(mut c) = self.child.take() else { return false };
+        let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(15) {
+            if let Ok(Some(st)) = c.try_wait() {
+                return st.success();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = c.kill();
+        false
+    }
+
+    /// Starts it again on the same port.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+}
+
+impl Drop for Origin {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A signed token for `sub` with `role` valid for an hour.
+pub fn token(sub: &str, role: &str) -> String {
+    use aforo_origin::auth::{sign, Role};
+    let role = match role {
+        "buyer" => Role::Buyer,
+        "seller" => Role::Seller,
+        "ops" => Role::Ops,
+        _ => Role::Edge,
+    };
+    let exp = chrono::Utc::now().timestamp() as u64 + 3600;
+    sign(SECRET.as_bytes(), sub, role, exp).expect("sign")
+}

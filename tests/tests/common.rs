@@ -1,0 +1,52 @@
+//! Shared setup of the origin tests.
+#![allow(dead_code)]
+
+use aforo_tests::client::Api;
+use aforo_tests::harness::{token, Origin, Redis};
+use serde_json::{json, Value};
+
+pub struct Env {
+    pub redis: Redis,
+    pub origin: Origin,
+    pub api: Api,
+    pub seller: String,
+    pub buyer: String,
+    pub ops: String,
+}
+
+pub fn env() -> Env {
+    let redis = Redis::start(&[]);
+    let origin = Origin::start(&redis.url());
+    let api = Api::new(&origin.url());
+    Env { redis, origin, api, seller: token("seller-1", "seller"), buyer: token("buyer-1", "buyer"), ops: token("ops-1", "ops") }
+}
+
+/// Local (UTC) date `days` from today.
+pub fn day(days: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(days)).to_string()
+}
+
+pub fn stock_doc(n: u32) -> Value {
+    json!({"name": "SKU", "timezone": "UTC", "dimensions": {"stock": {"on_hand": n}}})
+}
+
+pub fn daily_doc(cap: u32) -> Value {
+    json!({"name": "Bakery", "timezone": "UTC", "dimensions": {"daily": {"capacity": cap}}})
+}
+
+/// A restaurant open all day in UTC with 30-minute seatings every 30 minutes.
+pub fn slots_doc(cap: u32) -> Value {
+    json!({"name": "Room", "timezone": "UTC",
+           "dimensions": {"slots": {"duration_min": 30, "interval_min": 30, "capacity": cap}},
+           "qty": {"min": 1, "max": 8}})
+}
+
+/// Units committed in a counter, read straight from Redis (no reclaim on the way).
+pub fn counter(redis: &Redis, id: &str, bucket: &str) -> u64 {
+    redis.cli(&["HGET", &format!("af:{{r:{id}}}:c"), bucket]).parse().unwrap_or(0)
+}
+
+pub async fn create(e: &Env, id: &str, doc: &Value) {
+    let a = e.api.put_resource(&e.seller, id, doc).await;
+    assert_eq!(a.status.as_u16(), 201, "{:?}", a.body);
+}
