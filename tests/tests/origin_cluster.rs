@@ -1,6 +1,8 @@
 //! The same library on a 3-node Redis Cluster: every key of a resource on one node, holds
 //! atomic across the contention of a crowd.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use aforo_tests::client::Api;

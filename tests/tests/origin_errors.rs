@@ -1,6 +1,8 @@
 //! Every error status of API.md from the real server, and a loop of malformed input that
 //! must never produce a 5xx.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use aforo_tests::harness::{token, SECRET};

@@ -1,6 +1,8 @@
 //! Holds against a real Redis and the real origin binary: contention, idempotency,
 //! atomicity of hybrids and carts, expiry, and every state transition.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::time::{Duration, Instant};

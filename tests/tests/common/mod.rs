@@ -1,10 +1,13 @@
 //! Shared setup of the origin tests.
 #![allow(dead_code)]
 
+#![allow(clippy::unwrap_used)]
+
 use aforo_tests::client::Api;
 use aforo_tests::harness::{token, Origin, Redis};
 use serde_json::{json, Value};
 
+#[derive(Debug)]
 pub struct Env {
     pub redis: Redis,
     pub origin: Origin,

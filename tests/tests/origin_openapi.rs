@@ -1,0 +1,146 @@
+//! origin/openapi.yaml against the running server: every answer of a scenario that touches
+//! every route must be a documented status with a body that validates against its schema.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use aforo_tests::client::Answer;
+use aforo_tests::harness::token;
+use common::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+struct Spec {
+    doc: Value,
+    checked: std::cell::RefCell<std::collections::BTreeSet<String>>,
+}
+
+fn pointer_escape(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1").replace('{', "%7B").replace('}', "%7D")
+}
+
+impl Spec {
+    fn load() -> Spec {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../origin/openapi.yaml")).unwrap();
+        let doc: Value = serde_norway::from_str(&text).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        Spec { doc, checked: Default::default() }
+    }
+
+    /// Validates one answer against the operation `method template`.
+    fn check(&self, method: &str, template: &str, a: &Answer) {
+        let op = &self.doc["paths"][template][method];
+        assert!(op.is_object(), "{method} {template} is not in openapi.yaml");
+        let status = a.status.as_str();
+        let mut resp = &op["responses"][status];
+        assert!(resp.is_object(), "{method} {template} answered {status}, which openapi.yaml does not list: {}", a.body);
+        if let Some(r) = resp["$ref"].as_str() {
+            resp = self.doc.pointer(r.trim_start_matches('#')).unwrap();
+        }
+        let content = resp["content"].as_object().expect("content");
+        let (ctype, media) = content.iter().next().unwrap();
+        assert_eq!(&a.content_type, ctype, "{method} {template} {status}");
+        // The whole document is the schema root so that its #/components refs resolve.
+        let mut root = self.doc.clone();
+        let path = format!("/paths/{}/{method}/responses/{status}", pointer_escape(template));
+        let schema_ptr = match op["responses"][status]["$ref"].as_str() {
+            Some(r) => format!("{}/content/{}/schema", r.trim_start_matches('#'), pointer_escape(ctype)),
+            None => format!("{path}/content/{}/schema", pointer_escape(ctype)),
+        };
+        assert!(media["schema"].is_object());
+        root["$ref"] = json!(format!("#{schema_ptr}"));
+        root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+        let v = jsonschema::options().with_draft(jsonschema::Draft::Draft202012).should_validate_formats(true).build(&root).unwrap();
+        let errors: Vec<String> = v.iter_errors(&a.body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        assert!(errors.is_empty(), "{method} {template} {status}: {errors:?}\n{}", a.body);
+        self.checked.borrow_mut().insert(format!("{method} {template} {status}"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_answers_as_openapi_yaml_says() {
+    let spec = Spec::load();
+    let e = env();
+    let edge = token("edge-1", "edge");
+    let d = day(2);
+    let res = "/v1/resources/{id}";
+    let room = json!({"name": "Room", "timezone": "Europe/Madrid",
+        "dimensions": {"daily": {"capacity": 40}, "slots": {"duration_min": 60, "interval_min": 30, "capacity": 4, "concurrent": 6, "pacing": {"window_min": 30, "max": 5}}},
+        "pricing": {"currency": "EUR", "base_minor": 2000, "triggers": [{"utilization_gte": 0.5, "multiplier": 1.25, "tier": "high"}]}});
+    let put = |id: &str, doc: Value, tok: String| {
+        let api = e.api.clone();
+        let id = id.to_string();
+        async move { api.put_resource(&tok, &id, &doc).await }
+    };
+    spec.check("put", res, &put("room", room.clone(), e.seller.clone()).await);
+    spec.check("put", res, &put("room", room.clone(), e.seller.clone()).await);
+    spec.check("put", res, &put("sku", stock_doc(3), e.seller.clone()).await);
+    spec.check("put", res, &put("bad", json!({"name": "x"}), e.seller.clone()).await);
+    spec.check("put", res, &put("room", room.clone(), e.buyer.clone()).await);
+    spec.check("put", res, &e.api.send(Method::PUT, "/v1/resources/room", None, None, Some(b"{}".to_vec())).await);
+    spec.check("get", res, &e.api.send(Method::GET, "/v1/resources/room", Some(&e.seller), None, None).await);
+    spec.check("get", res, &e.api.send(Method::GET, "/v1/resources/none", Some(&e.seller), None, None).await);
+
+    let av = "/v1/resources/{id}/availability";
+    spec.check("get", av, &e.api.availability("room", &format!("date={d}&qty=2")).await);
+    spec.check("get", av, &e.api.availability("sku", "qty=2").await);
+    spec.check("get", av, &e.api.availability("room", "qty=0").await);
+    spec.check("get", av, &e.api.availability("none", &format!("date={d}")).await);
+    spec.check("get", av, &e.api.availability("room", &format!("date={d}&slot=10:10")).await);
+    let cal = "/v1/resources/{id}/calendar";
+    spec.check("get", cal, &e.api.calendar("room", &format!("from={d}&to={}", day(40))).await);
+    spec.check("get", cal, &e.api.calendar("room", "from=2027-01-01").await);
+    let snap = "/v1/resources/{id}/snapshot";
+    spec.check("get", snap, &e.api.send(Method::GET, &format!("/v1/resources/room/snapshot?from={d}&to={d}"), Some(&edge), None, None).await);
+    spec.check("get", snap, &e.api.send(Method::GET, "/v1/resources/sku/snapshot", Some(&edge), None, None).await);
+    spec.check("get", snap, &e.api.send(Method::GET, "/v1/resources/sku/snapshot", Some(&e.buyer), None, None).await);
+
+    let holds = "/v1/holds";
+    let h = e.api.hold(&e.buyer, "k1", &json!({"resource_id": "room", "date": d, "slot": "20:00", "qty": 3})).await;
+    spec.check("post", holds, &h);
+    spec.check("post", holds, &e.api.hold(&e.buyer, "k1", &json!({"resource_id": "room", "date": d, "slot": "20:00", "qty": 3})).await);
+    spec.check("post", holds, &e.api.hold(&e.buyer, "k1", &json!({"resource_id": "room", "date": d, "slot": "20:00", "qty": 1})).await);
+    spec.check("post", holds, &e.api.hold(&e.buyer, "k2", &json!({"resource_id": "room", "date": d, "slot": "20:00", "qty": 3})).await);
+    spec.check("post", holds, &e.api.hold(&e.buyer, "k3", &json!({"resource_id": "room", "date": day(-3), "slot": "20:00", "qty": 1})).await);
+    spec.check("post", holds, &e.api.hold(&e.buyer, "k4", &json!({"items": [{"resource_id": "sku", "qty": 1}, {"resource_id": "room", "date": d, "slot": "12:00", "qty": 1}]})).await);
+    spec.check("post", holds, &e.api.send(Method::POST, holds, Some(&e.buyer), None, Some(b"{}".to_vec())).await);
+    spec.check("post", holds, &e.api.send(Method::POST, holds, Some(&e.buyer), Some("k5"), Some(b"{\"qty\":1}".to_vec())).await);
+    spec.check("post", holds, &e.api.send(Method::POST, holds, Some(&e.buyer), Some("k6"), Some(vec![b' '; 1 << 21])).await);
+    spec.check("get", av, &e.api.availability("room", &format!("date={d}&qty=2&slot=20:00")).await);
+
+    let id = h.body["id"].as_str().unwrap().to_string();
+    spec.check("get", "/v1/holds/{id}", &e.api.get_hold(&e.buyer, &id).await);
+    spec.check("get", "/v1/holds/{id}", &e.api.get_hold(&token("x", "buyer"), &id).await);
+    spec.check("get", "/v1/holds/{id}", &e.api.get_hold(&e.buyer, "h_missing").await);
+    spec.check("post", "/v1/holds/{id}/consume", &e.api.consume(&e.buyer, &id).await);
+    spec.check("post", "/v1/holds/{id}/release", &e.api.release(&e.buyer, &id).await);
+    let h2 = e.api.hold(&e.buyer, "k7", &json!({"resource_id": "sku", "qty": 1})).await;
+    let id2 = h2.body["id"].as_str().unwrap().to_string();
+    spec.check("post", "/v1/holds/{id}/release", &e.api.release(&e.buyer, &id2).await);
+    spec.check("post", "/v1/holds/{id}/consume", &e.api.consume(&e.buyer, &id2).await);
+
+    spec.check("post", "/v1/holds/{id}/consume", &e.api.consume(&e.buyer, "h_01JD5Q8ZK3M4N5P6Q7R8S9T0VW_sku").await);
+    let st = "/v1/resources/{id}/stock";
+    spec.check("post", st, &e.api.stock(&e.ops, "ghost", &json!({"set": 1})).await);
+    spec.check("post", st, &e.api.stock(&e.seller, "sku", &json!({"delta": 2})).await);
+    spec.check("post", st, &e.api.stock(&e.seller, "sku", &json!({"set": 0})).await);
+    spec.check("post", st, &e.api.stock(&e.seller, "sku", &json!({"set": 1, "delta": 1})).await);
+    spec.check("post", "/v1/resources/{id}/pause", &e.api.send(Method::POST, "/v1/resources/room/pause", Some(&e.seller), None, Some(br#"{"until":"2099-01-01T00:00:00Z","reason":"r"}"#.to_vec())).await);
+    spec.check("post", "/v1/resources/{id}/resume", &e.api.send(Method::POST, "/v1/resources/room/resume", Some(&e.seller), None, None).await);
+    spec.check("post", "/v1/resources/{id}/resume", &e.api.send(Method::POST, "/v1/resources/zz/resume", Some(&e.ops), None, None).await);
+    let v = "/v1/stock/validate";
+    spec.check("post", v, &e.api.send(Method::POST, v, Some(&e.buyer), None, Some(br#"{"items":[{"resource_id":"sku","quantity":1}]}"#.to_vec())).await);
+    spec.check("post", v, &e.api.send(Method::POST, v, Some(&e.buyer), None, Some(br#"{"items":[{"resource_id":"sku"}]}"#.to_vec())).await);
+    spec.check("get", "/healthz", &e.api.send(Method::GET, "/healthz", None, None, None).await);
+    spec.check("get", "/readyz", &e.api.send(Method::GET, "/readyz", None, None, None).await);
+
+    // Every path of the document was exercised at least once.
+    let checked = spec.checked.borrow();
+    for (path, ops) in spec.doc["paths"].as_object().unwrap() {
+        for m in ops.as_object().unwrap().keys().filter(|k| *k != "parameters") {
+            assert!(checked.iter().any(|c| c.starts_with(&format!("{m} {path} "))), "{m} {path} never checked");
+        }
+    }
+    assert!(checked.len() >= 40, "{}", checked.len());
+}
