@@ -92,7 +92,11 @@ async fn the_server_answers_as_openapi_yaml_says() {
     spec.check("get", cal, &e.api.calendar("room", &format!("from={d}&to={}", day(40))).await);
     spec.check("get", cal, &e.api.calendar("room", "from=2027-01-01").await);
     let snap = "/v1/resources/{id}/snapshot";
-    spec.check("get", snap, &e.api.send(Method::GET, &format!("/v1/resources/room/snapshot?from={d}&to={d}"), Some(&edge), None, None).await);
+    spec.check(
+        "get",
+        snap,
+        &e.api.send(Method::GET, &format!("/v1/resources/room/snapshot?from={d}&to={d}"), Some(&edge), None, None).await,
+    );
     spec.check("get", snap, &e.api.send(Method::GET, "/v1/resources/sku/snapshot", Some(&edge), None, None).await);
     spec.check("get", snap, &e.api.send(Method::GET, "/v1/resources/sku/snapshot", Some(&e.buyer), None, None).await);
 
@@ -102,8 +106,22 @@ async fn the_server_answers_as_openapi_yaml_says() {
     spec.check("post", holds, &e.api.hold(&e.buyer, "k1", &json!({"resource_id": "room", "date": d, "slot": "20:00", "qty": 3})).await);
     spec.check("post", holds, &e.api.hold(&e.buyer, "k1", &json!({"resource_id": "room", "date": d, "slot": "20:00", "qty": 1})).await);
     spec.check("post", holds, &e.api.hold(&e.buyer, "k2", &json!({"resource_id": "room", "date": d, "slot": "20:00", "qty": 3})).await);
-    spec.check("post", holds, &e.api.hold(&e.buyer, "k3", &json!({"resource_id": "room", "date": day(-3), "slot": "20:00", "qty": 1})).await);
-    spec.check("post", holds, &e.api.hold(&e.buyer, "k4", &json!({"items": [{"resource_id": "sku", "qty": 1}, {"resource_id": "room", "date": d, "slot": "12:00", "qty": 1}]})).await);
+    spec.check(
+        "post",
+        holds,
+        &e.api.hold(&e.buyer, "k3", &json!({"resource_id": "room", "date": day(-3), "slot": "20:00", "qty": 1})).await,
+    );
+    spec.check(
+        "post",
+        holds,
+        &e.api
+            .hold(
+                &e.buyer,
+                "k4",
+                &json!({"items": [{"resource_id": "sku", "qty": 1}, {"resource_id": "room", "date": d, "slot": "12:00", "qty": 1}]}),
+            )
+            .await,
+    );
     spec.check("post", holds, &e.api.send(Method::POST, holds, Some(&e.buyer), None, Some(b"{}".to_vec())).await);
     spec.check("post", holds, &e.api.send(Method::POST, holds, Some(&e.buyer), Some("k5"), Some(b"{\"qty\":1}".to_vec())).await);
     spec.check("post", holds, &e.api.send(Method::POST, holds, Some(&e.buyer), Some("k6"), Some(vec![b' '; 1 << 21])).await);
@@ -126,11 +144,31 @@ async fn the_server_answers_as_openapi_yaml_says() {
     spec.check("post", st, &e.api.stock(&e.seller, "sku", &json!({"delta": 2})).await);
     spec.check("post", st, &e.api.stock(&e.seller, "sku", &json!({"set": 0})).await);
     spec.check("post", st, &e.api.stock(&e.seller, "sku", &json!({"set": 1, "delta": 1})).await);
-    spec.check("post", "/v1/resources/{id}/pause", &e.api.send(Method::POST, "/v1/resources/room/pause", Some(&e.seller), None, Some(br#"{"until":"2099-01-01T00:00:00Z","reason":"r"}"#.to_vec())).await);
-    spec.check("post", "/v1/resources/{id}/resume", &e.api.send(Method::POST, "/v1/resources/room/resume", Some(&e.seller), None, None).await);
+    spec.check(
+        "post",
+        "/v1/resources/{id}/pause",
+        &e.api
+            .send(
+                Method::POST,
+                "/v1/resources/room/pause",
+                Some(&e.seller),
+                None,
+                Some(br#"{"until":"2099-01-01T00:00:00Z","reason":"r"}"#.to_vec()),
+            )
+            .await,
+    );
+    spec.check(
+        "post",
+        "/v1/resources/{id}/resume",
+        &e.api.send(Method::POST, "/v1/resources/room/resume", Some(&e.seller), None, None).await,
+    );
     spec.check("post", "/v1/resources/{id}/resume", &e.api.send(Method::POST, "/v1/resources/zz/resume", Some(&e.ops), None, None).await);
     let v = "/v1/stock/validate";
-    spec.check("post", v, &e.api.send(Method::POST, v, Some(&e.buyer), None, Some(br#"{"items":[{"resource_id":"sku","quantity":1}]}"#.to_vec())).await);
+    spec.check(
+        "post",
+        v,
+        &e.api.send(Method::POST, v, Some(&e.buyer), None, Some(br#"{"items":[{"resource_id":"sku","quantity":1}]}"#.to_vec())).await,
+    );
     spec.check("post", v, &e.api.send(Method::POST, v, Some(&e.buyer), None, Some(br#"{"items":[{"resource_id":"sku"}]}"#.to_vec())).await);
     spec.check("get", "/healthz", &e.api.send(Method::GET, "/healthz", None, None, None).await);
     spec.check("get", "/readyz", &e.api.send(Method::GET, "/readyz", None, None, None).await);

@@ -1,6 +1,5 @@
 //! Shared setup of the origin tests.
 #![allow(dead_code)]
-
 #![allow(clippy::unwrap_used)]
 
 use aforo_tests::client::Api;
