@@ -37,6 +37,8 @@ pub struct App {
     pub verifier: Verifier,
     docs: RwLock<HashMap<String, Arc<Loaded>>>,
     clock_offset_ms: AtomicI64,
+    /// Per resource, the sweep time this origin last put in `af:due`.
+    scheduled: RwLock<HashMap<String, i64>>,
 }
 
 /// How many times a read or hold retries after finding a newer document version.
@@ -46,7 +48,14 @@ impl App {
     /// New state.
     pub fn new(cfg: Config, store: Store) -> Self {
         let verifier = Verifier::new(cfg.jwt_secret.as_bytes());
-        App { cfg, store, verifier, docs: RwLock::new(HashMap::new()), clock_offset_ms: AtomicI64::new(0) }
+        App {
+            cfg,
+            store,
+            verifier,
+            docs: RwLock::new(HashMap::new()),
+            clock_offset_ms: AtomicI64::new(0),
+            scheduled: RwLock::new(HashMap::new()),
+        }
     }
 
     /// Re-reads Redis TIME and keeps the offset to the local clock, so that rules are judged
@@ -90,6 +99,28 @@ impl App {
             docs.insert(id.to_string(), loaded.clone());
         }
         Ok(loaded)
+    }
+
+    /// Makes sure the sweeper looks at `id` by `at_ms`. The `ZADD LT` is skipped when this
+    /// origin already scheduled an earlier sweep that is still in the future: the sweeper
+    /// only removes entries once they are due, so that entry is still there.
+    pub async fn schedule_sweep(&self, id: &str, at_ms: i64) -> Result<(), ApiError> {
+        let now = self.now().timestamp_millis();
+        let known = self.scheduled.read().ok().and_then(|m| m.get(id).copied());
+        if known.is_some_and(|t| t <= at_ms && t > now + 1000) {
+            return Ok(());
+        }
+        self.store.schedule_sweep(id, at_ms).await?;
+        if let Ok(mut m) = self.scheduled.write() {
+            if m.len() > 100_000 {
+                m.retain(|_, t| *t > now);
+            }
+            let e = m.entry(id.to_string()).or_insert(at_ms);
+            if *e <= now || at_ms < *e {
+                *e = at_ms;
+            }
+        }
+        Ok(())
     }
 
     /// Forgets a cached document (after this origin changed it).

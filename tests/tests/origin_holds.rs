@@ -276,3 +276,57 @@ async fn sigterm_shuts_down_cleanly() {
     assert_eq!(e.api.send(reqwest::Method::GET, "/readyz", None, None, None).await.status, 200);
     assert!(e.origin.terminate(), "origin did not exit 0 on SIGTERM");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flushed_function_library_is_reloaded_once_not_by_every_caller() {
+    let e = env();
+    create(&e, "sku", &stock_doc(1000)).await;
+    e.redis.cli(&["CONFIG", "RESETSTAT"]);
+    e.redis.cli(&["FUNCTION", "FLUSH"]);
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let (api, b) = (e.api.clone(), e.buyer.clone());
+        tasks.push(tokio::spawn(
+            async move { api.hold(&b, &format!("k{i}"), &json!({"resource_id": "sku", "qty": 1})).await.status.as_u16() },
+        ));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 201);
+    }
+    let stats = e.redis.cli(&["INFO", "commandstats"]);
+    let loads: u64 = stats
+        .lines()
+        .find(|l| l.starts_with("cmdstat_function|load:"))
+        .and_then(|l| l.split("calls=").nth(1))
+        .and_then(|s| s.split(',').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    assert!((1..=2).contains(&loads), "FUNCTION LOAD ran {loads} times: {stats}");
+    assert_eq!(counter(&e.redis, "sku", "stock"), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_origins_sweep_the_same_redis_without_returning_a_unit_twice() {
+    let e = env();
+    let second = aforo_tests::harness::Origin::start(&e.redis.url());
+    let api2 = aforo_tests::client::Api::new(&second.url());
+    let ids: Vec<String> = (0..20).map(|i| format!("r{i}")).collect();
+    for id in &ids {
+        let mut short = stock_doc(10);
+        short["hold_ttl_s"] = json!(1);
+        create(&e, id, &short).await;
+        assert_eq!(e.api.hold(&e.buyer, &format!("{id}-a"), &json!({"resource_id": id, "qty": 3})).await.status, 201);
+        // The same resource now holds for a minute: this second hold must survive the sweep.
+        let mut long = stock_doc(10);
+        long["hold_ttl_s"] = json!(60);
+        assert_eq!(api2.put_resource(&e.seller, id, &long).await.status, 200);
+        assert_eq!(api2.hold(&e.buyer, &format!("{id}-b"), &json!({"resource_id": id, "qty": 2})).await.status, 201);
+    }
+    let deadline = Instant::now() + Duration::from_secs(4);
+    while ids.iter().any(|id| counter(&e.redis, id, "stock") != 2) {
+        assert!(Instant::now() < deadline, "{:?}", ids.iter().map(|id| counter(&e.redis, id, "stock")).collect::<Vec<_>>());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(ids.iter().all(|id| counter(&e.redis, id, "stock") == 2), "a unit was returned twice or not at all");
+}

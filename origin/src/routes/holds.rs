@@ -214,7 +214,7 @@ async fn attempt(
                     home_expiry = expires_at_ms;
                 }
                 taken.push((g.resource.as_str(), idem));
-                if let Err(e) = app.store.schedule_sweep(&g.resource, expires_at_ms).await {
+                if let Err(e) = app.schedule_sweep(&g.resource, expires_at_ms).await {
                     tracing::warn!(error = %e, resource = %g.resource, "could not schedule the sweeper; the next operation on the resource reclaims");
                 }
             }
@@ -265,13 +265,13 @@ async fn attempt(
     if groups.len() > 1 {
         app.store.finish(home, &id).await?;
     }
-    let rec = app.store.hold_record(home, &id).await?;
-    let mut view = hold_view(&id, &rec, app.now().timestamp_millis());
-    if rec.is_empty() {
-        // Written a moment ago and not readable: answer from what the store returned.
-        view = json!({"id": id, "status": "held", "expires_at": rfc3339_ms(home_expiry),
-            "items": serde_json::from_str::<serde_json::Value>(&all_items).unwrap_or(json!([]))});
-    }
+    let view = if replayed {
+        // A replay answers the hold as stored, prices and all, in its current status.
+        hold_view(&id, &app.store.hold_record(home, &id).await?, app.now().timestamp_millis())
+    } else {
+        json!({"id": id, "status": "held", "expires_at": rfc3339_ms(home_expiry),
+            "items": serde_json::from_str::<serde_json::Value>(&all_items).unwrap_or(json!([]))})
+    };
     let status = if replayed && taken.is_empty() { StatusCode::OK } else { StatusCode::CREATED };
     tracing::info!(hold = %id, caller = %caller.sub, replay = replayed && taken.is_empty(), "hold");
     Ok(Some(json(status, view.to_string())))
