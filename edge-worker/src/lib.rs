@@ -1,1 +1,142 @@
-//! The edge Worker (filled by the edge issue).
+//! # aforo-edge
+//!
+//! The Cloudflare Worker: routing, snapshot cache, origin client, CORS. Every rule and the
+//! answer's JSON come from aforo-core, so the edge and the origin answer byte for byte the
+//! same from the same snapshot.
+
+pub mod cors;
+pub mod problem;
+pub mod settings;
+pub mod snapshot;
+
+use aforo_core::{availability, calendar, to_json, AvailabilityQuery, CalendarQuery, QueryError};
+use chrono::Utc;
+use worker::{event, Context, Env, Fetch, Headers, Method, Request, RequestInit, Response};
+
+use crate::problem::Problem;
+use crate::settings::Settings;
+
+const PAGE: &str = include_str!("page.html");
+
+#[event(start)]
+fn start() {
+    // A panic is logged with its message instead of a bare "unreachable" trap.
+    console_error_panic_hook::set_once();
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let s = Settings::from_env(&env);
+    let origin = cors::allowed(&req, &s);
+    if req.method() == Method::Options {
+        return Ok(cors::preflight(&req, &s));
+    }
+    let resp = match route(req, &s).await {
+        Ok(r) => r,
+        Err(p) => p.response(),
+    };
+    Ok(cors::decorate(resp, origin.as_deref()))
+}
+
+fn query_err(e: QueryError) -> Problem {
+    match e {
+        QueryError::Invalid(s) => Problem::invalid(s),
+        QueryError::NoSuchSlot(s) => Problem::new(422, "NO_SUCH_SLOT", s),
+        QueryError::NotCovered { .. } => Problem::new(500, "INTERNAL", e.to_string()),
+    }
+}
+
+fn json_response(body: String, cache_s: i64) -> Result<Response, Problem> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set("cache-control", &format!("public, max-age={}", cache_s.max(0)))?;
+    Ok(Response::ok(body)?.with_headers(headers))
+}
+
+async fn route(mut req: Request, s: &Settings) -> Result<Response, Problem> {
+    let path = req.path();
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (req.method(), parts.as_slice()) {
+        (Method::Get, [""]) => page(s),
+        (Method::Get, ["healthz"]) => json_response(r#"{"status":"ok"}"#.into(), 0),
+        (Method::Get, ["v1", "resources", id, "availability"]) => {
+            let q = AvailabilityQuery::parse(&query_of(&req)).map_err(query_err)?;
+            let (from, to) = snapshot::window(q.needs());
+            let got = snapshot::get(s, &valid_id(id)?, from, to).await?;
+            let a = availability(&got.snap, &q, Utc::now(), got.stale).map_err(query_err)?;
+            json_response(to_json(&a), if got.stale { 0 } else { s.snapshot_ttl_s })
+        }
+        (Method::Get, ["v1", "resources", id, "calendar"]) => {
+            let q = CalendarQuery::parse(&query_of(&req)).map_err(query_err)?;
+            let (from, to) = snapshot::window(Some(q.needs()));
+            let got = snapshot::get(s, &valid_id(id)?, from, to).await?;
+            let c = calendar(&got.snap, &q, Utc::now(), got.stale).map_err(query_err)?;
+            json_response(to_json(&c), if got.stale { 0 } else { s.snapshot_ttl_s })
+        }
+        (_, ["v1", "holds", ..]) => pass_through(&mut req, s).await,
+        (_, ["v1", ..]) | (_, [""]) => Err(Problem::new(405, "METHOD_NOT_ALLOWED", "method not allowed here")),
+        _ => Err(Problem::new(404, "ROUTE_NOT_FOUND", format!("no route {path}"))),
+    }
+}
+
+fn valid_id(id: &str) -> Result<String, Problem> {
+    if aforo_core::plan::valid_resource_id(id) {
+        Ok(id.to_string())
+    } else {
+        Err(Problem::invalid("resource id: must be 1-64 characters of A-Z a-z 0-9 - _ ."))
+    }
+}
+
+fn query_of(req: &Request) -> String {
+    req.url().ok().and_then(|u| u.query().map(String::from)).unwrap_or_default()
+}
+
+fn page(s: &Settings) -> Result<Response, Problem> {
+    let token = s.demo_buyer_token.as_deref().unwrap_or("");
+    // The token is a JWT (base64url and dots): nothing in it can break out of the string.
+    let safe: String = token.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).collect();
+    let headers = Headers::new();
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::ok(PAGE.replace("__DEMO_BUYER_TOKEN__", &safe))?.with_headers(headers))
+}
+
+/// `/v1/holds...` go to the origin untouched, so that a browser needs one host.
+async fn pass_through(req: &mut Request, s: &Settings) -> Result<Response, Problem> {
+    let url = req.url()?;
+    let target = match url.query() {
+        Some(q) => format!("{}{}?{q}", s.origin_url, url.path()),
+        None => format!("{}{}", s.origin_url, url.path()),
+    };
+    let headers = Headers::new();
+    for name in ["authorization", "content-type", "idempotency-key", "x-request-id"] {
+        if let Some(v) = req.headers().get(name)? {
+            headers.set(name, &v)?;
+        }
+    }
+    let mut init = RequestInit::new();
+    init.with_method(req.method()).with_headers(headers);
+    if !matches!(req.method(), Method::Get | Method::Head) {
+        let body = req.bytes().await?;
+        if body.len() > 1 << 20 {
+            return Err(Problem::new(413, "PAYLOAD_TOO_LARGE", "request body over 1048576 bytes"));
+        }
+        init.with_body(Some(worker::js_sys::Uint8Array::from(body.as_slice()).into()));
+    }
+    let out = Request::new_with_init(&target, &init)?;
+    match Fetch::Request(out).send().await {
+        Ok(mut r) => {
+            let status = r.status_code();
+            let ctype = r.headers().get("content-type")?.unwrap_or_else(|| "application/json".into());
+            let retry = r.headers().get("retry-after")?;
+            let body = r.bytes().await?;
+            let h = Headers::new();
+            h.set("content-type", &ctype)?;
+            if let Some(v) = retry {
+                h.set("retry-after", &v)?;
+            }
+            Ok(Response::from_bytes(body)?.with_status(status).with_headers(h))
+        }
+        Err(e) => Err(Problem::origin_unavailable(format!("origin unreachable: {e}"))),
+    }
+}

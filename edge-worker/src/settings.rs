@@ -1,0 +1,45 @@
+//! The Worker's settings, from `[vars]` in wrangler.toml and secrets (`.dev.vars` locally).
+
+use worker::Env;
+
+/// Settings read once per request (they are plain strings in the environment).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Origin base URL, without a trailing slash.
+    pub origin_url: String,
+    /// JWT with role `edge`, for `/snapshot`.
+    pub edge_token: String,
+    /// Seconds a snapshot is fresh.
+    pub snapshot_ttl_s: i64,
+    /// Seconds a snapshot may be served, marked stale, when the origin is down.
+    pub stale_limit_s: i64,
+    /// Browser origins allowed by CORS (`*` for any).
+    pub allowed_origins: Vec<String>,
+    /// Timeout of a call to the origin, in milliseconds.
+    pub origin_timeout_ms: u64,
+    /// A buyer token the demo page pre-fills (development only; absent in production).
+    pub demo_buyer_token: Option<String>,
+}
+
+fn text(env: &Env, name: &str) -> Option<String> {
+    env.var(name).map(|v| v.to_string()).or_else(|_| env.secret(name).map(|s| s.to_string())).ok().filter(|s| !s.is_empty())
+}
+
+impl Settings {
+    /// Reads the settings, with the documented defaults.
+    pub fn from_env(env: &Env) -> Settings {
+        let num =
+            |name: &str, default: i64| text(env, name).and_then(|s| s.trim().parse().ok()).filter(|n: &i64| *n >= 0).unwrap_or(default);
+        Settings {
+            origin_url: text(env, "ORIGIN_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into()).trim_end_matches('/').to_string(),
+            edge_token: text(env, "EDGE_TOKEN").unwrap_or_default(),
+            snapshot_ttl_s: num("SNAPSHOT_TTL_S", 2),
+            stale_limit_s: num("STALE_LIMIT_S", 60),
+            allowed_origins: text(env, "ALLOWED_ORIGINS")
+                .map(|s| s.split(',').map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect())
+                .unwrap_or_default(),
+            origin_timeout_ms: num("ORIGIN_TIMEOUT_MS", 1500) as u64,
+            demo_buyer_token: text(env, "DEMO_BUYER_TOKEN"),
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Snapshots from the origin: an isolate-local copy, the Workers Cache API, one fetch in
+//! flight per snapshot, a bounded origin timeout, and the degraded mode of API.md (stale but
+//! marked, up to a limit; then 503).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Duration;
+
+use aforo_core::{Snapshot, SnapshotDoc};
+use chrono::{NaiveDate, Utc};
+use futures_util::future::{select, Either, FutureExt, LocalBoxFuture, Shared};
+use worker::{AbortController, Cache, Delay, Fetch, Headers, Method, Request, RequestInit, Response};
+
+use crate::problem::Problem;
+use crate::settings::Settings;
+
+/// Days a standard snapshot covers after today (availability looks 7 days past its date).
+pub const WINDOW_DAYS: i64 = 62;
+
+/// A snapshot with where it came from.
+#[derive(Debug, Clone)]
+pub struct Got {
+    /// The snapshot.
+    pub snap: Rc<Snapshot>,
+    /// Whether it is past its freshness (degraded mode).
+    pub stale: bool,
+    /// Whether the origin was asked for it in this request.
+    pub fetched: bool,
+}
+
+type Fetching = Shared<LocalBoxFuture<'static, Result<Rc<Snapshot>, Problem>>>;
+
+thread_local! {
+    static MEMORY: RefCell<HashMap<String, Rc<Snapshot>>> = RefCell::new(HashMap::new());
+    static IN_FLIGHT: RefCell<HashMap<String, Fetching>> = RefCell::new(HashMap::new());
+}
+
+fn age_s(s: &Snapshot) -> i64 {
+    (Utc::now() - s.as_of).num_milliseconds() / 1000
+}
+
+/// The dates to fetch for a query that needs `needs`: the standard window around today when
+/// it fits (shared by every query), the exact range otherwise.
+pub fn window(needs: Option<(NaiveDate, NaiveDate)>) -> (NaiveDate, NaiveDate) {
+    // "Today" in any timezone is within a day of today in UTC.
+    let from = Utc::now().date_naive() - chrono::Duration::days(1);
+    let to = from + chrono::Duration::days(WINDOW_DAYS + 2);
+    match needs {
+        Some((f, t)) if f < from || t > to => (f, t),
+        _ => (from, to),
+    }
+}
+
+fn cache_key(id: &str, from: NaiveDate, to: NaiveDate) -> String {
+    format!("https://aforo-snapshot.invalid/{id}?from={from}&to={to}")
+}
+
+fn decode(body: &[u8]) -> Result<Snapshot, Problem> {
+    let doc: SnapshotDoc =
+        serde_json::from_slice(body).map_err(|e| Problem::new(502, "ORIGIN_UNAVAILABLE", format!("bad snapshot from the origin: {e}")))?;
+    Snapshot::from_doc(doc).map_err(|e| Problem::new(502, "ORIGIN_UNAVAILABLE", format!("unusable snapshot from the origin: {e}")))
+}
+
+async fn from_cache(key: &str) -> Option<Rc<Snapshot>> {
+    let mut r = Cache::default().get(key, true).await.ok()??;
+    let body = r.bytes().await.ok()?;
+    decode(&body).ok().map(Rc::new)
+}
+
+async fn fetch_origin(s: Settings, id: String, from: NaiveDate, to: NaiveDate, key: String) -> Result<Rc<Snapshot>, Problem> {
+    let url = format!("{}/v1/resources/{id}/snapshot?from={from}&to={to}", s.origin_url);
+    let headers = Headers::new();
+    headers.set("authorization", &format!("Bearer {}", s.edge_token))?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers);
+    let req = Request::new_with_init(&url, &init)?;
+    let ctl = AbortController::default();
+    let signal = ctl.signal();
+    let send = Box::pin(async move { Fetch::Request(req).send_with_signal(&signal).await });
+    let timeout = Box::pin(Delay::from(Duration::from_millis(s.origin_timeout_ms)));
+    let mut resp = match select(send, timeout).await {
+        Either::Left((Ok(r), _)) => r,
+        Either::Left((Err(e), _)) => return Err(Problem::origin_unavailable(format!("origin unreachable: {e}"))),
+        Either::Right(_) => {
+            ctl.abort();
+            return Err(Problem::origin_unavailable(format!("origin did not answer within {} ms", s.origin_timeout_ms)));
+        }
+    };
+    let status = resp.status_code();
+    let body = resp.bytes().await.map_err(|e| Problem::origin_unavailable(format!("origin body: {e}")))?;
+    if status == 404 {
+        let detail = serde_json::from_slice::<serde_json::Value>(&body).ok().and_then(|v| v["detail"].as_str().map(String::from));
+        return Err(Problem::new(404, "RESOURCE_NOT_FOUND", detail.unwrap_or_else(|| format!("resource {id} not found"))));
+    }
+    if status != 200 {
+        return Err(Problem::origin_unavailable(format!("origin answered {status} for the snapshot")));
+    }
+    let snap = Rc::new(decode(&body)?);
+    // The Cache API copy outlives the isolate; it is kept as long as it may be served stale.
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set("cache-control", &format!("max-age={}", s.stale_limit_s.max(1)))?;
+    if let Ok(r) = Response::from_bytes(body) {
+        if let Err(e) = Cache::default().put(key.as_str(), r.with_headers(headers)).await {
+            worker::console_warn!("cache put failed: {e}");
+        }
+    }
+    Ok(snap)
+}
+
+/// The snapshot of `id` covering `from..=to`: fresh if one is, else fetched (one fetch in
+/// flight per snapshot per isolate), else the last one marked stale within the limit, else
+/// the origin's error or 503.
+pub async fn get(s: &Settings, id: &str, from: NaiveDate, to: NaiveDate) -> Result<Got, Problem> {
+    let key = cache_key(id, from, to);
+    let mut last = MEMORY.with(|m| m.borrow().get(&key).cloned());
+    if last.is_none() {
+        last = from_cache(&key).await;
+        if let Some(l) = &last {
+            MEMORY.with(|m| m.borrow_mut().insert(key.clone(), l.clone()));
+        }
+    }
+    if let Some(l) = &last {
+        if age_s(l) < s.snapshot_ttl_s {
+            return Ok(Got { snap: l.clone(), stale: false, fetched: false });
+        }
+    }
+    let fut = IN_FLIGHT.with(|f| {
+        f.borrow_mut()
+            .entry(key.clone())
+            .or_insert_with(|| fetch_origin(s.clone(), id.to_string(), from, to, key.clone()).boxed_local().shared())
+            .clone()
+    });
+    let result = fut.await;
+    IN_FLIGHT.with(|f| f.borrow_mut().remove(&key));
+    match result {
+        Ok(snap) => {
+            MEMORY.with(|m| m.borrow_mut().insert(key, snap.clone()));
+            Ok(Got { snap, stale: false, fetched: true })
+        }
+        Err(p) if p.status == 404 => Err(p),
+        Err(p) => match last {
+            Some(l) if age_s(&l) <= s.stale_limit_s => Ok(Got { snap: l, stale: true, fetched: true }),
+            _ => Err(Problem { detail: format!("{}; no snapshot younger than {} s to fall back on", p.detail, s.stale_limit_s), ..p }),
+        },
+    }
+}
