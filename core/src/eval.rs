@@ -18,7 +18,7 @@ use crate::snapshot::{Counters, Snapshot};
 pub enum Status {
     /// Fits the qty.
     Available,
-    /// Fits the qty, with 20 % or less of the capacity left.
+    /// Fits the qty, with 20 % or less of some dimension's capacity left.
     Limited,
     /// Does not fit the qty.
     SoldOut,
@@ -73,6 +73,8 @@ pub struct Measure {
     pub capacity: u32,
     /// Units committed in that tightest dimension.
     pub committed: u32,
+    /// Whether some dimension has 20 % or less of its own limit left.
+    pub scarce: bool,
 }
 
 impl Measure {
@@ -92,11 +94,13 @@ impl Measure {
 
 /// Measures limits against counters.
 pub fn measure(limits: &[(Bucket, u32)], counters: &Counters) -> Measure {
-    let mut m = Measure { remaining: u32::MAX, capacity: 0, committed: 0 };
+    let mut m = Measure { remaining: u32::MAX, capacity: 0, committed: 0, scarce: false };
     let mut tight: Option<(u32, u32)> = None;
     for (b, limit) in limits {
         let c = counters.get(b);
-        m.remaining = m.remaining.min(limit.saturating_sub(c));
+        let left = limit.saturating_sub(c);
+        m.remaining = m.remaining.min(left);
+        m.scarce |= u64::from(left) * 5 <= u64::from(*limit);
         // c/l > tc/tl, compared exactly; a zero limit is full.
         let tighter = match tight {
             None => true,
@@ -195,7 +199,7 @@ impl<'a> Evaluator<'a> {
         let status = match &rule {
             Some((code, _)) => Status::from_rule(*code),
             None if measure.remaining < self.qty => Status::SoldOut,
-            None if u64::from(measure.remaining) * 5 <= u64::from(measure.capacity) => Status::Limited,
+            None if measure.scarce => Status::Limited,
             None => Status::Available,
         };
         let season = s.map_or(MULT_SCALE, |s| s.price_mult);

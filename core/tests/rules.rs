@@ -369,3 +369,17 @@ fn merge_takes_sums_items_on_one_resource() {
     assert!(first_overflow(&a.takes, &s.counters).is_none());
     assert!(first_overflow(&m, &s.counters).is_some());
 }
+
+#[test]
+fn limited_means_some_dimension_has_a_fifth_or_less_of_its_own_capacity_left() {
+    // 8 of a slot's 8 left and 99 of the day's 120: nothing is scarce, whatever the ratio of
+    // the slot's remaining to the day's capacity.
+    let s = snap(TRATTORIA, &[("d:2026-12-05", 21)], "2026-12-01", "2026-12-31", "2026-12-01T09:00:00+00:00");
+    let now = utc("2026-12-01T09:00:00+00:00");
+    let a = availability(&s, &AvailabilityQuery::parse("date=2026-12-05&slot=21:00").unwrap(), now, false).unwrap();
+    assert_eq!(a.status, Status::Available);
+    // 6 of the slot's 30 left (20 %): limited.
+    let s = snap(TRATTORIA, &[("s:2026-12-05T21:00", 24)], "2026-12-01", "2026-12-31", "2026-12-01T09:00:00+00:00");
+    let a = availability(&s, &AvailabilityQuery::parse("date=2026-12-05&slot=21:00").unwrap(), now, false).unwrap();
+    assert_eq!((a.status, a.remaining), (Status::Limited, 6));
+}

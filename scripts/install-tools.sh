@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what Aforo needs on a Debian machine, each tool only when missing or at another
+# version, all from the package registries (Debian, crates.io, npm):
+#   redis-server + redis-cli, chromium (browser test), the wasm32 target, wasm-bindgen-cli at
+#   exactly the wasm-bindgen of Cargo.lock, worker-build at the worker crate's version, and
+#   the npm tools of package-lock.json (wrangler, binaryen's wasm-opt, esbuild, playwright-core).
+# AFORO_NO_BROWSER=1 skips chromium.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+lock_version() { awk -v n="$1" '$0 == "name = \"" n "\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock; }
+
+apt_need=()
+command -v redis-server >/dev/null || apt_need+=(redis-server)
+command -v redis-cli >/dev/null || apt_need+=(redis-tools)
+if [ "${AFORO_NO_BROWSER:-0}" != 1 ]; then
+  command -v chromium >/dev/null || apt_need+=(chromium)
+fi
+if [ ${#apt_need[@]} -gt 0 ]; then
+  echo "install-tools: apt-get install ${apt_need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_need[@]}" >/dev/null
+fi
+
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+
+want_bindgen="$(lock_version wasm-bindgen)"
+have_bindgen="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
+if [ "$have_bindgen" != "$want_bindgen" ]; then
+  echo "install-tools: cargo install wasm-bindgen-cli $want_bindgen (about 10 minutes on 2 cores)"
+  # Not --locked: its lock names a webpki-roots the registry mirror lacks.
+  cargo install -q wasm-bindgen-cli --version "$want_bindgen"
+fi
+want_worker="$(lock_version worker)"
+have_worker="$(worker-build --version 2>/dev/null | awk '{print $NF}' || true)"
+if [ "$have_worker" != "$want_worker" ]; then
+  echo "install-tools: cargo install worker-build $want_worker (about 10 minutes on 2 cores)"
+  cargo install -q worker-build --version "$want_worker"
+fi
+
+if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "install-tools: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+echo "install-tools: ready"

@@ -1,0 +1,186 @@
+//! The Worker in real workerd (`wrangler dev`) in front of the real origin and Redis: the
+//! same JSON as the origin, freshness within the TTL, CORS, hold pass-through, the buyer page
+//! in headless Chromium, and the degraded mode when the origin dies.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use aforo_tests::client::Api;
+use aforo_tests::harness::{repo_root, Edge};
+use common::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+fn without_freshness(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("as_of");
+        o.remove("stale");
+    }
+    v
+}
+
+fn restaurant() -> Value {
+    let week: serde_json::Map<String, Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .map(|d| (d.to_string(), json!([["13:00", "16:00"], ["20:00", "23:30"]])))
+        .collect();
+    json!({"name": "Trattoria", "timezone": "Europe/Madrid",
+        "dimensions": {"daily": {"capacity": 120}, "slots": {"duration_min": 90, "interval_min": 15, "capacity": 8, "concurrent": 30, "pacing": {"window_min": 15, "max": 10}}},
+        "hours": week, "closures": [{"from": day(5), "to": day(5), "reason": "vacaciones"}],
+        "seasons": [{"name": "alta", "from": day(1), "to": day(20), "priority": 1, "overrides": {"price_multiplier": 1.2}}],
+        "horizon_days": 60, "qty": {"min": 1, "max": 8},
+        "pricing": {"currency": "EUR", "base_minor": 2500, "triggers": [{"utilization_gte": 0.5, "multiplier": 1.15, "tier": "high"}]}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
+    let mut e = env();
+    let ttl_s = 2;
+    let stale_limit_s = 6;
+    let edge = Edge::start(
+        &e.origin.url(),
+        &[
+            ("SNAPSHOT_TTL_S", &ttl_s.to_string()),
+            ("STALE_LIMIT_S", &stale_limit_s.to_string()),
+            ("ALLOWED_ORIGINS", "https://shop.example"),
+        ],
+    );
+    let ed = Api::new(&edge.url());
+    create(&e, "trattoria", &restaurant()).await;
+    create(&e, "panettone", &stock_doc(40)).await;
+    create(&e, "bakery", &daily_doc(30)).await;
+    let d = day(2);
+    for (i, (slot, qty)) in [("20:00", 6), ("20:15", 4), ("13:00", 8)].iter().enumerate() {
+        let h = e.api.hold(&e.buyer, &format!("seed{i}"), &json!({"resource_id": "trattoria", "date": d, "slot": slot, "qty": qty})).await;
+        assert_eq!(h.status, 201, "{:?}", h.body);
+    }
+
+    // 1. Same JSON as the origin for a set of queries (as_of and stale aside).
+    let queries = [
+        ("trattoria", "availability", format!("date={d}&qty=2")),
+        ("trattoria", "availability", format!("date={d}&qty=4&slot=20:00")),
+        ("trattoria", "availability", format!("date={}&qty=2", day(5))),
+        ("trattoria", "availability", format!("date={}&qty=2", day(90))),
+        ("trattoria", "calendar", format!("from={}&to={}&qty=2", day(0), day(30))),
+        ("trattoria", "calendar", format!("from={}&to={}&qty=3", day(0), day(120))),
+        ("panettone", "availability", "qty=3".to_string()),
+        ("bakery", "availability", format!("date={}&qty=5", day(3))),
+        ("bakery", "calendar", format!("from={}&to={}", day(1), day(10))),
+    ];
+    for (id, route, q) in &queries {
+        let path = format!("/v1/resources/{id}/{route}?{q}");
+        let (o, x) = (e.api.send(Method::GET, &path, None, None, None).await, ed.send(Method::GET, &path, None, None, None).await);
+        assert_eq!(o.status, 200, "{path}: {:?}", o.body);
+        assert_eq!(x.status, 200, "{path}: {:?}", x.body);
+        assert_eq!(x.body["stale"], false);
+        assert_eq!(without_freshness(x.body.clone()), without_freshness(o.body.clone()), "{path}");
+    }
+    // Errors are the same problems too.
+    for path in [
+        "/v1/resources/ghost/availability?qty=1",
+        "/v1/resources/trattoria/availability?qty=0",
+        "/v1/resources/trattoria/availability?date=2026-02-30",
+    ] {
+        let (o, x) = (e.api.send(Method::GET, path, None, None, None).await, ed.send(Method::GET, path, None, None, None).await);
+        assert_eq!((x.status, x.code()), (o.status, o.code()), "{path}");
+        assert_eq!(x.content_type, "application/problem+json");
+    }
+
+    // 2. A hold through the edge (passed through) shows at the edge within the TTL.
+    let q = format!("/v1/resources/trattoria/availability?date={d}&qty=1&slot=21:00");
+    let before = ed.send(Method::GET, &q, None, None, None).await.body["remaining"].as_u64().unwrap();
+    let h = ed.hold(&e.buyer, "via-edge", &json!({"resource_id": "trattoria", "date": d, "slot": "21:00", "qty": 3})).await;
+    assert_eq!(h.status, 201, "{:?}", h.body);
+    assert_eq!(ed.get_hold(&e.buyer, h.body["id"].as_str().unwrap()).await.body["status"], "held");
+    let changed_by = Instant::now() + Duration::from_secs(ttl_s) + Duration::from_millis(1500);
+    loop {
+        let now = ed.send(Method::GET, &q, None, None, None).await.body["remaining"].as_u64().unwrap();
+        if now == before - 3 {
+            break;
+        }
+        assert!(Instant::now() < changed_by, "the edge still shows {now} (was {before}) past the TTL");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // 3. CORS: allowed origin gets the header, others do not; preflight.
+    let c = reqwest::Client::new();
+    let allowed =
+        c.get(format!("{}/v1/resources/panettone/availability", edge.url())).header("origin", "https://shop.example").send().await.unwrap();
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://shop.example");
+    let other =
+        c.get(format!("{}/v1/resources/panettone/availability", edge.url())).header("origin", "https://evil.example").send().await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    let pre = c
+        .request(Method::OPTIONS, format!("{}/v1/holds", edge.url()))
+        .header("origin", "https://shop.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "authorization, idempotency-key")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pre.status(), 204);
+    assert!(pre.headers()["access-control-allow-headers"].to_str().unwrap().contains("idempotency-key"));
+    assert_eq!(
+        c.request(Method::OPTIONS, format!("{}/v1/holds", edge.url()))
+            .header("origin", "https://evil.example")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+
+    // 4. The buyer page in headless Chromium: pick a date, see slots, hold one, see it held.
+    browser_holds_a_table(&edge.url(), &e.buyer, &d).await;
+
+    // 5. Degraded mode: the origin dies; the last snapshot is served marked stale with its
+    //    true as_of, then 503 ORIGIN_UNAVAILABLE past the stale limit.
+    let path = format!("/v1/resources/trattoria/availability?date={d}&qty=2");
+    let fresh = ed.send(Method::GET, &path, None, None, None).await;
+    let as_of = fresh.body["as_of"].clone();
+    e.origin.kill();
+    tokio::time::sleep(Duration::from_secs(ttl_s) + Duration::from_millis(200)).await;
+    let stale = ed.send(Method::GET, &path, None, None, None).await;
+    assert_eq!(stale.status, 200, "{:?}", stale.body);
+    assert_eq!(stale.body["stale"], true);
+    assert_eq!(stale.body["as_of"], as_of);
+    assert_eq!(without_freshness(stale.body.clone()), without_freshness(fresh.body.clone()));
+    let gone_by = Instant::now() + Duration::from_secs(stale_limit_s + 4);
+    loop {
+        let a = ed.send(Method::GET, &path, None, None, None).await;
+        if a.status == 503 {
+            assert_eq!(a.code(), "ORIGIN_UNAVAILABLE");
+            assert!(a.retry_after.is_some());
+            assert_eq!(a.content_type, "application/problem+json");
+            break;
+        }
+        assert_eq!(a.body["stale"], true, "never a silent stale answer");
+        assert!(Instant::now() < gone_by, "still serving stale data past the limit");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let h = ed.hold(&e.buyer, "while-down", &json!({"resource_id": "panettone", "qty": 1})).await;
+    assert_eq!((h.status.as_u16(), h.code()), (503, "ORIGIN_UNAVAILABLE"));
+}
+
+async fn browser_holds_a_table(edge_url: &str, buyer: &str, date: &str) {
+    let root = repo_root();
+    let shot = root.join("target/artifacts/buyer-page.png");
+    std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
+    let out = tokio::process::Command::new("node")
+        .arg(root.join("tests/browser/buyer-page.mjs"))
+        .env("EDGE_URL", edge_url)
+        .env("BUYER_TOKEN", buyer)
+        .env("DATE", date)
+        .env("SCREENSHOT", &shot)
+        .current_dir(&root)
+        .output()
+        .await
+        .expect("node");
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "browser test failed:\n{log}");
+    assert!(log.contains("held:"), "{log}");
+    assert!(std::fs::metadata(&shot).map(|m| m.len() > 10_000).unwrap_or(false), "no screenshot at {}", shot.display());
+}
