@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every check the project has, in the order a failure is cheapest to see.
-# Usage: scripts/test.sh      (needs: cargo, the wasm32 target, redis-server on PATH)
+# Usage: scripts/test.sh   (tools: scripts/install-tools.sh installs every one of them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,12 +11,21 @@ cargo fmt --all -- --check
 
 step "lint"
 cargo clippy --workspace --exclude aforo-edge --all-targets -- -D warnings
+cargo clippy -p aforo-edge --target wasm32-unknown-unknown -- -D warnings
 
 step "wasm32 build of the core"
 cargo build -p aforo-core --target wasm32-unknown-unknown --release
 
-step "tests"
+step "the Worker (worker-build, wasm-opt)"
+bash scripts/build-edge.sh
+ls -l edge-worker/build/index_bg.wasm | awk '{print "  wasm: " $5 " bytes"}'
+echo "  gzipped: $(gzip -9c edge-worker/build/index_bg.wasm | wc -c) bytes"
+
+step "tests (core, origin against real Redis, edge in workerd, buyer page in Chromium)"
 cargo test --workspace --exclude aforo-edge
+
+step "the one-command stack (./dev --smoke)"
+./dev --smoke
 
 echo
 echo "all checks passed"
