@@ -44,4 +44,3 @@ pub fn busy() -> (Snapshot, DateTime<Utc>) {
     }
     (snap, now)
 }
-

@@ -29,6 +29,9 @@ pub struct SlotView {
     /// Unit price now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<Price>,
+    /// Why it is sold out with covers left: `no_table` (no free table seats the party).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
 }
 
 /// A place where the asked qty fits instead.
@@ -134,6 +137,7 @@ fn slot_view(res_tz: chrono_tz::Tz, u: &Unit) -> Option<SlotView> {
         capacity: u.measure.capacity,
         utilization: u.measure.utilization_display(),
         price: u.price.clone(),
+        reason: u.reason,
     })
 }
 

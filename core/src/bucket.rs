@@ -14,7 +14,7 @@ use crate::local::{from_epoch_min, EpochMin};
 use crate::resource::{fmt_hhmm, parse_date, parse_hhmm};
 
 /// One counter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Bucket {
     /// Units of stock committed (`stock`).
     Stock,
@@ -26,6 +26,8 @@ pub enum Bucket {
     Moment(EpochMin),
     /// Units starting in the pacing window that opens at an instant (`p:2026-12-05T19:15Z`).
     Pace(EpochMin),
+    /// Tables of a type in use at an instant (`t:4-top@2026-12-05T19:15Z`).
+    Table(String, EpochMin),
 }
 
 impl fmt::Display for Bucket {
@@ -36,6 +38,7 @@ impl fmt::Display for Bucket {
             Bucket::Slot(d, m) => write!(f, "s:{}T{}", d.format("%Y-%m-%d"), fmt_hhmm(*m)),
             Bucket::Moment(t) => write!(f, "c:{}", from_epoch_min(*t).format("%Y-%m-%dT%H:%MZ")),
             Bucket::Pace(t) => write!(f, "p:{}", from_epoch_min(*t).format("%Y-%m-%dT%H:%MZ")),
+            Bucket::Table(kind, t) => write!(f, "t:{kind}@{}", from_epoch_min(*t).format("%Y-%m-%dT%H:%MZ")),
         }
     }
 }
@@ -67,6 +70,10 @@ impl FromStr for Bucket {
             "s" => rest.split_once('T').and_then(|(d, t)| Some(Bucket::Slot(parse_date(d)?, parse_hhmm(t).filter(|m| *m < 1440)?))),
             "c" => parse_utc_min(rest).map(Bucket::Moment),
             "p" => parse_utc_min(rest).map(Bucket::Pace),
+            "t" => rest.split_once('@').and_then(|(kind, t)| {
+                let ok = !kind.is_empty() && kind.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                Some(Bucket::Table(kind.to_string(), parse_utc_min(t).filter(|_| ok)?))
+            }),
             _ => None,
         }
         .ok_or_else(bad)
@@ -74,7 +81,7 @@ impl FromStr for Bucket {
 }
 
 /// A bucket a plan increments: by how much, and the limit it must stay within.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Take {
     /// The counter.
     pub bucket: Bucket,

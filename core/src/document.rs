@@ -92,6 +92,36 @@ pub struct SlotsDoc {
     /// Most units starting within any window of `window_min` minutes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pacing: Option<PacingDoc>,
+    /// Restaurant tables: with them, `qty` is the party size and a hold takes one table (or
+    /// join) that seats it for the whole seating.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<TableDoc>,
+    /// Combinations of table types pushed together for larger parties.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joins: Vec<JoinDoc>,
+}
+
+/// A table type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableDoc {
+    /// Name of the type, e.g. `4-top`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// How many tables of this type the room has.
+    pub count: i64,
+    /// Party sizes it seats, `[min, max]`.
+    pub seats: [i64; 2],
+}
+
+/// Tables pushed together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinDoc {
+    /// The table types joined (a type may repeat).
+    pub of: Vec<String>,
+    /// Party sizes the join seats, `[min, max]`.
+    pub seats: [i64; 2],
 }
 
 /// Pacing of starts.

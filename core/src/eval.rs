@@ -155,13 +155,54 @@ pub struct Unit {
     pub price: Option<Price>,
     /// Each bucket it draws from with its limit.
     pub limits: Vec<(Bucket, u32)>,
+    /// For a resource with tables: the tables (or joins) that seat the party, best fit first.
+    pub choices: Vec<Choice>,
+    /// Index of the first choice free now; `None` when none is (or there are no tables).
+    pub table: Option<usize>,
+    /// Why a slot with free covers is still sold out (`no_table`).
+    pub reason: Option<&'static str>,
 }
+
+/// A table (or join) that could seat a party: the table buckets it takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    /// The table type, or the join's label (`4-top+4-top`).
+    pub label: String,
+    /// The table buckets, each with how many tables and the type's count.
+    pub takes: Vec<Take>,
+}
+
+/// The `reason` of a slot whose covers are free but whose tables cannot seat the party.
+pub const NO_TABLE: &str = "no_table";
 
 impl Unit {
     /// The takes of a hold of `qty` here.
     pub fn takes(&self, qty: u32) -> Vec<Take> {
-        self.limits.iter().map(|(bucket, limit)| Take { bucket: *bucket, qty, limit: *limit }).collect()
+        self.limits.iter().map(|(bucket, limit)| Take { bucket: bucket.clone(), qty, limit: *limit }).collect()
     }
+}
+
+/// The tables and joins that seat a party of `qty` for a seating over `moments`, best fit
+/// first: fewest empty seats, then the smallest, tables before joins, then by name.
+pub fn table_choices(rules: &crate::resource::SlotRules, qty: u32, moments: &[crate::local::EpochMin]) -> Vec<Choice> {
+    let mut out: Vec<(u32, u32, bool, Choice)> = Vec::new();
+    for t in rules.tables.iter().filter(|t| t.min <= qty && qty <= t.max) {
+        let takes = moments.iter().map(|m| Take { bucket: Bucket::Table(t.name.clone(), *m), qty: 1, limit: t.count }).collect();
+        out.push((t.max - qty, t.max, false, Choice { label: t.name.clone(), takes }));
+    }
+    for j in rules.joins.iter().filter(|j| j.min <= qty && qty <= j.max) {
+        let takes = moments
+            .iter()
+            .flat_map(|m| j.uses.iter().map(move |(ix, n)| (ix, n, m)))
+            .map(|(ix, n, m)| {
+                let t = &rules.tables[*ix];
+                Take { bucket: Bucket::Table(t.name.clone(), *m), qty: *n, limit: t.count }
+            })
+            .collect();
+        out.push((j.max - qty, j.max, true, Choice { label: j.label.clone(), takes }));
+    }
+    out.sort_by(|a, b| (a.0, a.1, a.2, &a.3.label).cmp(&(b.0, b.1, b.2, &b.3.label)));
+    out.into_iter().map(|x| x.3).collect()
 }
 
 /// Evaluates units of one snapshot at one instant, for one qty.
@@ -194,18 +235,24 @@ impl<'a> Evaluator<'a> {
         limits: Vec<(Bucket, u32)>,
         s: Option<&DaySettings>,
         rule: Option<(RuleCode, String)>,
+        choices: Vec<Choice>,
     ) -> Unit {
         let measure = measure(&limits, &self.snap.counters);
+        let has_tables = self.res().slots.as_ref().is_some_and(|r| !r.tables.is_empty());
+        let table = choices.iter().position(|c| crate::plan::first_overflow(&c.takes, &self.snap.counters).is_none());
+        let no_table = has_tables && table.is_none();
         let status = match &rule {
             Some((code, _)) => Status::from_rule(*code),
             None if measure.remaining < self.qty => Status::SoldOut,
+            None if no_table => Status::SoldOut,
             None if measure.scarce => Status::Limited,
             None => Status::Available,
         };
+        let reason = (rule.is_none() && measure.remaining >= self.qty && no_table).then_some(NO_TABLE);
         let season = s.map_or(MULT_SCALE, |s| s.price_mult);
         let price = price(self.res(), season, measure.utilization());
         let measure = if rule.is_some() { Measure { remaining: 0, ..measure } } else { measure };
-        Unit { date, slot, status, rule, measure, price, limits }
+        Unit { date, slot, status, rule, measure, price, limits, choices, table, reason }
     }
 
     fn stock_limit(&self, limits: &mut Vec<(Bucket, u32)>) {
@@ -220,7 +267,7 @@ impl<'a> Evaluator<'a> {
         self.stock_limit(&mut limits);
         let rule =
             self.snap.state.pause.as_ref().filter(|p| p.active(self.now)).map(|_| (RuleCode::Paused, "sales are paused".to_string()));
-        self.finish(None, None, limits, None, rule)
+        self.finish(None, None, limits, None, rule, Vec::new())
     }
 
     /// The units of a date: its slots, or the day itself for a slot-less dated resource.
@@ -235,7 +282,7 @@ impl<'a> Evaluator<'a> {
         let Some(rules) = self.res().slots.as_ref() else {
             let rule = (!lead_time_ok(&s, first_opening(self.res(), &s), self.now))
                 .then(|| (RuleCode::TooLate, format!("{date} sells until {} minutes before opening", s.lead_time_min)));
-            return Ok(vec![self.finish(Some(date), None, base, Some(&s), rule)]);
+            return Ok(vec![self.finish(Some(date), None, base, Some(&s), rule, Vec::new())]);
         };
         let cap = s.slot_capacity.unwrap_or(rules.capacity);
         Ok(slots_of(self.res(), rules, &s)
@@ -244,16 +291,18 @@ impl<'a> Evaluator<'a> {
                 let mut limits = base.clone();
                 limits.push((Bucket::Slot(date, slot.minute), cap));
                 let st = slot.start_min();
+                let moments = self.grid.within(st, st + i64::from(rules.duration_min));
                 if let Some(c) = rules.concurrent {
-                    limits.extend(self.grid.within(st, st + i64::from(rules.duration_min)).iter().map(|m| (Bucket::Moment(*m), c)));
+                    limits.extend(moments.iter().map(|m| (Bucket::Moment(*m), c)));
                 }
+                let choices = if rules.tables.is_empty() { Vec::new() } else { table_choices(rules, self.qty, moments) };
                 if let Some((w, max)) = rules.pacing {
                     limits.extend(self.grid.within(st - i64::from(w) + 1, st + 1).iter().map(|m| (Bucket::Pace(*m), max)));
                 }
                 let rule = (!lead_time_ok(&s, slot.start, self.now)).then(|| {
                     (RuleCode::TooLate, format!("{date} {} sells until {} minutes before its start", slot.name(), s.lead_time_min))
                 });
-                self.finish(Some(date), Some(slot), limits, Some(&s), rule)
+                self.finish(Some(date), Some(slot), limits, Some(&s), rule, choices)
             })
             .collect())
     }

@@ -124,8 +124,10 @@ pub struct HoldPlan {
     /// Buckets to add to, every one of which must stay within its limit.
     pub takes: Vec<Take>,
     /// Alternative groups of takes, of which the store takes the first that fits (table
-    /// assignment); empty when there is no choice to make.
+    /// assignment, best fit first); empty when there is no choice to make.
     pub choices: Vec<Vec<Take>>,
+    /// The label of each choice (table type or join), in the same order.
+    pub choice_labels: Vec<String>,
     /// The unit price locked for the hold.
     pub price: Option<Price>,
     /// How long the hold lasts.
@@ -183,6 +185,10 @@ pub fn plan_hold(snap: &Snapshot, item: &HoldItem, now: DateTime<Utc>) -> Result
     if let Some((code, detail)) = unit.rule.clone() {
         return Err(PlanError::Rule { code, detail });
     }
+    if res.slots.as_ref().is_some_and(|r| !r.tables.is_empty()) && unit.choices.is_empty() {
+        // No table type or join of this room seats the party, whatever is free.
+        return Err(PlanError::rule(RuleCode::QtyOutOfRange, format!("no table seats a party of {qty}")));
+    }
     Ok(HoldPlan {
         resource_id: snap.resource_id.clone(),
         version: snap.state.version,
@@ -191,7 +197,8 @@ pub fn plan_hold(snap: &Snapshot, item: &HoldItem, now: DateTime<Utc>) -> Result
         start: unit.slot.map(|s| s.start),
         qty,
         takes: unit.takes(qty),
-        choices: Vec::new(),
+        choices: unit.choices.iter().map(|c| c.takes.clone()).collect(),
+        choice_labels: unit.choices.iter().map(|c| c.label.clone()).collect(),
         price: unit.price,
         ttl_s: res.hold_ttl_s,
     })
@@ -250,12 +257,12 @@ pub fn merge_takes<'a>(plans: impl IntoIterator<Item = &'a HoldPlan>) -> Vec<Tak
     let mut m: BTreeMap<Bucket, Take> = BTreeMap::new();
     for p in plans {
         for t in &p.takes {
-            m.entry(t.bucket)
+            m.entry(t.bucket.clone())
                 .and_modify(|e| {
                     e.qty = e.qty.saturating_add(t.qty);
                     e.limit = e.limit.min(t.limit);
                 })
-                .or_insert(*t);
+                .or_insert_with(|| t.clone());
         }
     }
     m.into_values().collect()
@@ -264,12 +271,28 @@ pub fn merge_takes<'a>(plans: impl IntoIterator<Item = &'a HoldPlan>) -> Vec<Tak
 /// The store's check, stated once for tests and tools: the first take that would exceed its
 /// limit, or `None` when all fit.
 pub fn first_overflow(takes: &[Take], counters: &Counters) -> Option<Take> {
-    takes.iter().find(|t| u64::from(counters.get(&t.bucket)) + u64::from(t.qty) > u64::from(t.limit)).copied()
+    takes.iter().find(|t| u64::from(counters.get(&t.bucket)) + u64::from(t.qty) > u64::from(t.limit)).cloned()
+}
+
+/// The store's whole decision, stated once for tests and tools: `None` when the takes do not
+/// fit; else the index of the first choice that fits (`Some(None)` when there are none to
+/// make), and then the counters hold the takes and that choice.
+pub fn take(plan: &HoldPlan, counters: &mut Counters) -> Option<Option<usize>> {
+    if first_overflow(&plan.takes, counters).is_some() {
+        return None;
+    }
+    let chosen =
+        if plan.choices.is_empty() { None } else { Some(plan.choices.iter().position(|c| first_overflow(c, counters).is_none())?) };
+    apply(&plan.takes, counters);
+    if let Some(i) = chosen {
+        apply(&plan.choices[i], counters);
+    }
+    Some(chosen)
 }
 
 /// Applies takes to counters (what the store does when all fit).
 pub fn apply(takes: &[Take], counters: &mut Counters) {
     for t in takes {
-        *counters.0.entry(t.bucket).or_insert(0) += t.qty;
+        *counters.0.entry(t.bucket.clone()).or_insert(0) += t.qty;
     }
 }

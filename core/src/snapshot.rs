@@ -182,8 +182,12 @@ pub fn buckets_for(res: &Resource, from: NaiveDate, to: NaiveDate) -> Vec<Bucket
             for slot in slots_of(res, rules, &s) {
                 out.push(Bucket::Slot(d, slot.minute));
                 let st = slot.start_min();
+                let moments = grid.within(st, st + i64::from(rules.duration_min));
                 if rules.concurrent.is_some() {
-                    out.extend(grid.within(st, st + i64::from(rules.duration_min)).iter().map(|m| Bucket::Moment(*m)));
+                    out.extend(moments.iter().map(|m| Bucket::Moment(*m)));
+                }
+                for t in &rules.tables {
+                    out.extend(moments.iter().map(|m| Bucket::Table(t.name.clone(), *m)));
                 }
                 if let Some((w, _)) = rules.pacing {
                     out.extend(grid.within(st - i64::from(w) + 1, st + 1).iter().map(|m| Bucket::Pace(*m)));
