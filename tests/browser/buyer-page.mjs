@@ -34,6 +34,16 @@ try {
   if (!/^\d\d:\d\d$/.test(countdown.trim())) throw new Error("no countdown: " + countdown);
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
   console.log(`held: ${name} for 2 on ${DATE}, ${countdown} left; ${slots.length} slots shown`);
+
+  // A room whose one 6-top is taken at 20:00: a party of 6 is told where it fits instead.
+  await page.fill("#resource", "sala");
+  await page.fill("#qty", "6");
+  await page.click("#show");
+  await page.waitForFunction(() => document.getElementById("message").textContent.includes("no table"));
+  const message = (await page.textContent("#message")).trim();
+  if (!message.startsWith("no table for 6 at 20:00, try 20:30")) throw new Error("message: " + message);
+  await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, "-no-table.png"), fullPage: true });
+  console.log(`no-table: ${message}`);
 } finally {
   await browser.close();
 }

@@ -52,7 +52,15 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
     create(&e, "trattoria", &restaurant()).await;
     create(&e, "panettone", &stock_doc(40)).await;
     create(&e, "bakery", &daily_doc(30)).await;
+    let week: serde_json::Map<String, Value> =
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].iter().map(|d| (d.to_string(), json!([["19:00", "23:00"]]))).collect();
+    let sala = json!({"name": "Sala", "timezone": "Europe/Madrid", "hours": week,
+        "dimensions": {"slots": {"duration_min": 30, "interval_min": 30, "capacity": 20,
+            "tables": [{"type": "6-top", "count": 1, "seats": [5, 6]}, {"type": "2-top", "count": 4, "seats": [1, 2]}]}}});
+    create(&e, "sala", &sala).await;
     let d = day(2);
+    let six = e.api.hold(&e.buyer, "six", &json!({"resource_id": "sala", "date": d, "slot": "20:00", "qty": 6})).await;
+    assert_eq!(six.body["items"][0]["table"], "6-top", "{:?}", six.body);
     for (i, (slot, qty)) in [("20:00", 6), ("20:15", 4), ("13:00", 8)].iter().enumerate() {
         let h = e.api.hold(&e.buyer, &format!("seed{i}"), &json!({"resource_id": "trattoria", "date": d, "slot": slot, "qty": qty})).await;
         assert_eq!(h.status, 201, "{:?}", h.body);
@@ -69,6 +77,9 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
         ("panettone", "availability", "qty=3".to_string()),
         ("bakery", "availability", format!("date={}&qty=5", day(3))),
         ("bakery", "calendar", format!("from={}&to={}", day(1), day(10))),
+        ("sala", "availability", format!("date={d}&qty=6")),
+        ("sala", "availability", format!("date={d}&qty=6&slot=20:00")),
+        ("sala", "calendar", format!("from={}&to={}&qty=6", day(1), day(4))),
     ];
     for (id, route, q) in &queries {
         let path = format!("/v1/resources/{id}/{route}?{q}");
@@ -182,5 +193,6 @@ async fn browser_holds_a_table(edge_url: &str, buyer: &str, date: &str) {
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "browser test failed:\n{log}");
     assert!(log.contains("held:"), "{log}");
+    assert!(log.contains("no-table: no table for 6 at 20:00, try 20:30"), "{log}");
     assert!(std::fs::metadata(&shot).map(|m| m.len() > 10_000).unwrap_or(false), "no screenshot at {}", shot.display());
 }

@@ -100,6 +100,19 @@ async fn the_server_answers_as_openapi_yaml_says() {
     spec.check("get", snap, &e.api.send(Method::GET, "/v1/resources/sku/snapshot", Some(&edge), None, None).await);
     spec.check("get", snap, &e.api.send(Method::GET, "/v1/resources/sku/snapshot", Some(&e.buyer), None, None).await);
 
+    let sala = json!({"name": "Sala", "timezone": "UTC", "dimensions": {"slots": {"duration_min": 60, "interval_min": 30, "capacity": 10,
+        "tables": [{"type": "4-top", "count": 2, "seats": [2, 4]}], "joins": [{"of": ["4-top", "4-top"], "seats": [5, 8]}]}}});
+    spec.check("put", res, &put("sala", sala, e.seller.clone()).await);
+    spec.check(
+        "post",
+        "/v1/holds",
+        &e.api.hold(&e.buyer, "t1", &json!({"resource_id": "sala", "date": d, "slot": "20:00", "qty": 6})).await,
+    );
+    spec.check("get", av, &e.api.availability("sala", &format!("date={d}&qty=4&slot=20:30")).await);
+    let tables = "/v1/resources/{id}/tables";
+    spec.check("get", tables, &e.api.send(Method::GET, &format!("/v1/resources/sala/tables?date={d}"), Some(&e.seller), None, None).await);
+    spec.check("get", tables, &e.api.send(Method::GET, "/v1/resources/sala/tables", Some(&e.seller), None, None).await);
+    spec.check("get", tables, &e.api.send(Method::GET, &format!("/v1/resources/sala/tables?date={d}"), Some(&e.buyer), None, None).await);
     let holds = "/v1/holds";
     let h = e.api.hold(&e.buyer, "k1", &json!({"resource_id": "room", "date": d, "slot": "20:00", "qty": 3})).await;
     spec.check("post", holds, &h);

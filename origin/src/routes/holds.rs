@@ -35,6 +35,17 @@ pub fn encode_takes(takes: &[Take]) -> String {
     s
 }
 
+/// Encodes a plan's table choices for the store: per choice its label, a newline, its take
+/// lines; choices separated by the ASCII record separator.
+pub fn encode_choices(plan: &HoldPlan) -> String {
+    plan.choices
+        .iter()
+        .zip(&plan.choice_labels)
+        .map(|(takes, label)| format!("{label}\n{}", encode_takes(takes)))
+        .collect::<Vec<_>>()
+        .join("\u{1e}")
+}
+
 fn rfc3339_ms(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms).map(|t| aforo_core::local::rfc3339(&t)).unwrap_or_default()
 }
@@ -118,6 +129,15 @@ fn idem_key_header(req: &Request<Incoming>) -> Result<String, ApiError> {
     Ok(s.to_string())
 }
 
+/// Adds the table assigned on each resource to its items.
+fn with_tables(items: &mut serde_json::Value, tables: &HashMap<String, String>) {
+    for it in items.as_array_mut().into_iter().flatten() {
+        if let Some(t) = it["resource_id"].as_str().and_then(|r| tables.get(r)) {
+            it["table"] = json!(t);
+        }
+    }
+}
+
 /// The hold as API.md shows it, from its home record.
 fn hold_view(id: &str, rec: &HashMap<String, String>, now_ms: i64) -> serde_json::Value {
     let expires: i64 = rec.get("expires_at").and_then(|s| s.parse().ok()).unwrap_or(0);
@@ -128,7 +148,10 @@ fn hold_view(id: &str, rec: &HashMap<String, String>, now_ms: i64) -> serde_json
     if status == "void" {
         status = "released".into();
     }
-    let items: serde_json::Value = rec.get("body").and_then(|b| serde_json::from_str(b).ok()).unwrap_or(json!([]));
+    let mut items: serde_json::Value = rec.get("body").and_then(|b| serde_json::from_str(b).ok()).unwrap_or(json!([]));
+    if let (Some(t), Some(home)) = (rec.get("table").filter(|t| !t.is_empty()), home_of(id)) {
+        with_tables(&mut items, &HashMap::from([(home.to_string(), t.clone())]));
+    }
     json!({"id": id, "status": status, "expires_at": rfc3339_ms(expires), "items": items})
 }
 
@@ -161,7 +184,14 @@ async fn attempt(
 ) -> Result<Option<Response<Body>>, ApiError> {
     let mut planned = Vec::with_capacity(groups.len());
     for g in groups {
-        planned.push(plan_group(app, g, multi).await?);
+        let p = plan_group(app, g, multi).await?;
+        if p.plans.len() > 1 && p.plans.iter().any(|(_, pl)| !pl.choices.is_empty()) {
+            return Err(ApiError::InvalidRequest(format!(
+                "{}: a hold seats one party per resource with tables; send one item per party",
+                g.resource
+            )));
+        }
+        planned.push(p);
     }
     let home = groups[0].resource.as_str();
     let mut views: Vec<(usize, ItemView)> = planned.iter().flat_map(|p| p.plans.iter().map(|(i, pl)| (*i, pl.view(&p.snap)))).collect();
@@ -173,6 +203,7 @@ async fn attempt(
     let mut taken: Vec<(&str, String)> = Vec::new(); // (resource, its idempotency key) taken in this attempt
     let mut home_expiry = 0i64;
     let mut replayed = false;
+    let mut tables: HashMap<String, String> = HashMap::new();
     let cfg = &app.cfg;
     for (gi, (g, p)) in groups.iter().zip(&planned).enumerate() {
         let keys = ResourceKeys::new(&g.resource);
@@ -182,6 +213,9 @@ async fn attempt(
         let status = if gi == 0 && groups.len() > 1 { "pending" } else { "held" };
         let extra = if gi == 0 { vec!["body".into(), all_items.clone(), "parts".into(), parts.join(",")] } else { vec![] };
         let ttl = Duration::from_secs(u64::from(p.plans[0].1.ttl_s));
+        let first = &p.plans[0].1;
+        let choices = encode_choices(first);
+        let date_index = first.date.filter(|_| !first.choices.is_empty()).map(|d| keys.date_index(&d.to_string()));
         let reply = app
             .store
             .hold(
@@ -196,6 +230,8 @@ async fn attempt(
                 &caller.sub,
                 status,
                 encode_takes(&takes),
+                choices,
+                date_index,
                 items_json,
                 extra,
             )
@@ -208,8 +244,11 @@ async fn attempt(
             }
         };
         match reply {
-            HoldReply::Taken { id: got, expires_at_ms, .. } => {
+            HoldReply::Taken { id: got, expires_at_ms, table, .. } => {
                 id = got;
+                if !table.is_empty() {
+                    tables.insert(g.resource.clone(), table);
+                }
                 if gi == 0 {
                     home_expiry = expires_at_ms;
                 }
@@ -254,11 +293,12 @@ async fn attempt(
                     _ => String::new(),
                 };
                 let qty: u32 = g.items.iter().map(|(_, it)| it.qty as u32).sum();
-                return Err(ApiError::SoldOut {
-                    detail: format!("{qty} units asked of {}{what}: not enough left ({bucket})", g.resource),
-                    alternatives,
-                    item: multi.then_some(*i),
-                });
+                let detail = if bucket == "no_table" {
+                    format!("no table for {qty} at {}{what} (no_table)", g.resource)
+                } else {
+                    format!("{qty} units asked of {}{what}: not enough left ({bucket})", g.resource)
+                };
+                return Err(ApiError::SoldOut { detail, alternatives, item: multi.then_some(*i) });
             }
         }
     }
@@ -269,8 +309,9 @@ async fn attempt(
         // A replay answers the hold as stored, prices and all, in its current status.
         hold_view(&id, &app.store.hold_record(home, &id).await?, app.now().timestamp_millis())
     } else {
-        json!({"id": id, "status": "held", "expires_at": rfc3339_ms(home_expiry),
-            "items": serde_json::from_str::<serde_json::Value>(&all_items).unwrap_or(json!([]))})
+        let mut items = serde_json::from_str::<serde_json::Value>(&all_items).unwrap_or(json!([]));
+        with_tables(&mut items, &tables);
+        json!({"id": id, "status": "held", "expires_at": rfc3339_ms(home_expiry), "items": items})
     };
     let status = if replayed && taken.is_empty() { StatusCode::OK } else { StatusCode::CREATED };
     tracing::info!(hold = %id, caller = %caller.sub, replay = replayed && taken.is_empty(), "hold");
@@ -371,7 +412,8 @@ async fn retake(app: &App, f: &Found, resource: &str) -> Result<(), ApiError> {
             .await
             .map_err(|e| ApiError::HoldExpired(format!("hold {} expired and cannot be taken again: {e}", f.id)))?;
         let takes = merge_takes(p.plans.iter().map(|(_, pl)| pl));
-        match app.store.retake(resource, &f.id, p.snap.state.version, encode_takes(&takes)).await? {
+        let choices = p.plans.first().map(|(_, pl)| encode_choices(pl)).unwrap_or_default();
+        match app.store.retake(resource, &f.id, p.snap.state.version, encode_takes(&takes), choices).await? {
             PartReply::Ok(_) => return Ok(()),
             PartReply::SoldOut => return Err(ApiError::HoldExpired(format!("hold {} expired and its units were taken by others", f.id))),
             PartReply::Version => app.forget(resource),

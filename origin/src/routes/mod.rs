@@ -4,6 +4,7 @@ pub mod health;
 pub mod holds;
 pub mod reads;
 pub mod resources;
+pub mod tables;
 pub mod validate;
 
 use hyper::body::Incoming;
@@ -31,6 +32,8 @@ pub enum Route {
     Calendar,
     /// `/v1/resources/{id}/snapshot`
     Snapshot,
+    /// `/v1/resources/{id}/tables`
+    Tables,
     /// `/v1/holds`
     Holds,
     /// `/v1/holds/{id}`
@@ -58,6 +61,7 @@ impl Route {
             Route::Availability => "/v1/resources/{id}/availability",
             Route::Calendar => "/v1/resources/{id}/calendar",
             Route::Snapshot => "/v1/resources/{id}/snapshot",
+            Route::Tables => "/v1/resources/{id}/tables",
             Route::Holds => "/v1/holds",
             Route::Hold => "/v1/holds/{id}",
             Route::Consume => "/v1/holds/{id}/consume",
@@ -68,7 +72,8 @@ impl Route {
         }
     }
 
-    const ALL: [Route; 14] = [
+    const ALL: [Route; 15] = [
+        Route::Tables,
         Route::Resource,
         Route::Stock,
         Route::Pause,
@@ -145,6 +150,7 @@ pub async fn dispatch(route: Route, ctx: Ctx, req: Request<Incoming>) -> Result<
         (Route::Availability, Method::GET) => reads::availability(ctx).await,
         (Route::Calendar, Method::GET) => reads::calendar(ctx).await,
         (Route::Snapshot, Method::GET) => reads::snapshot(ctx, req).await,
+        (Route::Tables, Method::GET) => tables::floor(ctx, req).await,
         (Route::Holds, Method::POST) => holds::create(ctx, req).await,
         (Route::Hold, Method::GET) => holds::get(ctx, req).await,
         (Route::Consume, Method::POST) => holds::consume(ctx, req).await,

@@ -75,25 +75,53 @@ local function next_expiry(P)
   return first[2] or ''
 end
 
--- Checks every take against its limit; on success adds them all.
-local function take_all(c, takes)
+-- Checks every take against its limit and, when there are choices (tables), finds the first
+-- choice that fits too; on success adds the takes and that choice. Returns the takes taken
+-- and the choice's label, or nil and the bucket that did not fit ('no_table' for choices).
+-- Choices travel as groups separated by \30, each "label\n" then its take lines.
+local function try_take(c, takes, choices)
   local b, q, l = parse_takes(takes)
-  if #b == 0 then return nil end
-  local cur = redis.call('HMGET', c, unpack(b))
   local set = {}
-  for i = 1, #b do
-    local have = tonumber(cur[i]) or 0
-    if have + q[i] > l[i] then return {b[i], have, l[i]} end
-    set[#set + 1] = b[i]
-    set[#set + 1] = have + q[i]
+  if #b > 0 then
+    local cur = redis.call('HMGET', c, unpack(b))
+    for i = 1, #b do
+      local have = tonumber(cur[i]) or 0
+      if have + q[i] > l[i] then return nil, b[i], have, l[i] end
+      set[#set + 1] = b[i]
+      set[#set + 1] = have + q[i]
+    end
   end
-  redis.call('HSET', c, unpack(set))
-  return nil
+  local all, label = takes, ''
+  if choices and choices ~= '' then
+    local found = false
+    for group in string.gmatch(choices, '([^\30]+)') do
+      local name, rest = string.match(group, '^([^\n]*)\n(.*)$')
+      local cb, cq, cl = parse_takes(rest or '')
+      if #cb > 0 then
+        local cur = redis.call('HMGET', c, unpack(cb))
+        local fits = true
+        for i = 1, #cb do
+          if (tonumber(cur[i]) or 0) + cq[i] > cl[i] then fits = false break end
+        end
+        if fits then
+          for i = 1, #cb do
+            set[#set + 1] = cb[i]
+            set[#set + 1] = (tonumber(cur[i]) or 0) + cq[i]
+          end
+          all, label, found = takes .. rest, name, true
+          break
+        end
+      end
+    end
+    if not found then return nil, 'no_table', 0, 0 end
+  end
+  if #set > 0 then redis.call('HSET', c, unpack(set)) end
+  return all, label
 end
 
--- hold: KEYS m, c, x, h, i
+-- hold: KEYS m, c, x, h, i, [date index]
 -- ARGV version, hold_id, payload_hash, ttl_ms, idem_ttl_ms, record_ttl_ms, caller,
---      status ('held' | 'pending'), takes, items, extra field/value pairs...
+--      status ('held' | 'pending'), takes, choices, items, extra field/value pairs...
 local function hold(keys, args)
   local m, c, h, i = keys[1], keys[2], keys[4], keys[5]
   local P = prefix_of(m)
@@ -111,17 +139,21 @@ local function hold(keys, args)
   if v ~= args[1] then return {'version', v or ''} end
   local now = now_ms()
   reclaim(P, now, 64)
-  local over = take_all(c, args[9])
-  if over then return {'sold_out', over[1], tostring(over[2]), tostring(over[3])} end
+  local taken, label, have, lim = try_take(c, args[9], args[10])
+  if not taken then return {'sold_out', label, tostring(have), tostring(lim)} end
   local exp_at = now + tonumber(args[4])
-  local rec = {'status', args[8], 'takes', args[9], 'items', args[10], 'expires_at', exp_at,
-               'created_at', now, 'caller', args[7], 'version', v}
-  for k = 11, #args do rec[#rec + 1] = args[k] end
+  local rec = {'status', args[8], 'takes', taken, 'items', args[11], 'expires_at', exp_at,
+               'created_at', now, 'caller', args[7], 'version', v, 'table', label}
+  for k = 12, #args do rec[#rec + 1] = args[k] end
   redis.call('HSET', h, unpack(rec))
   redis.call('PEXPIRE', h, tonumber(args[6]))
+  if keys[6] then
+    redis.call('SADD', keys[6], id)
+    redis.call('PEXPIRE', keys[6], tonumber(args[6]))
+  end
   redis.call('ZADD', keys[3], exp_at, id)
   redis.call('SET', i, id .. '|' .. args[3], 'PX', tonumber(args[5]))
-  return {'ok', id, args[8], tostring(exp_at)}
+  return {'ok', id, args[8], tostring(exp_at), label}
 end
 
 -- finish: KEYS h — a cart's home part turns from pending to held once every part is taken.
@@ -179,7 +211,8 @@ local function consume(keys, args)
   return {'expired'}
 end
 
--- retake: KEYS m, c, h ; ARGV version, takes — consume an expired hold if its units are free.
+-- retake: KEYS m, c, h ; ARGV version, takes, choices — consume an expired hold if its units
+-- (and a table) are free.
 local function retake(keys, args)
   local h = keys[3]
   local st = redis.call('HGET', h, 'status')
@@ -188,9 +221,9 @@ local function retake(keys, args)
   if st ~= 'expired' then return {'not_active', st} end
   local v = redis.call('HGET', keys[1], 'version')
   if v ~= args[1] then return {'version', v or ''} end
-  local over = take_all(keys[2], args[2])
-  if over then return {'sold_out', over[1], tostring(over[2]), tostring(over[3])} end
-  redis.call('HSET', h, 'status', 'consumed', 'consumed_at', now_ms(), 'takes', args[2])
+  local taken, label = try_take(keys[2], args[2], args[3])
+  if not taken then return {'sold_out', label} end
+  redis.call('HSET', h, 'status', 'consumed', 'consumed_at', now_ms(), 'takes', taken, 'table', label)
   return {'ok', 'consumed'}
 end
 

@@ -37,6 +37,11 @@ impl ResourceKeys {
         format!("{}h:{hold_id}", self.prefix)
     }
 
+    /// The ids of the holds of a date (kept for resources with tables: the host view).
+    pub fn date_index(&self, date: &str) -> String {
+        format!("{}j:{date}", self.prefix)
+    }
+
     /// Idempotency entry of a caller's key (hashed: keys are caller-chosen text), for the
     /// `part`-th resource of a request.
     pub fn idempotency(&self, caller: &str, key: &str, part: usize) -> String {

@@ -77,8 +77,8 @@ pub struct Meta {
 /// What the hold function answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HoldReply {
-    /// Taken: hold id, status, expires_at (ms).
-    Taken { id: String, status: String, expires_at_ms: i64 },
+    /// Taken: hold id, status, expires_at (ms), and the table assigned ('' without tables).
+    Taken { id: String, status: String, expires_at_ms: i64, table: String },
     /// Idempotent replay: the hold this key already made.
     Replay { id: String, status: String, expires_at_ms: i64 },
     /// Same key, other payload.
@@ -313,11 +313,14 @@ impl Store {
         caller: &str,
         status: &str,
         takes: String,
+        choices: String,
+        date_index: Option<String>,
         items: String,
         extra: Vec<String>,
     ) -> Result<HoldReply, StoreError> {
         let k = ResourceKeys::new(id);
-        let keys = vec![k.meta(), k.counters(), k.expiry(), k.hold(hold_id), idem_key.to_string()];
+        let mut keys = vec![k.meta(), k.counters(), k.expiry(), k.hold(hold_id), idem_key.to_string()];
+        keys.extend(date_index);
         let mut args = vec![
             version.to_string(),
             hold_id.to_string(),
@@ -328,6 +331,7 @@ impl Store {
             caller.to_string(),
             status.to_string(),
             takes,
+            choices,
             items,
         ];
         args.extend(extra);
@@ -337,6 +341,7 @@ impl Store {
                 id: out.get(1).cloned().unwrap_or_default(),
                 status: out.get(2).cloned().unwrap_or_default(),
                 expires_at_ms: num("aforo_hold", out.get(3))?,
+                table: out.get(4).cloned().unwrap_or_default(),
             },
             Some("replay") => HoldReply::Replay {
                 id: out.get(1).cloned().unwrap_or_default(),
@@ -384,10 +389,15 @@ impl Store {
     }
 
     /// Consumes an expired part by taking its units again.
-    pub async fn retake(&self, id: &str, hold_id: &str, version: u64, takes: String) -> Result<PartReply, StoreError> {
+    pub async fn retake(&self, id: &str, hold_id: &str, version: u64, takes: String, choices: String) -> Result<PartReply, StoreError> {
         let k = ResourceKeys::new(id);
         let keys = vec![k.meta(), k.counters(), k.hold(hold_id)];
-        Self::part_reply("aforo_retake", self.fcall("aforo_retake", keys, vec![version.to_string(), takes]).await?)
+        Self::part_reply("aforo_retake", self.fcall("aforo_retake", keys, vec![version.to_string(), takes, choices]).await?)
+    }
+
+    /// The ids of the holds of a date on a resource with tables.
+    pub async fn holds_of_date(&self, id: &str, date: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self.pool.next().smembers(ResourceKeys::new(id).date_index(date)).await?)
     }
 
     /// A hold part's record.

@@ -231,6 +231,8 @@ async fn baseline(a: &Args, ids: &[String]) -> Value {
                         "baseline",
                         "held",
                         "stock\t1\t1000000000\n".into(),
+                        String::new(),
+                        None,
                         "[]".into(),
                         vec![],
                     )

@@ -1,0 +1,93 @@
+//! `GET /v1/resources/{id}/tables?date=D`: the host stand's view of the floor — per slot and
+//! table type, how many tables are in use and by which holds.
+
+use aforo_core::local::rfc3339_local;
+use aforo_core::resource::parse_date;
+use aforo_core::rules::day_settings;
+use aforo_core::slots::slots_of;
+use aforo_core::{Bucket, ItemView};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use serde_json::{json, Value};
+
+use super::Ctx;
+use crate::auth::Role;
+use crate::error::ApiError;
+use crate::http::{json, Body};
+
+/// A live hold seated on the date: id, table, party, seated from/to (epoch s), status.
+struct Seated {
+    id: String,
+    table: String,
+    party: u32,
+    from: i64,
+    to: i64,
+    status: String,
+}
+
+/// The floor of a date.
+pub async fn floor(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let caller = ctx.caller(&req)?;
+    caller.require(&[Role::Seller])?;
+    let loaded = ctx.app.load(&ctx.id, None).await?;
+    caller.require_owner(&loaded.owner)?;
+    let params: Vec<(&str, &str)> = ctx.query.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))).collect();
+    let date = match params.as_slice() {
+        [("date", d)] => parse_date(d).ok_or_else(|| ApiError::InvalidRequest(format!("date: must be a date YYYY-MM-DD, got {d:?}")))?,
+        _ => return Err(ApiError::InvalidRequest("date: required, and the only parameter".into())),
+    };
+    let rules = loaded
+        .resource
+        .slots
+        .as_ref()
+        .filter(|r| !r.tables.is_empty())
+        .ok_or_else(|| ApiError::InvalidRequest(format!("resource {} has no tables", ctx.id)))?;
+    let snap = ctx.app.snapshot(&ctx.id, Some((date, date))).await?;
+    // Every slot of the day, sellable or not: the host sees the floor whatever can still be sold.
+    let slots_of_day = slots_of(&loaded.resource, rules, &day_settings(&loaded.resource, date));
+    let dur = i64::from(rules.duration_min) * 60;
+    let mut seated: Vec<Seated> = Vec::new();
+    for id in ctx.app.store.holds_of_date(&ctx.id, &date.to_string()).await? {
+        let rec = ctx.app.store.hold_record(&ctx.id, &id).await?;
+        let status = rec.get("status").cloned().unwrap_or_default();
+        let expires: i64 = rec.get("expires_at").and_then(|s| s.parse().ok()).unwrap_or(0);
+        let live = status == "consumed" || ((status == "held" || status == "pending") && expires > snap.as_of.timestamp_millis());
+        if !live {
+            continue;
+        }
+        let items: Vec<ItemView> = rec.get("items").and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+        for it in items.iter().filter(|it| it.date == Some(date)) {
+            if let Some(st) = slots_of_day.iter().find(|s| Some(s.name()) == it.slot).map(|s| s.start.timestamp()) {
+                let table = rec.get("table").cloned().unwrap_or_default();
+                seated.push(Seated { id: id.clone(), table, party: it.qty, from: st, to: st + dur, status: status.clone() });
+            }
+        }
+    }
+    let tz = loaded.resource.tz;
+    let slots: Vec<Value> = slots_of_day
+        .iter()
+        .map(|slot| {
+            let m = slot.start_min();
+            let tables: Vec<Value> = rules
+                .tables
+                .iter()
+                .map(|t| json!({"type": t.name, "count": t.count, "in_use": snap.counters.get(&Bucket::Table(t.name.clone(), m))}))
+                .collect();
+            let at = slot.start.timestamp();
+            let holds: Vec<Value> = seated
+                .iter()
+                .filter(|h| h.from <= at && at < h.to)
+                .map(|h| {
+                    let since = chrono::DateTime::from_timestamp(h.from, 0).unwrap_or(slot.start);
+                    json!({"hold_id": h.id, "table": h.table, "party": h.party, "status": h.status, "seated_at": rfc3339_local(tz, since)})
+                })
+                .collect();
+            json!({"slot": slot.name(), "start": rfc3339_local(tz, slot.start), "tables": tables, "holds": holds})
+        })
+        .collect();
+    let types: Vec<Value> = rules.tables.iter().map(|t| json!({"type": t.name, "count": t.count, "seats": [t.min, t.max]})).collect();
+    let joins: Vec<Value> = rules.joins.iter().map(|j| json!({"of": j.label, "seats": [j.min, j.max]})).collect();
+    let body = json!({"resource_id": ctx.id, "date": date, "timezone": loaded.resource.doc.timezone,
+        "as_of": aforo_core::local::rfc3339(&snap.as_of), "types": types, "joins": joins, "slots": slots});
+    Ok(json(StatusCode::OK, body.to_string()))
+}
