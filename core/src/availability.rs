@@ -173,6 +173,9 @@ pub fn alternatives(ev: &Evaluator<'_>, date: NaiveDate, near: Option<DateTime<U
             break;
         }
         d += Duration::days(1);
+        if ev.snap.covers.is_some_and(|(_, to)| d > to) {
+            break; // a narrower snapshot: the caller widens it when the answer needs alternatives
+        }
         if let Ok(units) = ev.day(d) {
             out.extend(units.iter().filter(|u| u.status.fits()).filter_map(|u| alternative(tz, u)));
         }
@@ -181,8 +184,9 @@ pub fn alternatives(ev: &Evaluator<'_>, date: NaiveDate, near: Option<DateTime<U
     out
 }
 
-/// The availability answer for a query, at `now`. The snapshot must cover
-/// [`AvailabilityQuery::needs`].
+/// The availability answer for a query, at `now`. The snapshot must cover the date; the
+/// alternatives look as far as it covers, up to [`AvailabilityQuery::needs`]: a reader that
+/// read only the date re-reads the wider span when [`Availability::wants_alternatives`].
 pub fn availability(snap: &Snapshot, q: &AvailabilityQuery, now: DateTime<Utc>, stale: bool) -> Result<Availability, QueryError> {
     let res = &snap.resource;
     let mut a = Availability {
@@ -211,9 +215,9 @@ pub fn availability(snap: &Snapshot, q: &AvailabilityQuery, now: DateTime<Utc>, 
         return Ok(a);
     }
     let date = q.date.ok_or_else(|| QueryError::Invalid("date: required".into()))?;
-    let (from, to) = (date, date + Duration::days(ALTERNATIVE_DAYS));
-    snap.check_covers(from, to)?;
-    let ev = Evaluator::new(snap, now, q.qty, from, to);
+    snap.check_covers(date, date)?;
+    let to = snap.covers.map_or(date, |c| c.1).min(date + Duration::days(ALTERNATIVE_DAYS));
+    let ev = Evaluator::new(snap, now, q.qty, date, to);
     let units = match ev.day(date) {
         Ok(units) => units,
         Err((code, _)) => {
@@ -252,6 +256,14 @@ pub fn availability(snap: &Snapshot, q: &AvailabilityQuery, now: DateTime<Utc>, 
         a.alternatives = alternatives(&ev, date, near, &units);
     }
     Ok(a)
+}
+
+impl Availability {
+    /// Whether the asked qty does not fit, so that the answer carries alternatives (and a
+    /// snapshot of the date alone is not enough to compute it).
+    pub fn wants_alternatives(&self) -> bool {
+        self.date.is_some() && !self.status.fits()
+    }
 }
 
 fn fill_unit(a: &mut Availability, u: &Unit) {

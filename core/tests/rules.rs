@@ -341,9 +341,20 @@ fn snapshot_documents_round_trip_and_refuse_gaps_in_coverage() {
     let back = Snapshot::from_doc(serde_json::from_str(&json).unwrap()).unwrap();
     assert_eq!(back.counters, s.counters);
     assert_eq!(back.to_doc(), s.to_doc());
-    // Availability needs the date plus seven days of alternatives.
-    let e = availability(&back, &AvailabilityQuery::parse("date=2026-12-05").unwrap(), s.as_of, false).unwrap_err();
+    // Availability needs its date covered.
+    let e = availability(&back, &AvailabilityQuery::parse("date=2026-12-07").unwrap(), s.as_of, false).unwrap_err();
     assert!(matches!(e, QueryError::NotCovered { .. }));
+    // When the qty fits, the date alone gives the same answer as the week after it.
+    let q = AvailabilityQuery::parse("date=2026-12-05&qty=2").unwrap();
+    let narrow = Snapshot { covers: Some((date("2026-12-05"), date("2026-12-05"))), ..back.clone() };
+    let wide = Snapshot { covers: Some((date("2026-12-01"), date("2026-12-31"))), ..back.clone() };
+    let (n, w) = (availability(&narrow, &q, s.as_of, false).unwrap(), availability(&wide, &q, s.as_of, false).unwrap());
+    assert!(!n.wants_alternatives());
+    assert_eq!(to_json(&n), to_json(&w));
+    // When it does not, the narrow answer says it wants the wider read.
+    let closed = AvailabilityQuery::parse("date=2026-12-03&qty=2").unwrap();
+    let narrow = Snapshot { covers: Some((date("2026-12-03"), date("2026-12-03"))), ..back };
+    assert!(availability(&narrow, &closed, s.as_of, false).unwrap().wants_alternatives());
 }
 
 #[test]

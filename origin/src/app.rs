@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use aforo_core::{buckets_for, Counters, Resource, Snapshot, State};
+use aforo_core::{buckets_for, Bucket, Counters, Resource, Snapshot, State};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::auth::Verifier;
@@ -133,13 +133,27 @@ impl App {
     /// A snapshot of `from..=to` (ignored for stock-only), reclaiming expired holds first and
     /// retrying when the document changed under it.
     pub async fn snapshot(&self, id: &str, range: Option<(NaiveDate, NaiveDate)>) -> Result<Snapshot, ApiError> {
-        let mut at_least = None;
-        for _ in 0..VERSION_RETRIES {
-            let l = self.load(id, at_least).await?;
+        self.snapshot_with(id, |l| {
             let buckets = match range {
                 Some((f, t)) => buckets_for(&l.resource, f, t),
                 None => buckets_for(&l.resource, NaiveDate::MIN, NaiveDate::MIN),
             };
+            (buckets, range.filter(|_| l.resource.is_dated()))
+        })
+        .await
+    }
+
+    /// A snapshot of the counters `pick` names for the document it is given (and the dates it
+    /// says they cover), read in one step with the version, reclaiming expired holds first.
+    pub async fn snapshot_with(
+        &self,
+        id: &str,
+        pick: impl Fn(&Loaded) -> (Vec<Bucket>, Option<(NaiveDate, NaiveDate)>),
+    ) -> Result<Snapshot, ApiError> {
+        let mut at_least = None;
+        for _ in 0..VERSION_RETRIES {
+            let l = self.load(id, at_least).await?;
+            let (buckets, covers) = pick(&l);
             let names: Vec<String> = buckets.iter().map(ToString::to_string).collect();
             let (now_ms, version, vals) = self.store.read(id, names).await?.ok_or_else(|| ApiError::ResourceNotFound(id.to_string()))?;
             if version != l.state.version {
@@ -152,7 +166,7 @@ impl App {
                 owner: l.owner.clone(),
                 resource: l.resource.clone(),
                 state: l.state.clone(),
-                covers: range.filter(|_| l.resource.is_dated()),
+                covers,
                 counters,
                 as_of: DateTime::from_timestamp_millis(now_ms).unwrap_or_else(Utc::now),
             });

@@ -79,24 +79,38 @@ fn group(items: &[HoldItem]) -> Vec<Group> {
 }
 
 /// A snapshot good enough to plan with: counters are read only when the price depends on
-/// utilization (the store decides availability on its own).
+/// utilization (the store decides availability on its own), and then only the counters the
+/// items draw from.
 async fn plan_snapshot(app: &App, g: &Group) -> Result<Snapshot, ApiError> {
     let l = app.load(&g.resource, None).await?;
+    let bare = Snapshot {
+        resource_id: l.id.clone(),
+        owner: l.owner.clone(),
+        resource: l.resource.clone(),
+        state: l.state.clone(),
+        covers: None,
+        counters: Default::default(),
+        as_of: app.now(),
+    };
     let priced = l.resource.pricing.as_ref().is_some_and(|p| !p.triggers.is_empty());
     if !priced {
-        return Ok(Snapshot {
-            resource_id: l.id.clone(),
-            owner: l.owner.clone(),
-            resource: l.resource.clone(),
-            state: l.state.clone(),
-            covers: None,
-            counters: Default::default(),
-            as_of: app.now(),
-        });
+        return Ok(bare);
     }
+    let now = app.now();
+    let drawn: Vec<aforo_core::Bucket> =
+        g.items.iter().filter_map(|(_, it)| plan_hold(&bare, it, now).ok()).flat_map(|p| p.takes.into_iter().map(|t| t.bucket)).collect();
     let dates: Vec<_> = g.items.iter().filter_map(|(_, it)| it.date.as_deref().and_then(aforo_core::resource::parse_date)).collect();
     let range = dates.iter().min().copied().zip(dates.iter().max().copied());
-    app.snapshot(&g.resource, range).await
+    app.snapshot_with(&g.resource, |cur| {
+        if cur.state.version == bare.state.version {
+            (drawn.clone(), None)
+        } else {
+            // The document changed since: read every counter of the dates instead.
+            let r = range.unwrap_or((chrono::NaiveDate::MIN, chrono::NaiveDate::MIN));
+            (aforo_core::buckets_for(&cur.resource, r.0, r.1), None)
+        }
+    })
+    .await
 }
 
 struct Planned {

@@ -14,9 +14,15 @@ use crate::http::{json_of, Body};
 /// `GET /v1/resources/{id}/availability?date=D&qty=N[&slot=HH:MM]`.
 pub async fn availability(ctx: Ctx) -> Result<Response<Body>, ApiError> {
     let q = AvailabilityQuery::parse(&ctx.query)?;
-    let snap = ctx.app.snapshot(&ctx.id, q.needs()).await?;
+    // The date alone first: most answers fit and need no alternatives, and the week after
+    // the date is several times the counters to read.
+    let snap = ctx.app.snapshot(&ctx.id, q.date.map(|d| (d, d))).await?;
     let a = core_availability(&snap, &q, snap.as_of, false)?;
-    Ok(json_of(StatusCode::OK, &a))
+    if !a.wants_alternatives() {
+        return Ok(json_of(StatusCode::OK, &a));
+    }
+    let wide = ctx.app.snapshot(&ctx.id, q.needs()).await?;
+    Ok(json_of(StatusCode::OK, &core_availability(&wide, &q, wide.as_of, false)?))
 }
 
 /// `GET /v1/resources/{id}/calendar?from=D&to=D&qty=N`.
