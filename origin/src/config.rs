@@ -24,6 +24,9 @@ pub struct Config {
     /// Timeout of every Redis command, in milliseconds.
     #[arg(long, env = "AFORO_REDIS_TIMEOUT_MS", default_value_t = 1000)]
     pub redis_timeout_ms: u64,
+    /// Seconds to keep trying to reach Redis at start before giving up.
+    #[arg(long, env = "AFORO_REDIS_CONNECT_TIMEOUT_S", default_value_t = 60)]
+    pub redis_connect_timeout_s: u64,
     /// Most concurrent client connections; more wait in the accept queue.
     #[arg(long, env = "AFORO_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,

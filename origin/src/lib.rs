@@ -24,12 +24,25 @@ pub async fn run(
     listener: TcpListener,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let store = store::Store::connect(&store::StoreConfig {
-        url: cfg.redis_url.clone(),
-        pool_size: cfg.redis_pool,
-        command_timeout: cfg.redis_timeout(),
-    })
-    .await?;
+    let store_cfg = store::StoreConfig { url: cfg.redis_url.clone(), pool_size: cfg.redis_pool, command_timeout: cfg.redis_timeout() };
+    // Redis (or a cluster still agreeing on its slots) may come up after the origin: wait for
+    // it, with backoff, rather than exit.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(cfg.redis_connect_timeout_s);
+    let mut delay = std::time::Duration::from_millis(100);
+    let store = loop {
+        match store::Store::connect(&store_cfg).await {
+            Ok(s) => break s,
+            Err(e) if std::time::Instant::now() < deadline => {
+                tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "Redis not ready; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = async { let mut s = shutdown.clone(); let _ = s.changed().await; } => return Ok(()),
+                }
+                delay = (delay * 2).min(std::time::Duration::from_secs(2));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
     let sweep = store::sweeper::SweeperConfig { interval: std::time::Duration::from_millis(cfg.sweep_interval_ms), ..Default::default() };
     let app = Arc::new(app::App::new(cfg, store.clone()));
     app.sync_clock().await?;

@@ -201,7 +201,7 @@ impl Origin {
             .expect("spawn aforo-origin");
         self.child = Some(child);
         let url = format!("127.0.0.1:{}", self.port);
-        wait_until("aforo-origin", Duration::from_secs(20), || std::net::TcpStream::connect(&url).is_ok());
+        wait_until("aforo-origin", Duration::from_secs(60), || std::net::TcpStream::connect(&url).is_ok());
     }
 
     /// Base URL.
