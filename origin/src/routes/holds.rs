@@ -1,10 +1,12 @@
 //! Holds: create (one item or a cart), get, consume, release.
 //!
+//! The hold id is derived from the caller and its `Idempotency-Key`, so a retry lands on the
+//! same records: each resource's record of the hold is that resource's idempotency entry.
 //! Items of one resource are taken in one atomic store call. A cart across resources is a
-//! saga: the home resource (the first item's) is taken first as `pending` under the caller's
-//! idempotency key, then each other resource under a key derived from it, then the home turns
-//! `held`. A refused step voids the steps taken (units back, their keys forgotten); a retry
-//! with the same key finds the steps already taken and goes on, so it converges.
+//! saga: the home resource (the first item's) is taken first as `pending`, then each other
+//! resource, then the home turns `held`. A refused step voids the steps taken (units back,
+//! the key as if unused); a retry with the same key finds the steps already taken and goes
+//! on, so it converges.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -22,7 +24,7 @@ use crate::app::App;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
 use crate::http::{json, read_body, Body};
-use crate::store::{hold_id, home_of, HoldReply, PartReply, ResourceKeys};
+use crate::store::{home_of, idempotent_hold_id, HoldReply, PartReply, ResourceKeys};
 
 const ATTEMPTS: usize = 3;
 
@@ -213,15 +215,14 @@ async fn attempt(
     let all_items =
         serde_json::to_string(&views.iter().map(|(_, v)| v).collect::<Vec<_>>()).map_err(|e| ApiError::Internal(e.to_string()))?;
     let parts: Vec<&str> = groups[1..].iter().map(|g| g.resource.as_str()).collect();
-    let mut id = hold_id(&ulid::Ulid::new().to_string(), home);
-    let mut taken: Vec<(&str, String)> = Vec::new(); // (resource, its idempotency key) taken in this attempt
+    let mut id = idempotent_hold_id(&caller.sub, key, home);
+    let mut taken: Vec<&str> = Vec::new(); // resources taken in this attempt
     let mut home_expiry = 0i64;
     let mut replayed = false;
     let mut tables: HashMap<String, String> = HashMap::new();
     let cfg = &app.cfg;
     for (gi, (g, p)) in groups.iter().zip(&planned).enumerate() {
         let keys = ResourceKeys::new(&g.resource);
-        let idem = keys.idempotency(&caller.sub, key, gi);
         let takes = merge_takes(p.plans.iter().map(|(_, pl)| pl));
         let items_json = serde_json::to_string(&p.plans.iter().map(|(_, pl)| pl.view(&p.snap)).collect::<Vec<_>>()).unwrap_or_default();
         let status = if gi == 0 && groups.len() > 1 { "pending" } else { "held" };
@@ -234,13 +235,11 @@ async fn attempt(
             .store
             .hold(
                 &g.resource,
-                &idem,
                 p.snap.state.version,
                 &id,
                 hash,
                 ttl,
-                cfg.idempotency_ttl().max(ttl),
-                cfg.hold_record_ttl(),
+                cfg.hold_record_ttl().max(cfg.idempotency_ttl()).max(ttl),
                 &caller.sub,
                 status,
                 encode_takes(&takes),
@@ -266,7 +265,7 @@ async fn attempt(
                 if gi == 0 {
                     home_expiry = expires_at_ms;
                 }
-                taken.push((g.resource.as_str(), idem));
+                taken.push(g.resource.as_str());
                 if let Err(e) = app.schedule_sweep(&g.resource, expires_at_ms).await {
                     tracing::warn!(error = %e, resource = %g.resource, "could not schedule the sweeper; the next operation on the resource reclaims");
                 }
@@ -332,10 +331,10 @@ async fn attempt(
     Ok(Some(json(status, view.to_string())))
 }
 
-/// Voids the steps of a cart taken in this attempt (units back, keys forgotten).
-async fn undo(app: &App, id: &str, taken: &[(&str, String)]) {
-    for (resource, idem) in taken.iter().rev() {
-        if let Err(e) = app.store.release(resource, id, Some(idem.clone())).await {
+/// Voids the steps of a cart taken in this attempt (units back, the key as if unused).
+async fn undo(app: &App, id: &str, taken: &[&str]) {
+    for resource in taken.iter().rev() {
+        if let Err(e) = app.store.release(resource, id, true).await {
             tracing::error!(error = %e, hold = id, resource, "could not void a cart step; its units return at expiry");
         }
     }
@@ -442,7 +441,7 @@ async fn retake(app: &App, f: &Found, resource: &str) -> Result<(), ApiError> {
 pub async fn release(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let f = find(&ctx, &req).await?;
     for r in parts_of(&f) {
-        match ctx.app.store.release(&r, &f.id, None).await? {
+        match ctx.app.store.release(&r, &f.id, false).await? {
             PartReply::Ok(_) | PartReply::NotFound => {}
             PartReply::NotActive(st) => return Err(ApiError::HoldNotActive(format!("hold {} is {}", f.id, shown(&st)))),
             other => return Err(ApiError::Internal(format!("release answered {other:?}"))),

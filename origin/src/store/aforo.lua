@@ -4,10 +4,13 @@
 --
 -- Keys of one resource share the hash tag {r:<id>} (one cluster slot):
 --   P..'m'        hash  meta: doc, owner, version, on_hand, pause
---   P..'c'        hash  counters: bucket -> units held + consumed
+--   P..'c'        hash  counters: bucket -> units held + consumed, and '~v' the version
+--                       (beside the counters so that one HMGET reads both)
 --   P..'x'        zset  hold id -> expires_at (ms) of holds still taking units
---   P..'h:'..id   hash  one hold's part on this resource
---   P..'i:'..k    str   idempotency entry: "<hold id>|<payload hash>"
+--   P..'h:'..id   hash  one hold's part on this resource. The hold id is derived from the
+--                       caller and its idempotency key, so the record is also the key's
+--                       idempotency entry (with the payload hash), kept as long as it lives.
+--   P..'j:'..date set   hold ids of a date (resources with tables: the host view)
 -- where P is 'af:{r:<id>}:'. Takes travel as "bucket\tqty\tlimit\n..." lines.
 -- Every function reads Redis TIME: the one clock for expiry.
 
@@ -79,17 +82,16 @@ end
 -- choice that fits too; on success adds the takes and that choice. Returns the takes taken
 -- and the choice's label, or nil and the bucket that did not fit ('no_table' for choices).
 -- Choices travel as groups separated by \30, each "label\n" then its take lines.
-local function try_take(c, takes, choices)
+local function try_take(c, version, takes, choices)
   local b, q, l = parse_takes(takes)
   local set = {}
-  if #b > 0 then
-    local cur = redis.call('HMGET', c, unpack(b))
-    for i = 1, #b do
-      local have = tonumber(cur[i]) or 0
-      if have + q[i] > l[i] then return nil, b[i], have, l[i] end
-      set[#set + 1] = b[i]
-      set[#set + 1] = have + q[i]
-    end
+  local cur = redis.call('HMGET', c, '~v', unpack(b))
+  if cur[1] ~= version then return nil, 'version', cur[1] or '', 0 end
+  for i = 1, #b do
+    local have = tonumber(cur[i + 1]) or 0
+    if have + q[i] > l[i] then return nil, b[i], have, l[i] end
+    set[#set + 1] = b[i]
+    set[#set + 1] = have + q[i]
   end
   local all, label = takes, ''
   if choices and choices ~= '' then
@@ -119,41 +121,37 @@ local function try_take(c, takes, choices)
   return all, label
 end
 
--- hold: KEYS m, c, x, h, i, [date index]
--- ARGV version, hold_id, payload_hash, ttl_ms, idem_ttl_ms, record_ttl_ms, caller,
---      status ('held' | 'pending'), takes, choices, items, extra field/value pairs...
+-- hold: KEYS m, c, x, h, [date index]
+-- ARGV version, hold_id, payload_hash, ttl_ms, record_ttl_ms, caller, status ('held' |
+--      'pending'), takes, choices, items, extra field/value pairs...
 local function hold(keys, args)
-  local m, c, h, i = keys[1], keys[2], keys[4], keys[5]
-  local P = prefix_of(m)
-  local id = args[2]
-  local seen = redis.call('GET', i)
-  if seen then
-    local sid, hash = string.match(seen, '^([^|]*)|(.*)$')
-    if hash ~= args[3] then return {'reused'} end
-    local st = redis.call('HMGET', P .. 'h:' .. sid, 'status', 'expires_at')
-    if st[1] and st[1] ~= 'void' then return {'replay', sid, st[1], st[2]} end
-    id = sid
-    h = P .. 'h:' .. sid
+  local c, h = keys[2], keys[4]
+  local P = prefix_of(keys[1])
+  local seen = redis.call('HMGET', h, 'status', 'expires_at', 'hash')
+  -- A voided cart step never counted as a use of the key: it is taken afresh.
+  if seen[1] and seen[1] ~= 'void' then
+    if seen[3] ~= args[3] then return {'reused'} end
+    return {'replay', args[2], seen[1], seen[2]}
   end
-  local v = redis.call('HGET', m, 'version')
-  if v ~= args[1] then return {'version', v or ''} end
   local now = now_ms()
   reclaim(P, now, 64)
-  local taken, label, have, lim = try_take(c, args[9], args[10])
-  if not taken then return {'sold_out', label, tostring(have), tostring(lim)} end
-  local exp_at = now + tonumber(args[4])
-  local rec = {'status', args[8], 'takes', taken, 'items', args[11], 'expires_at', exp_at,
-               'created_at', now, 'caller', args[7], 'version', v, 'table', label}
-  for k = 12, #args do rec[#rec + 1] = args[k] end
-  redis.call('HSET', h, unpack(rec))
-  redis.call('PEXPIRE', h, tonumber(args[6]))
-  if keys[6] then
-    redis.call('SADD', keys[6], id)
-    redis.call('PEXPIRE', keys[6], tonumber(args[6]))
+  local taken, label, have, lim = try_take(c, args[1], args[8], args[9])
+  if not taken then
+    if label == 'version' then return {'version', have} end
+    return {'sold_out', label, tostring(have), tostring(lim)}
   end
-  redis.call('ZADD', keys[3], exp_at, id)
-  redis.call('SET', i, id .. '|' .. args[3], 'PX', tonumber(args[5]))
-  return {'ok', id, args[8], tostring(exp_at), label}
+  local exp_at = now + tonumber(args[4])
+  local rec = {'status', args[7], 'takes', taken, 'items', args[10], 'expires_at', exp_at,
+               'created_at', now, 'caller', args[6], 'version', args[1], 'table', label, 'hash', args[3]}
+  for k = 11, #args do rec[#rec + 1] = args[k] end
+  redis.call('HSET', h, unpack(rec))
+  redis.call('PEXPIRE', h, tonumber(args[5]))
+  redis.call('ZADD', keys[3], exp_at, args[2])
+  if keys[5] then
+    redis.call('SADD', keys[5], args[2])
+    redis.call('PEXPIRE', keys[5], tonumber(args[5]))
+  end
+  return {'ok', args[2], args[7], tostring(exp_at), label}
 end
 
 -- finish: KEYS h — a cart's home part turns from pending to held once every part is taken.
@@ -163,8 +161,8 @@ local function finish(keys, args)
   return st or ''
 end
 
--- release: KEYS c, x, h, [i] ; ARGV mode ('release' | 'void')
--- 'void' undoes a cart step: the units come back and the idempotency entry is dropped.
+-- release: KEYS c, x, h ; ARGV mode ('release' | 'void')
+-- 'void' undoes a cart step: the units come back and the key counts as never used.
 local function release(keys, args)
   local h = keys[3]
   local P = prefix_of(keys[1])
@@ -182,7 +180,6 @@ local function release(keys, args)
   local final = 'released'
   if args[1] == 'void' then
     final = 'void'
-    if keys[4] then redis.call('DEL', keys[4]) end
   elseif tonumber(rec[3]) <= now then
     final = 'expired'
   end
@@ -219,10 +216,11 @@ local function retake(keys, args)
   if not st then return {'not_found'} end
   if st == 'consumed' then return {'ok', st} end
   if st ~= 'expired' then return {'not_active', st} end
-  local v = redis.call('HGET', keys[1], 'version')
-  if v ~= args[1] then return {'version', v or ''} end
-  local taken, label = try_take(keys[2], args[2], args[3])
-  if not taken then return {'sold_out', label} end
+  local taken, label = try_take(keys[2], args[1], args[2], args[3])
+  if not taken then
+    if label == 'version' then return {'version'} end
+    return {'sold_out', label}
+  end
   redis.call('HSET', h, 'status', 'consumed', 'consumed_at', now_ms(), 'takes', taken, 'table', label)
   return {'ok', 'consumed'}
 end
@@ -232,11 +230,10 @@ local function read(keys, args)
   local P = prefix_of(keys[1])
   local now = now_ms()
   reclaim(P, now, 256)
-  local v = redis.call('HGET', keys[1], 'version')
-  local out = {tostring(now), v or ''}
-  if #args > 0 and v then
-    local vals = redis.call('HMGET', keys[2], unpack(args))
-    for k = 1, #vals do out[#out + 1] = vals[k] or '0' end
+  local vals = redis.call('HMGET', keys[2], '~v', unpack(args))
+  local out = {tostring(now), vals[1] or ''}
+  if vals[1] then
+    for k = 2, #vals do out[#out + 1] = vals[k] or '0' end
   end
   return out
 end
@@ -256,6 +253,7 @@ local function put(keys, args)
   end
   local v = redis.call('HINCRBY', keys[1], 'version', 1)
   redis.call('HSET', keys[1], 'doc', args[1], 'owner', owner or args[2])
+  redis.call('HSET', keys[2], '~v', v)
   if owner then return {'replaced', tostring(v), owner} end
   return {'created', tostring(v), args[2]}
 end
@@ -274,10 +272,11 @@ local function stock(keys, args)
   if new < committed and args[3] ~= '1' then return {'below', tostring(committed), tostring(new)} end
   redis.call('HSET', keys[1], 'on_hand', new)
   local v = redis.call('HINCRBY', keys[1], 'version', 1)
+  redis.call('HSET', keys[2], '~v', v)
   return {'ok', tostring(new), tostring(committed), tostring(v)}
 end
 
--- pause: KEYS m ; ARGV pause JSON, or '' to resume
+-- pause: KEYS m, c ; ARGV pause JSON, or '' to resume
 local function pause(keys, args)
   if not redis.call('HGET', keys[1], 'version') then return {'not_found'} end
   if args[1] == '' then
@@ -285,7 +284,9 @@ local function pause(keys, args)
   else
     redis.call('HSET', keys[1], 'pause', args[1])
   end
-  return {'ok', tostring(redis.call('HINCRBY', keys[1], 'version', 1))}
+  local v = redis.call('HINCRBY', keys[1], 'version', 1)
+  redis.call('HSET', keys[2], '~v', v)
+  return {'ok', tostring(v)}
 end
 
 -- sweep: KEYS m ; reclaims expired holds of an idle resource, returns the next expiry.

@@ -41,26 +41,25 @@ impl ResourceKeys {
     pub fn date_index(&self, date: &str) -> String {
         format!("{}j:{date}", self.prefix)
     }
-
-    /// Idempotency entry of a caller's key (hashed: keys are caller-chosen text), for the
-    /// `part`-th resource of a request.
-    pub fn idempotency(&self, caller: &str, key: &str, part: usize) -> String {
-        let mut h = Sha256::new();
-        h.update(caller.as_bytes());
-        h.update([0]);
-        h.update(key.as_bytes());
-        h.update([0]);
-        h.update(part.to_le_bytes());
-        let d = h.finalize();
-        let hex: String = d[..16].iter().map(|b| format!("{b:02x}")).collect();
-        format!("{}i:{hex}", self.prefix)
-    }
 }
 
 /// A hold id names its home resource so that the hold is found without a global index:
-/// `h_<26-char ULID>_<resource id>`.
+/// `h_<26 characters>_<resource id>`.
 pub fn hold_id(ulid: &str, home: &str) -> String {
     format!("h_{ulid}_{home}")
+}
+
+/// The id of the hold a caller's idempotency key makes: derived from (caller, key), so that
+/// the hold's record is itself the key's idempotency entry and a retry lands on it. Callers
+/// are hashed apart: the same key of two callers makes two holds.
+pub fn idempotent_hold_id(caller: &str, key: &str, home: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(caller.as_bytes());
+    h.update([0]);
+    h.update(key.as_bytes());
+    let d = h.finalize();
+    let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
+    hold_id(&hex[..26], home)
 }
 
 /// The home resource of a hold id, if the id is well formed.
@@ -90,10 +89,17 @@ mod tests {
     #[test]
     fn keys_share_the_hash_tag() {
         let k = ResourceKeys::new("r1");
-        for key in [k.meta(), k.counters(), k.expiry(), k.hold("h"), k.idempotency("c", "k", 0)] {
+        for key in [k.meta(), k.counters(), k.expiry(), k.hold("h"), k.date_index("2027-01-01")] {
             assert!(key.starts_with("af:{r:r1}:"), "{key}");
         }
-        assert_ne!(k.idempotency("a", "bc", 0), k.idempotency("ab", "c", 0));
-        assert_ne!(k.idempotency("a", "b", 0), k.idempotency("a", "b", 1));
+    }
+
+    #[test]
+    fn idempotent_hold_ids_are_per_caller_and_key() {
+        let id = idempotent_hold_id("buyer-1", "order-7", "trattoria");
+        assert_eq!(id, idempotent_hold_id("buyer-1", "order-7", "trattoria"));
+        assert_eq!(home_of(&id), Some("trattoria"));
+        assert_ne!(id, idempotent_hold_id("buyer-2", "order-7", "trattoria"));
+        assert_ne!(idempotent_hold_id("a", "bc", "r"), idempotent_hold_id("ab", "c", "r"));
     }
 }

@@ -17,7 +17,7 @@ use fred::prelude::*;
 use fred::types::sorted_sets::Ordering;
 use fred::types::Builder;
 
-pub use keys::{hold_id, home_of, ResourceKeys, DUE};
+pub use keys::{hold_id, home_of, idempotent_hold_id, ResourceKeys, DUE};
 
 /// The library's source.
 pub const LIBRARY: &str = include_str!("aforo.lua");
@@ -290,7 +290,8 @@ impl Store {
 
     /// Sets (`Some`) or lifts (`None`) a pause; returns the new version, `None` if no resource.
     pub async fn pause(&self, id: &str, pause_json: Option<String>) -> Result<Option<u64>, StoreError> {
-        let out = self.fcall("aforo_pause", vec![ResourceKeys::new(id).meta()], vec![pause_json.unwrap_or_default()]).await?;
+        let k = ResourceKeys::new(id);
+        let out = self.fcall("aforo_pause", vec![k.meta(), k.counters()], vec![pause_json.unwrap_or_default()]).await?;
         match out.first().map(String::as_str) {
             Some("ok") => Ok(Some(num("aforo_pause", out.get(1))?)),
             Some("not_found") => Ok(None),
@@ -303,12 +304,10 @@ impl Store {
     pub async fn hold(
         &self,
         id: &str,
-        idem_key: &str,
         version: u64,
         hold_id: &str,
         payload_hash: &str,
         ttl: Duration,
-        idem_ttl: Duration,
         record_ttl: Duration,
         caller: &str,
         status: &str,
@@ -319,14 +318,13 @@ impl Store {
         extra: Vec<String>,
     ) -> Result<HoldReply, StoreError> {
         let k = ResourceKeys::new(id);
-        let mut keys = vec![k.meta(), k.counters(), k.expiry(), k.hold(hold_id), idem_key.to_string()];
+        let mut keys = vec![k.meta(), k.counters(), k.expiry(), k.hold(hold_id)];
         keys.extend(date_index);
         let mut args = vec![
             version.to_string(),
             hold_id.to_string(),
             payload_hash.to_string(),
             ttl.as_millis().to_string(),
-            idem_ttl.as_millis().to_string(),
             record_ttl.as_millis().to_string(),
             caller.to_string(),
             status.to_string(),
@@ -373,12 +371,11 @@ impl Store {
         })
     }
 
-    /// Releases a part (`void` also forgets its idempotency entry: a cart step undone).
-    pub async fn release(&self, id: &str, hold_id: &str, void_idem: Option<String>) -> Result<PartReply, StoreError> {
+    /// Releases a part (`void`: a cart step undone, as if its key had never been used).
+    pub async fn release(&self, id: &str, hold_id: &str, void: bool) -> Result<PartReply, StoreError> {
         let k = ResourceKeys::new(id);
-        let mode = if void_idem.is_some() { "void" } else { "release" };
-        let mut keys = vec![k.counters(), k.expiry(), k.hold(hold_id)];
-        keys.extend(void_idem);
+        let mode = if void { "void" } else { "release" };
+        let keys = vec![k.counters(), k.expiry(), k.hold(hold_id)];
         Self::part_reply("aforo_release", self.fcall("aforo_release", keys, vec![mode.to_string()]).await?)
     }
 

@@ -191,7 +191,7 @@ fn summary(stats: &Stats, elapsed: f64) -> Value {
 
 /// The same hold function through fred, `clients` callers, for the same time.
 async fn baseline(a: &Args, ids: &[String]) -> Value {
-    use aforo_origin::store::{ResourceKeys, Store, StoreConfig};
+    use aforo_origin::store::{Store, StoreConfig};
     let url = a.redis.clone().expect("--baseline needs --redis");
     let store = Store::connect(&StoreConfig { url, pool_size: 4, command_timeout: Duration::from_secs(2) }).await.expect("connect");
     let versions: Vec<u64> = {
@@ -215,18 +215,15 @@ async fn baseline(a: &Args, ids: &[String]) -> Value {
                 n += 1;
                 let k = (i + n * 7) % ids.len();
                 let id = &ids[k];
-                let hold = aforo_origin::store::hold_id(&format!("{:026}", i * 1_000_000 + n), id);
-                let idem = ResourceKeys::new(id).idempotency("baseline", &format!("{prefix}-b-{i}-{n}"), 0);
+                let hold = aforo_origin::store::idempotent_hold_id("baseline", &format!("{prefix}-b-{i}-{n}"), id);
                 let t = Instant::now();
                 let r = store
                     .hold(
                         id,
-                        &idem,
                         versions[k],
                         &hold,
                         "h",
                         Duration::from_secs(600),
-                        Duration::from_secs(86_400),
                         Duration::from_secs(86_400),
                         "baseline",
                         "held",
