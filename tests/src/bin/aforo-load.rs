@@ -63,10 +63,25 @@ struct Stats {
 }
 
 impl Stats {
+    fn entry(&mut self, op: &'static str) -> &mut (Histogram<u64>, BTreeMap<u16, u64>) {
+        self.ops.entry(op).or_insert_with(|| (Histogram::new_with_bounds(1, 60_000_000, 3).expect("histogram"), BTreeMap::new()))
+    }
+
     fn record(&mut self, op: &'static str, us: u64, status: u16) {
-        let e = self.ops.entry(op).or_insert_with(|| (Histogram::new_with_bounds(1, 60_000_000, 3).expect("histogram"), BTreeMap::new()));
+        let e = self.entry(op);
         let _ = e.0.record(us.max(1));
         *e.1.entry(status).or_insert(0) += 1;
+    }
+
+    /// Adds a client's own figures (kept apart while it runs, so that clients never contend).
+    fn merge(&mut self, other: Stats) {
+        for (op, (h, codes)) in other.ops {
+            let e = self.entry(op);
+            let _ = e.0.add(&h);
+            for (c, k) in codes {
+                *e.1.entry(c).or_insert(0) += k;
+            }
+        }
     }
 }
 
@@ -163,14 +178,7 @@ async fn client_loop(
             }
         }
     }
-    let mut s = stats.lock().expect("stats");
-    for (op, (h, codes)) in local.ops {
-        let e = s.ops.entry(op).or_insert_with(|| (Histogram::new_with_bounds(1, 60_000_000, 3).expect("histogram"), BTreeMap::new()));
-        let _ = e.0.add(&h);
-        for (c, k) in codes {
-            *e.1.entry(c).or_insert(0) += k;
-        }
-    }
+    stats.lock().expect("stats").merge(local);
 }
 
 fn summary(stats: &Stats, elapsed: f64) -> Value {
@@ -236,15 +244,7 @@ async fn baseline(a: &Args, ids: &[String]) -> Value {
                     .await;
                 local.record("hold_direct", t.elapsed().as_micros() as u64, if r.is_ok() { 200 } else { 503 });
             }
-            let mut s = stats.lock().expect("stats");
-            for (op, (h, codes)) in local.ops {
-                let e =
-                    s.ops.entry(op).or_insert_with(|| (Histogram::new_with_bounds(1, 60_000_000, 3).expect("histogram"), BTreeMap::new()));
-                let _ = e.0.add(&h);
-                for (c, k) in codes {
-                    *e.1.entry(c).or_insert(0) += k;
-                }
-            }
+            stats.lock().expect("stats").merge(local);
         }));
     }
     tokio::time::sleep(Duration::from_secs(a.seconds.min(600))).await;
