@@ -37,8 +37,21 @@ impl Api {
         Api { base: base.trim_end_matches('/').to_string(), http }
     }
 
-    /// Sends a request with an optional token, idempotency key and raw body.
+    /// Sends a request with an optional token, idempotency key and raw body; panics on a
+    /// transport error (tests where the server must be up).
     pub async fn send(&self, method: Method, path: &str, token: Option<&str>, idem: Option<&str>, body: Option<Vec<u8>>) -> Answer {
+        self.try_send(method, path, token, idem, body).await.expect("request failed at the transport level")
+    }
+
+    /// Sends a request; a transport error (server down, connection reset) is returned.
+    pub async fn try_send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        idem: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, reqwest::Error> {
         let mut rb = self.http.request(method, format!("{}{}", self.base, path));
         if let Some(t) = token {
             rb = rb.bearer_auth(t);
@@ -49,13 +62,13 @@ impl Api {
         if let Some(b) = body {
             rb = rb.header("content-type", "application/json").body(b);
         }
-        let resp = rb.send().await.expect("request failed at the transport level");
+        let resp = rb.timeout(std::time::Duration::from_secs(10)).send().await?;
         let status = resp.status();
         let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(String::from);
         let bytes = resp.bytes().await.unwrap_or_default();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Answer { status, content_type, retry_after, body }
+        Ok(Answer { status, content_type, retry_after, body })
     }
 
     /// PUT a resource document.

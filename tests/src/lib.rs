@@ -4,5 +4,6 @@
 //! loopback port in a temporary folder, [`harness::Origin`] runs the real `aforo-origin`
 //! binary against it, and [`client::Api`] is a typed client of the HTTP contract.
 
+pub mod checker;
 pub mod client;
 pub mod harness;

@@ -1,0 +1,118 @@
+//! The invariant checker: after a run, recomputes what Redis must hold from the hold records
+//! and compares it with the counters, and checks what clients were told against what is
+//! stored.
+//!
+//! - every counter equals the units of the live holds that took it (held and unexpired,
+//!   pending, or consumed): nothing lost, nothing doubled, every unit back;
+//! - no counter is above the smallest limit any hold saw for it;
+//! - no hold is still `held` past its expiry once the sweeper had its time;
+//! - every hold acknowledged to a client exists, and every acknowledged consume is consumed.
+
+use std::collections::{BTreeMap, HashMap};
+
+use fred::prelude::{Builder, Client, ClientLike, Config, HashesInterface};
+
+use crate::harness::Redis;
+
+/// What a client was told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ack {
+    /// A hold was answered 201/200 with this id.
+    Held(String),
+    /// A consume of this hold was answered 200.
+    Consumed(String),
+    /// A release of this hold was answered 200.
+    Released(String),
+}
+
+/// One problem found.
+pub type Violation = String;
+
+async fn client(redis: &Redis) -> Client {
+    // A real client: values such as a hold's takes hold newlines, which text output garbles.
+    let c = Builder::from_config(Config::from_url(&redis.url()).expect("url")).build().expect("client");
+    c.init().await.expect("connect to Redis");
+    c
+}
+
+async fn hgetall(c: &Client, key: &str) -> HashMap<String, String> {
+    c.hgetall(key).await.expect("HGETALL")
+}
+
+/// Checks one resource at Redis time `now_ms`; `acks` are what clients were told.
+pub async fn check(redis: &Redis, resource: &str, acks: &[Ack], now_ms: i64) -> Vec<Violation> {
+    let c = client(redis).await;
+    let mut bad = Vec::new();
+    let prefix = format!("af:{{r:{resource}}}:");
+    let counters = hgetall(&c, &format!("{prefix}c")).await;
+    let on_hand: Option<u64> = hgetall(&c, &format!("{prefix}m")).await.get("on_hand").and_then(|v| v.parse().ok());
+    let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+    let mut limits: BTreeMap<String, u64> = BTreeMap::new();
+    let mut status_of: HashMap<String, String> = HashMap::new();
+    let keys: Vec<String> = c.custom(fred::cmd!("KEYS"), vec![format!("{prefix}h:*")]).await.expect("KEYS");
+    for key in &keys {
+        let rec = hgetall(&c, key).await;
+        let id = key.trim_start_matches(&format!("{prefix}h:")).to_string();
+        let status = rec.get("status").cloned().unwrap_or_default();
+        let expires: i64 = rec.get("expires_at").and_then(|v| v.parse().ok()).unwrap_or(0);
+        if status == "held" && expires + 3000 < now_ms {
+            bad.push(format!("{id}: still held {} ms past its expiry", now_ms - expires));
+        }
+        let live = status == "consumed" || ((status == "held" || status == "pending") && expires > now_ms);
+        for line in rec.get("takes").map(String::as_str).unwrap_or("").lines() {
+            let parts: Vec<&str> = line.split('\t').collect();
+            if let [bucket, qty, limit] = parts.as_slice() {
+                let (q, l): (u64, u64) = (qty.parse().unwrap_or(0), limit.parse().unwrap_or(0));
+                let e = limits.entry(bucket.to_string()).or_insert(l);
+                *e = (*e).min(l);
+                if live {
+                    *expected.entry(bucket.to_string()).or_insert(0) += q;
+                }
+            }
+        }
+        status_of.insert(id, status);
+    }
+    let buckets: std::collections::BTreeSet<&String> = expected.keys().chain(counters.keys().filter(|k| *k != "~v")).collect();
+    for b in buckets {
+        let have: u64 = counters.get(b).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let want = expected.get(b).copied().unwrap_or(0);
+        if have != want {
+            bad.push(format!("{resource} {b}: counter {have}, live holds {want}"));
+        }
+        if let Some(l) = limits.get(b) {
+            if have > *l {
+                bad.push(format!("{resource} {b}: {have} over its limit {l}"));
+            }
+        }
+    }
+    if let (Some(n), Some(c)) = (on_hand, counters.get("stock").and_then(|v| v.parse::<u64>().ok())) {
+        if c > n {
+            bad.push(format!("{resource}: stock committed {c} over on hand {n}"));
+        }
+    }
+    for a in acks {
+        match a {
+            Ack::Held(id) if id.ends_with(&format!("_{resource}")) && !status_of.contains_key(id) => {
+                bad.push(format!("{id}: acknowledged to a client, missing in Redis"))
+            }
+            Ack::Consumed(id) if id.ends_with(&format!("_{resource}")) && status_of.get(id).map(String::as_str) != Some("consumed") => {
+                bad.push(format!("{id}: consume acknowledged, status {:?}", status_of.get(id)))
+            }
+            Ack::Released(id) if id.ends_with(&format!("_{resource}")) && status_of.get(id).map(String::as_str) == Some("consumed") => {
+                bad.push(format!("{id}: release acknowledged, yet consumed"))
+            }
+            _ => {}
+        }
+    }
+    let _ = c.quit().await;
+    bad
+}
+
+/// Redis TIME in milliseconds.
+pub fn redis_now_ms(redis: &Redis) -> i64 {
+    let t = redis.cli(&["TIME"]);
+    let mut it = t.lines();
+    let s: i64 = it.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+    let us: i64 = it.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+    s * 1000 + us / 1000
+}
