@@ -15,6 +15,9 @@ lock_version() { awk -v n="$1" '$0 == "name = \"" n "\"" { getline; gsub(/versio
 apt_need=()
 command -v redis-server >/dev/null || apt_need+=(redis-server)
 command -v redis-cli >/dev/null || apt_need+=(redis-tools)
+command -v curl >/dev/null || apt_need+=(curl)
+# The test harness signals process groups with kill(1) from procps, not the shell builtin.
+[ -x /usr/bin/kill ] || [ -x /bin/kill ] || apt_need+=(procps)
 if [ "${AFORO_NO_BROWSER:-0}" != 1 ]; then
   command -v chromium >/dev/null || apt_need+=(chromium)
 fi
