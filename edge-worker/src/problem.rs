@@ -1,6 +1,5 @@
 //! Every error of the Worker as problem+json (RFC 9457), the same shape as the origin's.
 
-use serde_json::json;
 use worker::{Headers, Response};
 
 /// An error answer.
@@ -34,13 +33,7 @@ impl Problem {
 
     /// The response.
     pub fn response(&self) -> Response {
-        let slug = self.code.to_ascii_lowercase().replace('_', "-");
-        let mut title = self.code.replace('_', " ").to_ascii_lowercase();
-        if let Some(f) = title.get_mut(0..1) {
-            f.make_ascii_uppercase();
-        }
-        let body =
-            json!({"type": format!("/problems/{slug}"), "title": title, "status": self.status, "code": self.code, "detail": self.detail});
+        let body = serde_json::Value::Object(aforo_core::problem(self.status, self.code, &self.detail));
         let headers = Headers::new();
         let _ = headers.set("content-type", "application/problem+json");
         if let Some(s) = self.retry_after {

@@ -144,22 +144,7 @@ impl ApiError {
 
     /// The problem document.
     pub fn body(&self) -> Value {
-        let code = self.code();
-        let slug = code.to_ascii_lowercase().replace('_', "-");
-        let title = {
-            let mut t = code.replace('_', " ").to_ascii_lowercase();
-            if let Some(f) = t.get_mut(0..1) {
-                f.make_ascii_uppercase();
-            }
-            t
-        };
-        let mut v = json!({
-            "type": format!("/problems/{slug}"),
-            "title": title,
-            "status": self.status().as_u16(),
-            "code": code,
-            "detail": self.to_string(),
-        });
+        let mut v = Value::Object(aforo_core::problem(self.status().as_u16(), self.code(), &self.to_string()));
         match self {
             ApiError::SoldOut { alternatives, item, .. } => {
                 v["alternatives"] = json!(alternatives);
