@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Aforo needs on a Debian machine, each tool only when missing or at another
 # version, all from the package registries (Debian, crates.io, npm):
-#   redis-server + redis-cli, chromium (browser test), the wasm32 target, wasm-bindgen-cli at
+#   redis-server + redis-cli, promtool (Debian's prometheus), chromium (browser test), the wasm32 target, wasm-bindgen-cli at
 #   exactly the wasm-bindgen of Cargo.lock, worker-build at the worker crate's version, and
 #   the npm tools of package-lock.json (wrangler, binaryen's wasm-opt, esbuild, playwright-core).
 # AFORO_NO_BROWSER=1 skips chromium.
@@ -16,6 +16,8 @@ apt_need=()
 command -v redis-server >/dev/null || apt_need+=(redis-server)
 command -v redis-cli >/dev/null || apt_need+=(redis-tools)
 command -v curl >/dev/null || apt_need+=(curl)
+# promtool checks ops/alerts.yml.
+command -v promtool >/dev/null || apt_need+=(prometheus)
 # The test harness signals process groups with kill(1) from procps, not the shell builtin.
 [ -x /usr/bin/kill ] || [ -x /bin/kill ] || apt_need+=(procps)
 if [ "${AFORO_NO_BROWSER:-0}" != 1 ]; then

@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use crate::bucket::{Bucket, Take};
 use crate::error::RuleCode;
+use crate::resource::SlotRules;
 use crate::resource::{Resource, MULT_SCALE};
-use crate::rules::{first_opening, gate_day, lead_time_ok, DaySettings};
+use crate::rules::{day_settings, first_opening, gate_day, lead_time_ok, DaySettings};
 use crate::slots::{slots_of, Grid, Slot};
 use crate::snapshot::{Counters, Snapshot};
 
@@ -270,6 +271,28 @@ impl<'a> Evaluator<'a> {
         self.finish(None, None, limits, None, rule, Vec::new())
     }
 
+    /// The limits a slot draws from (besides tables) and the moments its seating occupies.
+    fn slot_limits(
+        &self,
+        base: &[(Bucket, u32)],
+        date: NaiveDate,
+        cap: u32,
+        rules: &SlotRules,
+        slot: &Slot,
+    ) -> (Vec<(Bucket, u32)>, &[crate::local::EpochMin]) {
+        let mut limits = base.to_vec();
+        limits.push((Bucket::Slot(date, slot.minute), cap));
+        let st = slot.start_min();
+        let moments = self.grid.within(st, st + i64::from(rules.duration_min));
+        if let Some(c) = rules.concurrent {
+            limits.extend(moments.iter().map(|m| (Bucket::Moment(*m), c)));
+        }
+        if let Some((w, max)) = rules.pacing {
+            limits.extend(self.grid.within(st - i64::from(w) + 1, st + 1).iter().map(|m| (Bucket::Pace(*m), max)));
+        }
+        (limits, moments)
+    }
+
     /// The units of a date: its slots, or the day itself for a slot-less dated resource.
     /// `Err` carries the date-level refusal (no units that day).
     pub fn day(&self, date: NaiveDate) -> Result<Vec<Unit>, (RuleCode, String)> {
@@ -288,17 +311,8 @@ impl<'a> Evaluator<'a> {
         Ok(slots_of(self.res(), rules, &s)
             .into_iter()
             .map(|slot| {
-                let mut limits = base.clone();
-                limits.push((Bucket::Slot(date, slot.minute), cap));
-                let st = slot.start_min();
-                let moments = self.grid.within(st, st + i64::from(rules.duration_min));
-                if let Some(c) = rules.concurrent {
-                    limits.extend(moments.iter().map(|m| (Bucket::Moment(*m), c)));
-                }
+                let (limits, moments) = self.slot_limits(&base, date, cap, rules, &slot);
                 let choices = if rules.tables.is_empty() { Vec::new() } else { table_choices(rules, self.qty, moments) };
-                if let Some((w, max)) = rules.pacing {
-                    limits.extend(self.grid.within(st - i64::from(w) + 1, st + 1).iter().map(|m| (Bucket::Pace(*m), max)));
-                }
                 let rule = (!lead_time_ok(&s, slot.start, self.now)).then(|| {
                     (RuleCode::TooLate, format!("{date} {} sells until {} minutes before its start", slot.name(), s.lead_time_min))
                 });
@@ -306,4 +320,51 @@ impl<'a> Evaluator<'a> {
             })
             .collect())
     }
+}
+
+/// The limit of every bucket of the local dates `from..=to` (and of stock), from the document
+/// and the stock on hand alone: no calendar rule, pause or clock applies. A drift check holds
+/// counters against these: a counter above its limit is an oversell. A bucket the document no
+/// longer has (hours or grid changed since it was taken) is absent.
+pub fn limits_between(snap: &Snapshot, from: NaiveDate, to: NaiveDate) -> std::collections::BTreeMap<Bucket, u32> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut put = |b: Bucket, l: u32| {
+        let e = out.entry(b).or_insert(l);
+        *e = (*e).max(l);
+    };
+    let ev = Evaluator::new(snap, DateTime::<Utc>::MIN_UTC, 1, from, to);
+    let mut base = Vec::new();
+    ev.stock_limit(&mut base);
+    for (b, l) in &base {
+        put(b.clone(), *l);
+    }
+    if !snap.resource.is_dated() {
+        return out;
+    }
+    let mut date = from;
+    while date <= to {
+        let s = day_settings(&snap.resource, date);
+        let mut day = base.clone();
+        if let Some(cap) = s.daily_capacity {
+            put(Bucket::Day(date), cap);
+            day.push((Bucket::Day(date), cap));
+        }
+        if let Some(rules) = snap.resource.slots.as_ref() {
+            let cap = s.slot_capacity.unwrap_or(rules.capacity);
+            for slot in slots_of(&snap.resource, rules, &s) {
+                let (limits, moments) = ev.slot_limits(&day, date, cap, rules, &slot);
+                for (b, l) in limits {
+                    put(b, l);
+                }
+                for t in &rules.tables {
+                    for m in moments {
+                        put(Bucket::Table(t.name.clone(), *m), t.count);
+                    }
+                }
+            }
+        }
+        let Some(next) = date.succ_opt() else { break };
+        date = next;
+    }
+    out
 }

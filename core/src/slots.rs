@@ -1,7 +1,7 @@
 //! Slot generation in local time, and the grid of start instants that concurrent occupancy
 //! and pacing are counted on.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::local::{epoch_min, slot_instant, EpochMin};
 use crate::resource::{fmt_hhmm, parse_hhmm, Resource, SlotRules};
@@ -67,11 +67,15 @@ impl Grid {
     pub fn around(res: &Resource, from: NaiveDate, to: NaiveDate) -> Grid {
         let Some(rules) = res.slots.as_ref() else { return Grid::default() };
         let mut starts = Vec::new();
-        let mut d = from - Duration::days(1);
-        let end = to + Duration::days(1);
+        // Saturating at chrono's date range: no input date may panic here.
+        let mut d = from.pred_opt().unwrap_or(from);
+        let end = to.succ_opt().unwrap_or(to);
         while d <= end {
             starts.extend(slots_of(res, rules, &day_settings(res, d)).iter().map(Slot::start_min));
-            d += Duration::days(1);
+            match d.succ_opt() {
+                Some(n) => d = n,
+                None => break,
+            }
         }
         starts.sort_unstable();
         starts.dedup();

@@ -128,6 +128,26 @@ proptest! {
         }
     }
 
+    /// Every take a plan makes names a bucket whose limit `limits_between` knows, with the
+    /// same limit: the drift check judges oversells by the limits holds are taken against.
+    #[test]
+    fn limits_between_knows_every_take(spec in spec(), tries in attempts()) {
+        let s = fresh(&spec);
+        for (off, pick, qty) in tries {
+            let d = day_str(off);
+            let us = units(&s, &d, qty);
+            if us.is_empty() { continue; }
+            let u = &us[pick % us.len()];
+            let item = HoldItem { resource_id: "r1".into(), date: Some(d.clone()), slot: u.slot.map(|x| x.name()), qty: i64::from(qty) };
+            let Ok(plan) = plan_hold(&s, &item, utc(NOW)) else { continue };
+            let day = date(&d);
+            let known = aforo_core::eval::limits_between(&s, day.pred_opt().unwrap(), day.succ_opt().unwrap());
+            for t in plan.takes.iter().chain(plan.choices.iter().flatten()) {
+                prop_assert_eq!(known.get(&t.bucket), Some(&t.limit), "{}", t.bucket);
+            }
+        }
+    }
+
     /// Remaining is never above the capacity shown, and the status says sold_out exactly when
     /// the plan for that qty would be refused by a limit.
     #[test]

@@ -2,8 +2,8 @@
 //! keyed by version, and the offset to Redis's clock.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use aforo_core::{buckets_for, Bucket, Counters, Resource, Snapshot, State};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -11,7 +11,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::auth::Verifier;
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::store::{Meta, Store};
+use crate::metrics::Metrics;
+use crate::ops::alerts::Alerts;
+use crate::ops::signals::Signals;
+use crate::ops::slo::Slo;
+use crate::store::{Audit, AuditEvent, Meta, Mode, Store};
 
 /// A compiled document at one version.
 #[derive(Debug)]
@@ -39,23 +43,115 @@ pub struct App {
     clock_offset_ms: AtomicI64,
     /// Per resource, the sweep time this origin last put in `af:due`.
     scheduled: RwLock<HashMap<String, i64>>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// The audit trail.
+    pub audit: Audit,
+    /// SLO windows.
+    pub slo: Slo,
+    /// Alert rules and state.
+    pub alerts: Alerts,
+    /// Recent warnings and errors.
+    pub signals: Arc<Signals>,
+    read_only: AtomicBool,
+    /// Per resource, (drifted, oversold) buckets at its last check.
+    findings: Mutex<HashMap<String, (usize, usize)>>,
+}
+
+/// What the origin observes itself with, made before the store (which counts into it).
+#[derive(Debug, Clone)]
+pub struct Observability {
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Audit handle.
+    pub audit: Audit,
+    /// Signals buffer (filled by the logging layer).
+    pub signals: Arc<Signals>,
 }
 
 /// How many times a read or hold retries after finding a newer document version.
 const VERSION_RETRIES: usize = 3;
 
 impl App {
-    /// New state.
-    pub fn new(cfg: Config, store: Store) -> Self {
+    /// New state; errs when the alert rules file cannot be used.
+    pub fn new(cfg: Config, store: Store, obs: Observability) -> Result<Self, String> {
         let verifier = Verifier::new(cfg.jwt_secret.as_bytes());
-        App {
+        let rules = match &cfg.alerts_file {
+            Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
+            None => crate::ops::alerts::BUILTIN.to_string(),
+        };
+        let alerts = Alerts::new(crate::ops::alerts::parse(&rules).map_err(|e| e.to_string())?);
+        let slo = Slo::new(cfg.slo_targets());
+        Ok(App {
             cfg,
             store,
             verifier,
             docs: RwLock::new(HashMap::new()),
             clock_offset_ms: AtomicI64::new(0),
             scheduled: RwLock::new(HashMap::new()),
+            metrics: obs.metrics,
+            audit: obs.audit,
+            slo,
+            alerts,
+            signals: obs.signals,
+            read_only: AtomicBool::new(false),
+            findings: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Errs with 503 READ_ONLY while ops have switched writes off.
+    pub fn writable(&self) -> Result<(), ApiError> {
+        if self.read_only.load(Ordering::Relaxed) {
+            return Err(ApiError::ReadOnly);
         }
+        Ok(())
+    }
+
+    fn apply_mode(&self, m: &Mode) {
+        let was = self.read_only.swap(m.read_only, Ordering::Relaxed);
+        self.metrics.read_only.set(i64::from(m.read_only));
+        if was != m.read_only {
+            tracing::warn!(read_only = m.read_only, by = ?m.by, reason = ?m.reason, "write mode changed");
+        }
+    }
+
+    /// Re-reads the shared switch from Redis.
+    pub async fn refresh_mode(&self) -> Result<Mode, ApiError> {
+        let m = self.store.mode().await?;
+        self.apply_mode(&m);
+        Ok(m)
+    }
+
+    /// Sets the shared switch (every origin on this Redis follows within its refresh period).
+    pub async fn set_mode(&self, m: Mode) -> Result<Mode, ApiError> {
+        self.store.set_mode(&m).await?;
+        self.apply_mode(&m);
+        Ok(m)
+    }
+
+    /// Records one resource's check results and refreshes the gauges.
+    pub fn note_findings(&self, id: &str, drift: usize, oversold: usize) {
+        let mut f = self.findings.lock().unwrap_or_else(|p| p.into_inner());
+        if drift == 0 && oversold == 0 {
+            f.remove(id);
+        } else {
+            f.insert(id.to_string(), (drift, oversold));
+        }
+        self.metrics.drift_buckets.set(f.values().map(|v| v.0 as i64).sum());
+        self.metrics.oversold_buckets.set(f.values().map(|v| v.1 as i64).sum());
+    }
+
+    /// After a full check: forget findings of resources no longer present.
+    pub fn note_full_check(&self, ids: &[String]) {
+        let mut f = self.findings.lock().unwrap_or_else(|p| p.into_inner());
+        f.retain(|k, _| ids.binary_search(k).is_ok());
+        self.metrics.drift_buckets.set(f.values().map(|v| v.0 as i64).sum());
+        self.metrics.oversold_buckets.set(f.values().map(|v| v.1 as i64).sum());
+    }
+
+    /// Queues an audit event stamped now.
+    pub fn audit(&self, kind: &str, actor: &str, role: &str, f: impl FnOnce(AuditEvent) -> AuditEvent) {
+        self.audit.record(f(AuditEvent::new(kind, actor, role, self.now())));
     }
 
     /// Re-reads Redis TIME and keeps the offset to the local clock, so that rules are judged

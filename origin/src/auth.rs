@@ -49,6 +49,16 @@ impl Caller {
         }
     }
 
+    /// The role as API.md spells it.
+    pub fn role_name(&self) -> &'static str {
+        match self.role {
+            Role::Buyer => "buyer",
+            Role::Seller => "seller",
+            Role::Ops => "ops",
+            Role::Edge => "edge",
+        }
+    }
+
     /// Errs with 403 unless the caller is ops or `owner`.
     pub fn require_owner(&self, owner: &str) -> Result<(), ApiError> {
         if self.role == Role::Ops || self.sub == owner {

@@ -3,11 +3,12 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::Args;
+
+use crate::ops::slo::Targets;
 
 /// The origin's settings.
-#[derive(Debug, Clone, Parser)]
-#[command(name = "aforo-origin", version, about = "Aforo origin: authoritative holds in Redis")]
+#[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "AFORO_LISTEN", default_value = "127.0.0.1:8080")]
@@ -15,8 +16,8 @@ pub struct Config {
     /// Redis URL: redis://host:port or redis-cluster://host:port.
     #[arg(long, env = "AFORO_REDIS_URL", default_value = "redis://127.0.0.1:6379")]
     pub redis_url: String,
-    /// HS256 secret for the JWTs callers present (required).
-    #[arg(long, env = "AFORO_JWT_SECRET", hide_env_values = true)]
+    /// HS256 secret for the JWTs callers present (required to serve).
+    #[arg(long, env = "AFORO_JWT_SECRET", hide_env_values = true, default_value = "")]
     pub jwt_secret: String,
     /// Redis connections in the pool.
     #[arg(long, env = "AFORO_REDIS_POOL", default_value_t = 4)]
@@ -48,6 +49,37 @@ pub struct Config {
     /// Log format: `json` (production) or `pretty` (development).
     #[arg(long, env = "AFORO_LOG_FORMAT", default_value = "json")]
     pub log_format: String,
+    /// How long the Redis circuit breaker stays open before a probe, in milliseconds.
+    #[arg(long, env = "AFORO_BREAKER_OPEN_MS", default_value_t = 1000)]
+    pub breaker_open_ms: u64,
+    /// How long audit events are kept, in hours.
+    #[arg(long, env = "AFORO_AUDIT_RETENTION_H", default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..))]
+    pub audit_retention_h: u64,
+    /// SLO: hold p95 latency target, ms.
+    #[arg(long, env = "AFORO_SLO_HOLD_P95_MS", default_value_t = 500.0)]
+    pub slo_hold_p95_ms: f64,
+    /// SLO: availability read p95 latency target, ms.
+    #[arg(long, env = "AFORO_SLO_READ_P95_MS", default_value_t = 200.0)]
+    pub slo_read_p95_ms: f64,
+    /// SLO: error rate (5xx share) target over 5 minutes.
+    #[arg(long, env = "AFORO_SLO_ERROR_RATE", default_value_t = 0.01)]
+    pub slo_error_rate: f64,
+    /// SLO: availability (non-5xx share) target over 60 minutes.
+    #[arg(long, env = "AFORO_SLO_AVAILABILITY", default_value_t = 0.995)]
+    pub slo_availability: f64,
+    /// Alert rules file (Prometheus rules with `aforo_eval` annotations); the shipped
+    /// `ops/alerts.yml` when unset.
+    #[arg(long, env = "AFORO_ALERTS_FILE")]
+    pub alerts_file: Option<std::path::PathBuf>,
+    /// Milliseconds between alert evaluations.
+    #[arg(long, env = "AFORO_ALERT_INTERVAL_MS", default_value_t = 15_000)]
+    pub alert_interval_ms: u64,
+    /// Seconds between background drift checks (no repair); 0 turns them off.
+    #[arg(long, env = "AFORO_CHECK_INTERVAL_S", default_value_t = 300)]
+    pub check_interval_s: u64,
+    /// Milliseconds between reads of the shared read-only switch.
+    #[arg(long, env = "AFORO_MODE_REFRESH_MS", default_value_t = 1000)]
+    pub mode_refresh_ms: u64,
 }
 
 impl Config {
@@ -71,10 +103,28 @@ impl Config {
         Duration::from_secs(self.hold_record_ttl_d * 86_400)
     }
 
+    /// SLO targets.
+    pub fn slo_targets(&self) -> Targets {
+        Targets {
+            hold_p95_ms: self.slo_hold_p95_ms,
+            read_p95_ms: self.slo_read_p95_ms,
+            error_rate: self.slo_error_rate,
+            availability: self.slo_availability,
+        }
+    }
+
+    /// Audit retention.
+    pub fn audit_retention(&self) -> Duration {
+        Duration::from_secs(self.audit_retention_h * 3600)
+    }
+
     /// Refuses settings that cannot work.
     pub fn check(&self) -> Result<(), String> {
         if self.jwt_secret.len() < 16 {
             return Err("AFORO_JWT_SECRET must be at least 16 bytes".into());
+        }
+        if !(0.0..=1.0).contains(&self.slo_error_rate) || !(0.0..=1.0).contains(&self.slo_availability) {
+            return Err("AFORO_SLO_ERROR_RATE and AFORO_SLO_AVAILABILITY must be within 0..1".into());
         }
         if self.max_connections == 0 || self.redis_pool == 0 {
             return Err("AFORO_MAX_CONNECTIONS and AFORO_REDIS_POOL must be > 0".into());

@@ -76,6 +76,9 @@ pub enum ApiError {
     /// Redis is down or too slow (503).
     #[error("{0}")]
     StoreUnavailable(String),
+    /// Ops switched writes off (503).
+    #[error("writes are switched off by operations (read-only mode); reads go on")]
+    ReadOnly,
     /// A bug: logged with its cause (500).
     #[error("{0}")]
     Internal(String),
@@ -86,6 +89,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::Redis(e) => ApiError::StoreUnavailable(format!("the store is unavailable: {e}")),
             StoreError::Reply(..) => ApiError::Internal(e.to_string()),
+            StoreError::CircuitOpen(_) => ApiError::StoreUnavailable(e.to_string()),
         }
     }
 }
@@ -113,7 +117,7 @@ impl ApiError {
             ApiError::HoldExpired(_) => StatusCode::GONE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Rule { .. } | ApiError::InvalidConfig(_) | ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::StoreUnavailable(_) | ApiError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -138,6 +142,7 @@ impl ApiError {
             ApiError::InvalidConfig(_) => "INVALID_CONFIG",
             ApiError::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             ApiError::StoreUnavailable(_) => "STORE_UNAVAILABLE",
+            ApiError::ReadOnly => "READ_ONLY",
             ApiError::Internal(_) => "INTERNAL",
         }
     }
@@ -161,15 +166,17 @@ impl ApiError {
 
     /// The response, with `Retry-After` where API.md asks for it.
     pub fn response(&self, request_id: &str) -> Response<Full<Bytes>> {
-        if self.status().is_server_error() {
+        if self.status().is_server_error() && !matches!(self, ApiError::ReadOnly) {
             tracing::error!(code = self.code(), error = %self, request_id, "request failed");
         }
         let mut b = Response::builder()
             .status(self.status())
             .header(header::CONTENT_TYPE, "application/problem+json")
             .header("x-request-id", request_id);
-        if matches!(self, ApiError::StoreUnavailable(_)) {
-            b = b.header(header::RETRY_AFTER, "1");
+        match self {
+            ApiError::StoreUnavailable(_) => b = b.header(header::RETRY_AFTER, "1"),
+            ApiError::ReadOnly => b = b.header(header::RETRY_AFTER, "30"),
+            _ => {}
         }
         if matches!(self, ApiError::Unauthenticated(_)) {
             b = b.header(header::WWW_AUTHENTICATE, "Bearer");

@@ -47,3 +47,18 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiE
         ApiError::InvalidRequest(format!("{p}: {}", e.inner()))
     })
 }
+
+/// The query string's parameters, percent-decoded; refuses a parameter not in `allowed` or
+/// given twice, naming it.
+pub fn query_params(query: &str, allowed: &[&str]) -> Result<std::collections::BTreeMap<String, String>, ApiError> {
+    let mut out = std::collections::BTreeMap::new();
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        if !allowed.contains(&k.as_ref()) {
+            return Err(ApiError::InvalidRequest(format!("{k}: unknown query parameter (allowed: {})", allowed.join(", "))));
+        }
+        if out.insert(k.to_string(), v.to_string()).is_some() {
+            return Err(ApiError::InvalidRequest(format!("{k}: given more than once")));
+        }
+    }
+    Ok(out)
+}

@@ -8,51 +8,86 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod metrics;
+pub mod ops;
 pub mod routes;
 pub mod server;
 pub mod store;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-/// Runs the origin until `shutdown` turns true: connects Redis, loads the library, starts
-/// the sweeper and the clock sync, and serves on `listener`.
-pub async fn run(
-    cfg: config::Config,
-    listener: TcpListener,
-    shutdown: watch::Receiver<bool>,
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let store_cfg = store::StoreConfig { url: cfg.redis_url.clone(), pool_size: cfg.redis_pool, command_timeout: cfg.redis_timeout() };
-    // Redis (or a cluster still agreeing on its slots) may come up after the origin: wait for
-    // it, with backoff, rather than exit.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(cfg.redis_connect_timeout_s);
-    let mut delay = std::time::Duration::from_millis(100);
-    let store = loop {
+/// What `run` can fail with.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Connects Redis, waiting for it (with backoff) up to the configured time: Redis, or a
+/// cluster still agreeing on its slots, may come up after the origin.
+async fn connect(
+    cfg: &config::Config,
+    obs: &app::Observability,
+    shutdown: &watch::Receiver<bool>,
+) -> Result<Option<store::Store>, BoxError> {
+    let mut store_cfg = store::StoreConfig::new(&cfg.redis_url, cfg.redis_pool, cfg.redis_timeout());
+    store_cfg.breaker_open_for = Duration::from_millis(cfg.breaker_open_ms);
+    store_cfg.metrics = obs.metrics.clone();
+    store_cfg.audit = Some(obs.audit.clone());
+    let deadline = std::time::Instant::now() + Duration::from_secs(cfg.redis_connect_timeout_s);
+    let mut delay = Duration::from_millis(100);
+    loop {
         match store::Store::connect(&store_cfg).await {
-            Ok(s) => break s,
+            Ok(s) => return Ok(Some(s)),
             Err(e) if std::time::Instant::now() < deadline => {
                 tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "Redis not ready; retrying");
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
-                    _ = async { let mut s = shutdown.clone(); let _ = s.changed().await; } => return Ok(()),
+                    _ = async { let mut s = shutdown.clone(); let _ = s.changed().await; } => return Ok(None),
                 }
-                delay = (delay * 2).min(std::time::Duration::from_secs(2));
+                delay = (delay * 2).min(Duration::from_secs(2));
             }
             Err(e) => return Err(e.into()),
         }
-    };
-    let sweep = store::sweeper::SweeperConfig { interval: std::time::Duration::from_millis(cfg.sweep_interval_ms), ..Default::default() };
-    let app = Arc::new(app::App::new(cfg, store.clone()));
+    }
+}
+
+/// Builds the shared state: store, audit writer, app.
+async fn start(
+    cfg: config::Config,
+    signals: Arc<ops::signals::Signals>,
+    shutdown: &watch::Receiver<bool>,
+) -> Result<Option<(app::AppRef, tokio::task::JoinHandle<()>)>, BoxError> {
+    let metrics = Arc::new(metrics::Metrics::new());
+    let (audit, audit_rx) = store::Audit::channel(metrics.clone());
+    let obs = app::Observability { metrics, audit, signals };
+    let Some(store) = connect(&cfg, &obs, shutdown).await? else { return Ok(None) };
+    let retention = cfg.audit_retention();
+    let writer = tokio::spawn(store::audit::run(store.clone(), audit_rx, retention, shutdown.clone()));
+    let app = Arc::new(app::App::new(cfg, store, obs)?);
     app.sync_clock().await?;
-    let sweeper = tokio::spawn(store::sweeper::run(store, sweep, shutdown.clone()));
+    app.refresh_mode().await?;
+    Ok(Some((app, writer)))
+}
+
+/// Runs the origin until `shutdown` turns true: connects Redis, loads the library, starts
+/// the sweeper, the clock sync, the audit writer and the operations loops, and serves on
+/// `listener`. `signals` is the buffer the logging layer fills.
+pub async fn run(
+    cfg: config::Config,
+    listener: TcpListener,
+    shutdown: watch::Receiver<bool>,
+    signals: Arc<ops::signals::Signals>,
+) -> Result<(), BoxError> {
+    let sweep = store::sweeper::SweeperConfig { interval: Duration::from_millis(cfg.sweep_interval_ms), ..Default::default() };
+    let Some((app, writer)) = start(cfg, signals, &shutdown).await? else { return Ok(()) };
+    let sweeper = tokio::spawn(store::sweeper::run(app.store.clone(), sweep, shutdown.clone()));
     let clock = {
         let (app, mut stop) = (app.clone(), shutdown.clone());
         tokio::spawn(async move {
             loop {
                 tokio::select! {
-                    _ = tokio::time::sleep(std::time::Duration::from_secs(10)) => {}
+                    _ = tokio::time::sleep(Duration::from_secs(10)) => {}
                     _ = stop.changed() => return,
                 }
                 if let Err(e) = app.sync_clock().await {
@@ -61,8 +96,25 @@ pub async fn run(
             }
         })
     };
+    let ops_tasks = ops::spawn(app.clone(), shutdown.clone());
     tracing::info!(listen = %listener.local_addr()?, "aforo-origin serving");
     server::serve(listener, app, shutdown).await?;
-    let _ = tokio::join!(sweeper, clock);
+    let _ = tokio::join!(sweeper, clock, writer);
+    for t in ops_tasks {
+        let _ = t.await;
+    }
     Ok(())
+}
+
+/// `aforo-origin check`: the drift check from the command line. Prints the report as JSON;
+/// `Ok(true)` when everything is consistent (or was repaired).
+pub async fn check(cfg: config::Config, resource: Option<String>, repair: bool) -> Result<bool, BoxError> {
+    let (_tx, rx) = watch::channel(false);
+    let Some((app, _writer)) = start(cfg, ops::signals::Signals::new(), &rx).await? else { return Ok(false) };
+    let report = ops::drift::run(&app, resource.as_deref(), repair, ("cli", "ops")).await.map_err(|e| e.to_string())?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    // Let the audit writer store the repair events before exiting.
+    let _ = _tx.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(3), _writer).await;
+    Ok(report.findings.iter().all(|f| f.oversold.is_empty() && (repair || (f.drift.is_empty() && f.stale.is_empty()))))
 }

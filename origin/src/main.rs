@@ -1,18 +1,44 @@
-//! `aforo-origin`: the server binary.
+//! `aforo-origin`: the server binary, and `aforo-origin check` (the drift check).
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tracing_subscriber::prelude::*;
 
 use aforo_origin::config::Config;
+use aforo_origin::ops::signals::Signals;
 
-fn init_logs(format: &str) {
+#[derive(Debug, Parser)]
+#[command(name = "aforo-origin", version, about = "Aforo origin: authoritative holds in Redis")]
+struct Cli {
+    #[command(flatten)]
+    cfg: Config,
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Recomputes every counter from the hold records and reports drift and oversells
+    /// (exit 0 consistent, 1 findings, 2 error).
+    Check {
+        /// Fix drifted counters (audited).
+        #[arg(long)]
+        repair: bool,
+        /// Only this resource.
+        #[arg(long)]
+        resource: Option<String>,
+    },
+}
+
+fn init_logs(format: &str, signals: &std::sync::Arc<Signals>) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("AFORO_LOG").unwrap_or_else(|_| "info".into());
-    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let registry = tracing_subscriber::registry().with(signals.layer());
     if format == "pretty" {
-        b.init();
+        registry.with(fmt.with_filter(filter)).init();
     } else {
-        b.json().flatten_event(true).with_current_span(true).init();
+        registry.with(fmt.json().flatten_event(true).with_current_span(true).with_filter(filter)).init();
     }
 }
 
@@ -38,13 +64,10 @@ async fn signal(tx: watch::Sender<bool>) {
 }
 
 fn main() -> std::process::ExitCode {
-    let cfg = Config::parse();
-    init_logs(&cfg.log_format);
-    if let Err(e) = cfg.check() {
-        tracing::error!(error = %e, "invalid configuration");
-        eprintln!("aforo-origin: {e}");
-        return std::process::ExitCode::from(2);
-    }
+    let cli = Cli::parse();
+    let cfg = cli.cfg;
+    let signals = Signals::new();
+    init_logs(&cfg.log_format, &signals);
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -52,6 +75,21 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    if let Some(Cmd::Check { repair, resource }) = cli.cmd {
+        return match rt.block_on(aforo_origin::check(cfg, resource, repair)) {
+            Ok(true) => std::process::ExitCode::SUCCESS,
+            Ok(false) => std::process::ExitCode::from(1),
+            Err(e) => {
+                eprintln!("aforo-origin check: {e}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
+    if let Err(e) = cfg.check() {
+        tracing::error!(error = %e, "invalid configuration");
+        eprintln!("aforo-origin: {e}");
+        return std::process::ExitCode::from(2);
+    }
     rt.block_on(async move {
         let listener = match TcpListener::bind(cfg.listen).await {
             Ok(l) => l,
@@ -62,7 +100,7 @@ fn main() -> std::process::ExitCode {
         };
         let (tx, rx) = watch::channel(false);
         tokio::spawn(signal(tx));
-        match aforo_origin::run(cfg, listener, rx).await {
+        match aforo_origin::run(cfg, listener, rx, signals).await {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
                 tracing::error!(error = %e, "aforo-origin stopped");

@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
+use futures::FutureExt;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -16,6 +17,7 @@ use tracing::Instrument;
 use crate::app::AppRef;
 use crate::error::ApiError;
 use crate::http::Body;
+use crate::metrics::{RequestLabels, RouteLabels};
 use crate::routes::{dispatch, Ctx, Router};
 
 fn request_id(req: &Request<Incoming>) -> String {
@@ -34,10 +36,31 @@ async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>) -> Res
     let span = tracing::info_span!("request", request_id = %rid, %method, path = %path);
     async move {
         let started = std::time::Instant::now();
-        let result = match router.find(&path) {
+        let found = router.find(&path);
+        let template = found.as_ref().map_or("unmatched", |(r, _)| r.template());
+        let auth = req.headers().get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(String::from);
+        let result = match found {
             Some((route, id)) => {
-                let ctx = Ctx { app: app.clone(), id: id.unwrap_or_default(), query: req.uri().query().unwrap_or("").to_string() };
-                match tokio::time::timeout(app.cfg.request_timeout(), dispatch(route, ctx, req)).await {
+                let ctx = Ctx {
+                    app: app.clone(),
+                    id: id.unwrap_or_default(),
+                    query: req.uri().query().unwrap_or("").to_string(),
+                    request_id: rid.clone(),
+                };
+                let resource = ctx.id.clone();
+                // A panic is a bug: answer 500 and log it rather than drop the connection.
+                let guarded = std::panic::AssertUnwindSafe(dispatch(route, ctx, req)).catch_unwind();
+                let run = async {
+                    guarded.await.unwrap_or_else(|p| {
+                        let what = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned());
+                        Err(ApiError::Internal(format!("handler panicked: {}", what.unwrap_or_default())))
+                    })
+                };
+                match tokio::time::timeout(app.cfg.request_timeout(), run).await {
+                    Ok(Err(e @ (ApiError::Unauthenticated(_) | ApiError::Forbidden(_)))) => {
+                        denied(&app, &e, auth.as_deref(), &rid, method.as_str(), template, &resource);
+                        Err(e)
+                    }
                     Ok(r) => r,
                     Err(_) => Err(ApiError::StoreUnavailable("the request timed out".into())),
                 }
@@ -51,11 +74,40 @@ async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>) -> Res
         if let Ok(v) = hyper::header::HeaderValue::from_str(&rid) {
             resp.headers_mut().insert("x-request-id", v);
         }
-        tracing::info!(status = resp.status().as_u16(), elapsed_us = started.elapsed().as_micros() as u64, "done");
+        let elapsed = started.elapsed();
+        let status = resp.status().as_u16();
+        observe(&app, method.as_str(), template, status, elapsed);
+        tracing::info!(status, route = template, elapsed_us = elapsed.as_micros() as u64, "done");
         resp
     }
     .instrument(span)
     .await
+}
+
+fn observe(app: &AppRef, method: &str, route: &'static str, status: u16, elapsed: std::time::Duration) {
+    let m = &app.metrics;
+    m.requests.get_or_create(&RequestLabels { route, method: method.to_string(), status }).inc();
+    m.latency.get_or_create(&RouteLabels { route, method: method.to_string() }).observe(elapsed.as_secs_f64());
+    if route != "unmatched" && route != "/metrics" {
+        app.slo.record(app.now().timestamp_millis(), method, route, status, elapsed);
+    }
+}
+
+/// Audits a refused request: who (as far as the token says), with which role, on what.
+fn denied(app: &AppRef, e: &ApiError, auth: Option<&str>, rid: &str, method: &str, route: &'static str, target: &str) {
+    let (actor, role) = match app.verifier.caller(auth) {
+        Ok(c) => (c.sub.clone(), c.role_name()),
+        Err(_) => ("anonymous".to_string(), "none"),
+    };
+    app.audit("auth.denied", &actor, role, |ev| {
+        let mut ev = ev.request(Some(rid), Some(format!("{method} {route}"))).detail(serde_json::json!({
+            "status": e.status().as_u16(), "code": e.code(), "reason": e.to_string()
+        }));
+        if !target.is_empty() {
+            ev = if route.starts_with("/v1/holds/") { ev.hold(target) } else { ev.resource(target) };
+        }
+        ev
+    });
 }
 
 /// Serves until `shutdown` turns true, then lets open requests finish.

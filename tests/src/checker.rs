@@ -28,7 +28,8 @@ pub enum Ack {
 /// One problem found.
 pub type Violation = String;
 
-async fn client(redis: &Redis) -> Client {
+/// A fred client of a test Redis.
+pub async fn client(redis: &Redis) -> Client {
     // A real client: values such as a hold's takes hold newlines, which text output garbles.
     let c = Builder::from_config(Config::from_url(&redis.url()).expect("url")).build().expect("client");
     c.init().await.expect("connect to Redis");

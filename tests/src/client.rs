@@ -71,6 +71,17 @@ impl Api {
         Ok(Answer { status, content_type, retry_after, body })
     }
 
+    /// GET with a token.
+    pub async fn get(&self, token: &str, path: &str) -> Answer {
+        self.send(Method::GET, path, Some(token), None, None).await
+    }
+
+    /// A text body (`/metrics`).
+    pub async fn text(&self, path: &str) -> String {
+        let r = self.http.get(format!("{}{}", self.base, path)).send().await.expect("request failed");
+        r.text().await.expect("text body")
+    }
+
     /// PUT a resource document.
     pub async fn put_resource(&self, token: &str, id: &str, doc: &Value) -> Answer {
         self.send(Method::PUT, &format!("/v1/resources/{id}"), Some(token), None, Some(doc.to_string().into_bytes())).await

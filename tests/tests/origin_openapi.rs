@@ -186,6 +186,31 @@ async fn the_server_answers_as_openapi_yaml_says() {
     spec.check("get", "/healthz", &e.api.send(Method::GET, "/healthz", None, None, None).await);
     spec.check("get", "/readyz", &e.api.send(Method::GET, "/readyz", None, None, None).await);
 
+    let metrics = e.api.send(Method::GET, "/metrics", None, None, None).await;
+    assert_eq!(metrics.status.as_u16(), 200);
+    assert_eq!(metrics.content_type, "text/plain; version=0.0.4; charset=utf-8");
+    spec.checked.borrow_mut().insert("get /metrics 200".into());
+    for path in ["/v1/monitoring/health", "/v1/monitoring/alerts", "/v1/monitoring/signals?level=warn", "/v1/monitoring/mode"] {
+        let template = path.split('?').next().unwrap();
+        spec.check("get", template, &e.api.send(Method::GET, path, Some(&e.ops), None, None).await);
+        spec.check("get", template, &e.api.send(Method::GET, path, Some(&e.buyer), None, None).await);
+    }
+    spec.check("get", "/v1/monitoring/signals", &e.api.send(Method::GET, "/v1/monitoring/signals?level=x", Some(&e.ops), None, None).await);
+    let mode = "/v1/monitoring/mode";
+    spec.check("put", mode, &e.api.send(Method::PUT, mode, Some(&e.ops), None, Some(br#"{"read_only":true,"reason":"t"}"#.to_vec())).await);
+    spec.check("post", holds, &e.api.hold(&e.buyer, "k8", &json!({"resource_id": "sku", "qty": 1})).await);
+    spec.check("put", mode, &e.api.send(Method::PUT, mode, Some(&e.ops), None, Some(br#"{"read_only":false}"#.to_vec())).await);
+    spec.check("put", mode, &e.api.send(Method::PUT, mode, Some(&e.ops), None, Some(br#"{"on":1}"#.to_vec())).await);
+    let check = "/v1/monitoring/check";
+    spec.check("post", check, &e.api.send(Method::POST, check, Some(&e.ops), None, None).await);
+    spec.check("post", check, &e.api.send(Method::POST, check, Some(&e.ops), None, Some(br#"{"resource_id":"none"}"#.to_vec())).await);
+    spec.check("post", check, &e.api.send(Method::POST, check, Some(&e.ops), None, Some(br#"{"repair":"no"}"#.to_vec())).await);
+    spec.check("post", check, &e.api.send(Method::POST, check, Some(&e.seller), None, None).await);
+    let audit = "/v1/audit/events";
+    spec.check("get", audit, &e.api.send(Method::GET, "/v1/audit/events?limit=5", Some(&e.ops), None, None).await);
+    spec.check("get", audit, &e.api.send(Method::GET, "/v1/audit/events?limit=x", Some(&e.ops), None, None).await);
+    spec.check("get", audit, &e.api.send(Method::GET, audit, None, None, None).await);
+
     // Every path of the document was exercised at least once.
     let checked = spec.checked.borrow();
     for (path, ops) in spec.doc["paths"].as_object().unwrap() {

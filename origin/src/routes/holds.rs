@@ -24,6 +24,7 @@ use crate::app::App;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
 use crate::http::{json, read_body, Body};
+use crate::metrics::{kind_label, KindLabels, ReasonLabels};
 use crate::store::{home_of, idempotent_hold_id, HoldReply, PartReply, ResourceKeys};
 
 const ATTEMPTS: usize = 3;
@@ -175,6 +176,17 @@ fn hold_view(id: &str, rec: &HashMap<String, String>, now_ms: i64) -> serde_json
 pub async fn create(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let caller = ctx.caller(&req)?;
     caller.require(&[Role::Buyer])?;
+    ctx.app.writable()?;
+    let r = create_as(&ctx, &caller, req).await;
+    if let Err(e) = &r {
+        if e.status().is_client_error() {
+            ctx.app.metrics.holds_refused.get_or_create(&ReasonLabels { reason: e.code().to_lowercase() }).inc();
+        }
+    }
+    r
+}
+
+async fn create_as(ctx: &Ctx, caller: &Caller, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let key = idem_key_header(&req)?;
     let body = read_body(req, ctx.app.cfg.max_body_bytes).await?;
     let request = HoldRequest::from_json(&body).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
@@ -182,7 +194,7 @@ pub async fn create(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, 
     let groups = group(&request.items);
     let multi = request.items.len() > 1;
     for _ in 0..ATTEMPTS {
-        match attempt(&ctx.app, &caller, &key, &hash, &groups, multi).await? {
+        match attempt(&ctx.app, caller, &key, &hash, &groups, multi, &ctx.request_id).await? {
             Some(resp) => return Ok(resp),
             None => continue, // a document changed under the plan: plan again
         }
@@ -197,6 +209,7 @@ async fn attempt(
     hash: &str,
     groups: &[Group],
     multi: bool,
+    request_id: &str,
 ) -> Result<Option<Response<Body>>, ApiError> {
     let mut planned = Vec::with_capacity(groups.len());
     for g in groups {
@@ -328,6 +341,22 @@ async fn attempt(
     };
     let status = if replayed && taken.is_empty() { StatusCode::OK } else { StatusCode::CREATED };
     tracing::info!(hold = %id, caller = %caller.sub, replay = replayed && taken.is_empty(), "hold");
+    let m = &app.metrics;
+    if status == StatusCode::CREATED {
+        m.holds_created.get_or_create(&KindLabels { kind: kind_label(planned[0].snap.resource.kind) }).inc();
+        for p in &planned {
+            let units: u64 = p.plans.iter().map(|(_, pl)| u64::from(pl.qty)).sum();
+            m.units_committed.get_or_create(&KindLabels { kind: kind_label(p.snap.resource.kind) }).inc_by(units);
+        }
+        app.audit("hold.created", &caller.sub, caller.role_name(), |e| {
+            e.resource(home)
+                .hold(&id)
+                .request(Some(request_id), Some("POST /v1/holds".into()))
+                .detail(json!({"items": view["items"], "expires_at": view["expires_at"]}))
+        });
+    } else {
+        m.replays.inc();
+    }
     Ok(Some(json(status, view.to_string())))
 }
 
@@ -373,10 +402,17 @@ pub async fn get(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, Api
     Ok(json(StatusCode::OK, hold_view(&f.id, &f.rec, ctx.app.now().timestamp_millis()).to_string()))
 }
 
+fn transition(ctx: &Ctx, f: &Found, kind: &str, route: &str) {
+    ctx.app.audit(kind, &f.caller.sub, f.caller.role_name(), |e| {
+        e.resource(&f.home).hold(&f.id).request(Some(&ctx.request_id), Some(route.to_string())).detail(json!({"was": f.rec.get("status")}))
+    });
+}
+
 /// `POST /v1/holds/{id}/consume`: after payment; idempotent. An expired hold is consumed
 /// if its units are still free (taken again), else 410.
 pub async fn consume(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let f = find(&ctx, &req).await?;
+    ctx.app.writable()?;
     for r in parts_of(&f) {
         match ctx.app.store.consume(&r, &f.id).await? {
             PartReply::Ok(_) => {}
@@ -387,6 +423,10 @@ pub async fn consume(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>,
         }
     }
     tracing::info!(hold = %f.id, caller = %f.caller.sub, "hold consumed");
+    if f.rec.get("status").map(String::as_str) != Some("consumed") {
+        ctx.app.metrics.holds_consumed.inc();
+        transition(&ctx, &f, "hold.consumed", "POST /v1/holds/{id}/consume");
+    }
     let rec = ctx.app.store.hold_record(&f.home, &f.id).await?;
     Ok(json(StatusCode::OK, hold_view(&f.id, &rec, ctx.app.now().timestamp_millis()).to_string()))
 }
@@ -440,6 +480,7 @@ async fn retake(app: &App, f: &Found, resource: &str) -> Result<(), ApiError> {
 /// `POST /v1/holds/{id}/release`: give the units back; idempotent.
 pub async fn release(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let f = find(&ctx, &req).await?;
+    ctx.app.writable()?;
     for r in parts_of(&f) {
         match ctx.app.store.release(&r, &f.id, false).await? {
             PartReply::Ok(_) | PartReply::NotFound => {}
@@ -448,6 +489,10 @@ pub async fn release(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>,
         }
     }
     tracing::info!(hold = %f.id, caller = %f.caller.sub, "hold released");
+    if matches!(f.rec.get("status").map(String::as_str), Some("held" | "pending")) {
+        ctx.app.metrics.holds_released.inc();
+        transition(&ctx, &f, "hold.released", "POST /v1/holds/{id}/release");
+    }
     let rec = ctx.app.store.hold_record(&f.home, &f.id).await?;
     Ok(json(StatusCode::OK, hold_view(&f.id, &rec, ctx.app.now().timestamp_millis()).to_string()))
 }

@@ -1,7 +1,9 @@
 //! The routing table and dispatch: one function per route, grouped by resource.
 
+pub mod audit;
 pub mod health;
 pub mod holds;
+pub mod monitoring;
 pub mod reads;
 pub mod resources;
 pub mod tables;
@@ -48,6 +50,20 @@ pub enum Route {
     Healthz,
     /// `/readyz`
     Readyz,
+    /// `/metrics`
+    Metrics,
+    /// `/v1/monitoring/health`
+    Health,
+    /// `/v1/monitoring/alerts`
+    Alerts,
+    /// `/v1/monitoring/signals`
+    Signals,
+    /// `/v1/monitoring/mode`
+    Mode,
+    /// `/v1/monitoring/check`
+    Check,
+    /// `/v1/audit/events`
+    AuditEvents,
 }
 
 impl Route {
@@ -69,10 +85,24 @@ impl Route {
             Route::StockValidate => "/v1/stock/validate",
             Route::Healthz => "/healthz",
             Route::Readyz => "/readyz",
+            Route::Metrics => "/metrics",
+            Route::Health => "/v1/monitoring/health",
+            Route::Alerts => "/v1/monitoring/alerts",
+            Route::Signals => "/v1/monitoring/signals",
+            Route::Mode => "/v1/monitoring/mode",
+            Route::Check => "/v1/monitoring/check",
+            Route::AuditEvents => "/v1/audit/events",
         }
     }
 
-    const ALL: [Route; 15] = [
+    const ALL: [Route; 22] = [
+        Route::Metrics,
+        Route::Health,
+        Route::Alerts,
+        Route::Signals,
+        Route::Mode,
+        Route::Check,
+        Route::AuditEvents,
         Route::Tables,
         Route::Resource,
         Route::Stock,
@@ -121,6 +151,8 @@ pub struct Ctx {
     pub id: String,
     /// The raw query string.
     pub query: String,
+    /// The request id (`X-Request-Id`).
+    pub request_id: String,
 }
 
 impl Ctx {
@@ -158,6 +190,14 @@ pub async fn dispatch(route: Route, ctx: Ctx, req: Request<Incoming>) -> Result<
         (Route::StockValidate, Method::POST) => validate::validate(ctx, req).await,
         (Route::Healthz, Method::GET) => Ok(health::healthz()),
         (Route::Readyz, Method::GET) => health::readyz(ctx).await,
+        (Route::Metrics, Method::GET) => Ok(monitoring::metrics(&ctx)),
+        (Route::Health, Method::GET) => monitoring::health(ctx, req).await,
+        (Route::Alerts, Method::GET) => monitoring::alerts(ctx, req).await,
+        (Route::Signals, Method::GET) => monitoring::signals(ctx, req).await,
+        (Route::Mode, Method::GET) => monitoring::get_mode(ctx, req).await,
+        (Route::Mode, Method::PUT) => monitoring::put_mode(ctx, req).await,
+        (Route::Check, Method::POST) => monitoring::check(ctx, req).await,
+        (Route::AuditEvents, Method::GET) => audit::events(ctx, req).await,
         _ => Err(ApiError::MethodNotAllowed),
     }
 }

@@ -33,6 +33,7 @@ fn view(l: &Loaded) -> serde_json::Value {
 pub async fn put(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let caller = ctx.caller(&req)?;
     caller.require(&[Role::Seller])?;
+    ctx.app.writable()?;
     let body = read_body(req, ctx.app.cfg.max_body_bytes).await?;
     serde_json::from_slice::<serde::de::IgnoredAny>(&body).map_err(|e| ApiError::InvalidRequest(format!("$: {e}")))?;
     let res = Resource::from_json(&body).map_err(ApiError::InvalidConfig)?;
@@ -50,6 +51,12 @@ pub async fn put(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, Api
     };
     let l = ctx.app.load(&ctx.id, None).await?;
     tracing::info!(resource = %ctx.id, version = l.state.version, by = %caller.sub, "document stored");
+    let kind = if status == StatusCode::CREATED { "resource.created" } else { "resource.replaced" };
+    ctx.app.audit(kind, &caller.sub, caller.role_name(), |e| {
+        e.resource(&ctx.id)
+            .request(Some(&ctx.request_id), Some("PUT /v1/resources/{id}".into()))
+            .detail(json!({"version": l.state.version, "kind": l.resource.kind, "owner": l.owner}))
+    });
     Ok(json(status, view(&l).to_string()))
 }
 
@@ -59,6 +66,19 @@ async fn owned(ctx: &Ctx, req: &Request<Incoming>) -> Result<(crate::auth::Calle
     let l = ctx.app.load(&ctx.id, None).await?;
     caller.require_owner(&l.owner)?;
     Ok((caller, l))
+}
+
+/// A seller's write on an owned resource: owner check, then the read-only switch.
+async fn owned_write(ctx: &Ctx, req: &Request<Incoming>) -> Result<crate::auth::Caller, ApiError> {
+    let (caller, _) = owned(ctx, req).await?;
+    ctx.app.writable()?;
+    Ok(caller)
+}
+
+fn audit(ctx: &Ctx, caller: &crate::auth::Caller, kind: &str, route: &str, detail: serde_json::Value) {
+    ctx.app.audit(kind, &caller.sub, caller.role_name(), |e| {
+        e.resource(&ctx.id).request(Some(&ctx.request_id), Some(route.to_string())).detail(detail)
+    });
 }
 
 /// `GET /v1/resources/{id}`.
@@ -83,7 +103,7 @@ struct StockBody {
 
 /// `POST /v1/resources/{id}/stock`: `{"set":n}` or `{"delta":n}`, optional `"force":true`.
 pub async fn stock(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let (caller, _) = owned(&ctx, &req).await?;
+    let caller = owned_write(&ctx, &req).await?;
     let body: StockBody = parse_json(&read_body(req, ctx.app.cfg.max_body_bytes).await?)?;
     let (delta, n) = match (body.set, body.delta) {
         (Some(n), None) => (false, n),
@@ -98,6 +118,9 @@ pub async fn stock(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, A
     match reply {
         StockReply::Ok { on_hand, committed, version } => {
             tracing::info!(resource = %ctx.id, on_hand, committed, by = %caller.sub, "stock adjusted");
+            let how = if delta { json!({"delta": n}) } else { json!({"set": n}) };
+            let detail = json!({"change": how, "force": body.force, "on_hand": on_hand, "committed": committed, "version": version});
+            audit(&ctx, &caller, "stock.adjusted", "POST /v1/resources/{id}/stock", detail);
             let body = json!({"resource_id": ctx.id, "on_hand": on_hand, "committed": committed,
                 "available": on_hand.saturating_sub(committed), "version": version});
             Ok(json(StatusCode::OK, body.to_string()))
@@ -119,7 +142,7 @@ struct PauseBody {
 
 /// `POST /v1/resources/{id}/pause`: `{"until": instant?, "reason": string?}`.
 pub async fn pause(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let (caller, _) = owned(&ctx, &req).await?;
+    let caller = owned_write(&ctx, &req).await?;
     let raw = read_body(req, ctx.app.cfg.max_body_bytes).await?;
     let body: PauseBody = if raw.iter().all(u8::is_ascii_whitespace) { PauseBody { until: None, reason: None } } else { parse_json(&raw)? };
     if body.reason.as_ref().is_some_and(|r| r.len() > 500) {
@@ -130,13 +153,20 @@ pub async fn pause(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, A
     let version = ctx.app.store.pause(&ctx.id, Some(pj)).await?.ok_or_else(|| ApiError::ResourceNotFound(ctx.id.clone()))?;
     ctx.app.forget(&ctx.id);
     tracing::info!(resource = %ctx.id, by = %caller.sub, "sales paused");
+    audit(
+        &ctx,
+        &caller,
+        "resource.paused",
+        "POST /v1/resources/{id}/pause",
+        json!({"until": p.until, "reason": p.reason, "version": version}),
+    );
     let body = json!({"resource_id": ctx.id, "paused": true, "until": p.until, "reason": p.reason, "version": version});
     Ok(json(StatusCode::OK, body.to_string()))
 }
 
 /// `POST /v1/resources/{id}/resume`.
 pub async fn resume(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let (caller, _) = owned(&ctx, &req).await?;
+    let caller = owned_write(&ctx, &req).await?;
     let raw = read_body(req, ctx.app.cfg.max_body_bytes).await?;
     if !raw.iter().all(u8::is_ascii_whitespace) {
         let _: serde_json::Map<String, serde_json::Value> = parse_json(&raw)?;
@@ -144,5 +174,6 @@ pub async fn resume(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, 
     let version = ctx.app.store.pause(&ctx.id, None).await?.ok_or_else(|| ApiError::ResourceNotFound(ctx.id.clone()))?;
     ctx.app.forget(&ctx.id);
     tracing::info!(resource = %ctx.id, by = %caller.sub, "sales resumed");
+    audit(&ctx, &caller, "resource.resumed", "POST /v1/resources/{id}/resume", json!({"version": version}));
     Ok(json(StatusCode::OK, json!({"resource_id": ctx.id, "paused": false, "version": version}).to_string()))
 }

@@ -11,8 +11,17 @@
 --                       caller and its idempotency key, so the record is also the key's
 --                       idempotency entry (with the payload hash), kept as long as it lives.
 --   P..'j:'..date set   hold ids of a date (resources with tables: the host view)
+--   P..'s'        hash  settled: bucket -> units of consumed holds. The counters always
+--                       equal settled + the takes of the holds in P..'x', which is what the
+--                       drift check recomputes (hold records may expire; the ledger stays).
+--   P..'e'        stream availability changes, in order, for downstream consumers
+--                       (docs/events.md): type, hold, version, at, changes (JSON)
 -- where P is 'af:{r:<id>}:'. Takes travel as "bucket\tqty\tlimit\n..." lines.
 -- Every function reads Redis TIME: the one clock for expiry.
+-- Functions that reclaim expired holds end their reply with the ids they expired, joined by
+-- ',' (the origin audits them).
+
+local EVENTS_MAXLEN = 10000
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -49,28 +58,76 @@ local function add_counts(c, per, sign)
   redis.call('HSET', c, unpack(set))
 end
 
-local function gather(per, takes)
-  local b, q = parse_takes(takes)
-  for i = 1, #b do per[b[i]] = (per[b[i]] or 0) + q[i] end
+local function gather(per, takes, lims)
+  local b, q, l = parse_takes(takes)
+  for i = 1, #b do
+    per[b[i]] = (per[b[i]] or 0) + q[i]
+    if lims then lims[b[i]] = l[i] end
+  end
 end
 
--- Returns the units of holds whose expiry has passed (at most `limit` per call).
+-- Appends one availability change to the resource's event stream: each bucket's delta, what
+-- is committed now and what remains under the limit the hold was taken against.
+-- `known` (bucket -> committed), when given, saves reading the counters again.
+local function emit(P, kind, hold_id, version, per, lims, now, known)
+  local changes = {}
+  if per then
+    local names = {}
+    for k in pairs(per) do names[#names + 1] = k end
+    table.sort(names)
+    if #names > 0 then
+      local cur = known
+      if not cur then
+        cur = {}
+        local vals = redis.call('HMGET', P .. 'c', unpack(names))
+        for i, k in ipairs(names) do cur[k] = vals[i] end
+      end
+      for _, k in ipairs(names) do
+        local committed = tonumber(cur[k]) or 0
+        local ch = {bucket = k, delta = per[k], committed = committed}
+        if lims and lims[k] then ch.remaining = math.max(lims[k] - committed, 0) end
+        changes[#changes + 1] = ch
+      end
+    end
+  end
+  local enc = '[]'
+  if #changes > 0 then enc = cjson.encode(changes) end
+  redis.call('XADD', P .. 'e', 'MAXLEN', '~', EVENTS_MAXLEN, '*', 'type', kind, 'hold', hold_id or '',
+             'version', tostring(version or ''), 'at', tostring(now), 'changes', enc)
+end
+
+local function negate(per)
+  local out = {}
+  for k, v in pairs(per) do out[k] = -v end
+  return out
+end
+
+local function done(out, ids)
+  out[#out + 1] = table.concat(ids or {}, ',')
+  return out
+end
+
+-- Returns the units of holds whose expiry has passed (at most `limit` per call): the number
+-- of entries dropped and the ids of the holds that expired.
 local function reclaim(P, now, limit)
   local x = P .. 'x'
   local ids = redis.call('ZRANGEBYSCORE', x, '-inf', now, 'LIMIT', 0, limit)
-  if #ids == 0 then return 0 end
-  local per = {}
+  local expired = {}
+  if #ids == 0 then return 0, expired end
   for _, id in ipairs(ids) do
     local hk = P .. 'h:' .. id
-    local rec = redis.call('HMGET', hk, 'status', 'takes')
+    local rec = redis.call('HMGET', hk, 'status', 'takes', 'version')
     if rec[1] == 'held' or rec[1] == 'pending' then
-      gather(per, rec[2])
+      local per, lims = {}, {}
+      gather(per, rec[2], lims)
+      add_counts(P .. 'c', per, -1)
       redis.call('HSET', hk, 'status', 'expired', 'ended_at', now)
+      emit(P, 'expired', id, rec[3], negate(per), lims, now)
+      expired[#expired + 1] = id
     end
   end
-  add_counts(P .. 'c', per, -1)
   redis.call('ZREM', x, unpack(ids))
-  return #ids
+  return #ids, expired
 end
 
 local function next_expiry(P)
@@ -118,7 +175,9 @@ local function try_take(c, version, takes, choices)
     if not found then return nil, 'no_table', 0, 0 end
   end
   if #set > 0 then redis.call('HSET', c, unpack(set)) end
-  return all, label
+  local now_at = {}
+  for i = 1, #set, 2 do now_at[set[i]] = set[i + 1] end
+  return all, label, now_at
 end
 
 -- hold: KEYS m, c, x, h, [date index]
@@ -130,15 +189,16 @@ local function hold(keys, args)
   local seen = redis.call('HMGET', h, 'status', 'expires_at', 'hash')
   -- A voided cart step never counted as a use of the key: it is taken afresh.
   if seen[1] and seen[1] ~= 'void' then
-    if seen[3] ~= args[3] then return {'reused'} end
-    return {'replay', args[2], seen[1], seen[2]}
+    if seen[3] ~= args[3] then return done({'reused'}) end
+    return done({'replay', args[2], seen[1], seen[2]})
   end
   local now = now_ms()
-  reclaim(P, now, 64)
+  local _, expired = reclaim(P, now, 64)
   local taken, label, have, lim = try_take(c, args[1], args[8], args[9])
+  local committed = have
   if not taken then
-    if label == 'version' then return {'version', have} end
-    return {'sold_out', label, tostring(have), tostring(lim)}
+    if label == 'version' then return done({'version', have}, expired) end
+    return done({'sold_out', label, tostring(have), tostring(lim)}, expired)
   end
   local exp_at = now + tonumber(args[4])
   local rec = {'status', args[7], 'takes', taken, 'items', args[10], 'expires_at', exp_at,
@@ -151,7 +211,10 @@ local function hold(keys, args)
     redis.call('SADD', keys[5], args[2])
     redis.call('PEXPIRE', keys[5], tonumber(args[5]))
   end
-  return {'ok', args[2], args[7], tostring(exp_at), label}
+  local per, lims = {}, {}
+  gather(per, taken, lims)
+  emit(P, 'held', args[2], args[1], per, lims, now, committed)
+  return done({'ok', args[2], args[7], tostring(exp_at), label}, expired)
 end
 
 -- finish: KEYS h — a cart's home part turns from pending to held once every part is taken.
@@ -166,14 +229,14 @@ end
 local function release(keys, args)
   local h = keys[3]
   local P = prefix_of(keys[1])
-  local rec = redis.call('HMGET', h, 'status', 'takes', 'expires_at')
+  local rec = redis.call('HMGET', h, 'status', 'takes', 'expires_at', 'version')
   local st = rec[1]
   if not st then return {'not_found'} end
   if st == 'consumed' then return {'not_active', st} end
   if st ~= 'held' and st ~= 'pending' then return {'ok', st} end
   local now = now_ms()
-  local per = {}
-  gather(per, rec[2])
+  local per, lims = {}, {}
+  gather(per, rec[2], lims)
   add_counts(keys[1], per, -1)
   local id = string.sub(h, #P + 3)
   redis.call('ZREM', keys[2], id)
@@ -184,44 +247,60 @@ local function release(keys, args)
     final = 'expired'
   end
   redis.call('HSET', h, 'status', final, 'ended_at', now)
+  emit(P, final, id, rec[4], negate(per), lims, now)
   return {'ok', final}
 end
 
--- consume: KEYS c, x, h
+-- Moves a consumed hold's takes into the settled ledger.
+local function settle(s, takes)
+  local b, q = parse_takes(takes)
+  for i = 1, #b do redis.call('HINCRBY', s, b[i], q[i]) end
+end
+
+-- consume: KEYS c, x, h, s
 local function consume(keys, args)
   local h = keys[3]
   local P = prefix_of(keys[1])
-  local rec = redis.call('HMGET', h, 'status', 'expires_at')
+  local rec = redis.call('HMGET', h, 'status', 'expires_at', 'takes')
   local st = rec[1]
-  if not st then return {'not_found'} end
-  if st == 'consumed' then return {'ok', st} end
-  if st == 'released' or st == 'void' then return {'not_active', st} end
+  if not st then return done({'not_found'}) end
+  if st == 'consumed' then return done({'ok', st}) end
+  if st == 'released' or st == 'void' then return done({'not_active', st}) end
   local now = now_ms()
+  local expired = {}
   if st == 'held' or st == 'pending' then
     if tonumber(rec[2]) > now then
       redis.call('HSET', h, 'status', 'consumed', 'consumed_at', now)
       redis.call('ZREM', keys[2], string.sub(h, #P + 3))
-      return {'ok', 'consumed'}
+      settle(keys[4], rec[3])
+      return done({'ok', 'consumed'})
     end
-    reclaim(P, now, 64)
+    local _n
+    _n, expired = reclaim(P, now, 64)
   end
-  return {'expired'}
+  return done({'expired'}, expired)
 end
 
--- retake: KEYS m, c, h ; ARGV version, takes, choices — consume an expired hold if its units
--- (and a table) are free.
+-- retake: KEYS m, c, h, s ; ARGV version, takes, choices — consume an expired hold if its
+-- units (and a table) are free.
 local function retake(keys, args)
   local h = keys[3]
+  local P = prefix_of(keys[1])
   local st = redis.call('HGET', h, 'status')
   if not st then return {'not_found'} end
   if st == 'consumed' then return {'ok', st} end
   if st ~= 'expired' then return {'not_active', st} end
-  local taken, label = try_take(keys[2], args[1], args[2], args[3])
+  local taken, label, committed = try_take(keys[2], args[1], args[2], args[3])
   if not taken then
     if label == 'version' then return {'version'} end
     return {'sold_out', label}
   end
-  redis.call('HSET', h, 'status', 'consumed', 'consumed_at', now_ms(), 'takes', taken, 'table', label)
+  local now = now_ms()
+  redis.call('HSET', h, 'status', 'consumed', 'consumed_at', now, 'takes', taken, 'table', label, 'version', args[1])
+  settle(keys[4], taken)
+  local per, lims = {}, {}
+  gather(per, taken, lims)
+  emit(P, 'retaken', string.sub(h, #P + 3), args[1], per, lims, now, committed)
   return {'ok', 'consumed'}
 end
 
@@ -229,24 +308,25 @@ end
 local function read(keys, args)
   local P = prefix_of(keys[1])
   local now = now_ms()
-  reclaim(P, now, 256)
+  local _, expired = reclaim(P, now, 256)
   local vals = redis.call('HMGET', keys[2], '~v', unpack(args))
   local out = {tostring(now), vals[1] or ''}
   if vals[1] then
     for k = 2, #vals do out[#out + 1] = vals[k] or '0' end
   end
-  return out
+  return done(out, expired)
 end
 
 -- put: KEYS m, c ; ARGV doc, caller, is_ops, on_hand ('' when no stock)
 local function put(keys, args)
   local P = prefix_of(keys[1])
-  reclaim(P, now_ms(), 256)
+  local now = now_ms()
+  local _, expired = reclaim(P, now, 256)
   local owner = redis.call('HGET', keys[1], 'owner')
-  if owner and owner ~= args[2] and args[3] ~= '1' then return {'forbidden', owner} end
+  if owner and owner ~= args[2] and args[3] ~= '1' then return done({'forbidden', owner}, expired) end
   if args[4] ~= '' then
     local committed = tonumber(redis.call('HGET', keys[2], 'stock')) or 0
-    if tonumber(args[4]) < committed then return {'below', tostring(committed)} end
+    if tonumber(args[4]) < committed then return done({'below', tostring(committed)}, expired) end
     redis.call('HSET', keys[1], 'on_hand', args[4])
   else
     redis.call('HDEL', keys[1], 'on_hand')
@@ -254,26 +334,29 @@ local function put(keys, args)
   local v = redis.call('HINCRBY', keys[1], 'version', 1)
   redis.call('HSET', keys[1], 'doc', args[1], 'owner', owner or args[2])
   redis.call('HSET', keys[2], '~v', v)
-  if owner then return {'replaced', tostring(v), owner} end
-  return {'created', tostring(v), args[2]}
+  emit(P, 'config', '', v, nil, nil, now)
+  if owner then return done({'replaced', tostring(v), owner}, expired) end
+  return done({'created', tostring(v), args[2]}, expired)
 end
 
 -- stock: KEYS m, c ; ARGV mode ('set' | 'delta'), n, force ('1' | '0')
 local function stock(keys, args)
   local P = prefix_of(keys[1])
-  reclaim(P, now_ms(), 256)
+  local now = now_ms()
+  local _, expired = reclaim(P, now, 256)
   local on_hand = redis.call('HGET', keys[1], 'on_hand')
-  if not on_hand then return {'no_stock'} end
+  if not on_hand then return done({'no_stock'}, expired) end
   local committed = tonumber(redis.call('HGET', keys[2], 'stock')) or 0
   local n = tonumber(args[2])
   local new = n
   if args[1] == 'delta' then new = tonumber(on_hand) + n end
-  if new < 0 then return {'negative', tostring(new)} end
-  if new < committed and args[3] ~= '1' then return {'below', tostring(committed), tostring(new)} end
+  if new < 0 then return done({'negative', tostring(new)}, expired) end
+  if new < committed and args[3] ~= '1' then return done({'below', tostring(committed), tostring(new)}, expired) end
   redis.call('HSET', keys[1], 'on_hand', new)
   local v = redis.call('HINCRBY', keys[1], 'version', 1)
   redis.call('HSET', keys[2], '~v', v)
-  return {'ok', tostring(new), tostring(committed), tostring(v)}
+  emit(P, 'config', '', v, {stock = 0}, {stock = new}, now)
+  return done({'ok', tostring(new), tostring(committed), tostring(v)}, expired)
 end
 
 -- pause: KEYS m, c ; ARGV pause JSON, or '' to resume
@@ -286,23 +369,26 @@ local function pause(keys, args)
   end
   local v = redis.call('HINCRBY', keys[1], 'version', 1)
   redis.call('HSET', keys[2], '~v', v)
+  emit(prefix_of(keys[1]), 'config', '', v, nil, nil, now_ms())
   return {'ok', tostring(v)}
 end
 
 -- sweep: KEYS m ; reclaims expired holds of an idle resource, returns the next expiry.
 local function sweep(keys, args)
   local P = prefix_of(keys[1])
-  local n = reclaim(P, now_ms(), 1000)
-  return {tostring(n), next_expiry(P)}
+  local n, expired = reclaim(P, now_ms(), 1000)
+  return done({tostring(n), next_expiry(P)}, expired)
 end
 
 -- due_claim: KEYS due ; ARGV lease_ms, limit — leases the resources whose next expiry passed,
 -- so that several origins do not sweep the same resource at once.
+-- Also answers Redis's now and the oldest due time (the sweeper's lag is their difference).
 local function due_claim(keys, args)
   local now = now_ms()
+  local oldest = redis.call('ZRANGE', keys[1], 0, 0, 'WITHSCORES')[2] or ''
   local ids = redis.call('ZRANGEBYSCORE', keys[1], '-inf', now, 'LIMIT', 0, tonumber(args[2]))
   local lease = now + tonumber(args[1])
-  local out = {tostring(lease)}
+  local out = {tostring(lease), tostring(now), oldest}
   for _, id in ipairs(ids) do
     redis.call('ZADD', keys[1], lease, id)
     out[#out + 1] = id
@@ -317,6 +403,65 @@ local function due_done(keys, args)
   return 1
 end
 
+-- check: KEYS m, c, x, s ; ARGV repair ('1' | '0') — recomputes every counter as settled +
+-- the takes of the live holds, after reclaiming every expired one. Answers JSON: drift
+-- [[bucket, counter, expected]], stale expiry entries, the counters as they stand after it.
+-- With repair, the counters are set to what they should be and stale entries dropped.
+local function check(keys, args)
+  local P = prefix_of(keys[1])
+  if not redis.call('HGET', keys[1], 'version') then return done({'not_found'}) end
+  local now = now_ms()
+  local expired = {}
+  while true do
+    local n, ids = reclaim(P, now, 1000)
+    for _, id in ipairs(ids) do expired[#expired + 1] = id end
+    if n < 1000 then break end
+  end
+  local expected = {}
+  local settled = redis.call('HGETALL', keys[4])
+  for i = 1, #settled, 2 do expected[settled[i]] = tonumber(settled[i + 1]) or 0 end
+  local stale = {}
+  for _, id in ipairs(redis.call('ZRANGE', keys[3], 0, -1)) do
+    local rec = redis.call('HMGET', P .. 'h:' .. id, 'status', 'takes')
+    if rec[1] == 'held' or rec[1] == 'pending' then
+      gather(expected, rec[2])
+    else
+      stale[#stale + 1] = id
+    end
+  end
+  local counters = {}
+  local cur = redis.call('HGETALL', keys[2])
+  for i = 1, #cur, 2 do
+    if string.sub(cur[i], 1, 1) ~= '~' then counters[cur[i]] = tonumber(cur[i + 1]) or 0 end
+  end
+  local drift = {}
+  local names = {}
+  for k in pairs(counters) do names[#names + 1] = k end
+  for k in pairs(expected) do if counters[k] == nil then names[#names + 1] = k end end
+  table.sort(names)
+  for _, k in ipairs(names) do
+    local have, want = counters[k] or 0, expected[k] or 0
+    if have ~= want then drift[#drift + 1] = {k, have, want} end
+  end
+  if args[1] == '1' and (#drift > 0 or #stale > 0) then
+    local per = {}
+    for _, d in ipairs(drift) do
+      if d[3] == 0 then redis.call('HDEL', keys[2], d[1]) else redis.call('HSET', keys[2], d[1], d[3]) end
+      counters[d[1]] = d[3]
+      per[d[1]] = d[3] - d[2]
+    end
+    if #stale > 0 then redis.call('ZREM', keys[3], unpack(stale)) end
+    emit(P, 'repaired', '', redis.call('HGET', keys[1], 'version'), per, nil, now)
+  end
+  local flat = {}
+  for k, v in pairs(counters) do if v ~= 0 then flat[k] = v end end
+  local report = {drift = drift, stale = stale, counters = flat, at = now}
+  if #drift == 0 then report.drift = nil end
+  if #stale == 0 then report.stale = nil end
+  if next(flat) == nil then report.counters = nil end
+  return done({'ok', cjson.encode(report)}, expired)
+end
+
 redis.register_function('aforo_hold', hold)
 redis.register_function('aforo_finish', finish)
 redis.register_function('aforo_release', release)
@@ -329,3 +474,4 @@ redis.register_function('aforo_pause', pause)
 redis.register_function('aforo_sweep', sweep)
 redis.register_function('aforo_due_claim', due_claim)
 redis.register_function('aforo_due_done', due_done)
+redis.register_function('aforo_check', check)

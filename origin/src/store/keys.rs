@@ -5,6 +5,15 @@ use sha2::{Digest, Sha256};
 /// The sorted set of resources whose next hold expiry is due, read by the sweeper.
 pub const DUE: &str = "af:due";
 
+/// The audit stream (one per deployment), trimmed by age.
+pub const AUDIT: &str = "af:audit";
+
+/// The read-only switch shared by every origin on this Redis.
+pub const MODE: &str = "af:mode";
+
+/// The pattern of every resource's meta key, for scans.
+pub const META_PATTERN: &str = "af:{r:*}:m";
+
 /// The keys of one resource; they share the hash tag `{r:<id>}` (one cluster slot).
 #[derive(Debug, Clone)]
 pub struct ResourceKeys {
@@ -32,6 +41,16 @@ impl ResourceKeys {
         format!("{}x", self.prefix)
     }
 
+    /// Settled ledger: units of consumed holds per bucket.
+    pub fn settled(&self) -> String {
+        format!("{}s", self.prefix)
+    }
+
+    /// Availability change stream for downstream consumers (docs/events.md).
+    pub fn events(&self) -> String {
+        format!("{}e", self.prefix)
+    }
+
     /// One hold's record on this resource.
     pub fn hold(&self, hold_id: &str) -> String {
         format!("{}h:{hold_id}", self.prefix)
@@ -41,6 +60,11 @@ impl ResourceKeys {
     pub fn date_index(&self, date: &str) -> String {
         format!("{}j:{date}", self.prefix)
     }
+}
+
+/// The resource id of a meta key (`af:{r:<id>}:m`).
+pub fn resource_of_meta(key: &str) -> Option<&str> {
+    key.strip_prefix("af:{r:")?.strip_suffix("}:m").filter(|id| aforo_core::plan::valid_resource_id(id))
 }
 
 /// A hold id names its home resource so that the hold is found without a global index:
@@ -89,7 +113,7 @@ mod tests {
     #[test]
     fn keys_share_the_hash_tag() {
         let k = ResourceKeys::new("r1");
-        for key in [k.meta(), k.counters(), k.expiry(), k.hold("h"), k.date_index("2027-01-01")] {
+        for key in [k.meta(), k.counters(), k.expiry(), k.hold("h"), k.date_index("2027-01-01"), k.settled(), k.events()] {
             assert!(key.starts_with("af:{r:r1}:"), "{key}");
         }
     }

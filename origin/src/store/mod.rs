@@ -6,18 +6,25 @@
 //! `FUNCTION FLUSH`, a fresh server without persistence), one caller reloads them while the
 //! others wait on the same lock, then all retry once.
 
+pub mod audit;
+pub mod breaker;
+pub mod check;
 pub mod keys;
 pub mod sweeper;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use fred::prelude::*;
 use fred::types::sorted_sets::Ordering;
 use fred::types::Builder;
 
-pub use keys::{hold_id, home_of, idempotent_hold_id, ResourceKeys, DUE};
+use crate::metrics::Metrics;
+pub use audit::{Audit, AuditEvent};
+pub use keys::{hold_id, home_of, idempotent_hold_id, ResourceKeys, AUDIT, DUE, MODE};
 
 /// The library's source.
 pub const LIBRARY: &str = include_str!("aforo.lua");
@@ -31,6 +38,16 @@ pub enum StoreError {
     /// A reply of an unexpected shape.
     #[error("unexpected reply from {0}: {1}")]
     Reply(&'static str, String),
+    /// The circuit breaker is open: Redis failed recently; try again after the delay.
+    #[error("the store is unavailable (circuit open); retry in {0:?}")]
+    CircuitOpen(Duration),
+}
+
+/// Whether a Redis error means Redis is unreachable or too slow (what the breaker counts), as
+/// opposed to an error reply from a Redis that works.
+fn is_outage(e: &fred::error::Error) -> bool {
+    use fred::error::ErrorKind;
+    matches!(e.kind(), ErrorKind::IO | ErrorKind::Timeout | ErrorKind::Canceled | ErrorKind::Cluster | ErrorKind::Routing)
 }
 
 /// Connection settings.
@@ -42,6 +59,26 @@ pub struct StoreConfig {
     pub pool_size: usize,
     /// Timeout of every command.
     pub command_timeout: Duration,
+    /// How long the breaker stays open before probing.
+    pub breaker_open_for: Duration,
+    /// Where calls and outcomes are counted.
+    pub metrics: Arc<Metrics>,
+    /// Where expirations are audited (none: not audited).
+    pub audit: Option<Audit>,
+}
+
+impl StoreConfig {
+    /// Settings with a fresh metrics registry, a 1 s breaker and no audit.
+    pub fn new(url: &str, pool_size: usize, command_timeout: Duration) -> Self {
+        StoreConfig {
+            url: url.to_string(),
+            pool_size,
+            command_timeout,
+            breaker_open_for: Duration::from_secs(1),
+            metrics: Arc::new(Metrics::new()),
+            audit: None,
+        }
+    }
 }
 
 /// The store: a fred pool and the loaded library.
@@ -49,8 +86,11 @@ pub struct StoreConfig {
 pub struct Store {
     pool: Pool,
     clustered: bool,
-    reload: std::sync::Arc<tokio::sync::Mutex<()>>,
-    reloads: std::sync::Arc<AtomicU64>,
+    reload: Arc<tokio::sync::Mutex<()>>,
+    reloads: Arc<AtomicU64>,
+    breaker: Arc<breaker::Breaker>,
+    metrics: Arc<Metrics>,
+    audit: Option<Audit>,
 }
 
 impl std::fmt::Debug for Store {
@@ -119,6 +159,22 @@ pub enum StockReply {
     Below { committed: u32 },
 }
 
+/// The read-only switch as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Mode {
+    /// Writes refused.
+    pub read_only: bool,
+    /// Why (free text from ops).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Who switched it last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// When (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+}
+
 /// Outcome of a document write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PutReply {
@@ -156,14 +212,92 @@ impl Store {
             .set_policy(ReconnectPolicy::new_exponential(0, 50, 1000, 2))
             .build_pool(cfg.pool_size.max(1))?;
         pool.init().await?;
+        let breaker = Arc::new(breaker::Breaker::new(cfg.breaker_open_for));
+        // Connection errors open the breaker before any request has to wait for a timeout.
+        for client in pool.clients() {
+            let (b, m) = (breaker.clone(), cfg.metrics.clone());
+            client.on_error(move |(e, server)| {
+                if b.failure() == Some(breaker::State::Open) {
+                    m.breaker_state.set(breaker::State::Open.gauge());
+                    tracing::error!(error = %e, server = ?server.map(|s| s.to_string()), "Redis connection lost: circuit breaker open");
+                }
+                async { Ok(()) }
+            });
+        }
         let store = Store {
             pool,
             clustered,
-            reload: std::sync::Arc::new(tokio::sync::Mutex::new(())),
-            reloads: std::sync::Arc::new(AtomicU64::new(0)),
+            reload: Arc::new(tokio::sync::Mutex::new(())),
+            reloads: Arc::new(AtomicU64::new(0)),
+            breaker,
+            metrics: cfg.metrics.clone(),
+            audit: cfg.audit.clone(),
         };
         store.load_library().await?;
         Ok(store)
+    }
+
+    /// The metrics this store counts into.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// The breaker's state.
+    pub fn breaker_state(&self) -> breaker::State {
+        self.breaker.state()
+    }
+
+    /// Runs one Redis call through the breaker, timing it.
+    async fn guarded<T>(&self, op: &'static str, call: impl Future<Output = Result<T, fred::error::Error>>) -> Result<T, StoreError> {
+        if let Err(wait) = self.breaker.allow() {
+            self.metrics.breaker_rejected.inc();
+            return Err(StoreError::CircuitOpen(wait));
+        }
+        let start = Instant::now();
+        let r = call.await;
+        self.metrics.redis_call(op, start.elapsed(), r.is_ok());
+        match &r {
+            Err(e) if is_outage(e) => {
+                if self.breaker.failure() == Some(breaker::State::Open) {
+                    self.metrics.breaker_state.set(breaker::State::Open.gauge());
+                    tracing::error!(error = %e, op, "Redis failing: circuit breaker open");
+                }
+            }
+            _ => self.breaker.success(),
+        }
+        Ok(r?)
+    }
+
+    /// When the breaker has been open long enough, probes Redis with a PING and closes or
+    /// re-opens it. Called periodically by the origin.
+    pub async fn probe(&self) {
+        if !self.breaker.probe_due() {
+            return;
+        }
+        self.metrics.breaker_state.set(breaker::State::HalfOpen.gauge());
+        let ok = matches!(tokio::time::timeout(Duration::from_millis(500), self.pool.next().ping::<String>(None)).await, Ok(Ok(_)));
+        self.breaker.probed(ok);
+        let st = self.breaker.state();
+        self.metrics.breaker_state.set(st.gauge());
+        if ok {
+            tracing::warn!("Redis answers again: circuit breaker closed");
+        }
+    }
+
+    /// Audits holds the library expired, and counts them.
+    fn expired(&self, resource: &str, out: &mut Vec<String>) {
+        let ids = out.pop().unwrap_or_default();
+        if ids.is_empty() {
+            return;
+        }
+        let n = ids.split(',').count() as u64;
+        self.metrics.holds_expired.inc_by(n);
+        if let Some(a) = &self.audit {
+            let now = chrono::Utc::now();
+            for id in ids.split(',') {
+                a.record(AuditEvent::new("hold.expired", "system", "system", now).resource(resource).hold(id));
+            }
+        }
     }
 
     /// (Re)loads the function library on every primary.
@@ -185,44 +319,80 @@ impl Store {
 
     async fn fcall(&self, name: &'static str, keys: Vec<String>, args: Vec<String>) -> Result<Vec<String>, StoreError> {
         let seen = self.reloads.load(AtomicOrdering::SeqCst);
-        match self.pool.next().fcall::<Vec<Value>, _, _, _>(name, keys.clone(), args.clone()).await {
+        match self.guarded(name, self.pool.next().fcall::<Vec<Value>, _, _, _>(name, keys.clone(), args.clone())).await {
             Ok(v) => Ok(strings(v)),
-            Err(e) if e.details().contains("Function not found") => {
+            Err(StoreError::Redis(e)) if e.details().contains("Function not found") => {
                 // Single flight: whoever gets the lock first reloads; the rest see the count move.
                 let _guard = self.reload.lock().await;
                 if self.reloads.load(AtomicOrdering::SeqCst) == seen {
                     tracing::warn!(function = name, "function library missing in Redis; reloading");
                     self.load_library().await?;
                 }
-                Ok(strings(self.pool.next().fcall::<Vec<Value>, _, _, _>(name, keys, args).await?))
+                Ok(strings(self.guarded(name, self.pool.next().fcall::<Vec<Value>, _, _, _>(name, keys, args)).await?))
             }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(e),
         }
+    }
+
+    /// A library call whose reply ends with the holds it expired (audited and counted here).
+    async fn fcall_reclaiming(
+        &self,
+        name: &'static str,
+        resource: &str,
+        keys: Vec<String>,
+        args: Vec<String>,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut out = self.fcall(name, keys, args).await?;
+        self.expired(resource, &mut out);
+        Ok(out)
     }
 
     /// PING: Redis reachable.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        self.pool.next().ping::<String>(None).await?;
+        self.guarded("ping", self.pool.next().ping::<String>(None)).await?;
         Ok(())
     }
 
     /// Whether the library is present (readiness).
     pub async fn library_present(&self) -> Result<bool, StoreError> {
-        let v: Value = self.pool.next().custom(fred::cmd!("FUNCTION"), vec!["LIST", "LIBRARYNAME", "aforo_v1"]).await?;
+        let v: Value =
+            self.guarded("function_list", self.pool.next().custom(fred::cmd!("FUNCTION"), vec!["LIST", "LIBRARYNAME", "aforo_v1"])).await?;
         Ok(matches!(v, Value::Array(a) if !a.is_empty()))
     }
 
     /// Redis TIME in milliseconds.
     pub async fn time_ms(&self) -> Result<i64, StoreError> {
-        let t: Vec<String> = self.pool.next().custom(fred::cmd!("TIME"), Vec::<String>::new()).await?;
+        let t: Vec<String> = self.guarded("time", self.pool.next().custom(fred::cmd!("TIME"), Vec::<String>::new())).await?;
         let s: i64 = num("TIME", t.first())?;
         let us: i64 = num("TIME", t.get(1))?;
         Ok(s * 1000 + us / 1000)
     }
 
+    /// The read-only switch.
+    pub async fn mode(&self) -> Result<Mode, StoreError> {
+        let h: HashMap<String, String> = self.guarded("hgetall", self.pool.next().hgetall(MODE)).await?;
+        Ok(Mode {
+            read_only: h.get("read_only").is_some_and(|v| v == "1"),
+            reason: h.get("reason").filter(|s| !s.is_empty()).cloned(),
+            by: h.get("by").cloned(),
+            since: h.get("since").cloned(),
+        })
+    }
+
+    /// Sets the read-only switch for every origin on this Redis.
+    pub async fn set_mode(&self, m: &Mode) -> Result<(), StoreError> {
+        let fields = vec![
+            ("read_only", if m.read_only { "1" } else { "0" }.to_string()),
+            ("reason", m.reason.clone().unwrap_or_default()),
+            ("by", m.by.clone().unwrap_or_default()),
+            ("since", m.since.clone().unwrap_or_default()),
+        ];
+        self.guarded("hset", self.pool.next().hset::<(), _, _>(MODE, fields)).await
+    }
+
     /// The meta hash of a resource, if it exists.
     pub async fn meta(&self, id: &str) -> Result<Option<Meta>, StoreError> {
-        let h: HashMap<String, String> = self.pool.next().hgetall(ResourceKeys::new(id).meta()).await?;
+        let h: HashMap<String, String> = self.guarded("hgetall", self.pool.next().hgetall(ResourceKeys::new(id).meta())).await?;
         if h.is_empty() {
             return Ok(None);
         }
@@ -239,7 +409,7 @@ impl Store {
     /// `None` when the resource does not exist.
     pub async fn read(&self, id: &str, buckets: Vec<String>) -> Result<Option<(i64, u64, Vec<u32>)>, StoreError> {
         let k = ResourceKeys::new(id);
-        let out = self.fcall("aforo_read", vec![k.meta(), k.counters()], buckets).await?;
+        let out = self.fcall_reclaiming("aforo_read", id, vec![k.meta(), k.counters()], buckets).await?;
         let now: i64 = num("aforo_read", out.first())?;
         if out.get(1).is_none_or(|v| v.is_empty()) {
             return Ok(None);
@@ -258,7 +428,7 @@ impl Store {
             if is_ops { "1" } else { "0" }.into(),
             on_hand.map(|n| n.to_string()).unwrap_or_default(),
         ];
-        let out = self.fcall("aforo_put", vec![k.meta(), k.counters()], args).await?;
+        let out = self.fcall_reclaiming("aforo_put", id, vec![k.meta(), k.counters()], args).await?;
         Ok(match out.first().map(String::as_str) {
             Some("created") => PutReply::Created { version: num("aforo_put", out.get(1))?, owner: out.get(2).cloned().unwrap_or_default() },
             Some("replaced") => {
@@ -274,7 +444,7 @@ impl Store {
     pub async fn stock(&self, id: &str, delta: bool, n: i64, force: bool) -> Result<StockReply, StoreError> {
         let k = ResourceKeys::new(id);
         let args = vec![if delta { "delta" } else { "set" }.to_string(), n.to_string(), if force { "1" } else { "0" }.into()];
-        let out = self.fcall("aforo_stock", vec![k.meta(), k.counters()], args).await?;
+        let out = self.fcall_reclaiming("aforo_stock", id, vec![k.meta(), k.counters()], args).await?;
         Ok(match out.first().map(String::as_str) {
             Some("ok") => StockReply::Ok {
                 on_hand: num("aforo_stock", out.get(1))?,
@@ -333,7 +503,7 @@ impl Store {
             items,
         ];
         args.extend(extra);
-        let out = self.fcall("aforo_hold", keys, args).await?;
+        let out = self.fcall_reclaiming("aforo_hold", id, keys, args).await?;
         Ok(match out.first().map(String::as_str) {
             Some("ok") => HoldReply::Taken {
                 id: out.get(1).cloned().unwrap_or_default(),
@@ -355,7 +525,11 @@ impl Store {
 
     /// Turns a cart's pending home part into held.
     pub async fn finish(&self, id: &str, hold_id: &str) -> Result<(), StoreError> {
-        self.pool.next().fcall::<Value, _, _, _>("aforo_finish", vec![ResourceKeys::new(id).hold(hold_id)], Vec::<String>::new()).await?;
+        self.guarded(
+            "aforo_finish",
+            self.pool.next().fcall::<Value, _, _, _>("aforo_finish", vec![ResourceKeys::new(id).hold(hold_id)], Vec::<String>::new()),
+        )
+        .await?;
         Ok(())
     }
 
@@ -382,47 +556,57 @@ impl Store {
     /// Consumes a part.
     pub async fn consume(&self, id: &str, hold_id: &str) -> Result<PartReply, StoreError> {
         let k = ResourceKeys::new(id);
-        Self::part_reply("aforo_consume", self.fcall("aforo_consume", vec![k.counters(), k.expiry(), k.hold(hold_id)], vec![]).await?)
+        let keys = vec![k.counters(), k.expiry(), k.hold(hold_id), k.settled()];
+        Self::part_reply("aforo_consume", self.fcall_reclaiming("aforo_consume", id, keys, vec![]).await?)
     }
 
     /// Consumes an expired part by taking its units again.
     pub async fn retake(&self, id: &str, hold_id: &str, version: u64, takes: String, choices: String) -> Result<PartReply, StoreError> {
         let k = ResourceKeys::new(id);
-        let keys = vec![k.meta(), k.counters(), k.hold(hold_id)];
+        let keys = vec![k.meta(), k.counters(), k.hold(hold_id), k.settled()];
         Self::part_reply("aforo_retake", self.fcall("aforo_retake", keys, vec![version.to_string(), takes, choices]).await?)
     }
 
     /// The ids of the holds of a date on a resource with tables.
     pub async fn holds_of_date(&self, id: &str, date: &str) -> Result<Vec<String>, StoreError> {
-        Ok(self.pool.next().smembers(ResourceKeys::new(id).date_index(date)).await?)
+        self.guarded("smembers", self.pool.next().smembers(ResourceKeys::new(id).date_index(date))).await
     }
 
     /// A hold part's record.
     pub async fn hold_record(&self, id: &str, hold_id: &str) -> Result<HashMap<String, String>, StoreError> {
-        Ok(self.pool.next().hgetall(ResourceKeys::new(id).hold(hold_id)).await?)
+        self.guarded("hgetall", self.pool.next().hgetall(ResourceKeys::new(id).hold(hold_id))).await
     }
 
     /// Schedules the sweeper to look at a resource no later than `at_ms`.
     pub async fn schedule_sweep(&self, id: &str, at_ms: i64) -> Result<(), StoreError> {
-        self.pool.next().zadd::<i64, _, _>(DUE, None, Some(Ordering::LessThan), false, false, (at_ms as f64, id)).await?;
+        self.guarded("zadd", self.pool.next().zadd::<i64, _, _>(DUE, None, Some(Ordering::LessThan), false, false, (at_ms as f64, id)))
+            .await?;
         Ok(())
     }
 
-    /// Leases due resources: `(lease, ids)`.
-    pub async fn due_claim(&self, lease: Duration, limit: usize) -> Result<(i64, Vec<String>), StoreError> {
+    /// Leases due resources: `(lease, lag_ms, ids)`, where the lag is how long the oldest
+    /// entry has been due (0 when none is).
+    pub async fn due_claim(&self, lease: Duration, limit: usize) -> Result<(i64, i64, Vec<String>), StoreError> {
         let out = self.fcall("aforo_due_claim", vec![DUE.to_string()], vec![lease.as_millis().to_string(), limit.to_string()]).await?;
-        Ok((num("aforo_due_claim", out.first())?, out.get(1..).map(<[String]>::to_vec).unwrap_or_default()))
+        let lease: i64 = num("aforo_due_claim", out.first())?;
+        let now: i64 = num("aforo_due_claim", out.get(1))?;
+        let oldest = out.get(2).and_then(|s| s.parse::<f64>().ok()).map_or(now, |f| f as i64);
+        Ok((lease, (now - oldest).max(0), out.get(3..).map(<[String]>::to_vec).unwrap_or_default()))
     }
 
     /// Drops a lease unless a hold moved the entry meanwhile.
     pub async fn due_done(&self, id: &str, lease: i64) -> Result<(), StoreError> {
-        self.pool.next().fcall::<Value, _, _, _>("aforo_due_done", vec![DUE.to_string()], vec![id.to_string(), lease.to_string()]).await?;
+        self.guarded(
+            "aforo_due_done",
+            self.pool.next().fcall::<Value, _, _, _>("aforo_due_done", vec![DUE.to_string()], vec![id.to_string(), lease.to_string()]),
+        )
+        .await?;
         Ok(())
     }
 
     /// Reclaims a resource's expired holds: `(reclaimed, next expiry ms)`.
     pub async fn sweep(&self, id: &str) -> Result<(u64, Option<i64>), StoreError> {
-        let out = self.fcall("aforo_sweep", vec![ResourceKeys::new(id).meta()], vec![]).await?;
+        let out = self.fcall_reclaiming("aforo_sweep", id, vec![ResourceKeys::new(id).meta()], vec![]).await?;
         Ok((num("aforo_sweep", out.first())?, out.get(1).and_then(|s| s.parse::<f64>().ok()).map(|f| f as i64)))
     }
 

@@ -49,7 +49,8 @@ pub async fn run(store: Store, cfg: SweeperConfig, mut stop: watch::Receiver<boo
 
 /// One pass: returns how many holds were reclaimed.
 pub async fn pass(store: &Store, cfg: SweeperConfig) -> Result<u64, super::StoreError> {
-    let (lease, ids) = store.due_claim(cfg.lease, cfg.batch).await?;
+    let (lease, lag_ms, ids) = store.due_claim(cfg.lease, cfg.batch).await?;
+    store.metrics().sweeper_lag.set(lag_ms as f64 / 1000.0);
     let mut reclaimed = 0;
     for id in ids {
         store.due_done(&id, lease).await?;

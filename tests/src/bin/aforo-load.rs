@@ -201,7 +201,7 @@ fn summary(stats: &Stats, elapsed: f64) -> Value {
 async fn baseline(a: &Args, ids: &[String]) -> Value {
     use aforo_origin::store::{Store, StoreConfig};
     let url = a.redis.clone().expect("--baseline needs --redis");
-    let store = Store::connect(&StoreConfig { url, pool_size: 4, command_timeout: Duration::from_secs(2) }).await.expect("connect");
+    let store = Store::connect(&StoreConfig::new(&url, 4, Duration::from_secs(2))).await.expect("connect");
     let versions: Vec<u64> = {
         let mut v = Vec::new();
         for id in ids {

@@ -1,0 +1,197 @@
+//! Prometheus metrics (`GET /metrics`), encoded by prometheus-client.
+//!
+//! Every name starts with `aforo_`; `ops/alerts.yml` and `ops/grafana/aforo.json` are written
+//! against these names, and `tests/tests/ops_metrics.rs` checks that they move.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
+
+/// Route, method and status of a request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// Route template (`/v1/holds/{id}`), or `unmatched`.
+    pub route: &'static str,
+    /// HTTP method.
+    pub method: String,
+    /// HTTP status code.
+    pub status: u16,
+}
+
+/// Route and method.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    /// Route template.
+    pub route: &'static str,
+    /// HTTP method.
+    pub method: String,
+}
+
+/// One label.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabels {
+    /// Resource kind: stock, capacity, slots, hybrid.
+    pub kind: &'static str,
+}
+
+/// Why a hold was refused: the problem code, lowercase.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabels {
+    /// `sold_out`, `too_late`, `idempotency_key_reused`, …
+    pub reason: String,
+}
+
+/// A Redis operation (the library function or command).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OpLabels {
+    /// `aforo_hold`, `hgetall`, …
+    pub op: &'static str,
+}
+
+/// An alert rule.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AlertLabels {
+    /// The rule's name.
+    pub alert: String,
+}
+
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    // 100 µs .. ~26 s
+    Histogram::new(exponential_buckets(0.0001, 2.0, 19))
+}
+
+/// Every metric of the origin.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    /// Requests by route, method and status.
+    pub requests: Family<RequestLabels, Counter>,
+    /// Request latency by route and method.
+    pub latency: HistogramFamily<RouteLabels>,
+    /// Holds taken (not replays), by the kind of their home resource.
+    pub holds_created: Family<KindLabels, Counter>,
+    /// Hold requests refused, by problem code.
+    pub holds_refused: Family<ReasonLabels, Counter>,
+    /// Holds consumed.
+    pub holds_consumed: Counter,
+    /// Holds released by their buyer.
+    pub holds_released: Counter,
+    /// Holds that expired (reclaimed by this origin).
+    pub holds_expired: Counter,
+    /// Hold requests answered from an earlier request with the same key.
+    pub replays: Counter,
+    /// Units taken by holds, by resource kind.
+    pub units_committed: Family<KindLabels, Counter>,
+    /// Redis call latency by operation.
+    pub redis_latency: HistogramFamily<OpLabels>,
+    /// Redis calls that failed (timeouts, connection errors, error replies).
+    pub redis_errors: Family<OpLabels, Counter>,
+    /// Calls refused by the open circuit breaker.
+    pub breaker_rejected: Counter,
+    /// Circuit breaker: 0 closed, 1 half-open, 2 open.
+    pub breaker_state: Gauge,
+    /// Seconds since the oldest hold expiry the sweeper has not reclaimed yet.
+    pub sweeper_lag: Gauge<f64, AtomicU64>,
+    /// Buckets over their limit found by the last drift check (must stay 0).
+    pub oversold_buckets: Gauge,
+    /// Counters that differed from their hold records at the last drift check.
+    pub drift_buckets: Gauge,
+    /// 1 when writes are switched off.
+    pub read_only: Gauge,
+    /// Audit events written to Redis.
+    pub audit_written: Counter,
+    /// Audit events dropped (queue full or Redis down).
+    pub audit_dropped: Counter,
+    /// 1 for each alert firing.
+    pub alerts_firing: Family<AlertLabels, Gauge>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// Registers every metric.
+    pub fn new() -> Self {
+        let mut m = Metrics {
+            registry: Registry::with_prefix("aforo"),
+            requests: Family::default(),
+            latency: Family::new_with_constructor(latency_histogram),
+            holds_created: Family::default(),
+            holds_refused: Family::default(),
+            holds_consumed: Counter::default(),
+            holds_released: Counter::default(),
+            holds_expired: Counter::default(),
+            replays: Counter::default(),
+            units_committed: Family::default(),
+            redis_latency: Family::new_with_constructor(latency_histogram),
+            redis_errors: Family::default(),
+            breaker_rejected: Counter::default(),
+            breaker_state: Gauge::default(),
+            sweeper_lag: Gauge::default(),
+            oversold_buckets: Gauge::default(),
+            drift_buckets: Gauge::default(),
+            read_only: Gauge::default(),
+            audit_written: Counter::default(),
+            audit_dropped: Counter::default(),
+            alerts_firing: Family::default(),
+        };
+        let r = &mut m.registry;
+        r.register("http_requests", "HTTP requests by route, method and status", m.requests.clone());
+        r.register("http_request_duration_seconds", "HTTP request latency", m.latency.clone());
+        r.register("holds_created", "Holds taken, by kind of their home resource", m.holds_created.clone());
+        r.register("holds_refused", "Hold requests refused, by reason", m.holds_refused.clone());
+        r.register("holds_consumed", "Holds consumed", m.holds_consumed.clone());
+        r.register("holds_released", "Holds released", m.holds_released.clone());
+        r.register("holds_expired", "Holds expired and reclaimed by this origin", m.holds_expired.clone());
+        r.register("idempotent_replays", "Hold requests answered by an earlier request with the same key", m.replays.clone());
+        r.register("units_committed", "Units taken by holds, by resource kind", m.units_committed.clone());
+        r.register("redis_command_duration_seconds", "Redis call latency", m.redis_latency.clone());
+        r.register("redis_errors", "Redis calls that failed", m.redis_errors.clone());
+        r.register("circuit_breaker_rejected", "Store calls refused by the open breaker", m.breaker_rejected.clone());
+        r.register("circuit_breaker_state", "Store circuit breaker: 0 closed, 1 half-open, 2 open", m.breaker_state.clone());
+        r.register("sweeper_lag_seconds", "Age of the oldest expiry not reclaimed yet", m.sweeper_lag.clone());
+        r.register("oversold_buckets", "Buckets over their limit at the last drift check (must be 0)", m.oversold_buckets.clone());
+        r.register("drift_buckets", "Counters that differed from the hold records at the last check", m.drift_buckets.clone());
+        r.register("read_only", "1 when ops switched writes off", m.read_only.clone());
+        r.register("audit_events_written", "Audit events written", m.audit_written.clone());
+        r.register("audit_events_dropped", "Audit events dropped", m.audit_dropped.clone());
+        r.register("alerts_firing", "1 for each alert rule firing", m.alerts_firing.clone());
+        m
+    }
+
+    /// The text exposition format.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            tracing::error!(error = %e, "could not encode metrics");
+        }
+        out
+    }
+
+    /// Observes one Redis call.
+    pub fn redis_call(&self, op: &'static str, elapsed: std::time::Duration, ok: bool) {
+        self.redis_latency.get_or_create(&OpLabels { op }).observe(elapsed.as_secs_f64());
+        if !ok {
+            self.redis_errors.get_or_create(&OpLabels { op }).inc();
+        }
+    }
+}
+
+/// The label of a resource kind.
+pub fn kind_label(kind: aforo_core::Kind) -> &'static str {
+    match kind {
+        aforo_core::Kind::Stock => "stock",
+        aforo_core::Kind::Capacity => "capacity",
+        aforo_core::Kind::Slots => "slots",
+        aforo_core::Kind::Hybrid => "hybrid",
+    }
+}

@@ -1,0 +1,141 @@
+//! Operations' routes: metrics, SLO health, alerts, signals, the read-only switch, the drift
+//! check.
+
+use hyper::body::Incoming;
+use hyper::{header, Request, Response, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::Ctx;
+use crate::auth::Role;
+use crate::error::ApiError;
+use crate::http::{json, parse_json, query_params, read_body, Body};
+use crate::ops::signals::SERVICES;
+use crate::store::Mode;
+
+/// `GET /metrics`: Prometheus text.
+pub fn metrics(ctx: &Ctx) -> Response<Body> {
+    let mut r = Response::new(Body::from(ctx.app.metrics.encode()));
+    r.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    r
+}
+
+fn ops(ctx: &Ctx, req: &Request<Incoming>) -> Result<crate::auth::Caller, ApiError> {
+    let c = ctx.caller(req)?;
+    c.require(&[Role::Ops])?;
+    Ok(c)
+}
+
+/// `GET /v1/monitoring/health`: the SLO report, with the store's state.
+pub async fn health(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    ops(&ctx, &req)?;
+    query_params(&ctx.query, &[])?;
+    let app = &ctx.app;
+    let now = app.now();
+    let mut body = app.slo.report(now.timestamp_millis());
+    let breaker = app.store.breaker_state();
+    body["generated_at"] = json!(aforo_core::local::rfc3339(&now));
+    body["store"] = json!({
+        "breaker": breaker.as_str(),
+        "read_only": app.writable().is_err(),
+        "sweeper_lag_s": app.metrics.sweeper_lag.get(),
+        "oversold_buckets": app.metrics.oversold_buckets.get(),
+        "drift_buckets": app.metrics.drift_buckets.get(),
+    });
+    body["alerts_firing"] = json!(app.alerts.report()["active"].as_array().map_or(0, Vec::len));
+    Ok(json(StatusCode::OK, body.to_string()))
+}
+
+/// `GET /v1/monitoring/alerts`.
+pub async fn alerts(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    ops(&ctx, &req)?;
+    query_params(&ctx.query, &[])?;
+    Ok(json(StatusCode::OK, ctx.app.alerts.report().to_string()))
+}
+
+/// `GET /v1/monitoring/signals?service=&level=&limit=`.
+pub async fn signals(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    ops(&ctx, &req)?;
+    let q = query_params(&ctx.query, &["service", "level", "limit"])?;
+    let service = q.get("service").map(String::as_str);
+    if let Some(s) = service.filter(|s| !SERVICES.contains(s)) {
+        return Err(ApiError::InvalidRequest(format!("service: {s:?} is not one of {}", SERVICES.join(", "))));
+    }
+    let level = q.get("level").map(String::as_str);
+    if let Some(l) = level.filter(|l| !matches!(*l, "warn" | "error")) {
+        return Err(ApiError::InvalidRequest(format!("level: {l:?} must be warn or error")));
+    }
+    let limit = limit_of(q.get("limit"), 100, 1000)?;
+    let items = ctx.app.signals.recent(service, level, limit);
+    Ok(json(StatusCode::OK, json!({"signals": items}).to_string()))
+}
+
+/// A `limit` parameter: default `dflt`, 1..=`max`.
+pub fn limit_of(v: Option<&String>, dflt: usize, max: usize) -> Result<usize, ApiError> {
+    match v {
+        None => Ok(dflt),
+        Some(s) => s
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| ApiError::InvalidRequest(format!("limit: must be an integer from 1 to {max}"))),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModeBody {
+    read_only: bool,
+    reason: Option<String>,
+}
+
+/// `GET /v1/monitoring/mode`.
+pub async fn get_mode(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    ops(&ctx, &req)?;
+    let m = ctx.app.refresh_mode().await?;
+    Ok(json(StatusCode::OK, serde_json::to_string(&m).map_err(|e| ApiError::Internal(e.to_string()))?))
+}
+
+/// `PUT /v1/monitoring/mode`: `{"read_only": bool, "reason"?: string}`, for every origin on
+/// this Redis.
+pub async fn put_mode(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let caller = ops(&ctx, &req)?;
+    let body: ModeBody = parse_json(&read_body(req, ctx.app.cfg.max_body_bytes).await?)?;
+    if body.reason.as_ref().is_some_and(|r| r.len() > 500) {
+        return Err(ApiError::InvalidRequest("reason: at most 500 bytes".into()));
+    }
+    let now = ctx.app.now();
+    let m = Mode {
+        read_only: body.read_only,
+        reason: body.reason,
+        by: Some(caller.sub.clone()),
+        since: Some(aforo_core::local::rfc3339(&now)),
+    };
+    let m = ctx.app.set_mode(m).await?;
+    ctx.app.audit("mode.changed", &caller.sub, "ops", |e| {
+        e.request(Some(&ctx.request_id), Some("PUT /v1/monitoring/mode".into()))
+            .detail(json!({"read_only": m.read_only, "reason": m.reason}))
+    });
+    Ok(json(StatusCode::OK, serde_json::to_string(&m).map_err(|e| ApiError::Internal(e.to_string()))?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CheckBody {
+    #[serde(default)]
+    repair: bool,
+    resource_id: Option<String>,
+}
+
+/// `POST /v1/monitoring/check`: `{"repair"?: bool, "resource_id"?: string}` — the drift
+/// check, as `aforo-origin check` does it.
+pub async fn check(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let caller = ops(&ctx, &req)?;
+    let raw = read_body(req, ctx.app.cfg.max_body_bytes).await?;
+    let body: CheckBody = if raw.iter().all(u8::is_ascii_whitespace) { CheckBody::default() } else { parse_json(&raw)? };
+    if let Some(id) = body.resource_id.as_deref().filter(|id| !aforo_core::plan::valid_resource_id(id)) {
+        return Err(ApiError::InvalidRequest(format!("resource_id: {id:?} must be 1-64 characters of A-Z a-z 0-9 - _ .")));
+    }
+    let report = crate::ops::drift::run(&ctx.app, body.resource_id.as_deref(), body.repair, (&caller.sub, "ops")).await?;
+    Ok(json(StatusCode::OK, serde_json::to_string(&report).map_err(|e| ApiError::Internal(e.to_string()))?))
+}

@@ -1,0 +1,251 @@
+//! The audit trail: one Redis stream (`af:audit`), trimmed by age, written in batches by a
+//! background task so that a request never waits on it.
+//!
+//! Events are queued in a bounded channel; when it is full (Redis down for long) an event is
+//! dropped and counted (`aforo_audit_events_dropped_total`, and a warning in the signals)
+//! rather than holding requests back. Stream ids are Redis-assigned, so events are ordered
+//! as Redis received them; `at` is the origin's time of the fact, on Redis's clock.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::{mpsc, watch};
+
+use fred::prelude::ClientLike;
+
+use super::{Store, StoreError, AUDIT};
+use crate::metrics::Metrics;
+
+/// One audit event.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AuditEvent {
+    /// The stream id (`<ms>-<seq>`), once stored.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// What happened: `hold.created`, `auth.denied`, `stock.adjusted`, …
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// When, RFC 3339 UTC.
+    pub at: String,
+    /// Who: the caller's `sub`, `anonymous`, or `system`.
+    pub actor: String,
+    /// The caller's role (`buyer`, `seller`, `ops`, `edge`, `none`, `system`).
+    pub role: String,
+    /// The resource concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    /// The hold concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hold_id: Option<String>,
+    /// The request that caused it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// `METHOD /route/template`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    /// What changed, per type.
+    pub detail: serde_json::Value,
+}
+
+impl AuditEvent {
+    /// A new event of `kind` by `actor`/`role`, at `at`.
+    pub fn new(kind: &str, actor: &str, role: &str, at: chrono::DateTime<chrono::Utc>) -> Self {
+        AuditEvent {
+            id: String::new(),
+            kind: kind.to_string(),
+            at: aforo_core::local::rfc3339(&at),
+            actor: actor.to_string(),
+            role: role.to_string(),
+            resource_id: None,
+            hold_id: None,
+            request_id: None,
+            route: None,
+            detail: serde_json::Value::Null,
+        }
+    }
+
+    /// Sets the resource.
+    pub fn resource(mut self, id: &str) -> Self {
+        self.resource_id = Some(id.to_string());
+        self
+    }
+
+    /// Sets the hold.
+    pub fn hold(mut self, id: &str) -> Self {
+        self.hold_id = Some(id.to_string());
+        self
+    }
+
+    /// Sets the details.
+    pub fn detail(mut self, d: serde_json::Value) -> Self {
+        self.detail = d;
+        self
+    }
+
+    /// Sets the request id and route.
+    pub fn request(mut self, request_id: Option<&str>, route: Option<String>) -> Self {
+        self.request_id = request_id.map(String::from);
+        self.route = route;
+        self
+    }
+
+    pub(super) fn fields(&self) -> Vec<String> {
+        let mut f = vec!["type".into(), self.kind.clone(), "at".into(), self.at.clone(), "actor".into(), self.actor.clone()];
+        f.extend(["role".into(), self.role.clone()]);
+        for (k, v) in
+            [("resource_id", &self.resource_id), ("hold_id", &self.hold_id), ("request_id", &self.request_id), ("route", &self.route)]
+        {
+            if let Some(v) = v {
+                f.extend([k.to_string(), v.clone()]);
+            }
+        }
+        if !self.detail.is_null() {
+            f.extend(["detail".into(), self.detail.to_string()]);
+        }
+        f
+    }
+
+    pub(super) fn from_fields(id: String, m: BTreeMap<String, String>) -> Self {
+        let get = |k: &str| m.get(k).cloned();
+        AuditEvent {
+            id,
+            kind: get("type").unwrap_or_default(),
+            at: get("at").unwrap_or_default(),
+            actor: get("actor").unwrap_or_default(),
+            role: get("role").unwrap_or_default(),
+            resource_id: get("resource_id"),
+            hold_id: get("hold_id"),
+            request_id: get("request_id"),
+            route: get("route"),
+            detail: get("detail").and_then(|d| serde_json::from_str(&d).ok()).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+/// The handle requests record events with.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    tx: mpsc::Sender<AuditEvent>,
+    metrics: Arc<Metrics>,
+}
+
+/// Events waiting to be written at most.
+pub const QUEUE: usize = 50_000;
+
+impl Audit {
+    /// A handle and the receiver its writer drains.
+    pub fn channel(metrics: Arc<Metrics>) -> (Audit, mpsc::Receiver<AuditEvent>) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        (Audit { tx, metrics }, rx)
+    }
+
+    /// Queues an event; never waits.
+    pub fn record(&self, ev: AuditEvent) {
+        if let Err(e) = self.tx.try_send(ev) {
+            self.metrics.audit_dropped.inc();
+            tracing::warn!(error = %e, "audit queue full; event dropped");
+        }
+    }
+}
+
+/// Writes queued events until `stop`, then drains what is left (bounded by `grace`).
+pub async fn run(store: Store, mut rx: mpsc::Receiver<AuditEvent>, retention: Duration, mut stop: watch::Receiver<bool>) {
+    let mut batch = Vec::with_capacity(256);
+    loop {
+        tokio::select! {
+            n = rx.recv_many(&mut batch, 256) => if n == 0 { return },
+            _ = stop.changed() => {
+                rx.close();
+                let grace = tokio::time::Instant::now() + Duration::from_secs(2);
+                while rx.recv_many(&mut batch, 256).await > 0 && tokio::time::Instant::now() < grace {
+                    write(&store, &mut batch, retention).await;
+                }
+                write(&store, &mut batch, retention).await;
+                return;
+            }
+        }
+        write(&store, &mut batch, retention).await;
+    }
+}
+
+async fn write(store: &Store, batch: &mut Vec<AuditEvent>, retention: Duration) {
+    if batch.is_empty() {
+        return;
+    }
+    let mut tries = 0;
+    loop {
+        match store.audit_append(batch, retention).await {
+            Ok(()) => {
+                store.metrics().audit_written.inc_by(batch.len() as u64);
+                batch.clear();
+                return;
+            }
+            Err(e) if tries < 3 => {
+                tries += 1;
+                tracing::warn!(error = %e, events = batch.len(), "could not write audit events; retrying");
+                tokio::time::sleep(Duration::from_millis(500 * tries)).await;
+            }
+            Err(e) => {
+                store.metrics().audit_dropped.inc_by(batch.len() as u64);
+                tracing::error!(error = %e, events = batch.len(), "audit events dropped: Redis unavailable");
+                batch.clear();
+                return;
+            }
+        }
+    }
+}
+
+impl Store {
+    /// Appends events to the stream, trimming what is older than `retention`.
+    pub async fn audit_append(&self, events: &[AuditEvent], retention: Duration) -> Result<(), StoreError> {
+        let now = self.time_ms().await?;
+        let min_id = (now - retention.as_millis() as i64).max(0).to_string();
+        let client = self.pool.next().clone();
+        let n = events.len();
+        self.guarded("xadd", async move {
+            let p = client.pipeline();
+            for ev in events {
+                let mut args: Vec<String> = vec![AUDIT.into(), "MINID".into(), "~".into(), min_id.clone(), "*".into()];
+                args.extend(ev.fields());
+                let _: () = p.custom(fred::cmd!("XADD"), args).await?;
+            }
+            let r: Vec<fred::prelude::Value> = p.all().await?;
+            debug_assert_eq!(r.len(), n);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Events newest first, from `before` (exclusive, a stream id) or the newest, down to
+    /// `since_ms`, at most `count`.
+    pub async fn audit_page(&self, before: Option<&str>, since_ms: i64, count: usize) -> Result<Vec<AuditEvent>, StoreError> {
+        let end = before.map(|b| format!("({b}")).unwrap_or_else(|| "+".into());
+        let args = vec![AUDIT.to_string(), end, format!("{since_ms}-0"), "COUNT".into(), count.to_string()];
+        let client = self.pool.next().clone();
+        let v: fred::prelude::Value = self.guarded("xrevrange", async move { client.custom(fred::cmd!("XREVRANGE"), args).await }).await?;
+        Ok(stream_entries(v).into_iter().map(|(id, m)| AuditEvent::from_fields(id, m)).collect())
+    }
+}
+
+/// Parses an XRANGE-shaped reply: `[[id, [field, value, …]], …]`.
+pub fn stream_entries(v: fred::prelude::Value) -> Vec<(String, BTreeMap<String, String>)> {
+    use fred::prelude::Value;
+    let text = |v: &Value| v.as_str().map(|s| s.to_string()).unwrap_or_default();
+    let Value::Array(entries) = v else { return Vec::new() };
+    entries
+        .into_iter()
+        .filter_map(|e| match e {
+            Value::Array(pair) if pair.len() == 2 => {
+                let id = text(&pair[0]);
+                let fields = match &pair[1] {
+                    Value::Array(kv) => kv.chunks(2).filter(|c| c.len() == 2).map(|c| (text(&c[0]), text(&c[1]))).collect(),
+                    _ => BTreeMap::new(),
+                };
+                Some((id, fields))
+            }
+            _ => None,
+        })
+        .collect()
+}
