@@ -13,6 +13,10 @@ step "lint"
 cargo clippy --workspace --exclude aforo-edge --all-targets -- -D warnings
 cargo clippy -p aforo-edge --target wasm32-unknown-unknown -- -D warnings
 
+step "alert rules (promtool) and the Grafana dashboard (JSON)"
+promtool check rules ops/alerts.yml
+node -e 'JSON.parse(require("fs").readFileSync("ops/grafana/aforo.json", "utf8"))' && echo "  ops/grafana/aforo.json: valid JSON"
+
 step "wasm32 build of the core"
 cargo build -p aforo-core --target wasm32-unknown-unknown --release
 

@@ -54,6 +54,7 @@ pub struct App {
     /// Recent warnings and errors.
     pub signals: Arc<Signals>,
     read_only: AtomicBool,
+    limiter: Option<governor::DefaultKeyedRateLimiter<String>>,
     /// Per resource, (drifted, oversold) buckets at its last check.
     findings: Mutex<HashMap<String, (usize, usize)>>,
 }
@@ -82,6 +83,13 @@ impl App {
         };
         let alerts = Alerts::new(crate::ops::alerts::parse(&rules).map_err(|e| e.to_string())?);
         let slo = Slo::new(cfg.slo_targets());
+        let limiter = std::num::NonZeroU32::new(cfg.rate_limit_rps).map(|rps| {
+            let burst = cfg
+                .rate_limit_burst
+                .and_then(std::num::NonZeroU32::new)
+                .unwrap_or(rps.saturating_mul(std::num::NonZeroU32::MIN.saturating_add(1)));
+            governor::RateLimiter::keyed(governor::Quota::per_second(rps).allow_burst(burst))
+        });
         Ok(App {
             cfg,
             store,
@@ -95,8 +103,26 @@ impl App {
             alerts,
             signals: obs.signals,
             read_only: AtomicBool::new(false),
+            limiter,
             findings: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Counts one request of `caller` against its rate; 429 over it.
+    pub fn rate_limit(&self, caller: &str) -> Result<(), ApiError> {
+        let Some(l) = &self.limiter else { return Ok(()) };
+        l.check_key(&caller.to_string()).map_err(|not_until| {
+            use governor::clock::Clock;
+            ApiError::RateLimited(not_until.wait_time_from(governor::clock::DefaultClock::default().now()))
+        })
+    }
+
+    /// Drops rate-limit state of callers quiet long enough to be back at full burst.
+    pub fn forget_quiet_callers(&self) {
+        if let Some(l) = &self.limiter {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
     }
 
     /// Errs with 503 READ_ONLY while ops have switched writes off.

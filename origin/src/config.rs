@@ -77,6 +77,12 @@ pub struct Config {
     /// Seconds between background drift checks (no repair); 0 turns them off.
     #[arg(long, env = "AFORO_CHECK_INTERVAL_S", default_value_t = 300)]
     pub check_interval_s: u64,
+    /// Requests per second one caller (token `sub`) may make; 0 turns the limit off.
+    #[arg(long, env = "AFORO_RATE_LIMIT_RPS", default_value_t = 0)]
+    pub rate_limit_rps: u32,
+    /// Requests one caller may make in a burst above the rate (default: twice the rate).
+    #[arg(long, env = "AFORO_RATE_LIMIT_BURST")]
+    pub rate_limit_burst: Option<u32>,
     /// Milliseconds between reads of the shared read-only switch.
     #[arg(long, env = "AFORO_MODE_REFRESH_MS", default_value_t = 1000)]
     pub mode_refresh_ms: u64,

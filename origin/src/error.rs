@@ -76,6 +76,9 @@ pub enum ApiError {
     /// Redis is down or too slow (503).
     #[error("{0}")]
     StoreUnavailable(String),
+    /// One caller over its request rate (429); retry after the duration.
+    #[error("too many requests from this caller; retry in {} ms", .0.as_millis())]
+    RateLimited(std::time::Duration),
     /// Ops switched writes off (503).
     #[error("writes are switched off by operations (read-only mode); reads go on")]
     ReadOnly,
@@ -117,6 +120,7 @@ impl ApiError {
             ApiError::HoldExpired(_) => StatusCode::GONE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Rule { .. } | ApiError::InvalidConfig(_) | ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::StoreUnavailable(_) | ApiError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -143,6 +147,7 @@ impl ApiError {
             ApiError::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             ApiError::StoreUnavailable(_) => "STORE_UNAVAILABLE",
             ApiError::ReadOnly => "READ_ONLY",
+            ApiError::RateLimited(_) => "RATE_LIMITED",
             ApiError::Internal(_) => "INTERNAL",
         }
     }
@@ -176,6 +181,7 @@ impl ApiError {
         match self {
             ApiError::StoreUnavailable(_) => b = b.header(header::RETRY_AFTER, "1"),
             ApiError::ReadOnly => b = b.header(header::RETRY_AFTER, "30"),
+            ApiError::RateLimited(d) => b = b.header(header::RETRY_AFTER, d.as_secs_f64().ceil().max(1.0).to_string()),
             _ => {}
         }
         if matches!(self, ApiError::Unauthenticated(_)) {

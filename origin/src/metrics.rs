@@ -195,3 +195,40 @@ pub fn kind_label(kind: aforo_core::Kind) -> &'static str {
         aforo_core::Kind::Hybrid => "hybrid",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `aforo_*` series the alert rules and the Grafana dashboard read is one the origin
+    /// exports.
+    #[test]
+    fn alerts_and_dashboard_name_only_exported_metrics() {
+        let m = Metrics::new();
+        let method = "GET".to_string();
+        m.requests.get_or_create(&RequestLabels { route: "/x", method: method.clone(), status: 200 }).inc();
+        m.latency.get_or_create(&RouteLabels { route: "/x", method }).observe(0.1);
+        m.holds_created.get_or_create(&KindLabels { kind: "stock" }).inc();
+        m.holds_refused.get_or_create(&ReasonLabels { reason: "sold_out".into() }).inc();
+        m.units_committed.get_or_create(&KindLabels { kind: "stock" }).inc();
+        m.redis_call("aforo_hold", std::time::Duration::from_millis(1), false);
+        m.alerts_firing.get_or_create(&AlertLabels { alert: "A".into() }).set(0);
+        let text = m.encode();
+        let exported: std::collections::BTreeSet<&str> =
+            text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split(['{', ' ']).next()).collect();
+        for (file, body) in [
+            ("ops/alerts.yml", include_str!("../../ops/alerts.yml")),
+            ("ops/grafana/aforo.json", include_str!("../../ops/grafana/aforo.json")),
+        ] {
+            let mut rest = body;
+            while let Some(at) = rest.find("aforo_") {
+                let name: String = rest[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                rest = &rest[at + name.len()..];
+                if name == "aforo_eval" {
+                    continue;
+                }
+                assert!(exported.contains(name.as_str()), "{file} reads {name}, which /metrics does not export");
+            }
+        }
+    }
+}

@@ -420,3 +420,23 @@ async fn availability_changes_reach_a_consumer_group_in_order() {
     let RedisValue::Array(p) = pending else { panic!() };
     assert_eq!(p[0].as_i64(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_over_its_rate_gets_429_with_retry_after_and_others_do_not() {
+    let e = ops_env(&[("AFORO_RATE_LIMIT_RPS", "5"), ("AFORO_RATE_LIMIT_BURST", "5")]);
+    let mut codes = Vec::new();
+    for _ in 0..12 {
+        let a = e.api.get_hold(&e.buyer, "h_01JD5Q8ZK3M4N5P6Q7R8S9T0VW_sku").await;
+        codes.push(a.status.as_u16());
+        if a.status.as_u16() == 429 {
+            assert_eq!(a.code(), "RATE_LIMITED");
+            assert!(a.retry_after.as_deref().is_some_and(|s| s.parse::<u64>().is_ok_and(|n| n >= 1)), "{:?}", a.retry_after);
+        }
+    }
+    assert!(codes.iter().filter(|c| **c == 404).count() >= 5, "{codes:?}");
+    assert!(codes.contains(&429), "{codes:?}");
+    let other = token("buyer-2", "buyer");
+    assert_eq!(e.api.get_hold(&other, "h_01JD5Q8ZK3M4N5P6Q7R8S9T0VW_sku").await.status.as_u16(), 404, "another caller has its own budget");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(e.api.get_hold(&e.buyer, "h_01JD5Q8ZK3M4N5P6Q7R8S9T0VW_sku").await.status.as_u16(), 404, "the budget refills");
+}

@@ -73,6 +73,11 @@ pub fn spawn(app: AppRef, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
             a.alerts.evaluate(a.now().timestamp_millis(), &s, &a.metrics);
         })
     }));
+    let a = app.clone();
+    tasks.push(every(Duration::from_secs(60), stop.clone(), move || {
+        let a = a.clone();
+        Box::pin(async move { a.forget_quiet_callers() })
+    }));
     if app.cfg.check_interval_s > 0 {
         let a = app.clone();
         tasks.push(every(Duration::from_secs(app.cfg.check_interval_s), stop, move || {

@@ -159,7 +159,9 @@ impl Ctx {
     /// The authenticated caller of a request.
     pub fn caller(&self, req: &Request<Incoming>) -> Result<Caller, ApiError> {
         let h = req.headers().get(hyper::header::AUTHORIZATION).map(|v| v.to_str().unwrap_or(""));
-        self.app.verifier.caller(h)
+        let caller = self.app.verifier.caller(h)?;
+        self.app.rate_limit(&caller.sub)?;
+        Ok(caller)
     }
 }
 
