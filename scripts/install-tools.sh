@@ -18,6 +18,8 @@ command -v redis-cli >/dev/null || apt_need+=(redis-tools)
 command -v curl >/dev/null || apt_need+=(curl)
 # promtool checks ops/alerts.yml.
 command -v promtool >/dev/null || apt_need+=(prometheus)
+# schemathesis (PyPI) runs in a virtualenv.
+python3 -m venv --help >/dev/null 2>&1 || apt_need+=(python3 python3-venv)
 # The test harness signals process groups with kill(1) from procps, not the shell builtin.
 [ -x /usr/bin/kill ] || [ -x /bin/kill ] || apt_need+=(procps)
 if [ "${AFORO_NO_BROWSER:-0}" != 1 ]; then
@@ -45,6 +47,23 @@ have_worker="$(worker-build --version 2>/dev/null | awk '{print $NF}' || true)"
 if [ "$have_worker" != "$want_worker" ]; then
   echo "install-tools: cargo install worker-build $want_worker (about 10 minutes on 2 cores)"
   cargo install -q worker-build --version "$want_worker"
+fi
+
+# Fuzzing: cargo-fuzz on the nightly toolchain.
+rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+want_fuzz="0.13.1"
+have_fuzz="$(cargo fuzz --version 2>/dev/null | awk '{print $2}' || true)"
+if [ "$have_fuzz" != "$want_fuzz" ]; then
+  echo "install-tools: cargo install cargo-fuzz $want_fuzz"
+  cargo install -q cargo-fuzz --version "$want_fuzz" --locked
+fi
+
+# schemathesis, pinned, in .tools/venv (not on the system's Python).
+want_st="4.32.5"
+if [ "$(.tools/venv/bin/st --version 2>/dev/null | awk '{print $NF}')" != "$want_st" ]; then
+  echo "install-tools: pip install schemathesis==$want_st into .tools/venv"
+  python3 -m venv .tools/venv
+  .tools/venv/bin/pip install -q --disable-pip-version-check "schemathesis==$want_st"
 fi
 
 if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -85,10 +85,29 @@ impl Redis {
         self.kill();
         self.spawn();
     }
+
+    fn signal(&self, sig: &str) -> bool {
+        // The process itself (a positive pid), never a process group.
+        self.child.as_ref().is_some_and(|c| {
+            Command::new("kill").args(["-s", sig, &c.id().to_string()]).status().is_ok_and(|s| s.success())
+        })
+    }
+
+    /// Freezes it (SIGSTOP): connections stay open, nothing answers.
+    pub fn pause(&self) {
+        assert!(self.signal("STOP"), "kill -s STOP failed");
+    }
+
+    /// Thaws it (SIGCONT).
+    pub fn resume(&self) {
+        assert!(self.signal("CONT"), "kill -s CONT failed");
+    }
 }
 
 impl Drop for Redis {
     fn drop(&mut self) {
+        // A stopped Redis is continued first so that it dies now rather than when reaped.
+        self.signal("CONT");
         self.kill();
     }
 }

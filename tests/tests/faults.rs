@@ -1,6 +1,7 @@
-//! Faults under a checkout mix, each followed by the invariant checker: the origin killed
-//! with SIGKILL mid-run and restarted while clients retry with their keys; Redis (AOF
-//! `appendfsync always`) killed and restarted mid-run.
+//! Faults under a checkout mix or a crowd on the last unit, each followed by the invariant
+//! checker: the origin killed with SIGKILL mid-run and restarted while clients retry with
+//! their keys; Redis (AOF `appendfsync always`, then `everysec`) killed and restarted mid-run;
+//! Redis frozen for 5 s; two origins on one Redis, and on a 3-node cluster, under last-unit.
 
 #![allow(clippy::unwrap_used)]
 
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use aforo_tests::checker::{check, redis_now_ms, Ack};
 use aforo_tests::client::{Answer, Api};
-use aforo_tests::harness::{token, Origin, Redis};
+use aforo_tests::harness::{token, Cluster, Origin, Redis};
 use reqwest::Method;
 use serde_json::json;
 
@@ -146,4 +147,150 @@ async fn the_checker_catches_a_counter_corrupted_by_hand() {
         check(&redis, "sku", &lost, redis_now_ms(&redis)).await,
         ["h_00000000000000000000000000_sku: acknowledged to a client, missing in Redis"]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_killed_with_aof_everysec_loses_no_acknowledged_hold_on_a_process_crash() {
+    // everysec writes the AOF (write(2)) before replying and fsyncs once a second: a crash of
+    // the Redis process loses nothing the kernel has; what everysec risks is a crash of the
+    // machine (up to ~1-2 s of acknowledged writes), which this test cannot produce.
+    let redis = Arc::new(Mutex::new(Redis::start(&["--appendonly", "yes", "--appendfsync", "everysec"])));
+    let url = redis.lock().unwrap().url();
+    let origin = Origin::start(&url);
+    let api = Api::new(&origin.url());
+    assert_eq!(api.put_resource(&token("s", "seller"), "sku", &stock(60)).await.status, 201);
+    let bouncer = {
+        let redis = redis.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            redis.lock().unwrap().restart();
+        })
+    };
+    let acks = checkout_mix(api.clone(), "sku", 4).await;
+    bouncer.await.unwrap();
+    let redis = Arc::try_unwrap(redis).unwrap().into_inner().unwrap();
+    settle_and_check(&redis, &api, "sku", &acks).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_frozen_for_5s_fails_fast_then_recovers_with_no_stuck_units() {
+    let redis = Arc::new(Mutex::new(Redis::start(&["--appendonly", "yes", "--appendfsync", "always"])));
+    let url = redis.lock().unwrap().url();
+    let origin = Origin::start(&url);
+    let api = Api::new(&origin.url());
+    assert_eq!(api.put_resource(&token("s", "seller"), "sku", &stock(60)).await.status, 201);
+    let frozen_at = Arc::new(Mutex::new(None::<Instant>));
+    let freezer = {
+        let (redis, frozen_at) = (redis.clone(), frozen_at.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            redis.lock().unwrap().pause(); // SIGSTOP: connections open, no answers
+            *frozen_at.lock().unwrap() = Some(Instant::now());
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            redis.lock().unwrap().resume();
+        })
+    };
+    // A probe that does not retry: how fast is a hold refused while Redis is frozen?
+    let probe = {
+        let (api, frozen_at) = (api.clone(), frozen_at.clone());
+        tokio::spawn(async move {
+            let tok = token("probe", "buyer");
+            let mut seen = Vec::new();
+            for n in 0..80 {
+                let t = Instant::now();
+                let body = json!({"resource_id": "sku", "qty": 1}).to_string().into_bytes();
+                let a = api.try_send(Method::POST, "/v1/holds", Some(&tok), Some(&format!("p{n}")), Some(body)).await;
+                let since_freeze = frozen_at.lock().unwrap().map(|f| t.saturating_duration_since(f));
+                if let (Ok(a), Some(s)) = (a, since_freeze) {
+                    if s > Duration::from_millis(1500) && s < Duration::from_millis(4500) {
+                        seen.push((a.status.as_u16(), a.retry_after.is_some(), t.elapsed()));
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            seen
+        })
+    };
+    let acks = checkout_mix(api.clone(), "sku", 9).await;
+    freezer.await.unwrap();
+    let seen = probe.await.unwrap();
+    assert!(seen.len() >= 10, "probe saw too little of the freeze: {seen:?}");
+    for (status, retry_after, took) in &seen {
+        assert_eq!(*status, 503, "{seen:?}");
+        assert!(*retry_after, "Retry-After");
+        assert!(*took < Duration::from_millis(250), "a hold took {took:?} to fail while Redis was frozen and the breaker open");
+    }
+    let redis = Arc::try_unwrap(redis).unwrap().into_inner().unwrap();
+    settle_and_check(&redis, &api, "sku", &acks).await;
+    // The probe's own holds that Redis took after it thawed expire like any other.
+    assert_eq!(api.send(Method::GET, "/readyz", None, None, None).await.status, 200);
+}
+
+/// `clients` buyers, spread over `apis`, each trying once for the last unit of every
+/// resource at the same moment; returns per resource the ids acknowledged.
+async fn last_unit_crowd(apis: &[Api], resources: &[&str], clients: usize) -> Vec<Vec<String>> {
+    let start = Arc::new(tokio::sync::Barrier::new(clients));
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let api = apis[c % apis.len()].clone();
+        let start = start.clone();
+        let resources: Vec<String> = resources.iter().map(|r| r.to_string()).collect();
+        tasks.push(tokio::spawn(async move {
+            let tok = token(&format!("crowd-{c}"), "buyer");
+            start.wait().await;
+            let mut won = Vec::new();
+            for r in &resources {
+                let body = json!({"resource_id": r, "qty": 1}).to_string().into_bytes();
+                let a = until_answered(&api, Method::POST, "/v1/holds", &tok, Some(&format!("{c}-{r}")), Some(body)).await;
+                match a.status.as_u16() {
+                    201 => won.push((r.clone(), a.body["id"].as_str().unwrap().to_string())),
+                    409 => assert_eq!(a.code(), "SOLD_OUT"),
+                    s => panic!("unexpected {s}: {:?}", a.body),
+                }
+            }
+            won
+        }));
+    }
+    let mut per: Vec<Vec<String>> = vec![Vec::new(); resources.len()];
+    for t in tasks {
+        for (r, id) in t.await.unwrap() {
+            per[resources.iter().position(|x| *x == r).unwrap()].push(id);
+        }
+    }
+    per
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_origins_on_one_redis_sell_the_last_unit_once() {
+    let redis = Redis::start(&[]);
+    let (a, b) = (Origin::start(&redis.url()), Origin::start(&redis.url()));
+    let apis = [Api::new(&a.url()), Api::new(&b.url())];
+    assert_eq!(apis[0].put_resource(&token("s", "seller"), "last", &stock(1)).await.status, 201);
+    let won = last_unit_crowd(&apis, &["last"], 300).await;
+    assert_eq!(won[0].len(), 1, "{:?}", won);
+    let acks: Vec<Ack> = won[0].iter().map(|id| Ack::Held(id.clone())).collect();
+    let bad = check(&redis, "last", &acks, redis_now_ms(&redis)).await;
+    assert!(bad.is_empty(), "{bad:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_origins_on_a_cluster_sell_each_last_unit_once() {
+    let cluster = Cluster::start();
+    let (a, b) = (Origin::start(&cluster.url()), Origin::start(&cluster.url()));
+    let apis = [Api::new(&a.url()), Api::new(&b.url())];
+    let resources = ["lu-a", "lu-b", "lu-c", "lu-d", "lu-e", "lu-f"];
+    for r in resources {
+        assert_eq!(apis[0].put_resource(&token("s", "seller"), r, &stock(1)).await.status, 201);
+    }
+    let nodes: std::collections::BTreeSet<u16> = resources.iter().map(|r| cluster.node_of(&format!("af:{{r:{r}}}:m"))).collect();
+    assert!(nodes.len() >= 2, "the resources should spread over the nodes");
+    let won = last_unit_crowd(&apis, &resources, 200).await;
+    for (r, ids) in resources.iter().zip(&won) {
+        assert_eq!(ids.len(), 1, "{r}: {ids:?}");
+        let port = cluster.node_of(&format!("af:{{r:{r}}}:m"));
+        let node = cluster.nodes.iter().find(|n| n.port == port).unwrap();
+        let acks: Vec<Ack> = ids.iter().map(|id| Ack::Held(id.clone())).collect();
+        let bad = check(node, r, &acks, redis_now_ms(node)).await;
+        assert!(bad.is_empty(), "{r}: {bad:?}");
+    }
 }
