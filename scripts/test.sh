@@ -28,6 +28,11 @@ echo "  gzipped: $(gzip -9c edge-worker/build/index_bg.wasm | wc -c) bytes"
 step "tests (core, origin against real Redis, edge in workerd, buyer page in Chromium)"
 cargo test --workspace --exclude aforo-edge
 
+step "fuzzing: ${AFORO_FUZZ_SECONDS:-20} s per target (document, hold_request, query) and the regression cases"
+# Seeds in fuzz/seeds, crashes found once kept in fuzz/regressions (replayed every run).
+# Longer runs by hand: AFORO_FUZZ_SECONDS=600 scripts/fuzz.sh
+bash scripts/fuzz.sh
+
 step "the one-command stack (./dev --smoke)"
 ./dev --smoke
 

@@ -88,9 +88,7 @@ impl Redis {
 
     fn signal(&self, sig: &str) -> bool {
         // The process itself (a positive pid), never a process group.
-        self.child.as_ref().is_some_and(|c| {
-            Command::new("kill").args(["-s", sig, &c.id().to_string()]).status().is_ok_and(|s| s.success())
-        })
+        self.child.as_ref().is_some_and(|c| Command::new("kill").args(["-s", sig, &c.id().to_string()]).status().is_ok_and(|s| s.success()))
     }
 
     /// Freezes it (SIGSTOP): connections stay open, nothing answers.
