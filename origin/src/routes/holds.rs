@@ -363,8 +363,11 @@ async fn attempt(
 /// Voids the steps of a cart taken in this attempt (units back, the key as if unused).
 async fn undo(app: &App, id: &str, taken: &[&str]) {
     for resource in taken.iter().rev() {
-        if let Err(e) = app.store.release(resource, id, true).await {
-            tracing::error!(error = %e, hold = id, resource, "could not void a cart step; its units return at expiry");
+        match app.store.release(resource, id, true).await {
+            Ok(_) => app.audit("hold.voided", "system", "system", |e| {
+                e.resource(resource).hold(id).detail(json!({"why": "a later step of the cart was refused"}))
+            }),
+            Err(e) => tracing::error!(error = %e, hold = id, resource, "could not void a cart step; its units return at expiry"),
         }
     }
 }

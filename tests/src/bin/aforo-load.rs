@@ -25,9 +25,16 @@ struct Args {
     /// Origin base URL (must be on 127.0.0.0/8 or localhost).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     origin: String,
-    /// hold-spread | last-unit | checkout-mix | read-heavy
+    /// Worker base URL (`wrangler dev`): availability reads go there instead of the origin.
+    #[arg(long)]
+    edge: Option<String>,
+    /// hold-spread | last-unit | checkout-mix | read-heavy | slot-hold
     #[arg(long, default_value = "hold-spread")]
     scenario: String,
+    /// slot-hold: seating length in minutes on a 15-minute grid with concurrent occupancy
+    /// and pacing, so each hold takes 2 + 2 × duration/15 buckets.
+    #[arg(long, default_value_t = 60)]
+    duration_min: u32,
     /// Concurrent clients.
     #[arg(long, default_value_t = 64)]
     clients: usize,
@@ -107,6 +114,10 @@ async fn setup(api: &Api, a: &Args, seller: &str) -> Vec<String> {
         let doc = match a.scenario.as_str() {
             "last-unit" => json!({"name": id, "timezone": "UTC", "dimensions": {"stock": {"on_hand": 1}}}),
             "hold-spread" => json!({"name": id, "timezone": "UTC", "dimensions": {"stock": {"on_hand": 1_000_000_000}}}),
+            "slot-hold" => {
+                json!({"name": id, "timezone": "UTC", "dimensions": {"slots": {"duration_min": a.duration_min, "interval_min": 15,
+                "capacity": 1_000_000, "concurrent": 1_000_000_000, "pacing": {"window_min": a.duration_min, "max": 1_000_000_000}}}})
+            }
             _ => json!({"name": id, "timezone": "UTC", "hold_ttl_s": 2,
                 "dimensions": {"daily": {"capacity": 100_000}, "slots": {"duration_min": 60, "interval_min": 30, "capacity": 50_000, "concurrent": 100_000}},
                 "pricing": {"currency": "EUR", "base_minor": 1000, "triggers": [{"utilization_gte": 0.5, "multiplier": 1.2, "tier": "high"}]}}),
@@ -128,6 +139,11 @@ async fn client_loop(
     stats: Arc<Mutex<Stats>>,
 ) {
     let buyer = token(&a.secret, &format!("load-buyer-{i}"), aforo_origin::auth::Role::Buyer);
+    // Reads go to the edge when one is given (its cache answers them).
+    let (reads, read_op) = match &a.edge {
+        Some(e) => (Api::new(e), "availability_edge"),
+        None => (api.clone(), "availability"),
+    };
     let date = tomorrow();
     let mut n = 0u64;
     let mut local = Stats::default();
@@ -146,14 +162,19 @@ async fn client_loop(
                 local.record("hold", start.elapsed().as_micros() as u64, r.status.as_u16());
             }
             "read-heavy" => {
-                let r = api.availability(id, &format!("date={date}&qty=2")).await;
-                local.record("availability", start.elapsed().as_micros() as u64, r.status.as_u16());
+                let r = reads.availability(id, &format!("date={date}&qty=2")).await;
+                local.record(read_op, start.elapsed().as_micros() as u64, r.status.as_u16());
+            }
+            "slot-hold" => {
+                let slot = format!("{:02}:{:02}", 8 + (n % 12), 15 * (n % 4));
+                let r = api.hold(&buyer, &key, &json!({"resource_id": id, "date": date, "slot": slot, "qty": 1})).await;
+                local.record("hold", start.elapsed().as_micros() as u64, r.status.as_u16());
             }
             _ => {
                 // checkout-mix: read, hold, then consume, release, abandon (expires) or retry.
                 let slot = format!("{:02}:{}", 9 + (n % 10), if n % 2 == 0 { "00" } else { "30" });
-                let r = api.availability(id, &format!("date={date}&qty=2&slot={slot}")).await;
-                local.record("availability", start.elapsed().as_micros() as u64, r.status.as_u16());
+                let r = reads.availability(id, &format!("date={date}&qty=2&slot={slot}")).await;
+                local.record(read_op, start.elapsed().as_micros() as u64, r.status.as_u16());
                 let body = json!({"resource_id": id, "date": date, "slot": slot, "qty": 2});
                 let t = Instant::now();
                 let h = api.hold(&buyer, &key, &body).await;
@@ -295,6 +316,7 @@ async fn reset_stats(url: &str) {
 async fn main() {
     let a = Args::parse();
     if !loopback(&a.origin)
+        || a.edge.as_deref().is_some_and(|e| !loopback(e))
         || a.redis.as_deref().is_some_and(|r| !loopback(&r.replace("redis://", "http://").replace("redis-cluster://", "http://")))
     {
         eprintln!("aforo-load only targets loopback addresses");
