@@ -15,7 +15,7 @@
 --                       equal settled + the takes of the holds in P..'x', which is what the
 --                       drift check recomputes (hold records may expire; the ledger stays).
 --   P..'e'        stream availability changes, in order, for downstream consumers
---                       (docs/events.md): type, hold, version, at, changes (JSON)
+--                       (docs/events.md): type, hold, version, changes (JSON)
 -- where P is 'af:{r:<id>}:'. Takes travel as "bucket\tqty\tlimit\n..." lines.
 -- Every function reads Redis TIME: the one clock for expiry.
 -- Functions that reclaim expired holds end their reply with the ids they expired, joined by
@@ -43,19 +43,24 @@ local function parse_takes(s)
 end
 
 -- Adds sign*qty of every take in `per` (bucket -> qty) to the counters, never below zero.
-local function add_counts(c, per, sign)
+-- Returns the changes for the event stream ({bucket, delta, committed, limit} each, limits
+-- from `lims` when given).
+local function add_counts(c, per, sign, lims)
   local names = {}
   for k in pairs(per) do names[#names + 1] = k end
-  if #names == 0 then return end
+  if #names == 0 then return {} end
+  table.sort(names)
   local cur = redis.call('HMGET', c, unpack(names))
-  local set = {}
+  local set, changes = {}, {}
   for i, k in ipairs(names) do
     local v = (tonumber(cur[i]) or 0) + sign * per[k]
     if v < 0 then v = 0 end
     set[#set + 1] = k
     set[#set + 1] = v
+    changes[i] = {k, sign * per[k], v, lims and lims[k]}
   end
   redis.call('HSET', c, unpack(set))
+  return changes
 end
 
 local function gather(per, takes, lims)
@@ -66,40 +71,19 @@ local function gather(per, takes, lims)
   end
 end
 
--- Appends one availability change to the resource's event stream: each bucket's delta, what
--- is committed now and what remains under the limit the hold was taken against.
--- `known` (bucket -> committed), when given, saves reading the counters again.
-local function emit(P, kind, hold_id, version, per, lims, now, known)
-  local changes = {}
-  if per then
-    local names = {}
-    for k in pairs(per) do names[#names + 1] = k end
-    table.sort(names)
-    if #names > 0 then
-      local cur = known
-      if not cur then
-        cur = {}
-        local vals = redis.call('HMGET', P .. 'c', unpack(names))
-        for i, k in ipairs(names) do cur[k] = vals[i] end
-      end
-      for _, k in ipairs(names) do
-        local committed = tonumber(cur[k]) or 0
-        local ch = {bucket = k, delta = per[k], committed = committed}
-        if lims and lims[k] then ch.remaining = math.max(lims[k] - committed, 0) end
-        changes[#changes + 1] = ch
-      end
-    end
+-- Appends one availability change to the resource's event stream. `changes` holds
+-- {bucket, delta, committed, limit (or nil)} per bucket; remaining = limit - committed.
+-- The stream id carries the time; the stream is trimmed by the sweeper, not here, to keep
+-- holds cheap.
+local function emit(P, kind, hold_id, version, changes)
+  local parts = {}
+  for i, ch in ipairs(changes or {}) do
+    local rem = ''
+    if ch[4] then rem = ',"remaining":' .. math.max(ch[4] - ch[3], 0) end
+    parts[i] = '{"bucket":"' .. ch[1] .. '","delta":' .. ch[2] .. ',"committed":' .. ch[3] .. rem .. '}'
   end
-  local enc = '[]'
-  if #changes > 0 then enc = cjson.encode(changes) end
-  redis.call('XADD', P .. 'e', 'MAXLEN', '~', EVENTS_MAXLEN, '*', 'type', kind, 'hold', hold_id or '',
-             'version', tostring(version or ''), 'at', tostring(now), 'changes', enc)
-end
-
-local function negate(per)
-  local out = {}
-  for k, v in pairs(per) do out[k] = -v end
-  return out
+  redis.call('XADD', P .. 'e', '*', 'type', kind, 'hold', hold_id or '', 'version', tostring(version or ''),
+             'changes', '[' .. table.concat(parts, ',') .. ']')
 end
 
 local function done(out, ids)
@@ -120,9 +104,9 @@ local function reclaim(P, now, limit)
     if rec[1] == 'held' or rec[1] == 'pending' then
       local per, lims = {}, {}
       gather(per, rec[2], lims)
-      add_counts(P .. 'c', per, -1)
+      local changes = add_counts(P .. 'c', per, -1, lims)
       redis.call('HSET', hk, 'status', 'expired', 'ended_at', now)
-      emit(P, 'expired', id, rec[3], negate(per), lims, now)
+      emit(P, 'expired', id, rec[3], changes)
       expired[#expired + 1] = id
     end
   end
@@ -136,12 +120,13 @@ local function next_expiry(P)
 end
 
 -- Checks every take against its limit and, when there are choices (tables), finds the first
--- choice that fits too; on success adds the takes and that choice. Returns the takes taken
--- and the choice's label, or nil and the bucket that did not fit ('no_table' for choices).
+-- choice that fits too; on success adds the takes and that choice. Returns the takes taken,
+-- the choice's label and the changes made (for the event stream), or nil and the bucket
+-- that did not fit ('no_table' for choices).
 -- Choices travel as groups separated by \30, each "label\n" then its take lines.
 local function try_take(c, version, takes, choices)
   local b, q, l = parse_takes(takes)
-  local set = {}
+  local set, changes = {}, {}
   local cur = redis.call('HMGET', c, '~v', unpack(b))
   if cur[1] ~= version then return nil, 'version', cur[1] or '', 0 end
   for i = 1, #b do
@@ -149,6 +134,7 @@ local function try_take(c, version, takes, choices)
     if have + q[i] > l[i] then return nil, b[i], have, l[i] end
     set[#set + 1] = b[i]
     set[#set + 1] = have + q[i]
+    changes[i] = {b[i], q[i], have + q[i], l[i]}
   end
   local all, label = takes, ''
   if choices and choices ~= '' then
@@ -164,8 +150,10 @@ local function try_take(c, version, takes, choices)
         end
         if fits then
           for i = 1, #cb do
+            local v = (tonumber(cur[i]) or 0) + cq[i]
             set[#set + 1] = cb[i]
-            set[#set + 1] = (tonumber(cur[i]) or 0) + cq[i]
+            set[#set + 1] = v
+            changes[#changes + 1] = {cb[i], cq[i], v, cl[i]}
           end
           all, label, found = takes .. rest, name, true
           break
@@ -175,9 +163,7 @@ local function try_take(c, version, takes, choices)
     if not found then return nil, 'no_table', 0, 0 end
   end
   if #set > 0 then redis.call('HSET', c, unpack(set)) end
-  local now_at = {}
-  for i = 1, #set, 2 do now_at[set[i]] = set[i + 1] end
-  return all, label, now_at
+  return all, label, changes
 end
 
 -- hold: KEYS m, c, x, h, [date index]
@@ -195,7 +181,6 @@ local function hold(keys, args)
   local now = now_ms()
   local _, expired = reclaim(P, now, 64)
   local taken, label, have, lim = try_take(c, args[1], args[8], args[9])
-  local committed = have
   if not taken then
     if label == 'version' then return done({'version', have}, expired) end
     return done({'sold_out', label, tostring(have), tostring(lim)}, expired)
@@ -211,9 +196,7 @@ local function hold(keys, args)
     redis.call('SADD', keys[5], args[2])
     redis.call('PEXPIRE', keys[5], tonumber(args[5]))
   end
-  local per, lims = {}, {}
-  gather(per, taken, lims)
-  emit(P, 'held', args[2], args[1], per, lims, now, committed)
+  emit(P, 'held', args[2], args[1], have)
   return done({'ok', args[2], args[7], tostring(exp_at), label}, expired)
 end
 
@@ -237,7 +220,7 @@ local function release(keys, args)
   local now = now_ms()
   local per, lims = {}, {}
   gather(per, rec[2], lims)
-  add_counts(keys[1], per, -1)
+  local changes = add_counts(keys[1], per, -1, lims)
   local id = string.sub(h, #P + 3)
   redis.call('ZREM', keys[2], id)
   local final = 'released'
@@ -247,7 +230,7 @@ local function release(keys, args)
     final = 'expired'
   end
   redis.call('HSET', h, 'status', final, 'ended_at', now)
-  emit(P, final, id, rec[4], negate(per), lims, now)
+  emit(P, final, id, rec[4], changes)
   return {'ok', final}
 end
 
@@ -290,7 +273,7 @@ local function retake(keys, args)
   if not st then return {'not_found'} end
   if st == 'consumed' then return {'ok', st} end
   if st ~= 'expired' then return {'not_active', st} end
-  local taken, label, committed = try_take(keys[2], args[1], args[2], args[3])
+  local taken, label, changes = try_take(keys[2], args[1], args[2], args[3])
   if not taken then
     if label == 'version' then return {'version'} end
     return {'sold_out', label}
@@ -298,9 +281,7 @@ local function retake(keys, args)
   local now = now_ms()
   redis.call('HSET', h, 'status', 'consumed', 'consumed_at', now, 'takes', taken, 'table', label, 'version', args[1])
   settle(keys[4], taken)
-  local per, lims = {}, {}
-  gather(per, taken, lims)
-  emit(P, 'retaken', string.sub(h, #P + 3), args[1], per, lims, now, committed)
+  emit(P, 'retaken', string.sub(h, #P + 3), args[1], changes)
   return {'ok', 'consumed'}
 end
 
@@ -334,7 +315,7 @@ local function put(keys, args)
   local v = redis.call('HINCRBY', keys[1], 'version', 1)
   redis.call('HSET', keys[1], 'doc', args[1], 'owner', owner or args[2])
   redis.call('HSET', keys[2], '~v', v)
-  emit(P, 'config', '', v, nil, nil, now)
+  emit(P, 'config', '', v, nil)
   if owner then return done({'replaced', tostring(v), owner}, expired) end
   return done({'created', tostring(v), args[2]}, expired)
 end
@@ -355,7 +336,7 @@ local function stock(keys, args)
   redis.call('HSET', keys[1], 'on_hand', new)
   local v = redis.call('HINCRBY', keys[1], 'version', 1)
   redis.call('HSET', keys[2], '~v', v)
-  emit(P, 'config', '', v, {stock = 0}, {stock = new}, now)
+  emit(P, 'config', '', v, {{'stock', 0, committed, new}})
   return done({'ok', tostring(new), tostring(committed), tostring(v)}, expired)
 end
 
@@ -369,7 +350,7 @@ local function pause(keys, args)
   end
   local v = redis.call('HINCRBY', keys[1], 'version', 1)
   redis.call('HSET', keys[2], '~v', v)
-  emit(prefix_of(keys[1]), 'config', '', v, nil, nil, now_ms())
+  emit(prefix_of(keys[1]), 'config', '', v, nil)
   return {'ok', tostring(v)}
 end
 
@@ -377,6 +358,7 @@ end
 local function sweep(keys, args)
   local P = prefix_of(keys[1])
   local n, expired = reclaim(P, now_ms(), 1000)
+  redis.call('XTRIM', P .. 'e', 'MAXLEN', '~', EVENTS_MAXLEN)
   return done({tostring(n), next_expiry(P)}, expired)
 end
 
@@ -444,20 +426,21 @@ local function check(keys, args)
     if have ~= want then drift[#drift + 1] = {k, have, want} end
   end
   if args[1] == '1' and (#drift > 0 or #stale > 0) then
-    local per = {}
-    for _, d in ipairs(drift) do
+    local changes = {}
+    for i, d in ipairs(drift) do
       if d[3] == 0 then redis.call('HDEL', keys[2], d[1]) else redis.call('HSET', keys[2], d[1], d[3]) end
       counters[d[1]] = d[3]
-      per[d[1]] = d[3] - d[2]
+      changes[i] = {d[1], d[3] - d[2], d[3]}
     end
     if #stale > 0 then redis.call('ZREM', keys[3], unpack(stale)) end
-    emit(P, 'repaired', '', redis.call('HGET', keys[1], 'version'), per, nil, now)
+    emit(P, 'repaired', '', redis.call('HGET', keys[1], 'version'), changes)
   end
   local flat = {}
   for k, v in pairs(counters) do if v ~= 0 then flat[k] = v end end
   local report = {drift = drift, stale = stale, counters = flat, at = now}
   if #drift == 0 then report.drift = nil end
   if #stale == 0 then report.stale = nil end
+  redis.call('XTRIM', P .. 'e', 'MAXLEN', '~', EVENTS_MAXLEN)
   if next(flat) == nil then report.counters = nil end
   return done({'ok', cjson.encode(report)}, expired)
 end

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The hold function's own cost in Redis: redis-benchmark calls FCALL aforo_hold on an idle
+# server (each call a new hold id, so every call takes units, writes its record, its expiry
+# and its availability event), then INFO commandstats gives usec_per_call.
+# Usage: scripts/bench-fcall.sh [calls (50000)] [connections (4)]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+n="${1:-50000}"; c="${2:-4}"
+cargo build -q --release -p aforo-origin --bin aforo-origin --bin aforo-token
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo $((20000 + RANDOM % 20000)); }
+rport=$(port); oport=$(port); dir=$(mktemp -d)
+redis-server --bind 127.0.0.1 --port "$rport" --dir "$dir" --save '' --appendonly no --daemonize no > "$dir/redis.log" 2>&1 &
+rpid=$!
+export AFORO_JWT_SECRET=bench-secret-0123456789abcdef
+trap 'kill $opid $rpid 2>/dev/null; rm -rf "$dir"' EXIT
+until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.1; done
+AFORO_LISTEN="127.0.0.1:$oport" AFORO_REDIS_URL="redis://127.0.0.1:$rport" AFORO_LOG=warn AFORO_CHECK_INTERVAL_S=0 \
+  target/release/aforo-origin > "$dir/origin.log" 2>&1 &
+opid=$!
+until curl -sf "http://127.0.0.1:$oport/readyz" >/dev/null; do sleep 0.1; done
+seller=$(target/release/aforo-token --secret "$AFORO_JWT_SECRET" --sub bench --role seller)
+curl -sf -X PUT -H "Authorization: Bearer $seller" -H 'content-type: application/json' "http://127.0.0.1:$oport/v1/resources/x" \
+  -d '{"name":"x","timezone":"UTC","dimensions":{"stock":{"on_hand":1000000000}}}' > /dev/null
+kill $opid; wait $opid 2>/dev/null || true   # the origin only loaded the library and the document
+redis-cli -p "$rport" CONFIG RESETSTAT > /dev/null
+redis-benchmark -p "$rport" -n "$n" -c "$c" -r 100000000 -q FCALL aforo_hold 4 'af:{r:x}:m' 'af:{r:x}:c' 'af:{r:x}:x' \
+  'af:{r:x}:h:h___rand_int___x' 1 h___rand_int___x hash 600000 2592000000 caller held $'stock\t1\t1000000000\n' '' \
+  '[{"resource_id":"x","qty":1}]' body '[]' parts '' | tail -1
+redis-cli -p "$rport" INFO commandstats | grep -E '^cmdstat_fcall:' | tr -d '\r'
+echo "live holds: $(redis-cli -p "$rport" ZCARD 'af:{r:x}:x'), events: $(redis-cli -p "$rport" XLEN 'af:{r:x}:e')"
