@@ -34,7 +34,9 @@ enum Cmd {
 fn init_logs(format: &str, signals: &std::sync::Arc<Signals>) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("AFORO_LOG").unwrap_or_else(|_| "info".into());
     let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
-    let registry = tracing_subscriber::registry().with(signals.layer());
+    // Each layer has its own level filter, so that the registry's level hint stays at the
+    // highest of them: events below it (fred's and hyper's debug logs) are never built.
+    let registry = tracing_subscriber::registry().with(signals.layer().with_filter(tracing_subscriber::filter::LevelFilter::WARN));
     if format == "pretty" {
         registry.with(fmt.with_filter(filter)).init();
     } else {

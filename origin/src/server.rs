@@ -17,7 +17,7 @@ use tracing::Instrument;
 use crate::app::AppRef;
 use crate::error::ApiError;
 use crate::http::Body;
-use crate::metrics::{RequestLabels, RouteLabels};
+use crate::metrics::{method_label, RequestLabels, RouteLabels};
 use crate::routes::{dispatch, Ctx, Router};
 
 fn request_id(req: &Request<Incoming>) -> String {
@@ -76,7 +76,7 @@ async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>) -> Res
         }
         let elapsed = started.elapsed();
         let status = resp.status().as_u16();
-        observe(&app, method.as_str(), template, status, elapsed);
+        observe(&app, method_label(&method), template, status, elapsed);
         tracing::info!(status, route = template, elapsed_us = elapsed.as_micros() as u64, "done");
         resp
     }
@@ -84,10 +84,10 @@ async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>) -> Res
     .await
 }
 
-fn observe(app: &AppRef, method: &str, route: &'static str, status: u16, elapsed: std::time::Duration) {
+fn observe(app: &AppRef, method: &'static str, route: &'static str, status: u16, elapsed: std::time::Duration) {
     let m = &app.metrics;
-    m.requests.get_or_create(&RequestLabels { route, method: method.to_string(), status }).inc();
-    m.latency.get_or_create(&RouteLabels { route, method: method.to_string() }).observe(elapsed.as_secs_f64());
+    m.requests.get_or_create(&RequestLabels { route, method, status }).inc();
+    m.latency.get_or_create(&RouteLabels { route, method }).observe(elapsed.as_secs_f64());
     if route != "unmatched" && route != "/metrics" {
         app.slo.record(app.now().timestamp_millis(), method, route, status, elapsed);
     }

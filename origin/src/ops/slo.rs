@@ -135,7 +135,7 @@ type Ring = Box<[Minute; MINUTES]>;
 /// The rolling windows of every route.
 #[derive(Debug)]
 pub struct Slo {
-    routes: Mutex<HashMap<(String, &'static str), Ring>>,
+    routes: Mutex<HashMap<(&'static str, &'static str), Ring>>,
     /// The targets judged against.
     pub targets: Targets,
 }
@@ -147,10 +147,10 @@ impl Slo {
     }
 
     /// Counts one answer at `now_ms` (Unix ms).
-    pub fn record(&self, now_ms: i64, method: &str, route: &'static str, status: u16, elapsed: Duration) {
+    pub fn record(&self, now_ms: i64, method: &'static str, route: &'static str, status: u16, elapsed: Duration) {
         let minute = now_ms.div_euclid(60_000);
         let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
-        let ring = routes.entry((method.to_string(), route)).or_insert_with(|| Box::new([Minute::EMPTY; MINUTES]));
+        let ring = routes.entry((method, route)).or_insert_with(|| Box::new([Minute::EMPTY; MINUTES]));
         let m = &mut ring[minute.rem_euclid(MINUTES as i64) as usize];
         if m.at != minute {
             *m = Minute { at: minute, ..Minute::EMPTY };
@@ -162,7 +162,7 @@ impl Slo {
         m.hist[bucket_of(elapsed)] += 1;
     }
 
-    fn windows(&self, now_ms: i64, minutes: i64) -> Vec<((String, &'static str), Window)> {
+    fn windows(&self, now_ms: i64, minutes: i64) -> Vec<((&'static str, &'static str), Window)> {
         let now = now_ms.div_euclid(60_000);
         let routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
         let mut out: Vec<_> = routes
@@ -172,10 +172,10 @@ impl Slo {
                 for m in ring.iter().filter(|m| m.at > now - minutes && m.at <= now) {
                     w.add(m);
                 }
-                (k.clone(), w)
+                (*k, w)
             })
             .collect();
-        out.sort_by(|a, b| (a.0 .1, &a.0 .0).cmp(&(b.0 .1, &b.0 .0)));
+        out.sort_by(|a, b| (a.0 .1, a.0 .0).cmp(&(b.0 .1, b.0 .0)));
         out
     }
 
@@ -185,7 +185,7 @@ impl Slo {
         let mut out = HashMap::new();
         let (mut hold, mut read, mut all5) = (Window::empty(), Window::empty(), Window::empty());
         for ((method, route), w) in self.windows(now_ms, 5) {
-            match class_of(&method, route) {
+            match class_of(method, route) {
                 Class::Hold if route == "/v1/holds" => hold.merge(&w),
                 Class::Read => read.merge(&w),
                 _ => {}
@@ -223,7 +223,7 @@ impl Slo {
             if w60.count == 0 {
                 continue;
             }
-            let class = class_of(&key.0, key.1);
+            let class = class_of(key.0, key.1);
             let mut slos = Vec::new();
             let judge = |actual: Option<f64>, ok: &dyn Fn(f64) -> bool| match actual {
                 None => "no_data",
