@@ -196,6 +196,21 @@ pub fn kind_label(kind: aforo_core::Kind) -> &'static str {
     }
 }
 
+/// A method as a static label (others than the standard ones are `OTHER`), so that labelling
+/// a request allocates nothing.
+pub fn method_label(m: &hyper::Method) -> &'static str {
+    match *m {
+        hyper::Method::GET => "GET",
+        hyper::Method::POST => "POST",
+        hyper::Method::PUT => "PUT",
+        hyper::Method::DELETE => "DELETE",
+        hyper::Method::HEAD => "HEAD",
+        hyper::Method::OPTIONS => "OPTIONS",
+        hyper::Method::PATCH => "PATCH",
+        _ => "OTHER",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,20 +245,5 @@ mod tests {
                 assert!(exported.contains(name.as_str()), "{file} reads {name}, which /metrics does not export");
             }
         }
-    }
-}
-
-/// A method as a static label (others than the standard ones are `OTHER`), so that labelling
-/// a request allocates nothing.
-pub fn method_label(m: &hyper::Method) -> &'static str {
-    match *m {
-        hyper::Method::GET => "GET",
-        hyper::Method::POST => "POST",
-        hyper::Method::PUT => "PUT",
-        hyper::Method::DELETE => "DELETE",
-        hyper::Method::HEAD => "HEAD",
-        hyper::Method::OPTIONS => "OPTIONS",
-        hyper::Method::PATCH => "PATCH",
-        _ => "OTHER",
     }
 }
