@@ -32,6 +32,6 @@ for n in 10 1000 10000; do run "resources $n" --scenario hold-spread --resources
 for i in 1 2 3 4; do
   live=0
   for k in $(redis-cli -p "$rport" --scan --pattern 'af:{r:live-*}:x'); do live=$((live + $(redis-cli -p "$rport" ZCARD "$k"))); done
-  run "live holds at start $live" --scenario hold-spread --resources 10 --prefix live
+  run "live holds at start $live" --scenario hold-spread --resources 10 --prefix live --keys "live$i"
 done
 for d in 15 60 240; do run "slot-hold, seating $d min ($((1 + 2 * d / 15)) buckets a hold)" --scenario slot-hold --duration-min "$d" --resources 10 --prefix "s$d"; done

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use aforo_core::{Snapshot, SnapshotDoc};
 use chrono::{NaiveDate, Utc};
-use futures_util::future::{select, Either, FutureExt, LocalBoxFuture, Shared};
+use futures_util::future::{select, Either};
 use worker::{AbortController, Cache, Delay, Fetch, Headers, Method, Request, RequestInit, Response};
 
 use crate::problem::Problem;
@@ -29,11 +29,20 @@ pub struct Got {
     pub fetched: bool,
 }
 
-type Fetching = Shared<LocalBoxFuture<'static, Result<Rc<Snapshot>, Problem>>>;
-
 thread_local! {
     static MEMORY: RefCell<HashMap<String, Rc<Snapshot>>> = RefCell::new(HashMap::new());
-    static IN_FLIGHT: RefCell<HashMap<String, Fetching>> = RefCell::new(HashMap::new());
+    /// Snapshots being fetched, with when the fetch began (ms). Other requests wait for the
+    /// result to land in MEMORY instead of awaiting the fetch itself: in Workers, I/O belongs
+    /// to the request that started it, and a request awaiting another request's promise is
+    /// cancelled when that request ends ("code had hung", a 500).
+    static IN_FLIGHT: RefCell<HashMap<String, i64>> = RefCell::new(HashMap::new());
+}
+
+/// How often a waiting request looks for the snapshot another request is fetching.
+const POLL_MS: u64 = 5;
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
 }
 
 fn age_s(s: &Snapshot) -> i64 {
@@ -126,13 +135,28 @@ pub async fn get(s: &Settings, id: &str, from: NaiveDate, to: NaiveDate) -> Resu
             return Ok(Got { snap: l.clone(), stale: false, fetched: false });
         }
     }
-    let fut = IN_FLIGHT.with(|f| {
-        f.borrow_mut()
-            .entry(key.clone())
-            .or_insert_with(|| fetch_origin(s.clone(), id.to_string(), from, to, key.clone()).boxed_local().shared())
-            .clone()
-    });
-    let result = fut.await;
+    // One fetch in flight per snapshot: a later request waits (on its own timer) for the
+    // snapshot to land, up to the origin timeout, then fetches itself.
+    let fresh = |l: &Option<Rc<Snapshot>>| {
+        MEMORY
+            .with(|m| m.borrow().get(&key).cloned())
+            .filter(|m| age_s(m) < s.snapshot_ttl_s && l.as_ref().is_none_or(|l| m.as_of > l.as_of))
+    };
+    let patience = i64::try_from(s.origin_timeout_ms).unwrap_or(60_000) + 100;
+    let deadline = now_ms() + patience;
+    // A marker older than the origin timeout belongs to a request that was cancelled.
+    let in_flight = || IN_FLIGHT.with(|f| f.borrow().get(&key).is_some_and(|started| now_ms() - *started < patience));
+    while in_flight() && now_ms() < deadline {
+        Delay::from(Duration::from_millis(POLL_MS)).await;
+        if let Some(snap) = fresh(&last) {
+            return Ok(Got { snap, stale: false, fetched: false });
+        }
+    }
+    if let Some(snap) = fresh(&last) {
+        return Ok(Got { snap, stale: false, fetched: false });
+    }
+    IN_FLIGHT.with(|f| f.borrow_mut().insert(key.clone(), now_ms()));
+    let result = fetch_origin(s.clone(), id.to_string(), from, to, key.clone()).await;
     IN_FLIGHT.with(|f| f.borrow_mut().remove(&key));
     match result {
         Ok(snap) => {

@@ -66,6 +66,21 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
         assert_eq!(h.status, 201, "{:?}", h.body);
     }
 
+    // 0. A crowd of first reads of uncached resources: one request fetches each snapshot, the
+    //    others wait for it on their own timers; none may fail (a request awaiting another
+    //    request's fetch is cancelled by workerd as hung: a 500).
+    let crowd: Vec<_> = (0..96)
+        .map(|i| {
+            let (ed, d) = (ed.clone(), day(1 + i % 3));
+            let id = ["panettone", "bakery", "sala"][i as usize % 3];
+            let q = if id == "panettone" { "qty=1".to_string() } else { format!("date={d}&qty=1") };
+            tokio::spawn(async move { ed.availability(id, &q).await.status.as_u16() })
+        })
+        .collect();
+    for t in crowd {
+        assert_eq!(t.await.unwrap(), 200);
+    }
+
     // 1. Same JSON as the origin for a set of queries (as_of and stale aside).
     let queries = [
         ("trattoria", "availability", format!("date={d}&qty=2")),

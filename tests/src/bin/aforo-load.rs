@@ -62,6 +62,10 @@ struct Args {
     /// Prefix of the resources this run creates.
     #[arg(long, default_value = "load")]
     prefix: String,
+    /// Prefix of the idempotency keys (default: the resource prefix). A new one on the same
+    /// resources makes new holds rather than replays.
+    #[arg(long)]
+    keys: Option<String>,
 }
 
 #[derive(Default)]
@@ -154,7 +158,7 @@ async fn client_loop(
         }
         n += 1;
         let id = &ids[(i + n as usize * 7) % ids.len()];
-        let key = format!("{}-{i}-{n}", a.prefix);
+        let key = format!("{}-{i}-{n}", a.keys.as_deref().unwrap_or(&a.prefix));
         let start = Instant::now();
         match a.scenario.as_str() {
             "hold-spread" | "last-unit" => {
