@@ -9,7 +9,7 @@ use hyper::{Request, Response, StatusCode};
 use super::Ctx;
 use crate::auth::Role;
 use crate::error::ApiError;
-use crate::http::{json_of, Body};
+use crate::http::{json_of, query_params, Body};
 
 /// `GET /v1/resources/{id}/availability?date=D&qty=N[&slot=HH:MM]`.
 pub async fn availability(ctx: Ctx) -> Result<Response<Body>, ApiError> {
@@ -36,16 +36,13 @@ pub async fn calendar(ctx: Ctx) -> Result<Response<Body>, ApiError> {
 /// `GET /v1/resources/{id}/snapshot?from=D&to=D` (edge, ops).
 pub async fn snapshot(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     ctx.caller(&req)?.require(&[Role::Edge])?;
-    let (mut from, mut to) = (None, None);
-    for pair in ctx.query.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let d = || parse_date(v).ok_or_else(|| ApiError::InvalidRequest(format!("{k}: must be a date YYYY-MM-DD, got {v:?}")));
-        match k {
-            "from" => from = Some(d()?),
-            "to" => to = Some(d()?),
-            _ => return Err(ApiError::InvalidRequest(format!("{k}: unknown parameter"))),
-        }
-    }
+    let q = query_params(&ctx.query, &["from", "to"])?;
+    let date = |k: &str| {
+        q.get(k)
+            .map(|v| parse_date(v).ok_or_else(|| ApiError::InvalidRequest(format!("{k}: must be a date YYYY-MM-DD, got {v:?}"))))
+            .transpose()
+    };
+    let (from, to) = (date("from")?, date("to")?);
     let range = match (from, to) {
         (Some(f), Some(t)) if t < f => return Err(ApiError::InvalidRequest("to: must not be before from".into())),
         // Calendars reach 366 days and availability looks 7 days past its date.

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::Ctx;
 use crate::auth::Role;
 use crate::error::ApiError;
-use crate::http::{json, Body};
+use crate::http::{json, query_params, Body};
 
 /// A live hold seated on the date: id, table, party, seated from/to (epoch s), status.
 struct Seated {
@@ -31,11 +31,9 @@ pub async fn floor(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, A
     caller.require(&[Role::Seller])?;
     let loaded = ctx.app.load(&ctx.id, None).await?;
     caller.require_owner(&loaded.owner)?;
-    let params: Vec<(&str, &str)> = ctx.query.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))).collect();
-    let date = match params.as_slice() {
-        [("date", d)] => parse_date(d).ok_or_else(|| ApiError::InvalidRequest(format!("date: must be a date YYYY-MM-DD, got {d:?}")))?,
-        _ => return Err(ApiError::InvalidRequest("date: required, and the only parameter".into())),
-    };
+    let q = query_params(&ctx.query, &["date"])?;
+    let d = q.get("date").ok_or_else(|| ApiError::InvalidRequest("date: required".into()))?;
+    let date = parse_date(d).ok_or_else(|| ApiError::InvalidRequest(format!("date: must be a date YYYY-MM-DD, got {d:?}")))?;
     let rules = loaded
         .resource
         .slots
