@@ -30,6 +30,21 @@ pub struct Loaded {
     pub state: State,
 }
 
+impl Loaded {
+    /// A snapshot of this document with `counters` read at `as_of` (covering `covers`).
+    pub fn snapshot(&self, covers: Option<(NaiveDate, NaiveDate)>, counters: Counters, as_of: DateTime<Utc>) -> Snapshot {
+        Snapshot {
+            resource_id: self.id.clone(),
+            owner: self.owner.clone(),
+            resource: self.resource.clone(),
+            state: self.state.clone(),
+            covers,
+            counters,
+            as_of,
+        }
+    }
+}
+
 /// Application state, shared by every request.
 #[derive(Debug)]
 pub struct App {
@@ -163,6 +178,10 @@ impl App {
         } else {
             f.insert(id.to_string(), (drift, oversold));
         }
+        self.publish_findings(&f);
+    }
+
+    fn publish_findings(&self, f: &HashMap<String, (usize, usize)>) {
         self.metrics.drift_buckets.set(f.values().map(|v| v.0 as i64).sum());
         self.metrics.oversold_buckets.set(f.values().map(|v| v.1 as i64).sum());
     }
@@ -171,8 +190,7 @@ impl App {
     pub fn note_full_check(&self, ids: &[String]) {
         let mut f = self.findings.lock().unwrap_or_else(|p| p.into_inner());
         f.retain(|k, _| ids.binary_search(k).is_ok());
-        self.metrics.drift_buckets.set(f.values().map(|v| v.0 as i64).sum());
-        self.metrics.oversold_buckets.set(f.values().map(|v| v.1 as i64).sum());
+        self.publish_findings(&f);
     }
 
     /// Queues an audit event stamped now.
@@ -283,15 +301,7 @@ impl App {
                 continue;
             }
             let counters = Counters(buckets.into_iter().zip(vals).filter(|(_, v)| *v > 0).collect());
-            return Ok(Snapshot {
-                resource_id: id.to_string(),
-                owner: l.owner.clone(),
-                resource: l.resource.clone(),
-                state: l.state.clone(),
-                covers,
-                counters,
-                as_of: DateTime::from_timestamp_millis(now_ms).unwrap_or_else(Utc::now),
-            });
+            return Ok(l.snapshot(covers, counters, DateTime::from_timestamp_millis(now_ms).unwrap_or_else(Utc::now)));
         }
         Err(ApiError::StoreUnavailable(format!("resource {id} kept changing while it was read; retry")))
     }

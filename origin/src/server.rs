@@ -18,7 +18,7 @@ use crate::app::AppRef;
 use crate::error::ApiError;
 use crate::http::Body;
 use crate::metrics::{method_label, RequestLabels, RouteLabels};
-use crate::routes::{dispatch, Ctx, Router};
+use crate::routes::{dispatch, route_label, Ctx, Router};
 
 fn request_id(req: &Request<Incoming>) -> String {
     req.headers()
@@ -38,7 +38,8 @@ async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>) -> Res
         let started = std::time::Instant::now();
         let found = router.find(&path);
         let template = found.as_ref().map_or("unmatched", |(r, _)| r.template());
-        let auth = req.headers().get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(String::from);
+        // Kept (a refcounted copy) to name the caller of a refused request in the audit trail.
+        let auth = req.headers().get(hyper::header::AUTHORIZATION).cloned();
         let result = match found {
             Some((route, id)) => {
                 let ctx = Ctx {
@@ -46,6 +47,7 @@ async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>) -> Res
                     id: id.unwrap_or_default(),
                     query: req.uri().query().unwrap_or("").to_string(),
                     request_id: rid.clone(),
+                    route: route_label(method.as_str(), template),
                 };
                 let resource = ctx.id.clone();
                 // A panic is a bug: answer 500 and log it rather than drop the connection.
@@ -58,7 +60,7 @@ async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>) -> Res
                 };
                 match tokio::time::timeout(app.cfg.request_timeout(), run).await {
                     Ok(Err(e @ (ApiError::Unauthenticated(_) | ApiError::Forbidden(_)))) => {
-                        denied(&app, &e, auth.as_deref(), &rid, method.as_str(), template, &resource);
+                        denied(&app, &e, auth.as_ref().and_then(|v| v.to_str().ok()), &rid, method.as_str(), template, &resource);
                         Err(e)
                     }
                     Ok(r) => r,
@@ -100,7 +102,7 @@ fn denied(app: &AppRef, e: &ApiError, auth: Option<&str>, rid: &str, method: &st
         Err(_) => ("anonymous".to_string(), "none"),
     };
     app.audit("auth.denied", &actor, role, |ev| {
-        let mut ev = ev.request(Some(rid), Some(format!("{method} {route}"))).detail(serde_json::json!({
+        let mut ev = ev.request(Some(rid), Some(route_label(method, route))).detail(serde_json::json!({
             "status": e.status().as_u16(), "code": e.code(), "reason": e.to_string()
         }));
         if !target.is_empty() {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use aforo_core::{Bucket, Snapshot};
+use aforo_core::Bucket;
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use serde_json::json;
@@ -99,15 +99,8 @@ fn dates_of(b: &Bucket, tz: chrono_tz::Tz) -> Vec<NaiveDate> {
 
 async fn oversold(app: &App, id: &str, counters: &std::collections::BTreeMap<String, i64>) -> Result<Vec<Oversold>, ApiError> {
     let l = app.load(id, None).await?;
-    let snap = Snapshot {
-        resource_id: id.to_string(),
-        owner: l.owner.clone(),
-        resource: l.resource.clone(),
-        state: l.state.clone(),
-        covers: None,
-        counters: Default::default(),
-        as_of: app.now(),
-    };
+    // Limits depend on the document and the stock on hand only, not on the counters.
+    let snap = l.snapshot(None, Default::default(), app.now());
     let parsed: Vec<(Bucket, &String, i64)> = counters.iter().filter_map(|(k, v)| Some((k.parse::<Bucket>().ok()?, k, *v))).collect();
     let mut dates: BTreeSet<NaiveDate> = parsed.iter().flat_map(|(b, ..)| dates_of(b, l.resource.tz)).collect();
     // Any date gives the stock limit; today's is as good as another.

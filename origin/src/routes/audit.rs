@@ -6,7 +6,6 @@ use serde_json::json;
 
 use super::monitoring::limit_of;
 use super::Ctx;
-use crate::auth::Role;
 use crate::error::ApiError;
 use crate::http::{json, query_params, Body};
 
@@ -16,8 +15,7 @@ const SCAN_MAX: usize = 20_000;
 
 /// The events, filtered by type (exact, or a prefix such as `hold`), resource and time.
 pub async fn events(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let c = ctx.caller(&req)?;
-    c.require(&[Role::Ops])?;
+    super::monitoring::ops(&ctx, &req)?;
     let q = query_params(&ctx.query, &["type", "resource_id", "since", "limit", "before"])?;
     let limit = limit_of(q.get("limit"), 100, 1000)?;
     let since_ms = match q.get("since") {

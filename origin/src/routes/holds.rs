@@ -86,15 +86,7 @@ fn group(items: &[HoldItem]) -> Vec<Group> {
 /// items draw from.
 async fn plan_snapshot(app: &App, g: &Group) -> Result<Snapshot, ApiError> {
     let l = app.load(&g.resource, None).await?;
-    let bare = Snapshot {
-        resource_id: l.id.clone(),
-        owner: l.owner.clone(),
-        resource: l.resource.clone(),
-        state: l.state.clone(),
-        covers: None,
-        counters: Default::default(),
-        as_of: app.now(),
-    };
+    let bare = l.snapshot(None, Default::default(), app.now());
     let priced = l.resource.pricing.as_ref().is_some_and(|p| !p.triggers.is_empty());
     if !priced {
         return Ok(bare);
@@ -194,7 +186,7 @@ async fn create_as(ctx: &Ctx, caller: &Caller, req: Request<Incoming>) -> Result
     let groups = group(&request.items);
     let multi = request.items.len() > 1;
     for _ in 0..ATTEMPTS {
-        match attempt(&ctx.app, caller, &key, &hash, &groups, multi, &ctx.request_id).await? {
+        match attempt(ctx, caller, &key, &hash, &groups, multi).await? {
             Some(resp) => return Ok(resp),
             None => continue, // a document changed under the plan: plan again
         }
@@ -203,14 +195,14 @@ async fn create_as(ctx: &Ctx, caller: &Caller, req: Request<Incoming>) -> Result
 }
 
 async fn attempt(
-    app: &App,
+    ctx: &Ctx,
     caller: &Caller,
     key: &str,
     hash: &str,
     groups: &[Group],
     multi: bool,
-    request_id: &str,
 ) -> Result<Option<Response<Body>>, ApiError> {
+    let app = &*ctx.app;
     let mut planned = Vec::with_capacity(groups.len());
     for g in groups {
         let p = plan_group(app, g, multi).await?;
@@ -348,11 +340,8 @@ async fn attempt(
             let units: u64 = p.plans.iter().map(|(_, pl)| u64::from(pl.qty)).sum();
             m.units_committed.get_or_create(&KindLabels { kind: kind_label(p.snap.resource.kind) }).inc_by(units);
         }
-        app.audit("hold.created", &caller.sub, caller.role_name(), |e| {
-            e.resource(home)
-                .hold(&id)
-                .request(Some(request_id), Some("POST /v1/holds".into()))
-                .detail(json!({"items": view["items"], "expires_at": view["expires_at"]}))
+        ctx.audit(caller, "hold.created", |e| {
+            e.resource(home).hold(&id).detail(json!({"items": view["items"], "expires_at": view["expires_at"]}))
         });
     } else {
         m.replays.inc();
@@ -405,10 +394,8 @@ pub async fn get(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, Api
     Ok(json(StatusCode::OK, hold_view(&f.id, &f.rec, ctx.app.now().timestamp_millis()).to_string()))
 }
 
-fn transition(ctx: &Ctx, f: &Found, kind: &str, route: &str) {
-    ctx.app.audit(kind, &f.caller.sub, f.caller.role_name(), |e| {
-        e.resource(&f.home).hold(&f.id).request(Some(&ctx.request_id), Some(route.to_string())).detail(json!({"was": f.rec.get("status")}))
-    });
+fn transition(ctx: &Ctx, f: &Found, kind: &str) {
+    ctx.audit(&f.caller, kind, |e| e.resource(&f.home).hold(&f.id).detail(json!({"was": f.rec.get("status")})));
 }
 
 /// `POST /v1/holds/{id}/consume`: after payment; idempotent. An expired hold is consumed
@@ -428,7 +415,7 @@ pub async fn consume(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>,
     tracing::info!(hold = %f.id, caller = %f.caller.sub, "hold consumed");
     if f.rec.get("status").map(String::as_str) != Some("consumed") {
         ctx.app.metrics.holds_consumed.inc();
-        transition(&ctx, &f, "hold.consumed", "POST /v1/holds/{id}/consume");
+        transition(&ctx, &f, "hold.consumed");
     }
     let rec = ctx.app.store.hold_record(&f.home, &f.id).await?;
     Ok(json(StatusCode::OK, hold_view(&f.id, &rec, ctx.app.now().timestamp_millis()).to_string()))
@@ -494,7 +481,7 @@ pub async fn release(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>,
     tracing::info!(hold = %f.id, caller = %f.caller.sub, "hold released");
     if matches!(f.rec.get("status").map(String::as_str), Some("held" | "pending")) {
         ctx.app.metrics.holds_released.inc();
-        transition(&ctx, &f, "hold.released", "POST /v1/holds/{id}/release");
+        transition(&ctx, &f, "hold.released");
     }
     let rec = ctx.app.store.hold_record(&f.home, &f.id).await?;
     Ok(json(StatusCode::OK, hold_view(&f.id, &rec, ctx.app.now().timestamp_millis()).to_string()))

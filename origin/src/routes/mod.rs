@@ -16,6 +16,7 @@ use crate::app::AppRef;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::http::Body;
+use crate::store::AuditEvent;
 
 /// Every route of the origin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,9 +154,22 @@ pub struct Ctx {
     pub query: String,
     /// The request id (`X-Request-Id`).
     pub request_id: String,
+    /// `METHOD /route/{template}`, as audit events name it.
+    pub route: String,
+}
+
+/// How audit events and logs name a route: `POST /v1/holds/{id}/consume`.
+pub fn route_label(method: &str, template: &str) -> String {
+    format!("{method} {template}")
 }
 
 impl Ctx {
+    /// Queues an audit event of `kind` by `caller` for this request (its id and route filled
+    /// in); `f` adds the rest.
+    pub fn audit(&self, caller: &Caller, kind: &str, f: impl FnOnce(AuditEvent) -> AuditEvent) {
+        self.app.audit(kind, &caller.sub, caller.role_name(), |e| f(e.request(Some(&self.request_id), Some(self.route.clone()))));
+    }
+
     /// The authenticated caller of a request.
     pub fn caller(&self, req: &Request<Incoming>) -> Result<Caller, ApiError> {
         let h = req.headers().get(hyper::header::AUTHORIZATION).map(|v| v.to_str().unwrap_or(""));

@@ -20,7 +20,8 @@ pub fn metrics(ctx: &Ctx) -> Response<Body> {
     r
 }
 
-fn ops(ctx: &Ctx, req: &Request<Incoming>) -> Result<crate::auth::Caller, ApiError> {
+/// The caller, who must be ops.
+pub fn ops(ctx: &Ctx, req: &Request<Incoming>) -> Result<crate::auth::Caller, ApiError> {
     let c = ctx.caller(req)?;
     c.require(&[Role::Ops])?;
     Ok(c)
@@ -112,10 +113,7 @@ pub async fn put_mode(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>
         since: Some(aforo_core::local::rfc3339(&now)),
     };
     let m = ctx.app.set_mode(m).await?;
-    ctx.app.audit("mode.changed", &caller.sub, "ops", |e| {
-        e.request(Some(&ctx.request_id), Some("PUT /v1/monitoring/mode".into()))
-            .detail(json!({"read_only": m.read_only, "reason": m.reason}))
-    });
+    ctx.audit(&caller, "mode.changed", |e| e.detail(json!({"read_only": m.read_only, "reason": m.reason})));
     Ok(json(StatusCode::OK, serde_json::to_string(&m).map_err(|e| ApiError::Internal(e.to_string()))?))
 }
 

@@ -52,10 +52,8 @@ pub async fn put(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, Api
     let l = ctx.app.load(&ctx.id, None).await?;
     tracing::info!(resource = %ctx.id, version = l.state.version, by = %caller.sub, "document stored");
     let kind = if status == StatusCode::CREATED { "resource.created" } else { "resource.replaced" };
-    ctx.app.audit(kind, &caller.sub, caller.role_name(), |e| {
-        e.resource(&ctx.id)
-            .request(Some(&ctx.request_id), Some("PUT /v1/resources/{id}".into()))
-            .detail(json!({"version": l.state.version, "kind": l.resource.kind, "owner": l.owner}))
+    ctx.audit(&caller, kind, |e| {
+        e.resource(&ctx.id).detail(json!({"version": l.state.version, "kind": l.resource.kind, "owner": l.owner}))
     });
     Ok(json(status, view(&l).to_string()))
 }
@@ -75,10 +73,8 @@ async fn owned_write(ctx: &Ctx, req: &Request<Incoming>) -> Result<crate::auth::
     Ok(caller)
 }
 
-fn audit(ctx: &Ctx, caller: &crate::auth::Caller, kind: &str, route: &str, detail: serde_json::Value) {
-    ctx.app.audit(kind, &caller.sub, caller.role_name(), |e| {
-        e.resource(&ctx.id).request(Some(&ctx.request_id), Some(route.to_string())).detail(detail)
-    });
+fn audit(ctx: &Ctx, caller: &crate::auth::Caller, kind: &str, detail: serde_json::Value) {
+    ctx.audit(caller, kind, |e| e.resource(&ctx.id).detail(detail));
 }
 
 /// `GET /v1/resources/{id}`.
@@ -120,7 +116,7 @@ pub async fn stock(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, A
             tracing::info!(resource = %ctx.id, on_hand, committed, by = %caller.sub, "stock adjusted");
             let how = if delta { json!({"delta": n}) } else { json!({"set": n}) };
             let detail = json!({"change": how, "force": body.force, "on_hand": on_hand, "committed": committed, "version": version});
-            audit(&ctx, &caller, "stock.adjusted", "POST /v1/resources/{id}/stock", detail);
+            audit(&ctx, &caller, "stock.adjusted", detail);
             let body = json!({"resource_id": ctx.id, "on_hand": on_hand, "committed": committed,
                 "available": on_hand.saturating_sub(committed), "version": version});
             Ok(json(StatusCode::OK, body.to_string()))
@@ -153,13 +149,7 @@ pub async fn pause(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, A
     let version = ctx.app.store.pause(&ctx.id, Some(pj)).await?.ok_or_else(|| ApiError::ResourceNotFound(ctx.id.clone()))?;
     ctx.app.forget(&ctx.id);
     tracing::info!(resource = %ctx.id, by = %caller.sub, "sales paused");
-    audit(
-        &ctx,
-        &caller,
-        "resource.paused",
-        "POST /v1/resources/{id}/pause",
-        json!({"until": p.until, "reason": p.reason, "version": version}),
-    );
+    audit(&ctx, &caller, "resource.paused", json!({"until": p.until, "reason": p.reason, "version": version}));
     let body = json!({"resource_id": ctx.id, "paused": true, "until": p.until, "reason": p.reason, "version": version});
     Ok(json(StatusCode::OK, body.to_string()))
 }
@@ -174,6 +164,6 @@ pub async fn resume(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, 
     let version = ctx.app.store.pause(&ctx.id, None).await?.ok_or_else(|| ApiError::ResourceNotFound(ctx.id.clone()))?;
     ctx.app.forget(&ctx.id);
     tracing::info!(resource = %ctx.id, by = %caller.sub, "sales resumed");
-    audit(&ctx, &caller, "resource.resumed", "POST /v1/resources/{id}/resume", json!({"version": version}));
+    audit(&ctx, &caller, "resource.resumed", json!({"version": version}));
     Ok(json(StatusCode::OK, json!({"resource_id": ctx.id, "paused": false, "version": version}).to_string()))
 }

@@ -52,10 +52,8 @@ pub async fn validate(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>
         let current = snap.on_hand().saturating_sub(snap.counters.get(&aforo_core::Bucket::Stock));
         tracing::info!(resource = %it.resource_id, quantity = it.quantity, current, caller = %caller.sub, "stock validated");
         let available = u64::from(current) >= it.quantity as u64 && unit.rule.is_none();
-        ctx.app.audit("stock.validated", &caller.sub, caller.role_name(), |e| {
-            e.resource(&it.resource_id)
-                .request(Some(&ctx.request_id), Some("POST /v1/stock/validate".into()))
-                .detail(json!({"quantity": it.quantity, "current_stock": current, "available": available}))
+        ctx.audit(&caller, "stock.validated", |e| {
+            e.resource(&it.resource_id).detail(json!({"quantity": it.quantity, "current_stock": current, "available": available}))
         });
         out.push(json!({"resource_id": it.resource_id, "available": available, "current_stock": current}));
     }

@@ -50,6 +50,15 @@ fn is_outage(e: &fred::error::Error) -> bool {
     matches!(e.kind(), ErrorKind::IO | ErrorKind::Timeout | ErrorKind::Canceled | ErrorKind::Cluster | ErrorKind::Routing)
 }
 
+/// Counts a failure (of call `op`, or of the connection) and, when it opens the breaker,
+/// says so in the gauge and the log.
+fn record_failure(b: &breaker::Breaker, m: &Metrics, op: &str, e: &fred::error::Error) {
+    if b.failure() == Some(breaker::State::Open) {
+        m.breaker_state.set(breaker::State::Open.gauge());
+        tracing::error!(error = %e, op, "Redis failing: circuit breaker open");
+    }
+}
+
 /// Connection settings.
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
@@ -216,11 +225,8 @@ impl Store {
         // Connection errors open the breaker before any request has to wait for a timeout.
         for client in pool.clients() {
             let (b, m) = (breaker.clone(), cfg.metrics.clone());
-            client.on_error(move |(e, server)| {
-                if b.failure() == Some(breaker::State::Open) {
-                    m.breaker_state.set(breaker::State::Open.gauge());
-                    tracing::error!(error = %e, server = ?server.map(|s| s.to_string()), "Redis connection lost: circuit breaker open");
-                }
+            client.on_error(move |(e, _server)| {
+                record_failure(&b, &m, "connection", &e);
                 async { Ok(()) }
             });
         }
@@ -257,12 +263,7 @@ impl Store {
         let r = call.await;
         self.metrics.redis_call(op, start.elapsed(), r.is_ok());
         match &r {
-            Err(e) if is_outage(e) => {
-                if self.breaker.failure() == Some(breaker::State::Open) {
-                    self.metrics.breaker_state.set(breaker::State::Open.gauge());
-                    tracing::error!(error = %e, op, "Redis failing: circuit breaker open");
-                }
-            }
+            Err(e) if is_outage(e) => record_failure(&self.breaker, &self.metrics, op, e),
             _ => self.breaker.success(),
         }
         Ok(r?)
