@@ -7,17 +7,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 secs="${1:-6}"
 cargo build -q --release -p aforo-origin --bin aforo-origin -p aforo-tests --bin aforo-load
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo $((20000 + RANDOM % 20000)); }
-rport=$(port); oport=$(port); dir=$(mktemp -d)
-redis-server --bind 127.0.0.1 --port "$rport" --dir "$dir" --save '' --appendonly no --daemonize no > "$dir/redis.log" 2>&1 &
-rpid=$!
-export AFORO_JWT_SECRET=bench-secret-0123456789abcdef
-trap 'kill $opid $rpid 2>/dev/null; rm -rf "$dir"' EXIT
-until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.1; done
-AFORO_LISTEN="127.0.0.1:$oport" AFORO_REDIS_URL="redis://127.0.0.1:$rport" AFORO_LOG=warn AFORO_CHECK_INTERVAL_S=0 \
-  target/release/aforo-origin > "$dir/origin.log" 2>&1 &
-opid=$!
-until curl -sf "http://127.0.0.1:$oport/readyz" >/dev/null; do sleep 0.1; done
+source scripts/lib/stack.sh
+AFORO_CHECK_INTERVAL_S=0 stack_up --appendonly no
 run() { # label, then aforo-load arguments
   local label="$1"; shift
   target/release/aforo-load --origin "http://127.0.0.1:$oport" --redis "redis://127.0.0.1:$rport" --clients 64 --seconds "$secs" --json "$@" \

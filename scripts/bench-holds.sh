@@ -12,18 +12,10 @@ aof="${AOF:-off}"
 scenario="${SCENARIO:-hold-spread}"   # hold-spread (with the fred baseline) | last-unit | read-heavy | checkout-mix
 cargo build -q --release -p aforo-origin --bin aforo-origin -p aforo-tests --bin aforo-load
 out="$root/target/bench"; mkdir -p "$out"
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo $((20000 + RANDOM % 20000)); }
-rport=$(port); oport=$(port); dir=$(mktemp -d)
 aof_args=(--appendonly no)
 [ "$aof" != off ] && aof_args=(--appendonly yes --appendfsync "$aof")
-redis-server --bind 127.0.0.1 --port "$rport" --dir "$dir" --save '' "${aof_args[@]}" --daemonize no > "$dir/redis.log" 2>&1 &
-rpid=$!
-export AFORO_JWT_SECRET=bench-secret-0123456789abcdef
-trap 'kill $opid $rpid 2>/dev/null; rm -rf "$dir"' EXIT
-until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.1; done
-AFORO_LISTEN="127.0.0.1:$oport" AFORO_REDIS_URL="redis://127.0.0.1:$rport" AFORO_LOG=warn target/release/aforo-origin > "$dir/origin.log" 2>&1 &
-opid=$!
-until curl -sf "http://127.0.0.1:$oport/readyz" >/dev/null; do sleep 0.1; done
+source scripts/lib/stack.sh
+stack_up "${aof_args[@]}"
 echo "# $(date -u +%F) $(nproc) cores, AOF $aof, ${secs}s per run"
 for c in "${clients[@]}"; do
   base=(); [ "$scenario" = hold-spread ] && base=(--baseline)

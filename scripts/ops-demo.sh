@@ -7,17 +7,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 secs="${1:-10}"; clients="${2:-32}"
 cargo build -q --release -p aforo-origin --bin aforo-origin --bin aforo-token -p aforo-tests --bin aforo-load
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo $((20000 + RANDOM % 20000)); }
-rport=$(port); oport=$(port); dir=$(mktemp -d)
-redis-server --bind 127.0.0.1 --port "$rport" --dir "$dir" --save '' --appendonly no --daemonize no > "$dir/redis.log" 2>&1 &
-rpid=$!
-export AFORO_JWT_SECRET=demo-secret-0123456789abcdef
-trap 'kill $opid $rpid 2>/dev/null; rm -rf "$dir"' EXIT
-until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.1; done
-AFORO_LISTEN="127.0.0.1:$oport" AFORO_REDIS_URL="redis://127.0.0.1:$rport" AFORO_LOG=warn AFORO_ALERT_INTERVAL_MS=1000 \
-  target/release/aforo-origin > "$dir/origin.log" 2>&1 &
-opid=$!
-until curl -sf "http://127.0.0.1:$oport/readyz" >/dev/null; do sleep 0.1; done
+source scripts/lib/stack.sh
+AFORO_ALERT_INTERVAL_MS=1000 stack_up --appendonly no
 target/release/aforo-load --origin "http://127.0.0.1:$oport" --scenario checkout-mix --resources 20 --clients "$clients" --seconds "$secs" \
   --prefix demo | tail -8
 sleep 3  # past the 2 s hold TTL of the abandoned holds, and an alert evaluation
