@@ -2,7 +2,8 @@
 # loopback ports, both stopped (and Redis's folder removed) when the script exits.
 #   stack_up [redis-server args...]   sets rport, oport, dir, rpid, opid; exports
 #                                     AFORO_JWT_SECRET (bench-secret-… unless already set).
-# Extra origin settings come from the environment (AFORO_*), e.g. AFORO_CHECK_INTERVAL_S=0.
+# Extra origin settings come from the environment (AFORO_*), e.g. AFORO_CHECK_INTERVAL_S=0;
+# ORIGIN_BIN runs another origin binary (scripts/bench-compare.sh).
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
@@ -16,7 +17,7 @@ stack_up() {
   export AFORO_JWT_SECRET="${AFORO_JWT_SECRET:-bench-secret-0123456789abcdef}"
   trap 'kill $opid $rpid 2>/dev/null; rm -rf "$dir"' EXIT
   until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.1; done
-  AFORO_LISTEN="127.0.0.1:$oport" AFORO_REDIS_URL="redis://127.0.0.1:$rport" AFORO_LOG=warn target/release/aforo-origin > "$dir/origin.log" 2>&1 &
+  AFORO_LISTEN="127.0.0.1:$oport" AFORO_REDIS_URL="redis://127.0.0.1:$rport" AFORO_LOG=warn "${ORIGIN_BIN:-target/release/aforo-origin}" > "$dir/origin.log" 2>&1 &
   opid=$!
   until curl -sf "http://127.0.0.1:$oport/readyz" >/dev/null; do sleep 0.1; done
 }
