@@ -2,11 +2,14 @@
 //! what is left, its status and its price. Availability, calendars, alternatives and hold
 //! plans are all built from this one function so that they can never disagree.
 
+use std::ops::Range;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::bucket::{Bucket, Take};
 use crate::error::RuleCode;
+use crate::local::EpochMin;
 use crate::resource::SlotRules;
 use crate::resource::{Resource, MULT_SCALE};
 use crate::rules::{day_settings, first_opening, gate_day, lead_time_ok, DaySettings};
@@ -95,10 +98,16 @@ impl Measure {
 
 /// Measures limits against counters.
 pub fn measure(limits: &[(Bucket, u32)], counters: &Counters) -> Measure {
+    measure_committed(limits.iter().map(|(b, l)| (counters.get(b), *l)))
+}
+
+/// Measures `(committed, limit)` pairs. The result does not depend on their order, so several
+/// buckets sharing one limit may be given as the one with the most committed.
+pub fn measure_committed(pairs: impl IntoIterator<Item = (u32, u32)>) -> Measure {
     let mut m = Measure { remaining: u32::MAX, capacity: 0, committed: 0, scarce: false };
     let mut tight: Option<(u32, u32)> = None;
-    for (b, limit) in limits {
-        let c = counters.get(b);
+    for (c, limit) in pairs {
+        let limit = &limit;
         let left = limit.saturating_sub(c);
         m.remaining = m.remaining.min(left);
         m.scarce |= u64::from(left) * 5 <= u64::from(*limit);
@@ -139,6 +148,16 @@ pub fn price(res: &Resource, season_mult: u64, utilization: f64) -> Option<Price
     })
 }
 
+/// The grid instants a slot draws from, as index ranges into its evaluator's grid: a slot's
+/// cost is then independent of how many per-instant counters its seating spans.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Span {
+    /// The instants its seating occupies (concurrent occupancy and tables).
+    pub seating: Range<usize>,
+    /// The pacing windows its start falls in.
+    pub pacing: Range<usize>,
+}
+
 /// One evaluated unit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unit {
@@ -154,11 +173,13 @@ pub struct Unit {
     pub measure: Measure,
     /// Its price now.
     pub price: Option<Price>,
-    /// Each bucket it draws from with its limit.
+    /// The stock, day and slot buckets it draws from with their limits; the per-instant ones
+    /// are in `span` ([`Evaluator::limits`] lists them all).
     pub limits: Vec<(Bucket, u32)>,
-    /// For a resource with tables: the tables (or joins) that seat the party, best fit first.
-    pub choices: Vec<Choice>,
-    /// Index of the first choice free now; `None` when none is (or there are no tables).
+    /// Its seating and pacing instants.
+    pub span: Span,
+    /// For a resource with tables: index of the first of [`Evaluator::choices`] free now;
+    /// `None` when none is (or there are no tables).
     pub table: Option<usize>,
     /// Why a slot with free covers is still sold out (`no_table`).
     pub reason: Option<&'static str>,
@@ -176,37 +197,38 @@ pub struct Choice {
 /// The `reason` of a slot whose covers are free but whose tables cannot seat the party.
 pub const NO_TABLE: &str = "no_table";
 
-impl Unit {
-    /// The takes of a hold of `qty` here.
-    pub fn takes(&self, qty: u32) -> Vec<Take> {
-        self.limits.iter().map(|(bucket, limit)| Take { bucket: bucket.clone(), qty, limit: *limit }).collect()
-    }
+/// A table type or join that seats the asked party: its label and the tables it uses per
+/// type (`(index into tables, how many)`).
+#[derive(Debug, Clone)]
+struct TableOption {
+    label: String,
+    uses: Vec<(usize, u32)>,
 }
 
-/// The tables and joins that seat a party of `qty` for a seating over `moments`, best fit
-/// first: fewest empty seats, then the smallest, tables before joins, then by name.
-pub fn table_choices(rules: &crate::resource::SlotRules, qty: u32, moments: &[crate::local::EpochMin]) -> Vec<Choice> {
-    let mut out: Vec<(u32, u32, bool, Choice)> = Vec::new();
-    for t in rules.tables.iter().filter(|t| t.min <= qty && qty <= t.max) {
-        let takes = moments.iter().map(|m| Take { bucket: Bucket::Table(t.name.clone(), *m), qty: 1, limit: t.count }).collect();
-        out.push((t.max - qty, t.max, false, Choice { label: t.name.clone(), takes }));
+/// The table types and joins that seat a party of `qty`, best fit first: fewest empty seats,
+/// then the smallest, tables before joins, then by name.
+fn table_options(rules: &SlotRules, qty: u32) -> Vec<TableOption> {
+    let mut out: Vec<(u32, u32, bool, TableOption)> = Vec::new();
+    for (ix, t) in rules.tables.iter().enumerate().filter(|(_, t)| t.min <= qty && qty <= t.max) {
+        out.push((t.max - qty, t.max, false, TableOption { label: t.name.clone(), uses: vec![(ix, 1)] }));
     }
     for j in rules.joins.iter().filter(|j| j.min <= qty && qty <= j.max) {
-        let takes = moments
-            .iter()
-            .flat_map(|m| j.uses.iter().map(move |(ix, n)| (ix, n, m)))
-            .map(|(ix, n, m)| {
-                let t = &rules.tables[*ix];
-                Take { bucket: Bucket::Table(t.name.clone(), *m), qty: *n, limit: t.count }
-            })
-            .collect();
-        out.push((j.max - qty, j.max, true, Choice { label: j.label.clone(), takes }));
+        out.push((j.max - qty, j.max, true, TableOption { label: j.label.clone(), uses: j.uses.clone() }));
     }
     out.sort_by(|a, b| (a.0, a.1, a.2, &a.3.label).cmp(&(b.0, b.1, b.2, &b.3.label)));
     out.into_iter().map(|x| x.3).collect()
 }
 
+/// The most committed over some grid instants (`None` for none).
+fn peak(used: &[u32], r: &Range<usize>) -> Option<u32> {
+    used.get(r.clone()).and_then(|s| s.iter().copied().max())
+}
+
 /// Evaluates units of one snapshot at one instant, for one qty.
+///
+/// The per-instant counters (concurrent occupancy, pacing, tables) are read once per grid
+/// instant when it is built, so that each slot then costs a scan of plain integers rather
+/// than one counter lookup per instant of its seating.
 #[derive(Debug)]
 pub struct Evaluator<'a> {
     /// The snapshot.
@@ -216,13 +238,38 @@ pub struct Evaluator<'a> {
     /// The qty asked.
     pub qty: u32,
     grid: Grid,
+    moment_used: Vec<u32>,
+    pace_used: Vec<u32>,
+    table_used: Vec<Vec<u32>>,
+    options: Vec<TableOption>,
 }
 
 impl<'a> Evaluator<'a> {
     /// An evaluator for dates `from..=to`.
     pub fn new(snap: &'a Snapshot, now: DateTime<Utc>, qty: u32, from: NaiveDate, to: NaiveDate) -> Self {
-        let grid = if snap.resource.slots.is_some() { Grid::around(&snap.resource, from, to) } else { Grid::default() };
-        Evaluator { snap, now, qty, grid }
+        let mut ev = Evaluator {
+            snap,
+            now,
+            qty,
+            grid: Grid::default(),
+            moment_used: Vec::new(),
+            pace_used: Vec::new(),
+            table_used: Vec::new(),
+            options: Vec::new(),
+        };
+        let Some(rules) = snap.resource.slots.as_ref() else { return ev };
+        ev.grid = Grid::around(&snap.resource, from, to);
+        let used = |bucket: &dyn Fn(EpochMin) -> Bucket| -> Vec<u32> {
+            ev.grid.instants().iter().map(|m| snap.counters.get(&bucket(*m))).collect()
+        };
+        let moment_used = if rules.concurrent.is_some() { used(&Bucket::Moment) } else { Vec::new() };
+        let pace_used = if rules.pacing.is_some() { used(&Bucket::Pace) } else { Vec::new() };
+        let table_used = rules.tables.iter().map(|t| used(&|m| Bucket::Table(t.name.clone(), m))).collect();
+        ev.moment_used = moment_used;
+        ev.pace_used = pace_used;
+        ev.table_used = table_used;
+        ev.options = table_options(rules, qty);
+        ev
     }
 
     fn res(&self) -> &Resource {
@@ -234,13 +281,19 @@ impl<'a> Evaluator<'a> {
         date: Option<NaiveDate>,
         slot: Option<Slot>,
         limits: Vec<(Bucket, u32)>,
+        span: Span,
         s: Option<&DaySettings>,
         rule: Option<(RuleCode, String)>,
-        choices: Vec<Choice>,
     ) -> Unit {
-        let measure = measure(&limits, &self.snap.counters);
-        let has_tables = self.res().slots.as_ref().is_some_and(|r| !r.tables.is_empty());
-        let table = choices.iter().position(|c| crate::plan::first_overflow(&c.takes, &self.snap.counters).is_none());
+        let counters = &self.snap.counters;
+        let rules = self.res().slots.as_ref();
+        let per_instant = [
+            rules.and_then(|r| r.concurrent).and_then(|c| Some((peak(&self.moment_used, &span.seating)?, c))),
+            rules.and_then(|r| r.pacing).and_then(|(_, max)| Some((peak(&self.pace_used, &span.pacing)?, max))),
+        ];
+        let measure = measure_committed(limits.iter().map(|(b, l)| (counters.get(b), *l)).chain(per_instant.into_iter().flatten()));
+        let has_tables = rules.is_some_and(|r| !r.tables.is_empty());
+        let table = if has_tables { self.free_option(&span) } else { None };
         let no_table = has_tables && table.is_none();
         let status = match &rule {
             Some((code, _)) => Status::from_rule(*code),
@@ -253,7 +306,18 @@ impl<'a> Evaluator<'a> {
         let season = s.map_or(MULT_SCALE, |s| s.price_mult);
         let price = price(self.res(), season, measure.utilization());
         let measure = if rule.is_some() { Measure { remaining: 0, ..measure } } else { measure };
-        Unit { date, slot, status, rule, measure, price, limits, choices, table, reason }
+        Unit { date, slot, status, rule, measure, price, limits, span, table, reason }
+    }
+
+    /// The first table option with a table free at every instant of the seating.
+    fn free_option(&self, span: &Span) -> Option<usize> {
+        let tables = &self.res().slots.as_ref()?.tables;
+        self.options.iter().position(|o| {
+            o.uses.iter().all(|(ix, n)| {
+                let used = peak(&self.table_used[*ix], &span.seating).unwrap_or(0);
+                u64::from(used) + u64::from(*n) <= u64::from(tables[*ix].count)
+            })
+        })
     }
 
     fn stock_limit(&self, limits: &mut Vec<(Bucket, u32)>) {
@@ -268,57 +332,94 @@ impl<'a> Evaluator<'a> {
         self.stock_limit(&mut limits);
         let rule =
             self.snap.state.pause.as_ref().filter(|p| p.active(self.now)).map(|_| (RuleCode::Paused, "sales are paused".to_string()));
-        self.finish(None, None, limits, None, rule, Vec::new())
+        self.finish(None, None, limits, Span::default(), None, rule)
     }
 
-    /// The limits a slot draws from (besides tables) and the moments its seating occupies.
-    fn slot_limits(
-        &self,
-        base: &[(Bucket, u32)],
-        date: NaiveDate,
-        cap: u32,
-        rules: &SlotRules,
-        slot: &Slot,
-    ) -> (Vec<(Bucket, u32)>, &[crate::local::EpochMin]) {
-        let mut limits = base.to_vec();
-        limits.push((Bucket::Slot(date, slot.minute), cap));
+    /// The seating and pacing instants of a slot.
+    fn span_of(&self, rules: &SlotRules, slot: &Slot) -> Span {
         let st = slot.start_min();
-        let moments = self.grid.within(st, st + i64::from(rules.duration_min));
+        let seating = self.grid.span(st, st + i64::from(rules.duration_min));
+        let pacing = match rules.pacing {
+            Some((w, _)) => self.grid.span(st - i64::from(w) + 1, st + 1),
+            None => 0..0,
+        };
+        Span { seating, pacing }
+    }
+
+    /// Every bucket a unit draws from with its limit, per-instant ones included (tables
+    /// apart: they are in [`Evaluator::choices`]).
+    pub fn limits(&self, u: &Unit) -> Vec<(Bucket, u32)> {
+        let mut out = u.limits.clone();
+        let Some(rules) = self.res().slots.as_ref() else { return out };
+        let instants = self.grid.instants();
         if let Some(c) = rules.concurrent {
-            limits.extend(moments.iter().map(|m| (Bucket::Moment(*m), c)));
+            out.extend(instants[u.span.seating.clone()].iter().map(|m| (Bucket::Moment(*m), c)));
         }
-        if let Some((w, max)) = rules.pacing {
-            limits.extend(self.grid.within(st - i64::from(w) + 1, st + 1).iter().map(|m| (Bucket::Pace(*m), max)));
+        if let Some((_, max)) = rules.pacing {
+            out.extend(instants[u.span.pacing.clone()].iter().map(|m| (Bucket::Pace(*m), max)));
         }
-        (limits, moments)
+        out
+    }
+
+    /// The takes of a hold of `qty` on a unit.
+    pub fn takes(&self, u: &Unit, qty: u32) -> Vec<Take> {
+        self.limits(u).into_iter().map(|(bucket, limit)| Take { bucket, qty, limit }).collect()
+    }
+
+    /// For a resource with tables: the tables and joins that seat the evaluator's qty for a
+    /// unit's seating, best fit first, each with the table buckets it takes.
+    pub fn choices(&self, u: &Unit) -> Vec<Choice> {
+        let Some(rules) = self.res().slots.as_ref() else { return Vec::new() };
+        let moments = &self.grid.instants()[u.span.seating.clone()];
+        self.options
+            .iter()
+            .map(|o| Choice {
+                label: o.label.clone(),
+                takes: moments
+                    .iter()
+                    .flat_map(|m| o.uses.iter().map(move |(ix, n)| (m, ix, n)))
+                    .map(|(m, ix, n)| {
+                        let t = &rules.tables[*ix];
+                        Take { bucket: Bucket::Table(t.name.clone(), *m), qty: *n, limit: t.count }
+                    })
+                    .collect(),
+            })
+            .collect()
     }
 
     /// The units of a date: its slots, or the day itself for a slot-less dated resource.
     /// `Err` carries the date-level refusal (no units that day).
     pub fn day(&self, date: NaiveDate) -> Result<Vec<Unit>, (RuleCode, String)> {
         let s = gate_day(self.res(), self.snap.state.pause.as_ref(), date, self.now)?;
-        let mut base = Vec::new();
-        self.stock_limit(&mut base);
-        if let Some(cap) = s.daily_capacity {
-            base.push((Bucket::Day(date), cap));
-        }
+        let base = self.day_base(&s, date);
         let Some(rules) = self.res().slots.as_ref() else {
             let rule = (!lead_time_ok(&s, first_opening(self.res(), &s), self.now))
                 .then(|| (RuleCode::TooLate, format!("{date} sells until {} minutes before opening", s.lead_time_min)));
-            return Ok(vec![self.finish(Some(date), None, base, Some(&s), rule, Vec::new())]);
+            return Ok(vec![self.finish(Some(date), None, base, Span::default(), Some(&s), rule)]);
         };
         let cap = s.slot_capacity.unwrap_or(rules.capacity);
         Ok(slots_of(self.res(), rules, &s)
             .into_iter()
             .map(|slot| {
-                let (limits, moments) = self.slot_limits(&base, date, cap, rules, &slot);
-                let choices = if rules.tables.is_empty() { Vec::new() } else { table_choices(rules, self.qty, moments) };
+                let mut limits = base.clone();
+                limits.push((Bucket::Slot(date, slot.minute), cap));
+                let span = self.span_of(rules, &slot);
                 let rule = (!lead_time_ok(&s, slot.start, self.now)).then(|| {
                     (RuleCode::TooLate, format!("{date} {} sells until {} minutes before its start", slot.name(), s.lead_time_min))
                 });
-                self.finish(Some(date), Some(slot), limits, Some(&s), rule, choices)
+                self.finish(Some(date), Some(slot), limits, span, Some(&s), rule)
             })
             .collect())
+    }
+
+    /// The stock and day limits of a date.
+    fn day_base(&self, s: &DaySettings, date: NaiveDate) -> Vec<(Bucket, u32)> {
+        let mut base = Vec::new();
+        self.stock_limit(&mut base);
+        if let Some(cap) = s.daily_capacity {
+            base.push((Bucket::Day(date), cap));
+        }
+        base
     }
 }
 
@@ -344,22 +445,35 @@ pub fn limits_between(snap: &Snapshot, from: NaiveDate, to: NaiveDate) -> std::c
     let mut date = from;
     while date <= to {
         let s = day_settings(&snap.resource, date);
-        let mut day = base.clone();
-        if let Some(cap) = s.daily_capacity {
-            put(Bucket::Day(date), cap);
-            day.push((Bucket::Day(date), cap));
+        let day = ev.day_base(&s, date);
+        for (b, l) in &day {
+            put(b.clone(), *l);
         }
         if let Some(rules) = snap.resource.slots.as_ref() {
             let cap = s.slot_capacity.unwrap_or(rules.capacity);
             for slot in slots_of(&snap.resource, rules, &s) {
-                let (limits, moments) = ev.slot_limits(&day, date, cap, rules, &slot);
-                for (b, l) in limits {
-                    put(b, l);
-                }
-                for t in &rules.tables {
-                    for m in moments {
+                let span = ev.span_of(rules, &slot);
+                for m in &ev.grid.instants()[span.seating.clone()] {
+                    for t in &rules.tables {
                         put(Bucket::Table(t.name.clone(), *m), t.count);
                     }
+                }
+                let mut limits = day.clone();
+                limits.push((Bucket::Slot(date, slot.minute), cap));
+                let u = Unit {
+                    date: Some(date),
+                    slot: Some(slot),
+                    status: Status::Available,
+                    rule: None,
+                    measure: measure_committed([]),
+                    price: None,
+                    limits,
+                    span,
+                    table: None,
+                    reason: None,
+                };
+                for (b, l) in ev.limits(&u) {
+                    put(b, l);
                 }
             }
         }

@@ -181,11 +181,17 @@ pub fn plan_hold(snap: &Snapshot, item: &HoldItem, now: DateTime<Utc>) -> Result
         let max = res.qty_max.map_or("unbounded".to_string(), |m| m.to_string());
         return Err(PlanError::rule(RuleCode::QtyOutOfRange, format!("qty {qty} is outside {}..{max}", res.qty_min)));
     }
-    let unit = locate(snap, item, now, qty)?;
+    let (from, to) = match item.date.as_deref().and_then(parse_date) {
+        Some(d) if res.is_dated() => (d, d),
+        _ => (NaiveDate::MIN, NaiveDate::MIN),
+    };
+    let ev = Evaluator::new(snap, now, qty, from, to);
+    let unit = locate(&ev, item)?;
     if let Some((code, detail)) = unit.rule.clone() {
         return Err(PlanError::Rule { code, detail });
     }
-    if res.slots.as_ref().is_some_and(|r| !r.tables.is_empty()) && unit.choices.is_empty() {
+    let choices = ev.choices(&unit);
+    if res.slots.as_ref().is_some_and(|r| !r.tables.is_empty()) && choices.is_empty() {
         // No table type or join of this room seats the party, whatever is free.
         return Err(PlanError::rule(RuleCode::QtyOutOfRange, format!("no table seats a party of {qty}")));
     }
@@ -196,22 +202,23 @@ pub fn plan_hold(snap: &Snapshot, item: &HoldItem, now: DateTime<Utc>) -> Result
         slot: unit.slot.map(|s| s.name()),
         start: unit.slot.map(|s| s.start),
         qty,
-        takes: unit.takes(qty),
-        choices: unit.choices.iter().map(|c| c.takes.clone()).collect(),
-        choice_labels: unit.choices.iter().map(|c| c.label.clone()).collect(),
+        takes: ev.takes(&unit, qty),
+        choice_labels: choices.iter().map(|c| c.label.clone()).collect(),
+        choices: choices.into_iter().map(|c| c.takes).collect(),
         price: unit.price,
         ttl_s: res.hold_ttl_s,
     })
 }
 
-/// Finds the evaluated unit an item asks for, or the rule that refuses its date or slot.
-pub fn locate(snap: &Snapshot, item: &HoldItem, now: DateTime<Utc>, qty: u32) -> Result<Unit, PlanError> {
-    let res = &snap.resource;
+/// Finds the evaluated unit an item asks for (the evaluator covering its date), or the rule
+/// that refuses its date or slot.
+pub fn locate(ev: &Evaluator<'_>, item: &HoldItem) -> Result<Unit, PlanError> {
+    let res = &ev.snap.resource;
     if !res.is_dated() {
         if item.date.is_some() || item.slot.is_some() {
             return Err(PlanError::InvalidItem("date: a stock-only resource takes no date or slot".into()));
         }
-        return Ok(Evaluator::new(snap, now, qty, NaiveDate::MIN, NaiveDate::MIN).stock());
+        return Ok(ev.stock());
     }
     let date =
         item.date.as_deref().and_then(parse_date).ok_or_else(|| PlanError::InvalidItem("date: required for this resource".into()))?;
@@ -220,7 +227,6 @@ pub fn locate(snap: &Snapshot, item: &HoldItem, now: DateTime<Utc>, qty: u32) ->
         (Some(_), None) => return Err(PlanError::rule(RuleCode::NoSuchSlot, "slot: required for this resource")),
         _ => {}
     }
-    let ev = Evaluator::new(snap, now, qty, date, date);
     let units = ev.day(date).map_err(|(code, detail)| PlanError::Rule { code, detail })?;
     match &item.slot {
         None => Ok(units.into_iter().next().ok_or_else(|| PlanError::rule(RuleCode::Closed, format!("closed on {date}")))?),

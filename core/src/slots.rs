@@ -84,8 +84,18 @@ impl Grid {
 
     /// Grid instants in the half-open range `[a, b)`.
     pub fn within(&self, a: EpochMin, b: EpochMin) -> &[EpochMin] {
+        &self.starts[self.span(a, b)]
+    }
+
+    /// The indexes of the grid instants in the half-open range `[a, b)`.
+    pub fn span(&self, a: EpochMin, b: EpochMin) -> std::ops::Range<usize> {
         let lo = self.starts.partition_point(|x| *x < a);
         let hi = self.starts.partition_point(|x| *x < b);
-        &self.starts[lo..hi.max(lo)]
+        lo..hi.max(lo)
+    }
+
+    /// Every instant of the grid, sorted.
+    pub fn instants(&self) -> &[EpochMin] {
+        &self.starts
     }
 }

@@ -101,6 +101,14 @@ fn units(s: &Snapshot, d: &str, qty: u32) -> Vec<aforo_core::eval::Unit> {
     aforo_core::eval::Evaluator::new(s, utc(NOW), qty, d, d).day(d).unwrap_or_default()
 }
 
+/// The takes of a hold of `qty` on the `pick`-th unit of a date, if the date has units.
+fn takes_of(s: &Snapshot, d: &str, qty: u32, pick: usize) -> Option<Vec<aforo_core::Take>> {
+    let d = date(d);
+    let ev = aforo_core::eval::Evaluator::new(s, utc(NOW), qty, d, d);
+    let us = ev.day(d).ok().filter(|us| !us.is_empty())?;
+    Some(ev.takes(&us[pick % us.len()], qty))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
@@ -120,10 +128,40 @@ proptest! {
             }
         }
         for off in 0..4 {
-            for u in units(&s, &day_str(off), 1) {
-                for (b, limit) in &u.limits {
-                    prop_assert!(s.counters.get(b) <= *limit, "{b} {} > {limit}", s.counters.get(b));
+            let d = date(&day_str(off));
+            let ev = aforo_core::eval::Evaluator::new(&s, utc(NOW), 1, d, d);
+            for u in ev.day(d).unwrap_or_default() {
+                for (b, limit) in ev.limits(&u) {
+                    prop_assert!(s.counters.get(&b) <= limit, "{b} {} > {limit}", s.counters.get(&b));
                 }
+            }
+        }
+    }
+
+    /// The evaluator's per-instant shortcut (the peak of a seating's counters, read once per
+    /// grid instant) measures exactly what every bucket measured one by one does, and picks
+    /// the table the store would pick.
+    #[test]
+    fn the_fast_measure_is_the_measure_of_every_bucket(spec in spec(), tries in attempts(), qty in 1u32..9) {
+        let mut s = fresh(&spec);
+        for (off, pick, q) in tries {
+            let us = units(&s, &day_str(off), q);
+            if us.is_empty() { continue; }
+            let u = &us[pick % us.len()];
+            let item = HoldItem { resource_id: "r1".into(), date: Some(day_str(off)), slot: u.slot.map(|x| x.name()), qty: i64::from(q) };
+            if let Ok(plan) = plan_hold(&s, &item, utc(NOW)) {
+                aforo_core::plan::take(&plan, &mut s.counters);
+            }
+        }
+        for off in 0..4 {
+            let d = date(&day_str(off));
+            let ev = aforo_core::eval::Evaluator::new(&s, utc(NOW), qty, d, d);
+            for u in ev.day(d).unwrap_or_default() {
+                if u.rule.is_some() { continue; }
+                let slow = aforo_core::eval::measure(&ev.limits(&u), &s.counters);
+                prop_assert_eq!(u.measure, slow, "{} {:?}", d, u.slot);
+                let first_free = ev.choices(&u).iter().position(|c| first_overflow(&c.takes, &s.counters).is_none());
+                prop_assert_eq!(u.table, first_free);
             }
         }
     }
@@ -154,10 +192,7 @@ proptest! {
     fn sold_out_iff_plan_overflows(spec in spec(), tries in attempts(), qty in 1u32..=8) {
         let mut s = fresh(&spec);
         for (off, pick, q) in tries {
-            let d = day_str(off);
-            let us = units(&s, &d, q);
-            if us.is_empty() { continue; }
-            let takes = us[pick % us.len()].takes(q);
+            let Some(takes) = takes_of(&s, &day_str(off), q, pick) else { continue };
             if first_overflow(&takes, &s.counters).is_none() { apply(&takes, &mut s.counters); }
         }
         for off in 0..4 {
@@ -196,9 +231,7 @@ proptest! {
     fn answers_are_deterministic_across_snapshot_transport(spec in spec(), tries in attempts()) {
         let mut s = fresh(&spec);
         for (off, pick, q) in tries {
-            let us = units(&s, &day_str(off), q);
-            if us.is_empty() { continue; }
-            let takes = us[pick % us.len()].takes(q);
+            let Some(takes) = takes_of(&s, &day_str(off), q, pick) else { continue };
             if first_overflow(&takes, &s.counters).is_none() { apply(&takes, &mut s.counters); }
         }
         let wire = serde_json::to_vec(&s.to_doc()).unwrap();
