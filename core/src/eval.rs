@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::bucket::{Bucket, Take};
 use crate::error::RuleCode;
+use crate::limits::MAX_TABLE_TYPES;
 use crate::local::EpochMin;
 use crate::resource::SlotRules;
 use crate::resource::{Resource, MULT_SCALE};
@@ -312,11 +313,20 @@ impl<'a> Evaluator<'a> {
     /// The first table option with a table free at every instant of the seating.
     fn free_option(&self, span: &Span) -> Option<usize> {
         let tables = &self.res().slots.as_ref()?.tables;
+        // Each type's peak is scanned once per slot, however many joins use the type.
+        let mut peaks = [None; MAX_TABLE_TYPES];
+        let mut peak_of = |ix: usize| match peaks.get_mut(ix) {
+            Some(Some(p)) => *p,
+            slot => {
+                let p = peak(&self.table_used[ix], &span.seating).unwrap_or(0);
+                if let Some(s) = slot {
+                    *s = Some(p);
+                }
+                p
+            }
+        };
         self.options.iter().position(|o| {
-            o.uses.iter().all(|(ix, n)| {
-                let used = peak(&self.table_used[*ix], &span.seating).unwrap_or(0);
-                u64::from(used) + u64::from(*n) <= u64::from(tables[*ix].count)
-            })
+            o.uses.iter().all(|(ix, n)| u64::from(peak_of(*ix)) + u64::from(*n) <= u64::from(tables[*ix].count))
         })
     }
 

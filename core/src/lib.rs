@@ -16,6 +16,7 @@ pub mod bucket;
 pub mod document;
 pub mod error;
 pub mod eval;
+pub mod limits;
 pub mod local;
 pub mod plan;
 pub mod problem;

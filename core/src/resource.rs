@@ -5,6 +5,7 @@ use chrono_tz::Tz;
 
 use crate::document::*;
 use crate::error::{ConfigError, FieldError};
+use crate::limits::*;
 
 /// Multipliers are kept as integer millionths so that prices round the same everywhere.
 pub const MULT_SCALE: u64 = 1_000_000;
@@ -216,7 +217,14 @@ impl Resource {
         let mut v = Validator::default();
         let r = v.resource(&doc);
         match (r, v.errors.is_empty()) {
-            (Some(parts), true) => Ok(parts.into_resource(doc)),
+            (Some(parts), true) => {
+                let res = parts.into_resource(doc);
+                let over = over_limits(&res);
+                if over.is_empty() {
+                    return Ok(res);
+                }
+                Err(ConfigError { errors: over.into_iter().map(|(path, message)| FieldError { path: path.into(), message }).collect() })
+            }
             _ => Err(ConfigError { errors: v.errors }),
         }
     }
@@ -316,6 +324,12 @@ impl Validator {
         self.errors.push(FieldError { path: path.into(), message: message.into() });
     }
 
+    fn at_most(&mut self, path: &str, n: usize, max: usize) {
+        if n > max {
+            self.err(path, format!("at most {max} entries, got {n}"));
+        }
+    }
+
     fn units(&mut self, path: &str, v: i64, min: i64) -> Option<u32> {
         if v < min {
             self.err(path, format!("must be >= {min}"));
@@ -354,6 +368,10 @@ impl Validator {
         let mut out: [DayHours; 7] = Default::default();
         for (i, (name, day)) in w.days().into_iter().enumerate() {
             let Some(intervals) = day else { continue };
+            if intervals.len() > MAX_INTERVALS_PER_DAY {
+                self.err(format!("{path}.{name}"), format!("at most {MAX_INTERVALS_PER_DAY} intervals a day"));
+                continue;
+            }
             let mut parsed: DayHours = Vec::with_capacity(intervals.len());
             for (j, [a, b]) in intervals.iter().enumerate() {
                 let p = format!("{path}.{name}[{j}]");
@@ -404,9 +422,11 @@ impl Validator {
     fn resource(&mut self, doc: &ResourceDoc) -> Option<Parts> {
         if doc.name.trim().is_empty() {
             self.err("name", "must not be empty");
-        } else if doc.name.len() > 200 {
-            self.err("name", "must be at most 200 bytes");
+        } else if doc.name.len() > MAX_NAME_BYTES {
+            self.err("name", format!("must be at most {MAX_NAME_BYTES} bytes"));
         }
+        self.at_most("closures", doc.closures.len(), MAX_CLOSURES);
+        self.at_most("seasons", doc.seasons.len(), MAX_SEASONS);
         let tz: Option<Tz> = doc.timezone.parse().ok();
         if tz.is_none() {
             self.err("timezone", format!("unknown IANA timezone {:?}", doc.timezone));
@@ -429,13 +449,16 @@ impl Validator {
         let slots = d.slots.as_ref().and_then(|s| self.slots(s));
         let hours = doc.hours.as_ref().and_then(|w| self.week("hours", w));
         let mut closures = Vec::new();
-        for (i, c) in doc.closures.iter().enumerate() {
+        for (i, c) in doc.closures.iter().enumerate().take(MAX_CLOSURES) {
+            if c.reason.as_ref().is_some_and(|r| r.len() > MAX_NAME_BYTES) {
+                self.err(format!("closures[{i}].reason"), format!("must be at most {MAX_NAME_BYTES} bytes"));
+            }
             if let Some(r) = self.range(&format!("closures[{i}]"), &c.from, &c.to) {
                 closures.push(r);
             }
         }
         let mut seasons = Vec::new();
-        for (i, s) in doc.seasons.iter().enumerate() {
+        for (i, s) in doc.seasons.iter().enumerate().take(MAX_SEASONS) {
             if let Some(r) = self.season(i, s, doc) {
                 seasons.push(r);
             }
@@ -529,7 +552,9 @@ impl Validator {
     fn tables(&mut self, s: &SlotsDoc) -> (Vec<TableType>, Vec<Join>) {
         let p = "dimensions.slots";
         let mut tables: Vec<TableType> = Vec::new();
-        for (i, t) in s.tables.iter().enumerate() {
+        self.at_most(&format!("{p}.tables"), s.tables.len(), MAX_TABLE_TYPES);
+        self.at_most(&format!("{p}.joins"), s.joins.len(), MAX_JOINS);
+        for (i, t) in s.tables.iter().enumerate().take(MAX_TABLE_TYPES) {
             let tp = format!("{p}.tables[{i}]");
             let name_ok =
                 !t.kind.is_empty() && t.kind.len() <= 32 && t.kind.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
@@ -548,10 +573,10 @@ impl Validator {
         if !s.joins.is_empty() && s.tables.is_empty() {
             self.err(format!("{p}.joins"), "needs dimensions.slots.tables");
         }
-        for (i, j) in s.joins.iter().enumerate() {
+        for (i, j) in s.joins.iter().enumerate().take(MAX_JOINS) {
             let jp = format!("{p}.joins[{i}]");
-            if j.of.len() < 2 {
-                self.err(format!("{jp}.of"), "must join at least two tables");
+            if j.of.len() < 2 || j.of.len() > MAX_JOIN_TABLES {
+                self.err(format!("{jp}.of"), format!("must join 2 to {MAX_JOIN_TABLES} tables"));
                 continue;
             }
             let mut uses: Vec<(usize, u32)> = Vec::new();
@@ -584,6 +609,8 @@ impl Validator {
         let p = format!("seasons[{i}]");
         if s.name.trim().is_empty() {
             self.err(format!("{p}.name"), "must not be empty");
+        } else if s.name.len() > MAX_NAME_BYTES {
+            self.err(format!("{p}.name"), format!("must be at most {MAX_NAME_BYTES} bytes"));
         }
         let range = self.range(&p, &s.from, &s.to);
         let o = &s.overrides;
@@ -628,7 +655,8 @@ impl Validator {
         }
         let base = self.units("pricing.base_minor", p.base_minor, 0);
         let mut triggers = Vec::new();
-        for (i, t) in p.triggers.iter().enumerate() {
+        self.at_most("pricing.triggers", p.triggers.len(), MAX_TRIGGERS);
+        for (i, t) in p.triggers.iter().enumerate().take(MAX_TRIGGERS) {
             let tp = format!("pricing.triggers[{i}]");
             if !(t.utilization_gte.is_finite() && (0.0..=1.0).contains(&t.utilization_gte)) {
                 self.err(format!("{tp}.utilization_gte"), "must be between 0 and 1");

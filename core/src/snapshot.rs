@@ -2,8 +2,9 @@
 //! mutable state, the committed counters of a span of dates, and when it was read.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::bucket::{BadBucket, Bucket};
@@ -162,7 +163,8 @@ impl Snapshot {
 }
 
 /// Every bucket any sale on the dates `from..=to` may touch: what a reader must fetch for a
-/// snapshot of those dates to be complete.
+/// snapshot of those dates to be complete. Its cost is that of the buckets themselves (each
+/// date's seatings are merged as ranges of the grid), not slots × the instants of a seating.
 pub fn buckets_for(res: &Resource, from: NaiveDate, to: NaiveDate) -> Vec<Bucket> {
     let mut out = Vec::new();
     if res.has_stock {
@@ -172,6 +174,7 @@ pub fn buckets_for(res: &Resource, from: NaiveDate, to: NaiveDate) -> Vec<Bucket
         return out;
     }
     let grid = Grid::around(res, from, to);
+    let instants = grid.instants();
     let mut d = from;
     while d <= to {
         if res.daily.is_some() {
@@ -179,24 +182,41 @@ pub fn buckets_for(res: &Resource, from: NaiveDate, to: NaiveDate) -> Vec<Bucket
         }
         if let Some(rules) = &res.slots {
             let s = day_settings(res, d);
+            let (mut seated, mut paced) = (Vec::new(), Vec::new());
             for slot in slots_of(res, rules, &s) {
                 out.push(Bucket::Slot(d, slot.minute));
                 let st = slot.start_min();
-                let moments = grid.within(st, st + i64::from(rules.duration_min));
-                if rules.concurrent.is_some() {
-                    out.extend(moments.iter().map(|m| Bucket::Moment(*m)));
-                }
-                for t in &rules.tables {
-                    out.extend(moments.iter().map(|m| Bucket::Table(t.name.clone(), *m)));
-                }
+                seated.push(grid.span(st, st + i64::from(rules.duration_min)));
                 if let Some((w, _)) = rules.pacing {
-                    out.extend(grid.within(st - i64::from(w) + 1, st + 1).iter().map(|m| Bucket::Pace(*m)));
+                    paced.push(grid.span(st - i64::from(w) + 1, st + 1));
                 }
             }
+            for ix in merged(seated) {
+                let m = instants[ix];
+                if rules.concurrent.is_some() {
+                    out.push(Bucket::Moment(m));
+                }
+                out.extend(rules.tables.iter().map(|t| Bucket::Table(t.name.clone(), m)));
+            }
+            out.extend(merged(paced).map(|ix| Bucket::Pace(instants[ix])));
         }
-        d += Duration::days(1);
+        let Some(next) = d.succ_opt() else { break };
+        d = next;
     }
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// The indexes covered by any of some ranges, each once, in order.
+fn merged(mut ranges: Vec<Range<usize>>) -> impl Iterator<Item = usize> {
+    ranges.sort_unstable_by_key(|r| r.start);
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for r in ranges.into_iter().filter(|r| !r.is_empty()) {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out.into_iter().flatten()
 }

@@ -20,6 +20,8 @@ use crate::store::{Audit, AuditEvent, Meta, Mode, Store};
 /// A compiled document at one version.
 #[derive(Debug)]
 pub struct Loaded {
+    /// Its worst case per date (what a read of it costs).
+    pub costs: aforo_core::limits::Costs,
     /// The resource id.
     pub id: String,
     /// Owner.
@@ -72,7 +74,13 @@ pub struct App {
     limiter: Option<governor::DefaultKeyedRateLimiter<String>>,
     /// Per resource, (drifted, oversold) buckets at its last check.
     findings: Mutex<HashMap<String, (usize, usize)>>,
+    /// Permits to compute on the blocking pool.
+    heavy: Arc<tokio::sync::Semaphore>,
 }
+
+/// Work (counters of a read, or dates × slots of a calendar) above which a read computes on
+/// the blocking pool: below it the hand-off costs more than it saves.
+pub const HEAVY_WORK: usize = 4_000;
 
 /// What the origin observes itself with, made before the store (which counts into it).
 #[derive(Debug, Clone)]
@@ -106,7 +114,6 @@ impl App {
             governor::RateLimiter::keyed(governor::Quota::per_second(rps).allow_burst(burst))
         });
         Ok(App {
-            cfg,
             store,
             verifier,
             docs: RwLock::new(HashMap::new()),
@@ -120,6 +127,11 @@ impl App {
             read_only: AtomicBool::new(false),
             limiter,
             findings: Mutex::new(HashMap::new()),
+            heavy: Arc::new(tokio::sync::Semaphore::new(match cfg.heavy_reads {
+                0 => std::thread::available_parallelism().map_or(2, usize::from),
+                n => n,
+            })),
+            cfg,
         })
     }
 
@@ -221,7 +233,13 @@ impl App {
             Some(p) => Some(serde_json::from_str(&p).map_err(|e| ApiError::Internal(format!("stored pause of {id}: {e}")))?),
             None => None,
         };
-        Ok(Loaded { id: id.to_string(), owner: meta.owner, resource, state: State { version: meta.version, on_hand: meta.on_hand, pause } })
+        Ok(Loaded {
+            id: id.to_string(),
+            owner: meta.owner,
+            costs: aforo_core::limits::costs(&resource),
+            resource,
+            state: State { version: meta.version, on_hand: meta.on_hand, pause },
+        })
     }
 
     /// The resource's compiled document; from cache unless `at_least` is newer.
@@ -270,17 +288,45 @@ impl App {
         }
     }
 
+    /// Runs CPU work of about `work` units. Heavy work goes to the blocking pool, at most
+    /// `AFORO_HEAVY_READS` at once (the permit lives as long as the work, even when the
+    /// request has timed out), so that the async workers keep answering everyone else.
+    pub async fn compute<T: Send + 'static>(&self, work: usize, f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+        if work < HEAVY_WORK {
+            return Ok(f());
+        }
+        let permit = self.heavy.clone().acquire_owned().await.map_err(|_| ApiError::Internal("compute pool closed".into()))?;
+        tokio::task::spawn_blocking(move || {
+            let out = f();
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("a computation failed: {e}")))
+    }
+
     /// A snapshot of `from..=to` (ignored for stock-only), reclaiming expired holds first and
     /// retrying when the document changed under it.
     pub async fn snapshot(&self, id: &str, range: Option<(NaiveDate, NaiveDate)>) -> Result<Snapshot, ApiError> {
-        self.snapshot_with(id, |l| {
-            let buckets = match range {
-                Some((f, t)) => buckets_for(&l.resource, f, t),
-                None => buckets_for(&l.resource, NaiveDate::MIN, NaiveDate::MIN),
-            };
-            (buckets, range.filter(|_| l.resource.is_dated()))
-        })
-        .await
+        let mut at_least = None;
+        for _ in 0..VERSION_RETRIES {
+            let l = self.load(id, at_least).await?;
+            let covers = range.filter(|_| l.resource.is_dated());
+            let days = covers.map_or(1, |(f, t)| usize::try_from((t - f).num_days() + 1).unwrap_or(1));
+            let work = days.saturating_mul(l.costs.day_buckets as usize);
+            let doc = l.clone();
+            let buckets = self
+                .compute(work, move || {
+                    let (f, t) = covers.unwrap_or((NaiveDate::MIN, NaiveDate::MIN));
+                    buckets_for(&doc.resource, f, t)
+                })
+                .await?;
+            match self.read_counters(&l, buckets, covers, work).await? {
+                Ok(snap) => return Ok(snap),
+                Err(newer) => at_least = Some(newer),
+            }
+        }
+        Err(ApiError::StoreUnavailable(format!("resource {id} kept changing while it was read; retry")))
     }
 
     /// A snapshot of the counters `pick` names for the document it is given (and the dates it
@@ -294,16 +340,36 @@ impl App {
         for _ in 0..VERSION_RETRIES {
             let l = self.load(id, at_least).await?;
             let (buckets, covers) = pick(&l);
-            let names: Vec<String> = buckets.iter().map(ToString::to_string).collect();
-            let (now_ms, version, vals) = self.store.read(id, names).await?.ok_or_else(|| ApiError::ResourceNotFound(id.to_string()))?;
-            if version != l.state.version {
-                at_least = Some(version);
-                continue;
+            let work = buckets.len();
+            match self.read_counters(&l, buckets, covers, work).await? {
+                Ok(snap) => return Ok(snap),
+                Err(newer) => at_least = Some(newer),
             }
-            let counters = Counters(buckets.into_iter().zip(vals).filter(|(_, v)| *v > 0).collect());
-            return Ok(l.snapshot(covers, counters, DateTime::from_timestamp_millis(now_ms).unwrap_or_else(Utc::now)));
         }
         Err(ApiError::StoreUnavailable(format!("resource {id} kept changing while it was read; retry")))
+    }
+
+    /// Reads `buckets` of a document into a snapshot; `Err(version)` when the document is
+    /// at another version in Redis.
+    async fn read_counters(
+        &self,
+        l: &Arc<Loaded>,
+        buckets: Vec<Bucket>,
+        covers: Option<(NaiveDate, NaiveDate)>,
+        work: usize,
+    ) -> Result<Result<Snapshot, u64>, ApiError> {
+        let (buckets, names) = self
+            .compute(work, move || {
+                let names: Vec<String> = buckets.iter().map(ToString::to_string).collect();
+                (buckets, names)
+            })
+            .await?;
+        let (now_ms, version, vals) = self.store.read(&l.id, names).await?.ok_or_else(|| ApiError::ResourceNotFound(l.id.clone()))?;
+        if version != l.state.version {
+            return Ok(Err(version));
+        }
+        let counters = self.compute(work, move || Counters(buckets.into_iter().zip(vals).filter(|(_, v)| *v > 0).collect())).await?;
+        Ok(Ok(l.snapshot(covers, counters, DateTime::from_timestamp_millis(now_ms).unwrap_or_else(Utc::now))))
     }
 }
 

@@ -37,6 +37,10 @@ pub struct Config {
     /// Request timeout in milliseconds.
     #[arg(long, env = "AFORO_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
     pub request_timeout_ms: u64,
+    /// Most reads computing at once on the blocking pool (a long calendar of a large
+    /// document); more wait, within the request timeout. 0: one per CPU.
+    #[arg(long, env = "AFORO_HEAVY_READS", default_value_t = 0)]
+    pub heavy_reads: usize,
     /// How long idempotency keys are remembered, in hours (at least 24).
     #[arg(long, env = "AFORO_IDEMPOTENCY_TTL_H", default_value_t = 24, value_parser = clap::value_parser!(u64).range(24..))]
     pub idempotency_ttl_h: u64,

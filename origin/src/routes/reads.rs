@@ -1,15 +1,15 @@
 //! Reads: availability, calendar and the snapshot the edge computes from.
 
-use aforo_core::query::MAX_CALENDAR_DAYS;
+use aforo_core::query::{ALTERNATIVE_DAYS, MAX_CALENDAR_DAYS};
 use aforo_core::resource::parse_date;
-use aforo_core::{availability as core_availability, calendar as core_calendar, AvailabilityQuery, CalendarQuery};
+use aforo_core::{availability as core_availability, calendar as core_calendar, to_json, AvailabilityQuery, CalendarQuery};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 
 use super::Ctx;
 use crate::auth::Role;
 use crate::error::ApiError;
-use crate::http::{json_of, query_params, Body};
+use crate::http::{json, json_of, query_params, Body};
 
 /// `GET /v1/resources/{id}/availability?date=D&qty=N[&slot=HH:MM]`.
 pub async fn availability(ctx: Ctx) -> Result<Response<Body>, ApiError> {
@@ -22,15 +22,19 @@ pub async fn availability(ctx: Ctx) -> Result<Response<Body>, ApiError> {
         return Ok(json_of(StatusCode::OK, &a));
     }
     let wide = ctx.app.snapshot(&ctx.id, q.needs()).await?;
-    Ok(json_of(StatusCode::OK, &core_availability(&wide, &q, wide.as_of, false)?))
+    let work = ctx.app.load(&ctx.id, None).await?.costs.day_steps as usize * (ALTERNATIVE_DAYS as usize + 1);
+    let body = ctx.app.compute(work, move || core_availability(&wide, &q, wide.as_of, false).map(|a| to_json(&a))).await??;
+    Ok(json(StatusCode::OK, body))
 }
 
 /// `GET /v1/resources/{id}/calendar?from=D&to=D&qty=N`.
 pub async fn calendar(ctx: Ctx) -> Result<Response<Body>, ApiError> {
     let q = CalendarQuery::parse(&ctx.query)?;
     let snap = ctx.app.snapshot(&ctx.id, Some(q.needs())).await?;
-    let c = core_calendar(&snap, &q, snap.as_of, false)?;
-    Ok(json_of(StatusCode::OK, &c))
+    let days = usize::try_from((q.to - q.from).num_days() + 1).unwrap_or(1);
+    let work = ctx.app.load(&ctx.id, None).await?.costs.day_steps as usize * days;
+    let body = ctx.app.compute(work, move || core_calendar(&snap, &q, snap.as_of, false).map(|c| to_json(&c))).await??;
+    Ok(json(StatusCode::OK, body))
 }
 
 /// `GET /v1/resources/{id}/snapshot?from=D&to=D` (edge, ops).
@@ -58,5 +62,7 @@ pub async fn snapshot(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>
         return Err(ApiError::InvalidRequest("from and to are required for a dated resource".into()));
     }
     let snap = ctx.app.snapshot(&ctx.id, range).await?;
-    Ok(json_of(StatusCode::OK, &snap.to_doc()))
+    let days = range.map_or(1, |(f, t)| usize::try_from((t - f).num_days() + 1).unwrap_or(1));
+    let body = ctx.app.compute(days * loaded.costs.day_buckets as usize, move || to_json(&snap.to_doc())).await?;
+    Ok(json(StatusCode::OK, body))
 }

@@ -22,10 +22,37 @@
 -- ',' (the origin audits them).
 
 local EVENTS_MAXLEN = 10000
+-- Lua's unpack() fails past ~8000 values ("too many results to unpack"): lists that grow with
+-- a document or a backlog go to Redis in parts of this size.
+local CHUNK = 1000
 
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- HMGET of any number of fields, in parts; false where a field is absent.
+local function hmget(key, names)
+  local out = {}
+  for i = 1, #names, CHUNK do
+    local part = redis.call('HMGET', key, unpack(names, i, math.min(i + CHUNK - 1, #names)))
+    for k = 1, #part do out[#out + 1] = part[k] end
+  end
+  return out
+end
+
+-- A command taking a key and a list (ZREM, HDEL), in parts.
+local function each_part(cmd, key, list)
+  for i = 1, #list, CHUNK do
+    redis.call(cmd, key, unpack(list, i, math.min(i + CHUNK - 1, #list)))
+  end
+end
+
+-- HSET of field/value pairs {f1, v1, f2, v2, ...}, in parts.
+local function hset_pairs(key, pairs)
+  for i = 1, #pairs, 2 * CHUNK do
+    redis.call('HSET', key, unpack(pairs, i, math.min(i + 2 * CHUNK - 1, #pairs)))
+  end
 end
 
 local function prefix_of(key)
@@ -50,7 +77,7 @@ local function add_counts(c, per, sign, lims)
   for k in pairs(per) do names[#names + 1] = k end
   if #names == 0 then return {} end
   table.sort(names)
-  local cur = redis.call('HMGET', c, unpack(names))
+  local cur = hmget(c, names)
   local set, changes = {}, {}
   for i, k in ipairs(names) do
     local v = (tonumber(cur[i]) or 0) + sign * per[k]
@@ -59,7 +86,7 @@ local function add_counts(c, per, sign, lims)
     set[#set + 1] = v
     changes[i] = {k, sign * per[k], v, lims and lims[k]}
   end
-  redis.call('HSET', c, unpack(set))
+  hset_pairs(c, set)
   return changes
 end
 
@@ -127,7 +154,14 @@ end
 local function try_take(c, version, takes, choices)
   local b, q, l = parse_takes(takes)
   local set, changes = {}, {}
-  local cur = redis.call('HMGET', c, '~v', unpack(b))
+  -- The version and the counters in one HMGET when they fit in one (a hold's usual case).
+  local cur
+  if #b < CHUNK then
+    cur = redis.call('HMGET', c, '~v', unpack(b))
+  else
+    cur = hmget(c, b)
+    table.insert(cur, 1, redis.call('HGET', c, '~v'))
+  end
   if cur[1] ~= version then return nil, 'version', cur[1] or '', 0 end
   for i = 1, #b do
     local have = tonumber(cur[i + 1]) or 0
@@ -143,7 +177,7 @@ local function try_take(c, version, takes, choices)
       local name, rest = string.match(group, '^([^\n]*)\n(.*)$')
       local cb, cq, cl = parse_takes(rest or '')
       if #cb > 0 then
-        local cur = redis.call('HMGET', c, unpack(cb))
+        local cur = hmget(c, cb)
         local fits = true
         for i = 1, #cb do
           if (tonumber(cur[i]) or 0) + cq[i] > cl[i] then fits = false break end
@@ -162,7 +196,7 @@ local function try_take(c, version, takes, choices)
     end
     if not found then return nil, 'no_table', 0, 0 end
   end
-  if #set > 0 then redis.call('HSET', c, unpack(set)) end
+  hset_pairs(c, set)
   return all, label, changes
 end
 
@@ -286,14 +320,16 @@ local function retake(keys, args)
 end
 
 -- read: KEYS m, c ; ARGV bucket names — reclaims first so a read never counts an expired hold.
+-- The origin sends a snapshot's names in parts (Store::read), so that no call runs long.
 local function read(keys, args)
   local P = prefix_of(keys[1])
   local now = now_ms()
   local _, expired = reclaim(P, now, 256)
-  local vals = redis.call('HMGET', keys[2], '~v', unpack(args))
-  local out = {tostring(now), vals[1] or ''}
-  if vals[1] then
-    for k = 2, #vals do out[#out + 1] = vals[k] or '0' end
+  local version = redis.call('HGET', keys[2], '~v')
+  local out = {tostring(now), version or ''}
+  if version then
+    local vals = hmget(keys[2], args)
+    for k = 1, #args do out[#out + 1] = vals[k] or '0' end
   end
   return done(out, expired)
 end
@@ -432,7 +468,7 @@ local function check(keys, args)
       counters[d[1]] = d[3]
       changes[i] = {d[1], d[3] - d[2], d[3]}
     end
-    if #stale > 0 then redis.call('ZREM', keys[3], unpack(stale)) end
+    each_part('ZREM', keys[3], stale)
     emit(P, 'repaired', '', redis.call('HGET', keys[1], 'version'), changes)
   end
   local flat = {}

@@ -26,6 +26,12 @@ use crate::metrics::Metrics;
 pub use audit::{Audit, AuditEvent};
 pub use keys::{hold_id, home_of, idempotent_hold_id, ResourceKeys, AUDIT, DUE, MODE};
 
+/// Most counters one read call fetches (about a millisecond of Redis).
+pub const READ_PART: usize = 2_000;
+
+/// Reads of every part before a read whose parts saw different versions is answered anyway.
+const READ_ATTEMPTS: u32 = 3;
+
 /// The library's source.
 pub const LIBRARY: &str = include_str!("aforo.lua");
 
@@ -408,16 +414,35 @@ impl Store {
 
     /// Reclaims expired holds and reads counters: `(redis now ms, version, values)`;
     /// `None` when the resource does not exist.
+    ///
+    /// The names go in parts of [`READ_PART`], sent together, so that a year of a large
+    /// document is several short calls rather than one that stalls Redis for everyone. Parts
+    /// that saw different versions (a document change between them) are read again; the
+    /// answer carries the time of the first part.
     pub async fn read(&self, id: &str, buckets: Vec<String>) -> Result<Option<(i64, u64, Vec<u32>)>, StoreError> {
         let k = ResourceKeys::new(id);
-        let out = self.fcall_reclaiming("aforo_read", id, vec![k.meta(), k.counters()], buckets).await?;
-        let now: i64 = num("aforo_read", out.first())?;
-        if out.get(1).is_none_or(|v| v.is_empty()) {
-            return Ok(None);
+        let parts: Vec<&[String]> = if buckets.is_empty() { vec![&[]] } else { buckets.chunks(READ_PART).collect() };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let calls = parts.iter().map(|part| self.fcall_reclaiming("aforo_read", id, vec![k.meta(), k.counters()], part.to_vec()));
+            let (mut first_now, mut versions) = (None, Vec::with_capacity(parts.len()));
+            let mut vals = Vec::with_capacity(buckets.len());
+            for out in futures::future::try_join_all(calls).await? {
+                let now: i64 = num("aforo_read", out.first())?;
+                if out.get(1).is_none_or(|v| v.is_empty()) {
+                    return Ok(None);
+                }
+                versions.push(num::<u64>("aforo_read", out.get(1))?);
+                first_now.get_or_insert(now);
+                vals.extend(out[2..].iter().map(|v| v.parse::<i64>().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32));
+            }
+            let (Some(now), Some(&newest)) = (first_now, versions.iter().max()) else { return Ok(None) };
+            // Parts that saw different versions are not one snapshot: read them all again.
+            if versions.iter().all(|v| *v == newest) || attempt >= READ_ATTEMPTS {
+                return Ok(Some((now, newest, vals)));
+            }
         }
-        let version: u64 = num("aforo_read", out.get(1))?;
-        let vals = out[2..].iter().map(|v| v.parse::<i64>().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32).collect();
-        Ok(Some((now, version, vals)))
     }
 
     /// Writes a document.
