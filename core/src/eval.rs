@@ -325,9 +325,9 @@ impl<'a> Evaluator<'a> {
                 p
             }
         };
-        self.options.iter().position(|o| {
-            o.uses.iter().all(|(ix, n)| u64::from(peak_of(*ix)) + u64::from(*n) <= u64::from(tables[*ix].count))
-        })
+        self.options
+            .iter()
+            .position(|o| o.uses.iter().all(|(ix, n)| u64::from(peak_of(*ix)) + u64::from(*n) <= u64::from(tables[*ix].count)))
     }
 
     fn stock_limit(&self, limits: &mut Vec<(Bucket, u32)>) {

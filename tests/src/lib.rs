@@ -2,8 +2,10 @@
 //!
 //! The end-to-end harness: [`harness::Redis`] starts a real `redis-server` on a free
 //! loopback port in a temporary folder, [`harness::Origin`] runs the real `aforo-origin`
-//! binary against it, and [`client::Api`] is a typed client of the HTTP contract.
+//! binary against it, and [`client::Api`] is a typed client of the HTTP contract;
+//! [`docs`] generates resource documents as sellers write them, across the limits.
 
 pub mod checker;
 pub mod client;
+pub mod docs;
 pub mod harness;
