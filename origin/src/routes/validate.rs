@@ -29,7 +29,7 @@ struct ValidateBody {
 pub async fn validate(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let caller = ctx.caller(&req)?;
     caller.require(&[Role::Buyer])?;
-    let body: ValidateBody = parse_json(&read_body(req, ctx.app.cfg.max_body_bytes).await?)?;
+    let body: ValidateBody = parse_json(&read_body(req, &ctx.app.cfg).await?)?;
     if body.items.is_empty() || body.items.len() > aforo_core::plan::MAX_ITEMS {
         return Err(ApiError::InvalidRequest(format!("items: must hold 1 to {} items", aforo_core::plan::MAX_ITEMS)));
     }
