@@ -115,7 +115,9 @@ impl From<StoreError> for ApiError {
                 ApiError::StoreUnavailable("the store did not answer; retry with the same Idempotency-Key".into())
             }
             StoreError::Reply(..) => ApiError::Internal(e.to_string()),
-            StoreError::CircuitOpen(_) => ApiError::StoreUnavailable(e.to_string()),
+            StoreError::CircuitOpen(wait) => {
+                ApiError::StoreUnavailable(format!("the store is unavailable (circuit open); retry in {} ms", wait.as_millis().max(1)))
+            }
         }
     }
 }

@@ -478,9 +478,13 @@ async fn retake(app: &App, f: &Found, resource: &str) -> Result<(), ApiError> {
             .collect(),
     };
     for _ in 0..ATTEMPTS {
-        let p = plan_group(app, &g, false)
-            .await
-            .map_err(|e| ApiError::HoldExpired(format!("hold {} expired and cannot be taken again: {e}", f.id)))?;
+        let p = plan_group(app, &g, false).await.map_err(|e| {
+            if e.status().is_server_error() {
+                e // the store or a bug, not the hold: said as such
+            } else {
+                ApiError::HoldExpired(format!("hold {} expired and cannot be taken again: {}", f.id, e.detail()))
+            }
+        })?;
         let takes = merge_takes(p.plans.iter().map(|(_, pl)| pl));
         let choices = p.plans.first().map(|(_, pl)| encode_choices(pl)).unwrap_or_default();
         match app.store.retake(resource, &f.id, p.snap.state.version, encode_takes(&takes), choices).await? {
