@@ -108,7 +108,7 @@ impl From<StoreError> for ApiError {
             // reads a stable sentence.
             StoreError::Redis(e) if is_oom(&e) => {
                 tracing::error!(error = %e, "Redis is at its memory ceiling (maxmemory): writes refused");
-                ApiError::StoreUnavailable("the store is full and refuses writes; nothing was written; retry later".into())
+                ApiError::StoreUnavailable("the store is full and refuses writes; retry later with the same Idempotency-Key".into())
             }
             StoreError::Redis(e) => {
                 tracing::warn!(error = %e, "store call failed");
