@@ -35,7 +35,9 @@ pub async fn validate(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>
     }
     for (i, it) in body.items.iter().enumerate() {
         if !aforo_core::plan::valid_resource_id(&it.resource_id) {
-            return Err(ApiError::InvalidRequest(format!("items[{i}].resource_id: must be 1-64 characters of A-Z a-z 0-9 - _ .")));
+            return Err(ApiError::InvalidRequest(format!(
+                "items[{i}].resource_id: must be 1-64 characters of A-Z a-z 0-9 - _ . (not . or ..)"
+            )));
         }
         if !(1..=aforo_core::resource::MAX_UNITS).contains(&it.quantity) {
             return Err(ApiError::InvalidRequest(format!("items[{i}].quantity: must be >= 1")));
