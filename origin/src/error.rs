@@ -233,6 +233,10 @@ impl ApiError {
         if matches!(self, ApiError::Unauthenticated(_)) {
             b = b.header(header::WWW_AUTHENTICATE, "Bearer");
         }
+        if matches!(self, ApiError::RequestTimeout(_)) {
+            // The rest of the body may still come: this connection is done (RFC 9110, 408).
+            b = b.header(header::CONNECTION, "close");
+        }
         b.body(Full::new(Bytes::from(self.body().to_string()))).unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
     }
 }

@@ -208,6 +208,7 @@ async fn a_body_that_stalls_is_408_and_counted_as_a_client_error() {
     assert!(resp.starts_with("HTTP/1.1 408"), "{resp}");
     assert!(took < Duration::from_secs(2), "answered after {took:?}");
     assert!(resp.to_ascii_lowercase().contains("content-type: application/problem+json"), "{resp}");
+    assert!(resp.to_ascii_lowercase().contains("connection: close"), "{resp}");
     assert_eq!(body_of(&resp)["code"], "REQUEST_TIMEOUT", "{resp}");
     let m = api.text("/metrics").await;
     let by = |status| metric(&m, "aforo_http_requests_total", &[("route", "/v1/holds"), ("method", "POST"), ("status", status)]);
