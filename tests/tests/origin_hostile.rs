@@ -58,13 +58,6 @@ fn audit_entries(redis: &Redis) -> Vec<String> {
     redis.cli(&["XRANGE", "af:audit", "-", "+"]).lines().map(String::from).collect()
 }
 
-async fn wait_for_audit(redis: &Redis, at_least: usize) {
-    let start = Instant::now();
-    while redis.cli(&["XLEN", "af:audit"]).parse::<usize>().unwrap_or(0) < at_least && start.elapsed() < Duration::from_secs(5) {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
     text.lines()
         .filter(|l| l.starts_with(name) && labels.iter().all(|(k, v)| l.contains(&format!("{k}=\"{v}\""))))
@@ -108,14 +101,18 @@ async fn anonymous_requests_cannot_grow_redis() {
     let valid_shape = format!("h_{}_{}", "A".repeat(26), "r".repeat(64));
     let a = e.api.send(Method::GET, &format!("/v1/holds/{valid_shape}"), Some("not-a-jwt"), None, None).await;
     assert_eq!(a.status, 401);
-    wait_for_audit(&e.redis, 1).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let start = Instant::now();
+    while !audit_entries(&e.redis).iter().any(|l| l.contains("auth.denied")) && start.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let entries = audit_entries(&e.redis);
     assert!(!entries.is_empty(), "the 401 is audited");
     let longest = entries.iter().map(String::len).max().unwrap();
     assert!(longest < 2048, "an audit entry of {longest} bytes");
     assert!(entries.iter().all(|l| !l.contains(&"a".repeat(300))), "the long id reached the audit trail");
     assert!(entries.iter().any(|l| l.contains(&valid_shape)), "a valid-shaped id is kept whole: {entries:?}");
+    // Only that one: the ids no hold or resource can have were refused before any audit.
+    assert_eq!(entries.iter().filter(|l| *l == "auth.denied").count(), 1, "{entries:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
