@@ -93,6 +93,9 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// The most bytes of a problem's `detail` (a field path and a short reason fit many times).
+pub const DETAIL_MAX: usize = 1024;
+
 /// What a client reads for a 500: the cause stays in the log, under the request id.
 pub const INTERNAL_DETAIL: &str = "an internal error occurred; report it with this answer's X-Request-Id";
 
@@ -184,10 +187,11 @@ impl ApiError {
 
     /// What the client reads in `detail`: human and stable, without library internals (a 500
     /// says nothing of its cause; serde's Rust type names are put in words).
+    /// At most [`DETAIL_MAX`] bytes, so that no input is echoed back whole.
     pub fn detail(&self) -> String {
         match self {
             ApiError::Internal(_) => INTERNAL_DETAIL.to_string(),
-            _ => humane(&self.to_string()),
+            _ => clip(&humane(&self.to_string()), DETAIL_MAX),
         }
     }
 
@@ -316,6 +320,7 @@ mod tests {
 
     #[test]
     fn a_500_says_nothing_of_its_cause_and_a_store_failure_nothing_of_redis() {
+        assert!(ApiError::InvalidRequest("x".repeat(5000)).detail().len() <= DETAIL_MAX);
         let e = ApiError::Internal("stored document of x is invalid: expected struct Doc".into());
         assert_eq!(e.body()["detail"], INTERNAL_DETAIL);
         let io = fred::error::Error::new(fred::error::ErrorKind::IO, "Connection reset by peer (os error 104)");

@@ -97,6 +97,10 @@ async fn anonymous_requests_cannot_grow_redis() {
     let a = e.api.send(Method::GET, &format!("/v1/{huge}"), None, None, None).await;
     assert_eq!((a.status.as_u16(), a.code()), (404, "ROUTE_NOT_FOUND"));
     assert!(a.body.to_string().len() < 1024, "{} bytes", a.body.to_string().len());
+    // A long query value is not echoed back whole either.
+    let a = e.api.availability("sku", &format!("qty=1&date={}", "9".repeat(20_000))).await;
+    assert_eq!((a.status.as_u16(), a.code()), (400, "INVALID_REQUEST"));
+    assert!(a.body["detail"].as_str().unwrap().len() <= 1024, "{} bytes", a.body["detail"].as_str().unwrap().len());
     // A well-formed hold id is audited when refused, with every field bounded.
     let valid_shape = format!("h_{}_{}", "A".repeat(26), "r".repeat(64));
     let a = e.api.send(Method::GET, &format!("/v1/holds/{valid_shape}"), Some("not-a-jwt"), None, None).await;
