@@ -65,7 +65,7 @@ fn req_err(path: impl Into<String>, message: impl Into<String>) -> RequestError 
 
 /// The rule a resource id must follow: it names Redis keys and URLs.
 pub fn valid_resource_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+    !matches!(id, "" | "." | "..") && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
 impl HoldRequest {

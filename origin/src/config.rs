@@ -19,6 +19,10 @@ pub struct Config {
     /// HS256 secret for the JWTs callers present (required to serve).
     #[arg(long, env = "AFORO_JWT_SECRET", hide_env_values = true, default_value = "")]
     pub jwt_secret: String,
+    /// Longest token lifetime accepted, in seconds: `exp` minus `iat` (minus now without
+    /// `iat`). Longer-lived tokens are refused (401). Default 30 days.
+    #[arg(long, env = "AFORO_JWT_MAX_LIFETIME_S", default_value_t = 30 * 86_400, value_parser = clap::value_parser!(u64).range(60..))]
+    pub jwt_max_lifetime_s: u64,
     /// Redis connections in the pool.
     #[arg(long, env = "AFORO_REDIS_POOL", default_value_t = 4)]
     pub redis_pool: usize,
@@ -34,6 +38,10 @@ pub struct Config {
     /// Largest request body in bytes (413 above).
     #[arg(long, env = "AFORO_MAX_BODY_BYTES", default_value_t = 1 << 20)]
     pub max_body_bytes: usize,
+    /// Time a request body has to arrive whole, in milliseconds (408 REQUEST_TIMEOUT after);
+    /// below the request timeout.
+    #[arg(long, env = "AFORO_BODY_TIMEOUT_MS", default_value_t = 5_000)]
+    pub body_timeout_ms: u64,
     /// Request timeout in milliseconds.
     #[arg(long, env = "AFORO_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
     pub request_timeout_ms: u64,
@@ -103,6 +111,16 @@ impl Config {
         Duration::from_millis(self.request_timeout_ms)
     }
 
+    /// Body read timeout.
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_millis(self.body_timeout_ms)
+    }
+
+    /// Longest token lifetime.
+    pub fn jwt_max_lifetime(&self) -> Duration {
+        Duration::from_secs(self.jwt_max_lifetime_s)
+    }
+
     /// Idempotency key lifetime.
     pub fn idempotency_ttl(&self) -> Duration {
         Duration::from_secs(self.idempotency_ttl_h * 3600)
@@ -135,6 +153,9 @@ impl Config {
         }
         if !(0.0..=1.0).contains(&self.slo_error_rate) || !(0.0..=1.0).contains(&self.slo_availability) {
             return Err("AFORO_SLO_ERROR_RATE and AFORO_SLO_AVAILABILITY must be within 0..1".into());
+        }
+        if self.body_timeout_ms == 0 || self.body_timeout_ms >= self.request_timeout_ms {
+            return Err("AFORO_BODY_TIMEOUT_MS must be > 0 and below AFORO_REQUEST_TIMEOUT_MS".into());
         }
         if self.max_connections == 0 || self.redis_pool == 0 {
             return Err("AFORO_MAX_CONNECTIONS and AFORO_REDIS_POOL must be > 0".into());

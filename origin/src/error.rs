@@ -54,6 +54,9 @@ pub enum ApiError {
     /// Consume of an expired hold whose units are gone (410).
     #[error("{0}")]
     HoldExpired(String),
+    /// The body did not arrive within the body timeout (408): a slow or stalled client.
+    #[error("the request body did not arrive within {0} ms")]
+    RequestTimeout(u64),
     /// Body over the limit (413).
     #[error("request body over {0} bytes")]
     PayloadTooLarge(usize),
@@ -70,6 +73,9 @@ pub enum ApiError {
     /// A document that does not hold together (422).
     #[error("{0}")]
     InvalidConfig(ConfigError),
+    /// A stock change whose result is outside 0..=the documented maximum on hand (422).
+    #[error("{0}")]
+    StockOutOfRange(String),
     /// Same idempotency key, different payload (422).
     #[error("this Idempotency-Key was used with another payload")]
     IdempotencyKeyReused,
@@ -82,17 +88,39 @@ pub enum ApiError {
     /// Ops switched writes off (503).
     #[error("writes are switched off by operations (read-only mode); reads go on")]
     ReadOnly,
-    /// A bug: logged with its cause (500).
+    /// A bug: logged with its cause (500); the client is told nothing of the cause.
     #[error("{0}")]
     Internal(String),
+}
+
+/// The most bytes of a problem's `detail` (a field path and a short reason fit many times).
+pub const DETAIL_MAX: usize = 1024;
+
+/// What a client reads for a 500: the cause stays in the log, under the request id.
+pub const INTERNAL_DETAIL: &str = "an internal error occurred; report it with this answer's X-Request-Id";
+
+/// Whether a Redis error is its memory ceiling (`maxmemory` reached, `noeviction`).
+fn is_oom(e: &fred::error::Error) -> bool {
+    e.details().starts_with("OOM")
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Redis(e) => ApiError::StoreUnavailable(format!("the store is unavailable: {e}")),
+            // Redis's own words stay in the log (with the request id of the span); the client
+            // reads a stable sentence.
+            StoreError::Redis(e) if is_oom(&e) => {
+                tracing::error!(error = %e, "Redis is at its memory ceiling (maxmemory): writes refused");
+                ApiError::StoreUnavailable("the store is full and refuses writes; retry later with the same Idempotency-Key".into())
+            }
+            StoreError::Redis(e) => {
+                tracing::warn!(error = %e, "store call failed");
+                ApiError::StoreUnavailable("the store did not answer; retry with the same Idempotency-Key".into())
+            }
             StoreError::Reply(..) => ApiError::Internal(e.to_string()),
-            StoreError::CircuitOpen(_) => ApiError::StoreUnavailable(e.to_string()),
+            StoreError::CircuitOpen(wait) => {
+                ApiError::StoreUnavailable(format!("the store is unavailable (circuit open); retry in {} ms", wait.as_millis().max(1)))
+            }
         }
     }
 }
@@ -118,8 +146,11 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::SoldOut { .. } | ApiError::HoldNotActive(_) | ApiError::StockBelowCommitted(_) => StatusCode::CONFLICT,
             ApiError::HoldExpired(_) => StatusCode::GONE,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Rule { .. } | ApiError::InvalidConfig(_) | ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Rule { .. } | ApiError::InvalidConfig(_) | ApiError::StockOutOfRange(_) | ApiError::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::StoreUnavailable(_) | ApiError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -141,9 +172,11 @@ impl ApiError {
             ApiError::HoldNotActive(_) => "HOLD_NOT_ACTIVE",
             ApiError::StockBelowCommitted(_) => "STOCK_BELOW_COMMITTED",
             ApiError::HoldExpired(_) => "HOLD_EXPIRED",
+            ApiError::RequestTimeout(_) => "REQUEST_TIMEOUT",
             ApiError::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             ApiError::Rule { code, .. } => code.as_str(),
             ApiError::InvalidConfig(_) => "INVALID_CONFIG",
+            ApiError::StockOutOfRange(_) => "STOCK_OUT_OF_RANGE",
             ApiError::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             ApiError::StoreUnavailable(_) => "STORE_UNAVAILABLE",
             ApiError::ReadOnly => "READ_ONLY",
@@ -152,9 +185,19 @@ impl ApiError {
         }
     }
 
+    /// What the client reads in `detail`: human and stable, without library internals (a 500
+    /// says nothing of its cause; serde's Rust type names are put in words).
+    /// At most [`DETAIL_MAX`] bytes, so that no input is echoed back whole.
+    pub fn detail(&self) -> String {
+        match self {
+            ApiError::Internal(_) => INTERNAL_DETAIL.to_string(),
+            _ => clip(&humane(&self.to_string()), DETAIL_MAX),
+        }
+    }
+
     /// The problem document.
     pub fn body(&self) -> Value {
-        let mut v = Value::Object(aforo_core::problem(self.status().as_u16(), self.code(), &self.to_string()));
+        let mut v = Value::Object(aforo_core::problem(self.status().as_u16(), self.code(), &self.detail()));
         match self {
             ApiError::SoldOut { alternatives, item, .. } => {
                 v["alternatives"] = json!(alternatives);
@@ -163,7 +206,14 @@ impl ApiError {
                 }
             }
             ApiError::Rule { item: Some(i), .. } => v["item"] = json!(i),
-            ApiError::InvalidConfig(e) => v["errors"] = json!(e.errors),
+            ApiError::InvalidConfig(e) => {
+                v["errors"] = json!(e.errors);
+                for m in v["errors"].as_array_mut().into_iter().flatten().filter_map(|x| x.get_mut("message")) {
+                    if let Some(s) = m.as_str() {
+                        *m = json!(humane(s));
+                    }
+                }
+            }
             _ => {}
         }
         v
@@ -187,6 +237,98 @@ impl ApiError {
         if matches!(self, ApiError::Unauthenticated(_)) {
             b = b.header(header::WWW_AUTHENTICATE, "Bearer");
         }
+        if matches!(self, ApiError::RequestTimeout(_)) {
+            // The rest of the body may still come: this connection is done (RFC 9110, 408).
+            b = b.header(header::CONNECTION, "close");
+        }
         b.body(Full::new(Bytes::from(self.body().to_string()))).unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+    }
+}
+
+/// Puts serde's Rust type names in words: "expected struct StockBody" reads "expected a JSON
+/// object", "expected enum Role" reads "expected one of the documented values"; any other
+/// path-qualified Rust name (`a::b::C`) loses its path. serde's messages are otherwise kept:
+/// they name the field and the position ("at line 1 column 5"), which is what a caller needs.
+pub fn humane(msg: &str) -> String {
+    const NAMED: [(&str, &str); 4] = [
+        ("expected unit struct ", "expected null"),
+        ("expected tuple struct ", "expected a JSON array"),
+        ("expected struct ", "expected a JSON object"),
+        ("expected enum ", "expected one of the documented values"),
+    ];
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == ':' || c == '<' || c == '>';
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    'scan: while !rest.is_empty() {
+        for (from, to) in NAMED {
+            if let Some(tail) = rest.strip_prefix(from) {
+                out.push_str(to);
+                rest = tail.trim_start_matches(ident);
+                continue 'scan;
+            }
+        }
+        // A path-qualified name: keep its last segment.
+        let word_len = rest.find(|c: char| !ident(c)).unwrap_or(rest.len());
+        let (word, tail) = rest.split_at(word_len.max(rest.chars().next().map_or(1, char::len_utf8)));
+        if word.contains("::") {
+            out.push_str(word.rsplit("::").next().unwrap_or(""));
+        } else {
+            out.push_str(word);
+        }
+        rest = tail;
+    }
+    out
+}
+
+/// `s` cut to at most `max` bytes (on a character boundary), ending in `…` when cut.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_type_names_are_put_in_words() {
+        assert_eq!(
+            humane("$: invalid type: integer `5`, expected struct StockBody at line 1 column 1"),
+            "$: invalid type: integer `5`, expected a JSON object at line 1 column 1"
+        );
+        assert_eq!(
+            humane("invalid type: string \"x\", expected enum Role"),
+            "invalid type: string \"x\", expected one of the documented values"
+        );
+        assert_eq!(humane("bad aforo_core::plan::HoldItem here"), "bad HoldItem here");
+        assert_eq!(humane("qty: must be 1..8 — ünïcode kept"), "qty: must be 1..8 — ünïcode kept");
+        assert_eq!(humane(""), "");
+    }
+
+    #[test]
+    fn clip_cuts_on_a_char_boundary() {
+        assert_eq!(clip("abc", 3), "abc");
+        assert_eq!(clip("abcdef", 5), "ab…");
+        assert!(clip(&"é".repeat(100), 10).len() <= 10);
+    }
+
+    #[test]
+    fn a_500_says_nothing_of_its_cause_and_a_store_failure_nothing_of_redis() {
+        assert!(ApiError::InvalidRequest("x".repeat(5000)).detail().len() <= DETAIL_MAX);
+        let e = ApiError::Internal("stored document of x is invalid: expected struct Doc".into());
+        assert_eq!(e.body()["detail"], INTERNAL_DETAIL);
+        let io = fred::error::Error::new(fred::error::ErrorKind::IO, "Connection reset by peer (os error 104)");
+        let d = ApiError::from(StoreError::Redis(io)).detail();
+        assert!(!d.contains("os error") && !d.contains("redis"), "{d}");
+        let oom = fred::error::Error::new(fred::error::ErrorKind::Unknown, "OOM command not allowed when used memory > 'maxmemory'.");
+        let e = ApiError::from(StoreError::Redis(oom));
+        assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(!e.detail().contains("OOM"));
     }
 }

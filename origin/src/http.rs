@@ -5,6 +5,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{header, Request, Response, StatusCode};
 
+use crate::config::Config;
 use crate::error::ApiError;
 
 /// Response body type.
@@ -24,17 +25,26 @@ pub fn json_of<T: serde::Serialize>(status: StatusCode, v: &T) -> Response<Body>
     json(status, aforo_core::to_json(v))
 }
 
-/// Reads a body up to `limit` bytes (413 above).
-pub async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, ApiError> {
+/// Reads a body up to `AFORO_MAX_BODY_BYTES` (413 above), which must arrive whole within
+/// `AFORO_BODY_TIMEOUT_MS` (408 after: a client that sends its headers and stalls holds a
+/// connection and a worker, and is the client's fault, not the store's).
+pub async fn read_body(req: Request<Incoming>, cfg: &Config) -> Result<Bytes, ApiError> {
+    let limit = cfg.max_body_bytes;
     if let Some(len) = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()) {
         if len > limit as u64 {
             return Err(ApiError::PayloadTooLarge(limit));
         }
     }
-    match Limited::new(req.into_body(), limit).collect().await {
+    let collected = tokio::time::timeout(cfg.body_timeout(), Limited::new(req.into_body(), limit).collect())
+        .await
+        .map_err(|_| ApiError::RequestTimeout(cfg.body_timeout_ms))?;
+    match collected {
         Ok(c) => Ok(c.to_bytes()),
         Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(ApiError::PayloadTooLarge(limit)),
-        Err(e) => Err(ApiError::InvalidRequest(format!("could not read the body: {e}"))),
+        Err(e) => {
+            tracing::debug!(error = %e, "body read failed");
+            Err(ApiError::InvalidRequest("the request body could not be read (cut short or malformed framing)".into()))
+        }
     }
 }
 

@@ -33,13 +33,14 @@ async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>) -> Res
     let rid = request_id(&req);
     let path = req.uri().path().to_string();
     let method = req.method().clone();
-    let span = tracing::info_span!("request", request_id = %rid, %method, path = %path);
+    let span = tracing::info_span!("request", request_id = %rid, %method, path = %crate::error::clip(&path, 256));
     async move {
         let started = std::time::Instant::now();
         let found = router.find(&path);
         let template = found.as_ref().map_or("unmatched", |(r, _)| r.template());
-        // Kept (a refcounted copy) to name the caller of a refused request in the audit trail.
-        let auth = req.headers().get(hyper::header::AUTHORIZATION).cloned();
+        // Kept (a refcounted copy) to name the caller of a refused request in the audit trail;
+        // with several Authorization headers, none names it.
+        let auth = crate::routes::single_authorization(req.headers()).ok().flatten().cloned();
         let result = match found {
             Some((route, id)) => {
                 let ctx = Ctx {
@@ -67,7 +68,7 @@ async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>) -> Res
                     Err(_) => Err(ApiError::StoreUnavailable("the request timed out".into())),
                 }
             }
-            None => Err(ApiError::RouteNotFound(path.clone())),
+            None => Err(ApiError::RouteNotFound(crate::error::clip(&path, 128))),
         };
         let mut resp = match result {
             Ok(r) => r,

@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 /// The JWT secret every test origin uses.
 pub const SECRET: &str = "test-secret-0123456789abcdef";
 
+/// The memory ceiling of every test Redis.
+pub const MAXMEMORY: &str = "256mb";
+
 /// A free TCP port on 127.0.0.1 (bound, then released).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("no free port")
@@ -52,6 +55,9 @@ impl Redis {
             .args(["--bind", "127.0.0.1", "--port", &self.port.to_string(), "--dir"])
             .arg(self.dir.path())
             .args(["--save", "", "--daemonize", "no", "--protected-mode", "yes", "--loglevel", "warning"])
+            // As production runs it (docs/runbook.md, memory ceiling): a ceiling, and no
+            // eviction, so that a hold is never dropped to make room; `extra` may override.
+            .args(["--maxmemory", MAXMEMORY, "--maxmemory-policy", "noeviction"])
             .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -179,6 +179,7 @@ async fn redis_down_fails_fast_with_503_and_heals_without_restart() {
     }
     let r = e.api.send(Method::GET, "/readyz", None, None, None).await;
     assert_eq!(r.status.as_u16(), 503);
+    assert!(matches!(r.body["redis"].as_str(), Some("unavailable" | "circuit_open" | "timeout")), "no Redis error text: {}", r.body);
     let m = e.api.text("/metrics").await;
     assert!(metric(&m, "aforo_circuit_breaker_state", &[]) >= 1.0, "breaker open");
     assert!(metric(&m, "aforo_circuit_breaker_rejected_total", &[]) >= 1.0);

@@ -50,4 +50,17 @@ async fn holds_work_on_a_three_node_cluster() {
         ["a", "b", "c", "last"].iter().map(|r| cluster.node_of(&format!("af:{{r:{r}}}:m"))).collect();
     assert!(spread.len() > 1, "resources should spread over nodes");
     assert_eq!(api.availability("last", "qty=1").await.body["status"], "sold_out");
+    // A key is the caller's across resources on different nodes (its claim is a key of its
+    // own slot): the same key on another resource is refused, a retry replays, and a
+    // refused request leaves the key unused.
+    let one = api.hold(&buyer, "k-across", &json!({"resource_id": "a", "qty": 1})).await;
+    assert_eq!(one.status, 201, "{:?}", one.body);
+    for r in ["b", "c"] {
+        let a = api.hold(&buyer, "k-across", &json!({"resource_id": r, "qty": 1})).await;
+        assert_eq!((a.status.as_u16(), a.code()), (422, "IDEMPOTENCY_KEY_REUSED"), "{r}: {:?}", a.body);
+    }
+    let again = api.hold(&buyer, "k-across", &json!({"resource_id": "a", "qty": 1})).await;
+    assert_eq!((again.status.as_u16(), &again.body["id"]), (200, &one.body["id"]));
+    assert_eq!(api.hold(&buyer, "k-free", &json!({"resource_id": "last", "qty": 1})).await.status, 409);
+    assert_eq!(api.hold(&buyer, "k-free", &json!({"resource_id": "b", "qty": 1})).await.status, 201);
 }

@@ -157,6 +157,9 @@ async fn the_server_answers_as_openapi_yaml_says() {
     spec.check("post", st, &e.api.stock(&e.seller, "sku", &json!({"delta": 2})).await);
     spec.check("post", st, &e.api.stock(&e.seller, "sku", &json!({"set": 0})).await);
     spec.check("post", st, &e.api.stock(&e.seller, "sku", &json!({"set": 1, "delta": 1})).await);
+    let over = e.api.stock(&e.seller, "sku", &json!({"delta": 1_000_000_000})).await;
+    assert_eq!(over.code(), "STOCK_OUT_OF_RANGE");
+    spec.check("post", st, &over);
     spec.check(
         "post",
         "/v1/resources/{id}/pause",

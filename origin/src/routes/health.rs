@@ -27,7 +27,12 @@ pub async fn readyz(ctx: Ctx) -> Result<Response<Body>, ApiError> {
             let _ = store.load_library().await;
             (StatusCode::SERVICE_UNAVAILABLE, json!({"status": "not_ready", "redis": "ok", "library": "missing"}))
         }
-        Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, json!({"status": "not_ready", "redis": e.to_string()})),
+        Ok(Err(e)) => {
+            // Anyone may read this: a stable word, Redis's own text in the log.
+            tracing::warn!(error = %e, "not ready: Redis did not answer");
+            let why = if matches!(e, crate::store::StoreError::CircuitOpen(_)) { "circuit_open" } else { "unavailable" };
+            (StatusCode::SERVICE_UNAVAILABLE, json!({"status": "not_ready", "redis": why}))
+        }
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, json!({"status": "not_ready", "redis": "timeout"})),
     };
     let mut r = json(status, body.to_string());

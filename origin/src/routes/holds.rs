@@ -7,6 +7,10 @@
 //! resource, then the home turns `held`. A refused step voids the steps taken (units back,
 //! the key as if unused); a retry with the same key finds the steps already taken and goes
 //! on, so it converges.
+//!
+//! The key belongs to the caller across resources: before any hold call, the request claims
+//! it (`af:{k:…}`, a key of its own) with its payload hash; a request with another payload
+//! finds the claim and is refused (422), one with the same payload goes on and replays.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -180,13 +184,36 @@ pub async fn create(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, 
 
 async fn create_as(ctx: &Ctx, caller: &Caller, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let key = idem_key_header(&req)?;
-    let body = read_body(req, ctx.app.cfg.max_body_bytes).await?;
+    let body = read_body(req, &ctx.app.cfg).await?;
     let request = HoldRequest::from_json(&body).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
     let hash = payload_hash(&request);
     let groups = group(&request.items);
     let multi = request.items.len() > 1;
+    // The key is the caller's across resources: the first request claims it with its payload;
+    // another payload is refused here, the same one goes on (the hold function replays it).
+    let app = &*ctx.app;
+    let claim = format!("{hash} {} {}", groups[0].resource, ulid::Ulid::new());
+    let record_ttl = app.cfg.hold_record_ttl().max(app.cfg.idempotency_ttl());
+    let claimed = match app.store.claim(&caller.sub, &key, &claim, record_ttl).await? {
+        None => true,
+        Some(standing) if standing.split(' ').next() == Some(hash.as_str()) => false,
+        Some(_) => return Err(ApiError::IdempotencyKeyReused),
+    };
+    let r = attempts(ctx, caller, &key, &hash, &groups, multi).await;
+    // A refused request leaves its key as if unused (as its voided cart steps do), so the
+    // buyer may use it for something else. After a store failure the outcome may be unknown:
+    // the claim stays, and a retry with the same payload finds out.
+    if claimed && r.as_ref().is_err_and(|e| e.status().is_client_error()) {
+        if let Err(e) = app.store.unclaim(&caller.sub, &key, &claim).await {
+            tracing::warn!(error = %e, "could not drop the claim of a refused hold; the key stays bound to its payload");
+        }
+    }
+    r
+}
+
+async fn attempts(ctx: &Ctx, caller: &Caller, key: &str, hash: &str, groups: &[Group], multi: bool) -> Result<Response<Body>, ApiError> {
     for _ in 0..ATTEMPTS {
-        match attempt(ctx, caller, &key, &hash, &groups, multi).await? {
+        match attempt(ctx, caller, key, hash, groups, multi).await? {
             Some(resp) => return Ok(resp),
             None => continue, // a document changed under the plan: plan again
         }
@@ -451,9 +478,13 @@ async fn retake(app: &App, f: &Found, resource: &str) -> Result<(), ApiError> {
             .collect(),
     };
     for _ in 0..ATTEMPTS {
-        let p = plan_group(app, &g, false)
-            .await
-            .map_err(|e| ApiError::HoldExpired(format!("hold {} expired and cannot be taken again: {e}", f.id)))?;
+        let p = plan_group(app, &g, false).await.map_err(|e| {
+            if e.status().is_server_error() {
+                e // the store or a bug, not the hold: said as such
+            } else {
+                ApiError::HoldExpired(format!("hold {} expired and cannot be taken again: {}", f.id, e.detail()))
+            }
+        })?;
         let takes = merge_takes(p.plans.iter().map(|(_, pl)| pl));
         let choices = p.plans.first().map(|(_, pl)| encode_choices(pl)).unwrap_or_default();
         match app.store.retake(resource, &f.id, p.snap.state.version, encode_takes(&takes), choices).await? {

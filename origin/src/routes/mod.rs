@@ -170,24 +170,54 @@ impl Ctx {
         self.app.audit(kind, &caller.sub, caller.role_name(), |e| f(e.request(Some(&self.request_id), Some(self.route.clone()))));
     }
 
-    /// The authenticated caller of a request.
+    /// The authenticated caller of a request. Two `Authorization` headers are refused: which
+    /// one a proxy or a library would pick differs, so neither is trusted.
     pub fn caller(&self, req: &Request<Incoming>) -> Result<Caller, ApiError> {
-        let h = req.headers().get(hyper::header::AUTHORIZATION).map(|v| v.to_str().unwrap_or(""));
+        let h = single_authorization(req.headers())?.map(|v| v.to_str().unwrap_or(""));
         let caller = self.app.verifier.caller(h)?;
         self.app.rate_limit(&caller.sub)?;
         Ok(caller)
     }
 }
 
+/// The one `Authorization` header of a request (`None` without one); 401 when there are several.
+pub fn single_authorization(headers: &hyper::HeaderMap) -> Result<Option<&hyper::header::HeaderValue>, ApiError> {
+    let mut all = headers.get_all(hyper::header::AUTHORIZATION).iter();
+    let first = all.next();
+    if all.next().is_some() {
+        return Err(ApiError::Unauthenticated("send one Authorization header, not several".into()));
+    }
+    Ok(first)
+}
+
+/// The longest `{id}` a path may carry into a handler: a hold id is
+/// `h_<26>_<resource id of at most 64>`; resource ids are checked by the core's rule.
+pub const MAX_HOLD_ID: usize = 2 + 26 + 1 + 64;
+
 /// Runs the handler of a matched route.
 pub async fn dispatch(route: Route, ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let m = req.method().clone();
+    // Ids no valid resource or hold can have are refused here, before a token is read, a
+    // store call is made or anything is audited: a path must not carry arbitrary bytes into
+    // Redis (the audit trail names the hold or resource of a refused request).
     if matches!(
         route,
-        Route::Resource | Route::Stock | Route::Pause | Route::Resume | Route::Availability | Route::Calendar | Route::Snapshot
+        Route::Resource
+            | Route::Stock
+            | Route::Pause
+            | Route::Resume
+            | Route::Availability
+            | Route::Calendar
+            | Route::Snapshot
+            | Route::Tables
     ) && !aforo_core::plan::valid_resource_id(&ctx.id)
     {
-        return Err(ApiError::InvalidRequest("resource id: must be 1-64 characters of A-Z a-z 0-9 - _ .".into()));
+        return Err(ApiError::InvalidRequest("resource id: must be 1-64 characters of A-Z a-z 0-9 - _ . (not . or ..)".into()));
+    }
+    if matches!(route, Route::Hold | Route::Consume | Route::Release)
+        && (ctx.id.len() > MAX_HOLD_ID || crate::store::home_of(&ctx.id).is_none())
+    {
+        return Err(ApiError::HoldNotFound(crate::error::clip(&ctx.id, 100)));
     }
     match (route, m) {
         (Route::Resource, Method::PUT) => resources::put(ctx, req).await,

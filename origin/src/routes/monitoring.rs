@@ -101,7 +101,7 @@ pub async fn get_mode(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>
 /// this Redis.
 pub async fn put_mode(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let caller = ops(&ctx, &req)?;
-    let body: ModeBody = parse_json(&read_body(req, ctx.app.cfg.max_body_bytes).await?)?;
+    let body: ModeBody = parse_json(&read_body(req, &ctx.app.cfg).await?)?;
     if body.reason.as_ref().is_some_and(|r| r.len() > 500) {
         return Err(ApiError::InvalidRequest("reason: at most 500 bytes".into()));
     }
@@ -129,10 +129,11 @@ struct CheckBody {
 /// check, as `aforo-origin check` does it.
 pub async fn check(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let caller = ops(&ctx, &req)?;
-    let raw = read_body(req, ctx.app.cfg.max_body_bytes).await?;
+    let raw = read_body(req, &ctx.app.cfg).await?;
     let body: CheckBody = if raw.iter().all(u8::is_ascii_whitespace) { CheckBody::default() } else { parse_json(&raw)? };
     if let Some(id) = body.resource_id.as_deref().filter(|id| !aforo_core::plan::valid_resource_id(id)) {
-        return Err(ApiError::InvalidRequest(format!("resource_id: {id:?} must be 1-64 characters of A-Z a-z 0-9 - _ .")));
+        let id = crate::error::clip(id, 80);
+        return Err(ApiError::InvalidRequest(format!("resource_id: {id:?} must be 1-64 characters of A-Z a-z 0-9 - _ . (not . or ..)")));
     }
     let report = crate::ops::drift::run(&ctx.app, body.resource_id.as_deref(), body.repair, (&caller.sub, "ops")).await?;
     Ok(json(StatusCode::OK, serde_json::to_string(&report).map_err(|e| ApiError::Internal(e.to_string()))?))

@@ -34,7 +34,7 @@ pub async fn put(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, Api
     let caller = ctx.caller(&req)?;
     caller.require(&[Role::Seller])?;
     ctx.app.writable()?;
-    let body = read_body(req, ctx.app.cfg.max_body_bytes).await?;
+    let body = read_body(req, &ctx.app.cfg).await?;
     serde_json::from_slice::<serde::de::IgnoredAny>(&body).map_err(|e| ApiError::InvalidRequest(format!("$: {e}")))?;
     let res = Resource::from_json(&body).map_err(ApiError::InvalidConfig)?;
     // Stored as re-serialised from the typed document: canonical, and free of unknown fields.
@@ -100,7 +100,7 @@ struct StockBody {
 /// `POST /v1/resources/{id}/stock`: `{"set":n}` or `{"delta":n}`, optional `"force":true`.
 pub async fn stock(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let caller = owned_write(&ctx, &req).await?;
-    let body: StockBody = parse_json(&read_body(req, ctx.app.cfg.max_body_bytes).await?)?;
+    let body: StockBody = parse_json(&read_body(req, &ctx.app.cfg).await?)?;
     let (delta, n) = match (body.set, body.delta) {
         (Some(n), None) => (false, n),
         (None, Some(n)) => (true, n),
@@ -123,6 +123,10 @@ pub async fn stock(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, A
         }
         StockReply::NoStock => Err(ApiError::InvalidRequest(format!("resource {} has no stock dimension", ctx.id))),
         StockReply::Negative => Err(ApiError::InvalidRequest("stock on hand cannot be negative".into())),
+        StockReply::OutOfRange { would_be } => Err(ApiError::StockOutOfRange(format!(
+            "on hand would be {would_be}, over the maximum of {}; nothing was changed",
+            aforo_core::resource::MAX_UNITS
+        ))),
         StockReply::Below { committed } => Err(ApiError::StockBelowCommitted(format!(
             "{committed} units are held or consumed; set at least that much or pass \"force\": true"
         ))),
@@ -139,7 +143,7 @@ struct PauseBody {
 /// `POST /v1/resources/{id}/pause`: `{"until": instant?, "reason": string?}`.
 pub async fn pause(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let caller = owned_write(&ctx, &req).await?;
-    let raw = read_body(req, ctx.app.cfg.max_body_bytes).await?;
+    let raw = read_body(req, &ctx.app.cfg).await?;
     let body: PauseBody = if raw.iter().all(u8::is_ascii_whitespace) { PauseBody { until: None, reason: None } } else { parse_json(&raw)? };
     if body.reason.as_ref().is_some_and(|r| r.len() > 500) {
         return Err(ApiError::InvalidRequest("reason: at most 500 bytes".into()));
@@ -157,7 +161,7 @@ pub async fn pause(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, A
 /// `POST /v1/resources/{id}/resume`.
 pub async fn resume(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let caller = owned_write(&ctx, &req).await?;
-    let raw = read_body(req, ctx.app.cfg.max_body_bytes).await?;
+    let raw = read_body(req, &ctx.app.cfg).await?;
     if !raw.iter().all(u8::is_ascii_whitespace) {
         let _: serde_json::Map<String, serde_json::Value> = parse_json(&raw)?;
     }

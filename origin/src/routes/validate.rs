@@ -29,13 +29,15 @@ struct ValidateBody {
 pub async fn validate(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let caller = ctx.caller(&req)?;
     caller.require(&[Role::Buyer])?;
-    let body: ValidateBody = parse_json(&read_body(req, ctx.app.cfg.max_body_bytes).await?)?;
+    let body: ValidateBody = parse_json(&read_body(req, &ctx.app.cfg).await?)?;
     if body.items.is_empty() || body.items.len() > aforo_core::plan::MAX_ITEMS {
         return Err(ApiError::InvalidRequest(format!("items: must hold 1 to {} items", aforo_core::plan::MAX_ITEMS)));
     }
     for (i, it) in body.items.iter().enumerate() {
         if !aforo_core::plan::valid_resource_id(&it.resource_id) {
-            return Err(ApiError::InvalidRequest(format!("items[{i}].resource_id: must be 1-64 characters of A-Z a-z 0-9 - _ .")));
+            return Err(ApiError::InvalidRequest(format!(
+                "items[{i}].resource_id: must be 1-64 characters of A-Z a-z 0-9 - _ . (not . or ..)"
+            )));
         }
         if !(1..=aforo_core::resource::MAX_UNITS).contains(&it.quantity) {
             return Err(ApiError::InvalidRequest(format!("items[{i}].quantity: must be >= 1")));

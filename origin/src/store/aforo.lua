@@ -356,7 +356,7 @@ local function put(keys, args)
   return done({'created', tostring(v), args[2]}, expired)
 end
 
--- stock: KEYS m, c ; ARGV mode ('set' | 'delta'), n, force ('1' | '0')
+-- stock: KEYS m, c ; ARGV mode ('set' | 'delta'), n, force ('1' | '0'), max on hand
 local function stock(keys, args)
   local P = prefix_of(keys[1])
   local now = now_ms()
@@ -368,6 +368,7 @@ local function stock(keys, args)
   local new = n
   if args[1] == 'delta' then new = tonumber(on_hand) + n end
   if new < 0 then return done({'negative', tostring(new)}, expired) end
+  if new > tonumber(args[4]) then return done({'out_of_range', string.format('%d', new)}, expired) end
   if new < committed and args[3] ~= '1' then return done({'below', tostring(committed), tostring(new)}, expired) end
   redis.call('HSET', keys[1], 'on_hand', new)
   local v = redis.call('HINCRBY', keys[1], 'version', 1)

@@ -92,6 +92,33 @@ impl AuditEvent {
         self
     }
 
+    /// The event with every string (top-level fields and those inside `detail`) cut to
+    /// [`FIELD_MAX`] bytes: nothing a caller sends can make one entry large (an anonymous
+    /// request is audited too, and kept `AFORO_AUDIT_RETENTION_H`).
+    pub fn bounded(mut self) -> Self {
+        let cut = |s: &mut String| {
+            if s.len() > FIELD_MAX {
+                *s = crate::error::clip(s, FIELD_MAX);
+            }
+        };
+        for s in [&mut self.kind, &mut self.at, &mut self.actor, &mut self.role] {
+            cut(s);
+        }
+        for s in [&mut self.resource_id, &mut self.hold_id, &mut self.request_id, &mut self.route].into_iter().flatten() {
+            cut(s);
+        }
+        fn walk(v: &mut serde_json::Value) {
+            match v {
+                serde_json::Value::String(s) if s.len() > FIELD_MAX => *s = crate::error::clip(s, FIELD_MAX),
+                serde_json::Value::Array(a) => a.iter_mut().for_each(walk),
+                serde_json::Value::Object(o) => o.values_mut().for_each(walk),
+                _ => {}
+            }
+        }
+        walk(&mut self.detail);
+        self
+    }
+
     /// The stream entry: `type` (for `redis-cli XRANGE` readers) and the event as JSON in `e`
     /// (one field instead of ten keeps the write cheap on both sides).
     pub(super) fn fields(&self) -> Vec<String> {
@@ -104,6 +131,10 @@ impl AuditEvent {
         Some(ev)
     }
 }
+
+/// The most bytes of any one string in an audit event (ids, routes, reasons, actors; a token's
+/// `sub` is at most 256 bytes, a hold id 93).
+pub const FIELD_MAX: usize = 256;
 
 /// The handle requests record events with.
 #[derive(Debug, Clone)]
@@ -122,9 +153,9 @@ impl Audit {
         (Audit { tx, metrics }, rx)
     }
 
-    /// Queues an event; never waits.
+    /// Queues an event (every string bounded); never waits.
     pub fn record(&self, ev: AuditEvent) {
-        if let Err(e) = self.tx.try_send(ev) {
+        if let Err(e) = self.tx.try_send(ev.bounded()) {
             self.metrics.audit_dropped.inc();
             tracing::warn!(error = %e, "audit queue full; event dropped");
         }
@@ -229,4 +260,26 @@ pub fn stream_entries(v: fred::prelude::Value) -> Vec<(String, BTreeMap<String, 
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_string_of_an_event_is_bounded() {
+        let long = "x".repeat(65_000);
+        let ev = AuditEvent::new("auth.denied", &long, "none", chrono::Utc::now())
+            .resource(&long)
+            .hold(&long)
+            .request(Some(&long), Some(long.clone()))
+            .detail(serde_json::json!({"reason": long, "items": [{"why": long}], "n": 1}))
+            .bounded();
+        let json = serde_json::to_string(&ev).unwrap_or_default();
+        assert!(json.len() < 10 * FIELD_MAX, "{} bytes", json.len());
+        assert_eq!(ev.actor.len(), FIELD_MAX);
+        assert_eq!(ev.detail["n"], 1);
+        let short = AuditEvent::new("hold.created", "buyer-1", "buyer", chrono::Utc::now()).hold("h_x_y");
+        assert_eq!(short.clone().bounded(), short);
+    }
 }

@@ -86,6 +86,21 @@ pub fn idempotent_hold_id(caller: &str, key: &str, home: &str) -> String {
     hold_id(&hex[..26], home)
 }
 
+/// The claim of a caller's idempotency key: `af:{k:<hash of caller and key>}`, holding the
+/// payload hash and home resource of the request that first used the key. A key belongs to
+/// its caller across resources (the hold id alone, derived from the home resource too, would
+/// let the same key make a hold on each resource). The claim is its own cluster slot, so it
+/// is a separate call before the hold's.
+pub fn claim(caller: &str, key: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"claim\0");
+    h.update(caller.as_bytes());
+    h.update([0]);
+    h.update(key.as_bytes());
+    let hex: String = h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("af:{{k:{hex}}}")
+}
+
 /// The home resource of a hold id, if the id is well formed.
 pub fn home_of(hold_id: &str) -> Option<&str> {
     let rest = hold_id.strip_prefix("h_")?;
@@ -116,6 +131,15 @@ mod tests {
         for key in [k.meta(), k.counters(), k.expiry(), k.hold("h"), k.date_index("2027-01-01"), k.settled(), k.events()] {
             assert!(key.starts_with("af:{r:r1}:"), "{key}");
         }
+    }
+
+    #[test]
+    fn claims_are_per_caller_and_key_in_their_own_slot() {
+        let c = claim("buyer-1", "order-7");
+        assert_eq!(c, claim("buyer-1", "order-7"));
+        assert!(c.starts_with("af:{k:") && c.ends_with('}') && c.len() == "af:{k:}".len() + 32, "{c}");
+        assert_ne!(c, claim("buyer-2", "order-7"));
+        assert_ne!(claim("a", "bc"), claim("ab", "c"));
     }
 
     #[test]

@@ -24,7 +24,7 @@ use fred::types::Builder;
 
 use crate::metrics::Metrics;
 pub use audit::{Audit, AuditEvent};
-pub use keys::{hold_id, home_of, idempotent_hold_id, ResourceKeys, AUDIT, DUE, MODE};
+pub use keys::{claim, hold_id, home_of, idempotent_hold_id, ResourceKeys, AUDIT, DUE, MODE};
 
 /// Most counters one read call fetches (about a millisecond of Redis).
 pub const READ_PART: usize = 2_000;
@@ -170,6 +170,8 @@ pub enum StockReply {
     NoStock,
     /// The result would be negative.
     Negative,
+    /// The result would pass the documented maximum on hand (nothing changed).
+    OutOfRange { would_be: i64 },
     /// Under held + consumed without force.
     Below { committed: u32 },
 }
@@ -466,10 +468,16 @@ impl Store {
         })
     }
 
-    /// Adjusts stock.
+    /// Adjusts stock; the result must stay within 0..=`MAX_UNITS` (checked in the same atomic
+    /// step, so two deltas cannot pass it together).
     pub async fn stock(&self, id: &str, delta: bool, n: i64, force: bool) -> Result<StockReply, StoreError> {
         let k = ResourceKeys::new(id);
-        let args = vec![if delta { "delta" } else { "set" }.to_string(), n.to_string(), if force { "1" } else { "0" }.into()];
+        let args = vec![
+            if delta { "delta" } else { "set" }.to_string(),
+            n.to_string(),
+            if force { "1" } else { "0" }.into(),
+            aforo_core::resource::MAX_UNITS.to_string(),
+        ];
         let out = self.fcall_reclaiming("aforo_stock", id, vec![k.meta(), k.counters()], args).await?;
         Ok(match out.first().map(String::as_str) {
             Some("ok") => StockReply::Ok {
@@ -479,6 +487,7 @@ impl Store {
             },
             Some("no_stock") => StockReply::NoStock,
             Some("negative") => StockReply::Negative,
+            Some("out_of_range") => StockReply::OutOfRange { would_be: num("aforo_stock", out.get(1))? },
             Some("below") => StockReply::Below { committed: num("aforo_stock", out.get(1))? },
             _ => return Err(StoreError::Reply("aforo_stock", format!("{out:?}"))),
         })
@@ -547,6 +556,26 @@ impl Store {
             Some("sold_out") => HoldReply::SoldOut { bucket: out.get(1).cloned().unwrap_or_default() },
             _ => return Err(StoreError::Reply("aforo_hold", format!("{out:?}"))),
         })
+    }
+
+    /// Claims a caller's idempotency key for `value` (`<payload hash> <home> <nonce>`) for
+    /// `ttl`, unless it is claimed already: `None` when this call claimed it, else the value
+    /// of the claim that stands (`SET NX GET`, one round trip).
+    pub async fn claim(&self, caller: &str, key: &str, value: &str, ttl: Duration) -> Result<Option<String>, StoreError> {
+        let args = vec![claim(caller, key), value.to_string(), "NX".into(), "PX".into(), ttl.as_millis().max(1).to_string(), "GET".into()];
+        let v: Value = self.guarded("claim", self.pool.next().custom(fred::cmd!("SET"), args)).await?;
+        match v {
+            Value::Null => Ok(None),
+            other => Ok(Some(other.convert::<String>().map_err(|e| StoreError::Reply("claim", e.to_string()))?)),
+        }
+    }
+
+    /// Drops a claim this request made, if it still holds `value` (a compare-and-delete, so
+    /// that another request's claim is never dropped).
+    pub async fn unclaim(&self, caller: &str, key: &str, value: &str) -> Result<(), StoreError> {
+        const DROP: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+        self.guarded("unclaim", self.pool.next().eval::<i64, _, _, _>(DROP, vec![claim(caller, key)], vec![value.to_string()])).await?;
+        Ok(())
     }
 
     /// Turns a cart's pending home part into held.
