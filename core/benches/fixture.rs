@@ -31,10 +31,9 @@ pub fn busy() -> (Snapshot, DateTime<Utc>) {
     let mut d = from;
     while d <= to {
         let ev = aforo_core::eval::Evaluator::new(&snap, now, 3, d, d);
-        let units = ev.day(d).unwrap_or_default();
-        for u in units {
+        let takes: Vec<Vec<Take>> = ev.day(d).unwrap_or_default().iter().map(|u| ev.takes(u, 3)).collect();
+        for t in takes {
             for _ in 0..2 {
-                let t = u.takes(3);
                 if first_overflow(&t, &snap.counters).is_none() {
                     aforo_core::plan::apply(&t, &mut snap.counters);
                 }

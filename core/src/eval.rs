@@ -260,8 +260,22 @@ impl<'a> Evaluator<'a> {
         };
         let Some(rules) = snap.resource.slots.as_ref() else { return ev };
         ev.grid = Grid::around(&snap.resource, from, to);
+        // One ordered pass over the counters of the grid's span per kind, rather than a
+        // lookup per instant: the counters of a long snapshot are a large map.
         let used = |bucket: &dyn Fn(EpochMin) -> Bucket| -> Vec<u32> {
-            ev.grid.instants().iter().map(|m| snap.counters.get(&bucket(*m))).collect()
+            let instants = ev.grid.instants();
+            let mut out = vec![0; instants.len()];
+            let (Some(first), Some(last)) = (instants.first(), instants.last()) else { return out };
+            for (b, v) in snap.counters.0.range(bucket(*first)..=bucket(*last)) {
+                let at = match b {
+                    Bucket::Moment(m) | Bucket::Pace(m) | Bucket::Table(_, m) => instants.binary_search(m).ok(),
+                    _ => None,
+                };
+                if let Some(i) = at {
+                    out[i] = *v;
+                }
+            }
+            out
         };
         let moment_used = if rules.concurrent.is_some() { used(&Bucket::Moment) } else { Vec::new() };
         let pace_used = if rules.pacing.is_some() { used(&Bucket::Pace) } else { Vec::new() };
@@ -277,22 +291,24 @@ impl<'a> Evaluator<'a> {
         &self.snap.resource
     }
 
+    /// A unit from its limits, `used` holding the committed units of each of them in order.
+    #[allow(clippy::too_many_arguments)]
     fn finish(
         &self,
         date: Option<NaiveDate>,
         slot: Option<Slot>,
         limits: Vec<(Bucket, u32)>,
+        used: &[u32],
         span: Span,
         s: Option<&DaySettings>,
         rule: Option<(RuleCode, String)>,
     ) -> Unit {
-        let counters = &self.snap.counters;
         let rules = self.res().slots.as_ref();
         let per_instant = [
             rules.and_then(|r| r.concurrent).and_then(|c| Some((peak(&self.moment_used, &span.seating)?, c))),
             rules.and_then(|r| r.pacing).and_then(|(_, max)| Some((peak(&self.pace_used, &span.pacing)?, max))),
         ];
-        let measure = measure_committed(limits.iter().map(|(b, l)| (counters.get(b), *l)).chain(per_instant.into_iter().flatten()));
+        let measure = measure_committed(used.iter().zip(&limits).map(|(c, (_, l))| (*c, *l)).chain(per_instant.into_iter().flatten()));
         let has_tables = rules.is_some_and(|r| !r.tables.is_empty());
         let table = if has_tables { self.free_option(&span) } else { None };
         let no_table = has_tables && table.is_none();
@@ -340,9 +356,10 @@ impl<'a> Evaluator<'a> {
     pub fn stock(&self) -> Unit {
         let mut limits = Vec::new();
         self.stock_limit(&mut limits);
+        let used = self.used(&limits);
         let rule =
             self.snap.state.pause.as_ref().filter(|p| p.active(self.now)).map(|_| (RuleCode::Paused, "sales are paused".to_string()));
-        self.finish(None, None, limits, Span::default(), None, rule)
+        self.finish(None, None, limits, &used, Span::default(), None, rule)
     }
 
     /// The seating and pacing instants of a slot.
@@ -402,24 +419,45 @@ impl<'a> Evaluator<'a> {
     pub fn day(&self, date: NaiveDate) -> Result<Vec<Unit>, (RuleCode, String)> {
         let s = gate_day(self.res(), self.snap.state.pause.as_ref(), date, self.now)?;
         let base = self.day_base(&s, date);
+        let mut used = self.used(&base);
         let Some(rules) = self.res().slots.as_ref() else {
             let rule = (!lead_time_ok(&s, first_opening(self.res(), &s), self.now))
                 .then(|| (RuleCode::TooLate, format!("{date} sells until {} minutes before opening", s.lead_time_min)));
-            return Ok(vec![self.finish(Some(date), None, base, Span::default(), Some(&s), rule)]);
+            return Ok(vec![self.finish(Some(date), None, base, &used, Span::default(), Some(&s), rule)]);
         };
         let cap = s.slot_capacity.unwrap_or(rules.capacity);
+        // The date's slot counters in one ordered pass, found by minute below.
+        let slot_used: Vec<(u16, u32)> = self
+            .snap
+            .counters
+            .0
+            .range(Bucket::Slot(date, 0)..=Bucket::Slot(date, u16::MAX))
+            .filter_map(|(b, v)| match b {
+                Bucket::Slot(_, m) => Some((*m, *v)),
+                _ => None,
+            })
+            .collect();
+        used.push(0);
         Ok(slots_of(self.res(), rules, &s)
             .into_iter()
             .map(|slot| {
                 let mut limits = base.clone();
                 limits.push((Bucket::Slot(date, slot.minute), cap));
+                if let Some(last) = used.last_mut() {
+                    *last = slot_used.binary_search_by_key(&slot.minute, |x| x.0).map_or(0, |i| slot_used[i].1);
+                }
                 let span = self.span_of(rules, &slot);
                 let rule = (!lead_time_ok(&s, slot.start, self.now)).then(|| {
                     (RuleCode::TooLate, format!("{date} {} sells until {} minutes before its start", slot.name(), s.lead_time_min))
                 });
-                self.finish(Some(date), Some(slot), limits, span, Some(&s), rule)
+                self.finish(Some(date), Some(slot), limits, &used, span, Some(&s), rule)
             })
             .collect())
+    }
+
+    /// The committed units of each of some limits.
+    fn used(&self, limits: &[(Bucket, u32)]) -> Vec<u32> {
+        limits.iter().map(|(b, _)| self.snap.counters.get(b)).collect()
     }
 
     /// The stock and day limits of a date.
