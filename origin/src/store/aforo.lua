@@ -320,14 +320,24 @@ local function retake(keys, args)
 end
 
 -- read: KEYS m, c ; ARGV bucket names — reclaims first so a read never counts an expired hold.
--- The origin sends a snapshot's names in parts (Store::read), so that no call runs long.
+-- Answers now, the version, then either 'all' and every field/value pair of the counters when
+-- the hash is small (Redis keeps a small hash as a list, where each HMGET field is a scan), or
+-- 'some' and the values of the names given; the origin reads the rest of a long snapshot with
+-- plain HMGETs (Store::read), so that no call runs long.
+local READ_WHOLE = 512
 local function read(keys, args)
   local P = prefix_of(keys[1])
   local now = now_ms()
   local _, expired = reclaim(P, now, 256)
   local version = redis.call('HGET', keys[2], '~v')
   local out = {tostring(now), version or ''}
-  if version then
+  if not version then return done(out, expired) end
+  if redis.call('HLEN', keys[2]) <= READ_WHOLE then
+    out[3] = 'all'
+    local all = redis.call('HGETALL', keys[2])
+    for k = 1, #all do out[#out + 1] = all[k] end
+  else
+    out[3] = 'some'
     local vals = hmget(keys[2], args)
     for k = 1, #args do out[#out + 1] = vals[k] or '0' end
   end

@@ -27,7 +27,16 @@ pub use audit::{Audit, AuditEvent};
 pub use keys::{claim, hold_id, home_of, idempotent_hold_id, ResourceKeys, AUDIT, DUE, MODE};
 
 /// Most counters one read call fetches (about a millisecond of Redis).
-pub const READ_PART: usize = 2_000;
+pub const READ_PART: usize = 1_000;
+
+/// Counters read by the library's `read` itself (Lua copies each value twice: kept small).
+pub const READ_FIRST: usize = 256;
+
+/// The field of the counter hash that holds the document version.
+const VERSION_FIELD: &str = "~v";
+
+/// Parts of one read sent at once.
+const READ_PARTS_IN_FLIGHT: usize = 4;
 
 /// Reads of every part before a read whose parts saw different versions is answered anyway.
 const READ_ATTEMPTS: u32 = 3;
@@ -417,32 +426,56 @@ impl Store {
     /// Reclaims expired holds and reads counters: `(redis now ms, version, values)`;
     /// `None` when the resource does not exist.
     ///
-    /// The names go in parts of [`READ_PART`], sent together, so that a year of a large
-    /// document is several short calls rather than one that stalls Redis for everyone. Parts
-    /// that saw different versions (a document change between them) are read again; the
+    /// The library's `read` reclaims expired holds, answers Redis's time and the version and,
+    /// when the counter hash is small, all of it (one short call whatever the span asked).
+    /// Otherwise it answers the first [`READ_FIRST`] names and the rest are plain `HMGET`s of
+    /// [`READ_PART`] names and the version, a few in flight at a time, so that a year of a
+    /// large document is many short calls rather than one that stalls Redis for everyone.
+    /// Parts that saw different versions (a document change between them) are read again; the
     /// answer carries the time of the first part.
     pub async fn read(&self, id: &str, buckets: Vec<String>) -> Result<Option<(i64, u64, Vec<u32>)>, StoreError> {
         let k = ResourceKeys::new(id);
-        let parts: Vec<&[String]> = if buckets.is_empty() { vec![&[]] } else { buckets.chunks(READ_PART).collect() };
+        let counters = k.counters();
+        let (first, rest) = buckets.split_at(buckets.len().min(READ_FIRST));
+        let parse = |v: &str| v.parse::<i64>().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let calls = parts.iter().map(|part| self.fcall_reclaiming("aforo_read", id, vec![k.meta(), k.counters()], part.to_vec()));
-            let (mut first_now, mut versions) = (None, Vec::with_capacity(parts.len()));
-            let mut vals = Vec::with_capacity(buckets.len());
-            for out in futures::future::try_join_all(calls).await? {
-                let now: i64 = num("aforo_read", out.first())?;
-                if out.get(1).is_none_or(|v| v.is_empty()) {
-                    return Ok(None);
-                }
-                versions.push(num::<u64>("aforo_read", out.get(1))?);
-                first_now.get_or_insert(now);
-                vals.extend(out[2..].iter().map(|v| v.parse::<i64>().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32));
+            let out = self.fcall_reclaiming("aforo_read", id, vec![k.meta(), counters.clone()], first.to_vec()).await?;
+            let now: i64 = num("aforo_read", out.first())?;
+            if out.get(1).is_none_or(|v| v.is_empty()) {
+                return Ok(None);
             }
-            let (Some(now), Some(&newest)) = (first_now, versions.iter().max()) else { return Ok(None) };
-            // Parts that saw different versions are not one snapshot: read them all again.
-            if versions.iter().all(|v| *v == newest) || attempt >= READ_ATTEMPTS {
-                return Ok(Some((now, newest, vals)));
+            let version: u64 = num("aforo_read", out.get(1))?;
+            let values = out.get(3..).unwrap_or_default();
+            match out.get(2).map(String::as_str) {
+                Some("all") => {
+                    let all: HashMap<&str, &str> = values.chunks_exact(2).map(|p| (p[0].as_str(), p[1].as_str())).collect();
+                    let vals = buckets.iter().map(|b| all.get(b.as_str()).map_or(0, |v| parse(v))).collect();
+                    return Ok(Some((now, version, vals)));
+                }
+                Some("some") => {}
+                _ => return Err(StoreError::Reply("aforo_read", format!("{:?}", out.get(2)))),
+            }
+            let mut vals: Vec<u32> = Vec::with_capacity(buckets.len());
+            vals.extend(values.iter().map(|v| parse(v)));
+            let mut moved = false;
+            let parts: Vec<&[String]> = rest.chunks(READ_PART).collect();
+            for batch in parts.chunks(READ_PARTS_IN_FLIGHT) {
+                let calls = batch.iter().map(|part| {
+                    let mut fields = Vec::with_capacity(part.len() + 1);
+                    fields.push(VERSION_FIELD.to_string());
+                    fields.extend(part.iter().cloned());
+                    self.guarded("hmget", self.pool.next().hmget::<Vec<Option<String>>, _, _>(counters.clone(), fields))
+                });
+                for got in futures::future::try_join_all(calls).await? {
+                    let mut got = got.into_iter();
+                    moved |= got.next().flatten().and_then(|v| v.parse::<u64>().ok()) != Some(version);
+                    vals.extend(got.map(|v| v.as_deref().map_or(0, parse)));
+                }
+            }
+            if !moved || attempt >= READ_ATTEMPTS {
+                return Ok(Some((now, version, vals)));
             }
         }
     }
