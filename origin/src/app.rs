@@ -78,9 +78,11 @@ pub struct App {
     heavy: Arc<tokio::sync::Semaphore>,
 }
 
-/// Work (counters of a read, or dates × slots of a calendar) above which a read computes on
-/// the blocking pool: below it the hand-off costs more than it saves.
-pub const HEAVY_WORK: usize = 4_000;
+/// Work (counters a read names, or evaluation steps of its dates: `aforo_core::limits`) from
+/// which a read is heavy: it takes a permit and computes on the blocking pool. About 5–10 ms
+/// of CPU in release (a one-year calendar of an ordinary restaurant); below it the hand-off
+/// costs more than it saves.
+pub const HEAVY_WORK: usize = 200_000;
 
 /// What the origin observes itself with, made before the store (which counts into it).
 #[derive(Debug, Clone)]
@@ -288,21 +290,25 @@ impl App {
         }
     }
 
-    /// Runs CPU work of about `work` units. Heavy work goes to the blocking pool, at most
-    /// `AFORO_HEAVY_READS` at once (the permit lives as long as the work, even when the
-    /// request has timed out), so that the async workers keep answering everyone else.
+    /// Admits a read of about `work` units: a heavy one waits for one of the
+    /// `AFORO_HEAVY_READS` permits and keeps it until it has answered (or its request timed
+    /// out), so that heavy reads run a few at a time, each to its end, rather than all
+    /// interleaved and all late; a light one needs none.
+    pub async fn admit(&self, work: usize) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, ApiError> {
+        if work < HEAVY_WORK {
+            return Ok(None);
+        }
+        self.heavy.clone().acquire_owned().await.map(Some).map_err(|_| ApiError::Internal("compute pool closed".into()))
+    }
+
+    /// Runs CPU work of about `work` units: heavy work on the blocking pool, so that the async
+    /// workers keep answering everyone else. Work that has started runs to its end even when
+    /// its request times out; the document limits bound it (docs/limits.md).
     pub async fn compute<T: Send + 'static>(&self, work: usize, f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
         if work < HEAVY_WORK {
             return Ok(f());
         }
-        let permit = self.heavy.clone().acquire_owned().await.map_err(|_| ApiError::Internal("compute pool closed".into()))?;
-        tokio::task::spawn_blocking(move || {
-            let out = f();
-            drop(permit);
-            out
-        })
-        .await
-        .map_err(|e| ApiError::Internal(format!("a computation failed: {e}")))
+        tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(format!("a computation failed: {e}")))
     }
 
     /// A snapshot of `from..=to` (ignored for stock-only), reclaiming expired holds first and

@@ -14,6 +14,9 @@ use crate::http::{json, json_of, query_params, Body};
 /// `GET /v1/resources/{id}/availability?date=D&qty=N[&slot=HH:MM]`.
 pub async fn availability(ctx: Ctx) -> Result<Response<Body>, ApiError> {
     let q = AvailabilityQuery::parse(&ctx.query)?;
+    // The days it may compute: the date, and the week after it for alternatives.
+    let work = ctx.app.load(&ctx.id, None).await?.costs.day_steps as usize * (ALTERNATIVE_DAYS as usize + 1);
+    let _permit = ctx.app.admit(work).await?;
     // The date alone first: most answers fit and need no alternatives, and the week after
     // the date is several times the counters to read.
     let snap = ctx.app.snapshot(&ctx.id, q.date.map(|d| (d, d))).await?;
@@ -22,7 +25,6 @@ pub async fn availability(ctx: Ctx) -> Result<Response<Body>, ApiError> {
         return Ok(json_of(StatusCode::OK, &a));
     }
     let wide = ctx.app.snapshot(&ctx.id, q.needs()).await?;
-    let work = ctx.app.load(&ctx.id, None).await?.costs.day_steps as usize * (ALTERNATIVE_DAYS as usize + 1);
     let body = ctx.app.compute(work, move || core_availability(&wide, &q, wide.as_of, false).map(|a| to_json(&a))).await??;
     Ok(json(StatusCode::OK, body))
 }
@@ -30,9 +32,10 @@ pub async fn availability(ctx: Ctx) -> Result<Response<Body>, ApiError> {
 /// `GET /v1/resources/{id}/calendar?from=D&to=D&qty=N`.
 pub async fn calendar(ctx: Ctx) -> Result<Response<Body>, ApiError> {
     let q = CalendarQuery::parse(&ctx.query)?;
-    let snap = ctx.app.snapshot(&ctx.id, Some(q.needs())).await?;
     let days = usize::try_from((q.to - q.from).num_days() + 1).unwrap_or(1);
     let work = ctx.app.load(&ctx.id, None).await?.costs.day_steps as usize * days;
+    let _permit = ctx.app.admit(work).await?;
+    let snap = ctx.app.snapshot(&ctx.id, Some(q.needs())).await?;
     let body = ctx.app.compute(work, move || core_calendar(&snap, &q, snap.as_of, false).map(|c| to_json(&c))).await??;
     Ok(json(StatusCode::OK, body))
 }
@@ -61,8 +64,10 @@ pub async fn snapshot(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>
     if range.is_none() && loaded.resource.is_dated() {
         return Err(ApiError::InvalidRequest("from and to are required for a dated resource".into()));
     }
-    let snap = ctx.app.snapshot(&ctx.id, range).await?;
     let days = range.map_or(1, |(f, t)| usize::try_from((t - f).num_days() + 1).unwrap_or(1));
-    let body = ctx.app.compute(days * loaded.costs.day_buckets as usize, move || to_json(&snap.to_doc())).await?;
+    let work = days * loaded.costs.day_buckets as usize;
+    let _permit = ctx.app.admit(work).await?;
+    let snap = ctx.app.snapshot(&ctx.id, range).await?;
+    let body = ctx.app.compute(work, move || to_json(&snap.to_doc())).await?;
     Ok(json(StatusCode::OK, body))
 }
