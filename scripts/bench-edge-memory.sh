@@ -15,10 +15,10 @@ token_bin="${TOKEN_BIN:-target/release/aforo-token}"
 tok() { "$token_bin" --sub "$1" --role "$2" --ttl-s 3600; }
 seller="$(tok mem-seller seller)"; edge="$(tok mem-edge edge)"
 bash scripts/build-edge.sh >/dev/null
-# A restaurant open every day, two services of 30-minute slots, a season and pricing. (With
+# A restaurant open every day, booked far ahead, two services of 30-minute slots, a season and pricing. (With
 # 15-minute slots, concurrent and pacing, the origin's 366-day snapshot fails today: its Redis
 # read function unpacks more keys than Lua allows.)
-doc='{"name":"Trattoria","timezone":"Europe/Madrid","horizon_days":3650,
+doc='{"name":"Trattoria","timezone":"Europe/Madrid","horizon_days":3650,"hold_ttl_s":86400,
   "dimensions":{"daily":{"capacity":120},"slots":{"duration_min":90,"interval_min":30,"capacity":8}},
   "hours":{"mon":[["13:00","16:00"],["20:00","23:30"]],"tue":[["13:00","16:00"],["20:00","23:30"]],"wed":[["13:00","16:00"],["20:00","23:30"]],
            "thu":[["13:00","16:00"],["20:00","23:30"]],"fri":[["13:00","16:00"],["20:00","23:30"]],"sat":[["13:00","16:00"],["20:00","23:30"]],
@@ -27,6 +27,15 @@ doc='{"name":"Trattoria","timezone":"Europe/Madrid","horizon_days":3650,
   "pricing":{"currency":"EUR","base_minor":2500,"triggers":[{"utilization_gte":0.5,"multiplier":1.15,"tier":"high"}]}}'
 curl -sf -X PUT "http://127.0.0.1:$oport/v1/resources/trattoria" -H "authorization: Bearer $seller" \
   -H 'content-type: application/json' -d "$doc" > /dev/null
+# Bookings on every far-future day, so that each snapshot carries counters (as a busy
+# resource's would): five seatings a day, one cart per day.
+buyer="$(tok mem-buyer buyer)"
+for i in $(seq 0 "$((calls + 366))"); do
+  d=$(date -u -d "2030-01-01 + $i days" +%F)
+  items=""; for t in 13:00 13:30 20:00 20:30 21:00; do items="$items${items:+,}{\"resource_id\":\"trattoria\",\"date\":\"$d\",\"slot\":\"$t\",\"qty\":1}"; done
+  curl -sf -X POST "http://127.0.0.1:$oport/v1/holds" -H "authorization: Bearer $buyer" -H "idempotency-key: mem-$i" \
+    -H 'content-type: application/json' -d "{\"items\":[$items]}" > /dev/null
+done
 rss_of_workerd() { ps -o rss=,comm= -g "$1" | awk '$2 ~ /workerd/ {s += $1} END {printf "%.1f", s / 1024}'; }
 echo "# $(date -u +%F) $(nproc) cores; $calls calendars of 366 days, each from a later far-future date"
 for bytes in "${sizes[@]}"; do

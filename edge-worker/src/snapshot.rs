@@ -32,7 +32,7 @@ pub struct Got {
 }
 
 thread_local! {
-    /// The isolate's snapshots, each counted as the bytes of the JSON it was decoded from.
+    /// The isolate's snapshots, each counted as about its decoded size (see `weight`).
     static MEMORY: RefCell<ByteLru<String, Rc<Snapshot>>> = RefCell::new(ByteLru::new(DEFAULT_SNAPSHOT_CACHE_BYTES as usize));
     /// Snapshots being fetched, with when the fetch began (ms). Other requests wait for the
     /// result to land in MEMORY instead of awaiting the fetch itself: in Workers, I/O belongs
@@ -77,10 +77,23 @@ fn decode(body: &[u8]) -> Result<Snapshot, Problem> {
 /// A snapshot with the size the isolate's copy is counted as.
 type Weighed = (Rc<Snapshot>, usize);
 
+/// Bytes of wasm memory a decoded counter takes beyond its JSON. Measured in workerd
+/// (scripts/bench-edge-memory.sh, wasm memory logged as entries were kept): snapshots of 48 KiB
+/// of JSON and 2,196 counters took 125-140 KiB of wasm memory each, 2.6-2.9 times their
+/// JSON; 48 per counter counts them at 151 KiB, a little above.
+const DECODED_BYTES_PER_COUNTER: usize = 48;
+
+/// What a snapshot decoded from `json_len` bytes is counted as against SNAPSHOT_CACHE_BYTES:
+/// its JSON plus its counters' decoded size, a little above what it takes in wasm memory.
+fn weight(snap: Snapshot, json_len: usize) -> Weighed {
+    let bytes = json_len + snap.counters.0.len() * DECODED_BYTES_PER_COUNTER;
+    (Rc::new(snap), bytes)
+}
+
 async fn from_cache(key: &str) -> Option<Weighed> {
     let mut r = Cache::default().get(key, true).await.ok()??;
     let body = r.bytes().await.ok()?;
-    decode(&body).ok().map(|s| (Rc::new(s), body.len()))
+    decode(&body).ok().map(|s| weight(s, body.len()))
 }
 
 fn remembered(key: &str) -> Option<Rc<Snapshot>> {
@@ -125,8 +138,7 @@ async fn fetch_origin(s: Settings, id: String, from: NaiveDate, to: NaiveDate, k
     if status != 200 {
         return Err(Problem::origin_unavailable(format!("origin answered {status} for the snapshot")));
     }
-    let snap = Rc::new(decode(&body)?);
-    let bytes = body.len();
+    let got = weight(decode(&body)?, body.len());
     // The Cache API copy outlives the isolate; it is kept as long as it may be served stale.
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;
@@ -136,7 +148,7 @@ async fn fetch_origin(s: Settings, id: String, from: NaiveDate, to: NaiveDate, k
             worker::console_warn!("cache put failed: {e}");
         }
     }
-    Ok((snap, bytes))
+    Ok(got)
 }
 
 /// The snapshot of `id` covering `from..=to`: fresh if one is, else fetched (one fetch in
