@@ -104,7 +104,7 @@ fn page(req: &Request, s: &Settings) -> Result<Response, Problem> {
 
 fn asset(path: &str) -> Result<Response, Problem> {
     let (ctype, body) = page::asset(path).ok_or_else(|| Problem::new(404, "ROUTE_NOT_FOUND", format!("no route {path}")))?;
-    page_response(ctype, "public, max-age=300", body.to_string())
+    page_response(ctype, "no-cache", body.to_string())
 }
 
 fn page_response(ctype: &str, cache: &str, body: String) -> Result<Response, Problem> {
