@@ -45,6 +45,8 @@ for bytes in "${sizes[@]}"; do
     --inspector-port "$(free_port)" --persist-to "$state" --var "ORIGIN_URL:http://127.0.0.1:$oport" \
     --var "EDGE_TOKEN:$edge" --var "SNAPSHOT_CACHE_BYTES:$bytes" > "$state/wrangler.log" 2>&1 < /dev/null &
   wpid=$!
+  # Also on an early exit: the Worker's process group, then what stack_up started.
+  trap 'kill -s KILL -- "-$wpid" 2>/dev/null; kill $opid $rpid 2>/dev/null; rm -rf "$dir" "$state"' EXIT
   until curl -sf "http://127.0.0.1:$eport/healthz" > /dev/null 2>&1; do sleep 0.2; done
   base="http://127.0.0.1:$eport/v1/resources/trattoria/calendar"
   curl -sf "$base?from=$(date -u +%F)&to=$(date -u +%F)" > /dev/null
