@@ -4,7 +4,9 @@
 //! answer's JSON come from aforo-core, so the edge and the origin answer byte for byte the
 //! same from the same snapshot.
 
+pub mod cache;
 pub mod cors;
+pub mod page;
 pub mod problem;
 pub mod settings;
 pub mod snapshot;
@@ -15,8 +17,6 @@ use worker::{event, Context, Env, Fetch, Headers, Method, Request, RequestInit, 
 
 use crate::problem::Problem;
 use crate::settings::Settings;
-
-const PAGE: &str = include_str!("page.html");
 
 #[event(start)]
 fn start() {
@@ -35,6 +35,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         Ok(r) => r,
         Err(p) => p.response(),
     };
+    // Nothing this Worker answers is to be sniffed into another type (a JSON detail as HTML).
+    let _ = resp.headers().set("x-content-type-options", "nosniff");
     Ok(cors::decorate(resp, origin.as_deref()))
 }
 
@@ -57,7 +59,8 @@ async fn route(mut req: Request, s: &Settings) -> Result<Response, Problem> {
     let path = req.path();
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (req.method(), parts.as_slice()) {
-        (Method::Get, [""]) => page(s),
+        (Method::Get, [""]) => page(&req, s),
+        (Method::Get, ["page.js" | "page.css"]) => asset(&path),
         (Method::Get, ["healthz"]) => json_response(r#"{"status":"ok"}"#.into(), 0),
         (Method::Get, ["v1", "resources", id, "availability"]) => {
             let q = AvailabilityQuery::parse(&query_of(&req)).map_err(query_err)?;
@@ -91,14 +94,27 @@ fn query_of(req: &Request) -> String {
     req.url().ok().and_then(|u| u.query().map(String::from)).unwrap_or_default()
 }
 
-fn page(s: &Settings) -> Result<Response, Problem> {
-    let token = s.demo_buyer_token.as_deref().unwrap_or("");
-    // The token is a JWT (base64url and dots): nothing in it can break out of the string.
-    let safe: String = token.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).collect();
+/// The buyer page, under the page's security headers; the demo token only in a local demo
+/// asked for on loopback (see [`page::demo_token`]).
+fn page(req: &Request, s: &Settings) -> Result<Response, Problem> {
+    let host = req.url().ok().and_then(|u| u.host_str().map(String::from));
+    let token = page::demo_token(s.local_demo, host.as_deref(), s.demo_buyer_token.as_deref());
+    page_response("text/html; charset=utf-8", "no-store", page::html(&token))
+}
+
+fn asset(path: &str) -> Result<Response, Problem> {
+    let (ctype, body) = page::asset(path).ok_or_else(|| Problem::new(404, "ROUTE_NOT_FOUND", format!("no route {path}")))?;
+    page_response(ctype, "no-cache", body.to_string())
+}
+
+fn page_response(ctype: &str, cache: &str, body: String) -> Result<Response, Problem> {
     let headers = Headers::new();
-    headers.set("content-type", "text/html; charset=utf-8")?;
-    headers.set("cache-control", "no-store")?;
-    Ok(Response::ok(PAGE.replace("__DEMO_BUYER_TOKEN__", &safe))?.with_headers(headers))
+    headers.set("content-type", ctype)?;
+    headers.set("cache-control", cache)?;
+    for (k, v) in page::SECURITY_HEADERS {
+        headers.set(k, v)?;
+    }
+    Ok(Response::ok(body)?.with_headers(headers))
 }
 
 /// `/v1/holds...` go to the origin untouched, so that a browser needs one host.

@@ -19,7 +19,16 @@ pub struct Settings {
     pub origin_timeout_ms: u64,
     /// A buyer token the demo page pre-fills (development only; absent in production).
     pub demo_buyer_token: Option<String>,
+    /// `LOCAL_DEMO=1`: this Worker is a local demo, so the page may pre-fill
+    /// `demo_buyer_token` (and only when it is asked for on a loopback host).
+    pub local_demo: bool,
+    /// Most bytes of snapshots kept in the isolate (`SNAPSHOT_CACHE_BYTES`), least recently
+    /// used evicted first.
+    pub snapshot_cache_bytes: usize,
 }
+
+/// Default of `SNAPSHOT_CACHE_BYTES`: 16 MiB.
+pub const DEFAULT_SNAPSHOT_CACHE_BYTES: i64 = 16 << 20;
 
 fn text(env: &Env, name: &str) -> Option<String> {
     env.var(name).map(|v| v.to_string()).or_else(|_| env.secret(name).map(|s| s.to_string())).ok().filter(|s| !s.is_empty())
@@ -40,6 +49,8 @@ impl Settings {
                 .unwrap_or_default(),
             origin_timeout_ms: num("ORIGIN_TIMEOUT_MS", 1500) as u64,
             demo_buyer_token: text(env, "DEMO_BUYER_TOKEN"),
+            local_demo: text(env, "LOCAL_DEMO").is_some_and(|v| v.trim() == "1"),
+            snapshot_cache_bytes: usize::try_from(num("SNAPSHOT_CACHE_BYTES", DEFAULT_SNAPSHOT_CACHE_BYTES)).unwrap_or(usize::MAX),
         }
     }
 }

@@ -1,6 +1,7 @@
-//! Snapshots from the origin: an isolate-local copy, the Workers Cache API, one fetch in
-//! flight per snapshot, a bounded origin timeout, and the degraded mode of API.md (stale but
-//! marked, up to a limit; then 503).
+//! Snapshots from the origin: an isolate-local copy bounded in bytes (least recently used
+//! evicted first, `SNAPSHOT_CACHE_BYTES`), the Workers Cache API, one fetch in flight per
+//! snapshot, a bounded origin timeout, and the degraded mode of API.md (stale but marked, up
+//! to a limit; then 503).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -12,8 +13,9 @@ use chrono::{NaiveDate, Utc};
 use futures_util::future::{select, Either};
 use worker::{AbortController, Cache, Delay, Fetch, Headers, Method, Request, RequestInit, Response};
 
+use crate::cache::ByteLru;
 use crate::problem::Problem;
-use crate::settings::Settings;
+use crate::settings::{Settings, DEFAULT_SNAPSHOT_CACHE_BYTES};
 
 /// Days a standard snapshot covers after today (availability looks 7 days past its date).
 pub const WINDOW_DAYS: i64 = 62;
@@ -30,7 +32,8 @@ pub struct Got {
 }
 
 thread_local! {
-    static MEMORY: RefCell<HashMap<String, Rc<Snapshot>>> = RefCell::new(HashMap::new());
+    /// The isolate's snapshots, each counted as about its decoded size (see `weight`).
+    static MEMORY: RefCell<ByteLru<String, Rc<Snapshot>>> = RefCell::new(ByteLru::new(DEFAULT_SNAPSHOT_CACHE_BYTES as usize));
     /// Snapshots being fetched, with when the fetch began (ms). Other requests wait for the
     /// result to land in MEMORY instead of awaiting the fetch itself: in Workers, I/O belongs
     /// to the request that started it, and a request awaiting another request's promise is
@@ -71,13 +74,43 @@ fn decode(body: &[u8]) -> Result<Snapshot, Problem> {
     Snapshot::from_doc(doc).map_err(|e| Problem::new(502, "ORIGIN_UNAVAILABLE", format!("unusable snapshot from the origin: {e}")))
 }
 
-async fn from_cache(key: &str) -> Option<Rc<Snapshot>> {
-    let mut r = Cache::default().get(key, true).await.ok()??;
-    let body = r.bytes().await.ok()?;
-    decode(&body).ok().map(Rc::new)
+/// A snapshot with the size the isolate's copy is counted as.
+type Weighed = (Rc<Snapshot>, usize);
+
+/// Bytes of wasm memory a decoded counter takes beyond its JSON. Measured in workerd
+/// (scripts/bench-edge-memory.sh, wasm memory logged as entries were kept): snapshots of 48 KiB
+/// of JSON and 2,196 counters took 125-140 KiB of wasm memory each, 2.6-2.9 times their
+/// JSON; 48 per counter counts them at 151 KiB, a little above.
+const DECODED_BYTES_PER_COUNTER: usize = 48;
+
+/// What a snapshot decoded from `json_len` bytes is counted as against SNAPSHOT_CACHE_BYTES:
+/// its JSON plus its counters' decoded size, a little above what it takes in wasm memory.
+fn weight(snap: Snapshot, json_len: usize) -> Weighed {
+    let bytes = json_len + snap.counters.0.len() * DECODED_BYTES_PER_COUNTER;
+    (Rc::new(snap), bytes)
 }
 
-async fn fetch_origin(s: Settings, id: String, from: NaiveDate, to: NaiveDate, key: String) -> Result<Rc<Snapshot>, Problem> {
+async fn from_cache(key: &str) -> Option<Weighed> {
+    let mut r = Cache::default().get(key, true).await.ok()??;
+    let body = r.bytes().await.ok()?;
+    decode(&body).ok().map(|s| weight(s, body.len()))
+}
+
+fn remembered(key: &str) -> Option<Rc<Snapshot>> {
+    MEMORY.with(|m| m.borrow_mut().get(&key.to_string()).cloned())
+}
+
+fn remember(s: &Settings, key: &str, (snap, bytes): Weighed) {
+    MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        m.set_capacity(s.snapshot_cache_bytes);
+        if !m.insert(key.to_string(), snap, bytes) {
+            worker::console_warn!("snapshot {key} ({bytes} bytes) is over SNAPSHOT_CACHE_BYTES ({}): not kept", m.capacity());
+        }
+    });
+}
+
+async fn fetch_origin(s: Settings, id: String, from: NaiveDate, to: NaiveDate, key: String) -> Result<Weighed, Problem> {
     let url = format!("{}/v1/resources/{id}/snapshot?from={from}&to={to}", s.origin_url);
     let headers = Headers::new();
     headers.set("authorization", &format!("Bearer {}", s.edge_token))?;
@@ -105,7 +138,7 @@ async fn fetch_origin(s: Settings, id: String, from: NaiveDate, to: NaiveDate, k
     if status != 200 {
         return Err(Problem::origin_unavailable(format!("origin answered {status} for the snapshot")));
     }
-    let snap = Rc::new(decode(&body)?);
+    let got = weight(decode(&body)?, body.len());
     // The Cache API copy outlives the isolate; it is kept as long as it may be served stale.
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;
@@ -115,7 +148,7 @@ async fn fetch_origin(s: Settings, id: String, from: NaiveDate, to: NaiveDate, k
             worker::console_warn!("cache put failed: {e}");
         }
     }
-    Ok(snap)
+    Ok(got)
 }
 
 /// The snapshot of `id` covering `from..=to`: fresh if one is, else fetched (one fetch in
@@ -123,11 +156,11 @@ async fn fetch_origin(s: Settings, id: String, from: NaiveDate, to: NaiveDate, k
 /// the origin's error or 503.
 pub async fn get(s: &Settings, id: &str, from: NaiveDate, to: NaiveDate) -> Result<Got, Problem> {
     let key = cache_key(id, from, to);
-    let mut last = MEMORY.with(|m| m.borrow().get(&key).cloned());
+    let mut last = remembered(&key);
     if last.is_none() {
-        last = from_cache(&key).await;
-        if let Some(l) = &last {
-            MEMORY.with(|m| m.borrow_mut().insert(key.clone(), l.clone()));
+        if let Some(got) = from_cache(&key).await {
+            last = Some(got.0.clone());
+            remember(s, &key, got);
         }
     }
     if let Some(l) = &last {
@@ -137,11 +170,8 @@ pub async fn get(s: &Settings, id: &str, from: NaiveDate, to: NaiveDate) -> Resu
     }
     // One fetch in flight per snapshot: a later request waits (on its own timer) for the
     // snapshot to land, up to the origin timeout, then fetches itself.
-    let fresh = |l: &Option<Rc<Snapshot>>| {
-        MEMORY
-            .with(|m| m.borrow().get(&key).cloned())
-            .filter(|m| age_s(m) < s.snapshot_ttl_s && l.as_ref().is_none_or(|l| m.as_of > l.as_of))
-    };
+    let fresh =
+        |l: &Option<Rc<Snapshot>>| remembered(&key).filter(|m| age_s(m) < s.snapshot_ttl_s && l.as_ref().is_none_or(|l| m.as_of > l.as_of));
     let patience = i64::try_from(s.origin_timeout_ms).unwrap_or(60_000) + 100;
     let deadline = now_ms() + patience;
     // A marker older than the origin timeout belongs to a request that was cancelled.
@@ -159,8 +189,9 @@ pub async fn get(s: &Settings, id: &str, from: NaiveDate, to: NaiveDate) -> Resu
     let result = fetch_origin(s.clone(), id.to_string(), from, to, key.clone()).await;
     IN_FLIGHT.with(|f| f.borrow_mut().remove(&key));
     match result {
-        Ok(snap) => {
-            MEMORY.with(|m| m.borrow_mut().insert(key, snap.clone()));
+        Ok(got) => {
+            let snap = got.0.clone();
+            remember(s, &key, got);
             Ok(Got { snap, stale: false, fetched: true })
         }
         Err(p) if p.status == 404 => Err(p),

@@ -1,9 +1,15 @@
 // Drives the buyer page in Debian's headless Chromium with playwright-core: picks a date and
-// party size, sees slots, holds one, and checks that it is held with a countdown.
-// Env: EDGE_URL, BUYER_TOKEN, DATE (YYYY-MM-DD), SCREENSHOT (path of the PNG kept).
+// party size, sees slots, holds one, and checks that it is held with a countdown; then shows
+// a resource whose name and price tiers are HTML and checks they are shown as text and never
+// run, under the page's Content-Security-Policy.
+// Env: EDGE_URL, BUYER_TOKEN, DATE (YYYY-MM-DD), SCREENSHOT (path of the PNG kept),
+// HOSTILE_ID (a resource whose price tiers are HOSTILE_TIERS, a JSON list of strings),
+// UNSERVED_TOKEN (a DEMO_BUYER_TOKEN the Worker has but must not serve: no LOCAL_DEMO).
 import { chromium } from "playwright-core";
 
-const { EDGE_URL, BUYER_TOKEN, DATE, SCREENSHOT } = process.env;
+const { EDGE_URL, BUYER_TOKEN, DATE, SCREENSHOT, HOSTILE_ID, UNSERVED_TOKEN } = process.env;
+const HOSTILE_TIERS = JSON.parse(process.env.HOSTILE_TIERS);
+const check = (ok, what) => { if (!ok) throw new Error(what); };
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 const browser = await chromium.launch({
   executablePath,
@@ -14,7 +20,27 @@ const browser = await chromium.launch({
 try {
   const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
   page.setDefaultTimeout(15000);
-  await page.goto(EDGE_URL + "/");
+  // Any script that runs from injected markup sets window.__xss; any blocked load or inline
+  // script is a CSP violation, recorded here.
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
+  });
+  const resp = await page.goto(EDGE_URL + "/");
+  const h = resp.headers();
+  const csp = h["content-security-policy"] || "";
+  for (const d of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "base-uri 'none'",
+                   "form-action 'none'", "frame-ancestors 'none'", "require-trusted-types-for 'script'"]) {
+    check(csp.includes(d), `CSP lacks ${d}: ${csp}`);
+  }
+  check(!csp.includes("unsafe"), "CSP allows unsafe-*: " + csp);
+  check(h["x-content-type-options"] === "nosniff", "no nosniff");
+  check(h["referrer-policy"] === "no-referrer", "referrer-policy: " + h["referrer-policy"]);
+  // The Worker has a DEMO_BUYER_TOKEN but is not a local demo: the page must not carry it.
+  const html = await resp.text();
+  check(UNSERVED_TOKEN && !html.includes(UNSERVED_TOKEN), "the demo token is in the page without LOCAL_DEMO");
+  check((await page.inputValue("#token")) === "", "the token box is pre-filled without LOCAL_DEMO");
+  console.log("csp: " + csp);
   // The token box sits in a closed <details>: set it the way a pasted value would be.
   await page.locator("#token").evaluate((el, v) => { el.value = v; }, BUYER_TOKEN);
   await page.fill("#resource", "trattoria");
@@ -44,6 +70,54 @@ try {
   if (!message.startsWith("no table for 6 at 20:00, try 20:30")) throw new Error("message: " + message);
   await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, "-no-table.png"), fullPage: true });
   console.log(`no-table: ${message}`);
+
+  // A seller's strings are HTML: they must show as text, and nothing of them may run.
+  await page.fill("#resource", HOSTILE_ID);
+  await page.fill("#qty", "1");
+  await page.click("#show");
+  await page.waitForSelector(".slot.available, .slot.limited");
+  const prices = await page.$$eval("#slots .price", (els) => els.map((e) => e.textContent));
+  for (const tier of HOSTILE_TIERS) {
+    check(prices.some((p) => p.endsWith(" (" + tier + ")")), `tier ${tier} not shown as text: ${JSON.stringify(prices)}`);
+  }
+  check((await page.$$("#slots img, #slots script, #hold img, #hold script")).length === 0, "markup from a tier became elements");
+  // Hold the slot whose tier is a <script>: the hold box repeats the tier, as text too.
+  const scriptTier = HOSTILE_TIERS.find((t) => t.startsWith("<script>"));
+  const target = page.locator("#slots .slot", { has: page.locator(".price", { hasText: scriptTier }) }).first();
+  const earlier = await page.textContent("#hold");
+  await target.click();
+  await page.waitForFunction((was) => document.getElementById("hold").textContent.split("left to pay")[1] !==
+                                      was.split("left to pay")[1], earlier);
+  const box = await page.textContent("#hold");
+  check(box.startsWith("Held: 1 at "), "hold box: " + box);
+  check(box.includes("(" + scriptTier + ")"), "hold box: " + box);
+  check((await page.$$("#hold img, #hold script")).length === 0, "markup in the hold box became elements");
+  await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, "-hostile.png"), fullPage: true });
+
+  // The page's own flow needs nothing the policy refuses.
+  const before = await page.evaluate(() => window.__violations.slice());
+  check(before.length === 0, "CSP violations by the page itself: " + JSON.stringify(before));
+
+  // The policy is enforced, not only sent: an inline script added to the page does not run
+  // (Trusted Types refuse its text, or script-src refuses to run it).
+  const probe = await page.evaluate(() => {
+    let thrown = "";
+    try {
+      const s = document.createElement("script");
+      s.textContent = "window.__inline = 1";
+      document.body.append(s);
+    } catch (e) {
+      thrown = e.name;
+    }
+    return { thrown, inline: window.__inline === undefined ? "blocked" : "ran" };
+  });
+  check(probe.inline === "blocked", "an inline script ran: " + JSON.stringify(probe));
+  const state = await page.evaluate(() => ({ xss: typeof window.__xss, violations: window.__violations }));
+  check(state.xss === "undefined", "window.__xss was set: injected markup ran");
+  check(state.violations.every((v) => v.startsWith("require-trusted-types-for") || v.startsWith("script-src")),
+        "CSP violations: " + JSON.stringify(state.violations));
+  console.log(`hostile: tiers shown as text in ${prices.length} slots and the hold; window.__xss ${state.xss}; ` +
+              `inline script probe ${probe.inline} (${probe.thrown || "no exception"}); violations ${JSON.stringify(state.violations)}`);
 } finally {
   await browser.close();
 }

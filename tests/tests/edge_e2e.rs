@@ -1,6 +1,7 @@
 //! The Worker in real workerd (`wrangler dev`) in front of the real origin and Redis: the
 //! same JSON as the origin, freshness within the TTL, CORS, hold pass-through, the buyer page
-//! in headless Chromium, and the degraded mode when the origin dies.
+//! in headless Chromium (with a seller's HTML shown as text, under its Content-Security-Policy),
+//! the demo token only in a local demo on loopback, and the degraded mode when the origin dies.
 
 #![allow(clippy::unwrap_used)]
 
@@ -35,6 +36,22 @@ fn restaurant() -> Value {
         "pricing": {"currency": "EUR", "base_minor": 2500, "triggers": [{"utilization_gte": 0.5, "multiplier": 1.15, "tier": "high"}]}})
 }
 
+/// Price tiers and a name a seller may write (the document accepts any 1-64 byte tier).
+const HOSTILE_TIERS: [&str; 2] = ["<script>window.__xss=1</script>", "<img src=x onerror=window.__xss=1>"];
+const HOSTILE_NAME: &str = "<script>window.__xss=1</script><img src=x onerror=window.__xss=1>";
+
+/// Four seatings a day, 19:00 to 21:00; every slot is priced at the <img> tier, a slot at
+/// least half full at the <script> tier.
+fn hostile() -> Value {
+    let week: serde_json::Map<String, Value> =
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].iter().map(|d| (d.to_string(), json!([["19:00", "21:00"]]))).collect();
+    json!({"name": HOSTILE_NAME, "timezone": "Europe/Madrid", "hours": week,
+        "dimensions": {"slots": {"duration_min": 30, "interval_min": 30, "capacity": 4}},
+        "pricing": {"currency": "EUR", "base_minor": 1000, "triggers": [
+            {"utilization_gte": 0.0, "multiplier": 1.0, "tier": HOSTILE_TIERS[1]},
+            {"utilization_gte": 0.5, "multiplier": 1.5, "tier": HOSTILE_TIERS[0]}]}})
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
     let mut e = env();
@@ -46,6 +63,8 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
             ("SNAPSHOT_TTL_S", &ttl_s.to_string()),
             ("STALE_LIMIT_S", &stale_limit_s.to_string()),
             ("ALLOWED_ORIGINS", "https://shop.example"),
+            // Set, but this Worker is not told it is a local demo: the page must not carry it.
+            ("DEMO_BUYER_TOKEN", &e.buyer),
         ],
     );
     let ed = Api::new(&edge.url());
@@ -58,9 +77,15 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
         "dimensions": {"slots": {"duration_min": 30, "interval_min": 30, "capacity": 20,
             "tables": [{"type": "6-top", "count": 1, "seats": [5, 6]}, {"type": "2-top", "count": 4, "seats": [1, 2]}]}}});
     create(&e, "sala", &sala).await;
+    create(&e, "hostile", &hostile()).await;
     let d = day(2);
     let six = e.api.hold(&e.buyer, "six", &json!({"resource_id": "sala", "date": d, "slot": "20:00", "qty": 6})).await;
     assert_eq!(six.body["items"][0]["table"], "6-top", "{:?}", six.body);
+    // Half of the 19:30 seating: its tier is the <script> one, the others' the <img> one.
+    let half = e.api.hold(&e.buyer, "hostile-half", &json!({"resource_id": "hostile", "date": d, "slot": "19:30", "qty": 2})).await;
+    assert_eq!(half.status, 201, "{:?}", half.body);
+    // (A hold is priced on what was committed before it: the <img> tier.)
+    assert_eq!(half.body["items"][0]["price"]["tier"], HOSTILE_TIERS[1]);
     for (i, (slot, qty)) in [("20:00", 6), ("20:15", 4), ("13:00", 8)].iter().enumerate() {
         let h = e.api.hold(&e.buyer, &format!("seed{i}"), &json!({"resource_id": "trattoria", "date": d, "slot": slot, "qty": qty})).await;
         assert_eq!(h.status, 201, "{:?}", h.body);
@@ -159,8 +184,11 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
         403
     );
 
-    // 4. The buyer page in headless Chromium: pick a date, see slots, hold one, see it held.
+    // 4. The buyer page in headless Chromium: pick a date, see slots, hold one, see it held;
+    //    a seller's HTML is text, the CSP is sent and enforced, the demo token is not served.
     browser_holds_a_table(&edge.url(), &e.buyer, &d).await;
+    page_headers(&edge.url()).await;
+    demo_token_only_in_a_local_demo_on_loopback(&e.origin.url(), &e.buyer).await;
 
     // 5. Degraded mode: the origin dies; the last snapshot is served marked stale with its
     //    true as_of, then 503 ORIGIN_UNAVAILABLE past the stale limit.
@@ -201,6 +229,9 @@ async fn browser_holds_a_table(edge_url: &str, buyer: &str, date: &str) {
         .env("BUYER_TOKEN", buyer)
         .env("DATE", date)
         .env("SCREENSHOT", &shot)
+        .env("HOSTILE_ID", "hostile")
+        .env("HOSTILE_TIERS", serde_json::to_string(&HOSTILE_TIERS).unwrap())
+        .env("UNSERVED_TOKEN", buyer)
         .current_dir(&root)
         .output()
         .await
@@ -209,5 +240,53 @@ async fn browser_holds_a_table(edge_url: &str, buyer: &str, date: &str) {
     assert!(out.status.success(), "browser test failed:\n{log}");
     assert!(log.contains("held:"), "{log}");
     assert!(log.contains("no-table: no table for 6 at 20:00, try 20:30"), "{log}");
+    assert!(log.contains("hostile: tiers shown as text") && log.contains("window.__xss undefined"), "{log}");
+    println!("{log}");
     assert!(std::fs::metadata(&shot).map(|m| m.len() > 10_000).unwrap_or(false), "no screenshot at {}", shot.display());
+}
+
+/// The page's script and styles are the Worker's own routes, with their types and the same
+/// policy; every answer, JSON included, says nosniff.
+async fn page_headers(edge_url: &str) {
+    let c = reqwest::Client::new();
+    for (path, ctype) in
+        [("/", "text/html; charset=utf-8"), ("/page.js", "text/javascript; charset=utf-8"), ("/page.css", "text/css; charset=utf-8")]
+    {
+        let r = c.get(format!("{edge_url}{path}")).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let h = r.headers();
+        assert_eq!(h["content-type"], ctype, "{path}");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.starts_with("default-src 'none'; script-src 'self'; style-src 'self';") && !csp.contains("unsafe"), "{path}: {csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+    }
+    let js = c.get(format!("{edge_url}/page.js")).send().await.unwrap().text().await.unwrap();
+    assert!(js.contains("createElement") && !js.contains("innerHTML"), "{js}");
+    let a = c.get(format!("{edge_url}/v1/resources/panettone/availability?qty=1")).send().await.unwrap();
+    assert_eq!(a.headers()["x-content-type-options"], "nosniff");
+    let missing = c.get(format!("{edge_url}/page.html")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+}
+
+/// A Worker told it is a local demo pre-fills the token for a page asked for on loopback, and
+/// still not for any other host (the main Worker of the test, without LOCAL_DEMO, never does).
+async fn demo_token_only_in_a_local_demo_on_loopback(origin_url: &str, buyer: &str) {
+    let edge = Edge::start(origin_url, &[("LOCAL_DEMO", "1"), ("DEMO_BUYER_TOKEN", buyer)]);
+    let c = reqwest::Client::new();
+    let page = |host: Option<String>| {
+        let mut r = c.get(format!("{}/", edge.url()));
+        if let Some(h) = host {
+            r = r.header("host", h);
+        }
+        async move { r.send().await.unwrap().text().await.unwrap() }
+    };
+    let textarea = format!(">{buyer}</textarea>");
+    assert!(page(None).await.contains(&textarea), "a local demo on 127.0.0.1 must pre-fill the token");
+    assert!(page(Some(format!("localhost:{}", edge.port))).await.contains(&textarea), "localhost is loopback");
+    for host in ["aforo.example", "127.0.0.1.nip.io", "10.1.2.3:8787"] {
+        let html = page(Some(host.to_string())).await;
+        assert!(html.contains("Book with Aforo"), "{host}: {html}");
+        assert!(!html.contains(buyer), "the token was served for Host: {host}");
+    }
 }

@@ -1,0 +1,103 @@
+// The buyer page's script, served by the Worker at /page.js under a strict
+// Content-Security-Policy (no inline script, Trusted Types required for HTML sinks).
+// Every string that comes from a server (slot names, price tiers, problem details, hold ids)
+// is written as text: elements are built with createElement and filled with text nodes,
+// never parsed as HTML.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+
+// An element with attributes (set as properties) and children (strings become text nodes).
+function el(tag, props, ...children) {
+  const e = document.createElement(tag);
+  Object.assign(e, props || {});
+  e.append(...children);
+  return e;
+}
+
+let timer = null;
+
+function money(p) {
+  if (!p) return "";
+  return (p.unit_minor / 100).toFixed(2) + " " + p.currency + (p.tier && p.tier !== "standard" ? " (" + p.tier + ")" : "");
+}
+
+function say(text) { $("message").textContent = text; }
+
+async function search(ev) {
+  if (ev) ev.preventDefault();
+  const id = encodeURIComponent($("resource").value.trim());
+  const q = new URLSearchParams({ date: $("date").value, qty: $("qty").value });
+  say("Loading…");
+  $("slots").replaceChildren();
+  const r = await fetch(`/v1/resources/${id}/availability?${q}`);
+  const a = await r.json();
+  if (!r.ok) { say(a.detail || a.title); return; }
+  renderSlots(a);
+}
+
+function renderSlots(a) {
+  const slots = a.slots || [];
+  if (a.stale) say("Showing data from " + a.as_of + " (the origin is not answering).");
+  else if (!slots.length) say("Nothing on this date: " + a.status.replace("_", " ") + ".");
+  else say(slots.length + " times on " + a.date + " for " + a.qty + ".");
+  for (const s of slots) {
+    const label = s.reason === "no_table" ? "no table" : s.status.replace("_", " ");
+    const b = el("button", { className: "slot " + s.status, disabled: !(s.status === "available" || s.status === "limited") },
+      el("b", null, s.slot), el("span", { className: "status" }, label), el("br"),
+      s.remaining + " left", el("br"), el("span", { className: "price" }, money(s.price)));
+    b.dataset.slot = s.slot;
+    b.addEventListener("click", () => hold(a, s));
+    $("slots").append(b);
+  }
+  const fits = (s) => s.status === "available" || s.status === "limited";
+  const noTable = slots.find((s) => s.reason === "no_table");
+  if (noTable) {
+    const next = slots.find((s) => s.start > noTable.start && fits(s));
+    say(`no table for ${a.qty} at ${noTable.slot}` + (next ? `, try ${next.slot}` : "") + ".");
+  }
+  if (a.alternatives && a.alternatives.length && !slots.some(fits)) {
+    say($("message").textContent + " Try " + a.alternatives.map((x) => x.date + (x.slot ? " " + x.slot : "")).join(", ") + ".");
+  }
+}
+
+async function hold(a, s) {
+  const body = { resource_id: a.resource_id, date: a.date, slot: s.slot, qty: a.qty };
+  const key = "page-" + (crypto.randomUUID ? crypto.randomUUID() : Date.now() + "-" + Math.random());
+  const r = await fetch("/v1/holds", {
+    method: "POST",
+    headers: { "content-type": "application/json", "authorization": "Bearer " + $("token").value.trim(), "idempotency-key": key },
+    body: JSON.stringify(body),
+  });
+  const h = await r.json();
+  if (!r.ok) {
+    const alt = (h.alternatives || []).map((x) => x.slot || x.date);
+    const reason = h.code === "SOLD_OUT" && h.detail && h.detail.includes("no_table") ? `no table for ${a.qty} at ${s.slot}` : (h.detail || h.title);
+    say(reason + (alt.length ? ", try " + alt.slice(0, 3).join(", ") : ""));
+    return;
+  }
+  showHold(h);
+  search();
+}
+
+function showHold(h) {
+  const box = $("hold");
+  box.hidden = false;
+  const it = h.items[0];
+  const until = Date.parse(h.expires_at);
+  clearInterval(timer);
+  const tick = () => {
+    const left = Math.max(0, Math.round((until - Date.now()) / 1000));
+    const mm = String(Math.floor(left / 60)).padStart(2, "0"), ss = String(left % 60).padStart(2, "0");
+    box.replaceChildren(
+      el("strong", { id: "hold-status" }, h.status === "held" && left > 0 ? "Held" : "Expired"),
+      `: ${it.qty} at ${it.slot || ""} on ${it.date || ""} `, el("span", { className: "price" }, money(it.price)), el("br"),
+      el("span", { id: "countdown" }, `${mm}:${ss}`), " left to pay ", el("span", { className: "muted" }, `(${h.id})`));
+    if (left === 0) clearInterval(timer);
+  };
+  tick();
+  timer = setInterval(tick, 1000);
+}
+
+$("date").value = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
+$("search").addEventListener("submit", search);
