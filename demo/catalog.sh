@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Loads the demo catalog into an origin: a restaurant with slots, pacing and a season, a
-# bakery with daily capacity, a shop SKU with stock, and a hybrid experience.
+# restaurant open 12 hours a day (the shape that once broke the edge), a bakery with daily
+# capacity, a shop SKU with stock, and a hybrid experience.
 # Usage: demo/catalog.sh ORIGIN_URL SELLER_TOKEN
 set -euo pipefail
 origin="$1"; token="$2"
@@ -32,6 +33,23 @@ put trattoria "$(cat <<JSON
               "overrides": {"slot_capacity": 30, "price_multiplier": 1.2}}],
  "lead_time_min": 60, "cutoff": {"days_before": 0, "at": "18:00"}, "horizon_days": 60,
  "qty": {"min": 1, "max": 8}, "hold_ttl_s": 600,
+ "pricing": {"currency": "EUR", "base_minor": 2500,
+             "triggers": [{"utilization_gte": 0.7, "multiplier": 1.15, "tier": "high"},
+                          {"utilization_gte": 0.9, "multiplier": 1.3, "tier": "peak"}]}}
+JSON
+)"
+
+put casa-lola "$(cat <<JSON
+{"name": "Casa Lola — open 10:00-22:00", "timezone": "Europe/Madrid",
+ "dimensions": {"daily": {"capacity": 400},
+                "slots": {"duration_min": 90, "interval_min": 15, "capacity": 24, "concurrent": 80,
+                          "pacing": {"window_min": 15, "max": 16},
+                          "tables": [{"type": "2-top", "count": 8, "seats": [1, 2]},
+                                     {"type": "4-top", "count": 10, "seats": [2, 4]},
+                                     {"type": "6-top", "count": 3, "seats": [4, 6]}],
+                          "joins": [{"of": ["4-top", "4-top"], "seats": [6, 8]}]}},
+ "hours": $(week '[["10:00","22:00"]]'),
+ "lead_time_min": 30, "horizon_days": 366, "qty": {"min": 1, "max": 8},
  "pricing": {"currency": "EUR", "base_minor": 2500,
              "triggers": [{"utilization_gte": 0.7, "multiplier": 1.15, "tier": "high"},
                           {"utilization_gte": 0.9, "multiplier": 1.3, "tier": "peak"}]}}
