@@ -149,6 +149,12 @@ async fn at_the_memory_ceiling_a_hold_is_503_and_nothing_is_half_written() {
     assert_eq!(e.api.get_hold(&e.buyer, first.body["id"].as_str().unwrap()).await.status, 200);
     assert_eq!(e.redis.cli(&["DBSIZE"]), keys_before, "a key was written at the ceiling");
     assert_eq!((counters("a"), counters("b")), (ca, cb));
+    // Reads go on there, and finishing what was taken still works: the paid booking is
+    // consumed, not lost.
+    let read = e.api.availability("a", "qty=1").await;
+    assert_eq!((read.status.as_u16(), read.body["remaining"].as_u64()), (200, Some(4)), "{:?}", read.body);
+    let paid = e.api.consume(&e.buyer, first.body["id"].as_str().unwrap()).await;
+    assert_eq!((paid.status.as_u16(), paid.body["status"].as_str()), (200, Some("consumed")), "{:?}", paid.body);
     // Below the ceiling again, the same requests with the same keys go through, once.
     assert_eq!(e.redis.cli(&["CONFIG", "SET", "maxmemory", "256mb"]), "OK");
     assert_eq!(e.api.hold(&e.buyer, "one", &one).await.status, 201);

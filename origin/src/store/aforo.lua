@@ -493,15 +493,19 @@ local function check(keys, args)
 end
 
 redis.register_function('aforo_hold', hold)
-redis.register_function('aforo_finish', finish)
-redis.register_function('aforo_release', release)
-redis.register_function('aforo_consume', consume)
-redis.register_function('aforo_retake', retake)
-redis.register_function('aforo_read', read)
+-- Steps that only read, finish or undo what a hold took run even at Redis's memory ceiling
+-- (allow-oom): reads go on, a paid booking is still consumed, a cart step still undone, an
+-- expired hold's units still come back. Steps that take or add (hold, put, stock) are
+-- refused there.
+redis.register_function{function_name = 'aforo_finish', callback = finish, flags = {'allow-oom'}}
+redis.register_function{function_name = 'aforo_release', callback = release, flags = {'allow-oom'}}
+redis.register_function{function_name = 'aforo_consume', callback = consume, flags = {'allow-oom'}}
+redis.register_function{function_name = 'aforo_retake', callback = retake, flags = {'allow-oom'}}
+redis.register_function{function_name = 'aforo_read', callback = read, flags = {'allow-oom'}}
 redis.register_function('aforo_put', put)
 redis.register_function('aforo_stock', stock)
 redis.register_function('aforo_pause', pause)
-redis.register_function('aforo_sweep', sweep)
+redis.register_function{function_name = 'aforo_sweep', callback = sweep, flags = {'allow-oom'}}
 redis.register_function('aforo_due_claim', due_claim)
 redis.register_function('aforo_due_done', due_done)
 redis.register_function('aforo_check', check)
