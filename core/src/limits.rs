@@ -35,6 +35,9 @@ pub const MAX_SLOTS_PER_DAY: u32 = 288;
 pub const MAX_HOLD_BUCKETS: u32 = 200;
 /// Most table counters one hold may check across every table and join that seats its party.
 pub const MAX_TABLE_BUCKETS: u32 = 400;
+/// Most counters the items of one hold request take on one resource together (a cart of
+/// several slots of one resource is one atomic Redis call).
+pub const MAX_CART_BUCKETS: usize = 2_000;
 /// Most counters one date has: what a read fetches from Redis per date.
 pub const MAX_DAY_BUCKETS: u32 = 1_500;
 /// Most steps evaluating one date takes (slots × the instants each one scans): what a

@@ -395,3 +395,33 @@ async fn errors_speak_without_library_internals() {
     assert_human(detail);
     assert!(!detail.contains("invalid type") && !detail.contains("broken"), "{detail}");
 }
+
+/// A cart of many costly slots of one resource is one atomic Redis call: past
+/// `MAX_CART_BUCKETS` counters it is refused before anything is taken, so that no request
+/// makes that call long.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cart_cannot_make_one_redis_call_long() {
+    let e = env();
+    let (_, doc) = aforo_tests::docs::at_limits().into_iter().find(|(n, _)| *n == "at-limit-hold").unwrap();
+    create(&e, "passes", &doc).await;
+    let d = day(3);
+    let a = e.api.availability("passes", &format!("date={d}&qty=1")).await;
+    let slots: Vec<Value> = a.body["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] == "available")
+        .step_by(2)
+        .take(20)
+        .map(|s| s["slot"].clone())
+        .collect();
+    let items = |n: usize| -> Value {
+        json!({"items": slots.iter().take(n).map(|s| json!({"resource_id": "passes", "date": d, "slot": s, "qty": 1})).collect::<Vec<_>>()})
+    };
+    let big = e.api.hold(&e.buyer, "big-cart", &items(20)).await;
+    assert_eq!((big.status.as_u16(), big.code()), (400, "INVALID_REQUEST"), "{:?}", big.body);
+    assert!(big.body["detail"].as_str().unwrap().contains("at most 2000"), "{:?}", big.body);
+    assert_eq!(e.redis.cli(&["HLEN", "af:{r:passes}:c"]), "1", "only the version: nothing was taken");
+    let fits = e.api.hold(&e.buyer, "cart", &items(10)).await;
+    assert_eq!(fits.status, 201, "{:?}", fits.body);
+}

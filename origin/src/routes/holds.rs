@@ -125,6 +125,14 @@ async fn plan_group(app: &App, g: &Group, multi: bool) -> Result<Planned, ApiErr
         let p = plan_hold(&snap, it, now).map_err(|e| plan_err(e, multi.then_some(*i)))?;
         plans.push((*i, p));
     }
+    let counters: usize = plans.iter().map(|(_, p)| p.takes.len() + p.choices.iter().map(Vec::len).sum::<usize>()).sum();
+    if counters > aforo_core::limits::MAX_CART_BUCKETS {
+        return Err(ApiError::InvalidRequest(format!(
+            "items: they take {counters} counters of {} in one step, at most {} (docs/limits.md)",
+            g.resource,
+            aforo_core::limits::MAX_CART_BUCKETS
+        )));
+    }
     Ok(Planned { snap, plans })
 }
 
