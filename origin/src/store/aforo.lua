@@ -319,9 +319,10 @@ local function retake(keys, args)
   return {'ok', 'consumed'}
 end
 
--- read: KEYS m, c ; ARGV bucket names — reclaims first so a read never counts an expired hold.
--- Answers now, the version, then either 'all' and every field/value pair of the counters when
--- the hash is small (Redis keeps a small hash as a list, where each HMGET field is a scan), or
+-- read: KEYS m, c ; ARGV how many names the whole read has, then the first of them — reclaims
+-- first so a read never counts an expired hold. Answers now, the version, then either 'all'
+-- and every field/value pair of the counters, when the hash is small and has fewer fields than
+-- the read names (Redis keeps a small hash as a list, where each HMGET field is a scan), or
 -- 'some' and the values of the names given; the origin reads the rest of a long snapshot with
 -- plain HMGETs (Store::read), so that no call runs long.
 local READ_WHOLE = 512
@@ -332,14 +333,16 @@ local function read(keys, args)
   local version = redis.call('HGET', keys[2], '~v')
   local out = {tostring(now), version or ''}
   if not version then return done(out, expired) end
-  if redis.call('HLEN', keys[2]) <= READ_WHOLE then
+  local fields = redis.call('HLEN', keys[2])
+  if fields <= READ_WHOLE and fields < tonumber(args[1]) then
     out[3] = 'all'
     local all = redis.call('HGETALL', keys[2])
     for k = 1, #all do out[#out + 1] = all[k] end
   else
     out[3] = 'some'
-    local vals = hmget(keys[2], args)
-    for k = 1, #args do out[#out + 1] = vals[k] or '0' end
+    local names = {unpack(args, 2, #args)}
+    local vals = hmget(keys[2], names)
+    for k = 1, #names do out[#out + 1] = vals[k] or '0' end
   end
   return done(out, expired)
 end

@@ -427,7 +427,8 @@ impl Store {
     /// `None` when the resource does not exist.
     ///
     /// The library's `read` reclaims expired holds, answers Redis's time and the version and,
-    /// when the counter hash is small, all of it (one short call whatever the span asked).
+    /// when the counter hash is small and has fewer fields than the read names, all of it (one
+    /// short call whatever the span asked).
     /// Otherwise it answers the first [`READ_FIRST`] names and the rest are plain `HMGET`s of
     /// [`READ_PART`] names and the version, a few in flight at a time, so that a year of a
     /// large document is many short calls rather than one that stalls Redis for everyone.
@@ -441,7 +442,10 @@ impl Store {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let out = self.fcall_reclaiming("aforo_read", id, vec![k.meta(), counters.clone()], first.to_vec()).await?;
+            let mut args = Vec::with_capacity(first.len() + 1);
+            args.push(buckets.len().to_string());
+            args.extend(first.iter().cloned());
+            let out = self.fcall_reclaiming("aforo_read", id, vec![k.meta(), counters.clone()], args).await?;
             let now: i64 = num("aforo_read", out.first())?;
             if out.get(1).is_none_or(|v| v.is_empty()) {
                 return Ok(None);
