@@ -27,7 +27,7 @@ pub use audit::{Audit, AuditEvent};
 pub use keys::{claim, hold_id, home_of, idempotent_hold_id, ResourceKeys, AUDIT, DUE, MODE};
 
 /// Most counters one read call fetches (about a millisecond of Redis).
-pub const READ_PART: usize = 1_000;
+pub const READ_PART: usize = 2_000;
 
 /// Counters read by the library's `read` itself (Lua copies each value twice: kept small).
 pub const READ_FIRST: usize = 256;
@@ -36,7 +36,7 @@ pub const READ_FIRST: usize = 256;
 const VERSION_FIELD: &str = "~v";
 
 /// Parts of one read sent at once.
-const READ_PARTS_IN_FLIGHT: usize = 4;
+const READ_PARTS_IN_FLIGHT: usize = 8;
 
 /// Reads of every part before a read whose parts saw different versions is answered anyway.
 const READ_ATTEMPTS: u32 = 3;
