@@ -83,6 +83,15 @@ fn check(doc: &Value, offsets: &[i64], qty: u32) -> Result<(), TestCaseError> {
         prop_assert!(m.hold_buckets <= bound.hold_buckets, "{d}: {m:?} > {bound:?}");
         prop_assert!(m.table_buckets <= bound.table_buckets, "{d}: {m:?} > {bound:?}");
         prop_assert!(m.day_buckets <= bound.day_buckets, "{d}: {m:?} > {bound:?}");
+        // A snapshot of the date names every counter a hold there takes, or reads show free
+        // what is taken.
+        let named: std::collections::BTreeSet<Bucket> = buckets_for(&snap.resource, d, d).into_iter().collect();
+        let ev = aforo_core::eval::Evaluator::new(&snap, now(), qty, d, d);
+        for u in ev.day(d).unwrap_or_default() {
+            let missing =
+                ev.takes(&u, qty).into_iter().chain(ev.choices(&u).into_iter().flat_map(|c| c.takes)).find(|t| !named.contains(&t.bucket));
+            prop_assert!(missing.is_none(), "{d}: {missing:?} is not in the date's snapshot");
+        }
     }
     // The longest calendar and any date's availability answer, and answer the same from the
     // snapshot as it travels to the edge.
