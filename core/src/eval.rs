@@ -108,21 +108,20 @@ pub fn measure_committed(pairs: impl IntoIterator<Item = (u32, u32)>) -> Measure
     let mut m = Measure { remaining: u32::MAX, capacity: 0, committed: 0, scarce: false };
     let mut tight: Option<(u32, u32)> = None;
     for (c, limit) in pairs {
-        let limit = &limit;
         let left = limit.saturating_sub(c);
         m.remaining = m.remaining.min(left);
-        m.scarce |= u64::from(left) * 5 <= u64::from(*limit);
+        m.scarce |= u64::from(left) * 5 <= u64::from(limit);
         // c/l > tc/tl, compared exactly; a zero limit is full.
         let tighter = match tight {
             None => true,
             Some((tc, tl)) => {
-                let lhs = u64::from(c.max(u32::from(*limit == 0))) * u64::from(tl.max(1));
-                let rhs = u64::from(tc.max(u32::from(tl == 0))) * u64::from((*limit).max(1));
-                lhs > rhs || (lhs == rhs && *limit < tl)
+                let lhs = u64::from(c.max(u32::from(limit == 0))) * u64::from(tl.max(1));
+                let rhs = u64::from(tc.max(u32::from(tl == 0))) * u64::from(limit.max(1));
+                lhs > rhs || (lhs == rhs && limit < tl)
             }
         };
         if tighter {
-            tight = Some((c, *limit));
+            tight = Some((c, limit));
         }
     }
     if let Some((c, l)) = tight {
@@ -248,22 +247,15 @@ pub struct Evaluator<'a> {
 impl<'a> Evaluator<'a> {
     /// An evaluator for dates `from..=to`.
     pub fn new(snap: &'a Snapshot, now: DateTime<Utc>, qty: u32, from: NaiveDate, to: NaiveDate) -> Self {
-        let mut ev = Evaluator {
-            snap,
-            now,
-            qty,
-            grid: Grid::default(),
-            moment_used: Vec::new(),
-            pace_used: Vec::new(),
-            table_used: Vec::new(),
-            options: Vec::new(),
+        let Some(rules) = snap.resource.slots.as_ref() else {
+            let (moment_used, pace_used, table_used, options) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            return Evaluator { snap, now, qty, grid: Grid::default(), moment_used, pace_used, table_used, options };
         };
-        let Some(rules) = snap.resource.slots.as_ref() else { return ev };
-        ev.grid = Grid::around(&snap.resource, from, to);
+        let grid = Grid::around(&snap.resource, from, to);
         // One ordered pass over the counters of the grid's span per kind, rather than a
         // lookup per instant: the counters of a long snapshot are a large map.
         let used = |bucket: &dyn Fn(EpochMin) -> Bucket| -> Vec<u32> {
-            let instants = ev.grid.instants();
+            let instants = grid.instants();
             let mut out = vec![0; instants.len()];
             let (Some(first), Some(last)) = (instants.first(), instants.last()) else { return out };
             for (b, v) in snap.counters.0.range(bucket(*first)..=bucket(*last)) {
@@ -280,11 +272,7 @@ impl<'a> Evaluator<'a> {
         let moment_used = if rules.concurrent.is_some() { used(&Bucket::Moment) } else { Vec::new() };
         let pace_used = if rules.pacing.is_some() { used(&Bucket::Pace) } else { Vec::new() };
         let table_used = rules.tables.iter().map(|t| used(&|m| Bucket::Table(t.name.clone(), m))).collect();
-        ev.moment_used = moment_used;
-        ev.pace_used = pace_used;
-        ev.table_used = table_used;
-        ev.options = table_options(rules, qty);
-        ev
+        Evaluator { snap, now, qty, grid, moment_used, pace_used, table_used, options: table_options(rules, qty) }
     }
 
     fn res(&self) -> &Resource {
@@ -377,15 +365,20 @@ impl<'a> Evaluator<'a> {
     /// apart: they are in [`Evaluator::choices`]).
     pub fn limits(&self, u: &Unit) -> Vec<(Bucket, u32)> {
         let mut out = u.limits.clone();
-        let Some(rules) = self.res().slots.as_ref() else { return out };
+        self.instant_limits(&u.span, &mut out);
+        out
+    }
+
+    /// Adds the concurrent-occupancy and pacing buckets of a span, with their limits.
+    fn instant_limits(&self, span: &Span, out: &mut Vec<(Bucket, u32)>) {
+        let Some(rules) = self.res().slots.as_ref() else { return };
         let instants = self.grid.instants();
         if let Some(c) = rules.concurrent {
-            out.extend(instants[u.span.seating.clone()].iter().map(|m| (Bucket::Moment(*m), c)));
+            out.extend(instants[span.seating.clone()].iter().map(|m| (Bucket::Moment(*m), c)));
         }
         if let Some((_, max)) = rules.pacing {
-            out.extend(instants[u.span.pacing.clone()].iter().map(|m| (Bucket::Pace(*m), max)));
+            out.extend(instants[span.pacing.clone()].iter().map(|m| (Bucket::Pace(*m), max)));
         }
-        out
     }
 
     /// The takes of a hold of `qty` on a unit.
@@ -506,21 +499,9 @@ pub fn limits_between(snap: &Snapshot, from: NaiveDate, to: NaiveDate) -> std::c
                         put(Bucket::Table(t.name.clone(), *m), t.count);
                     }
                 }
-                let mut limits = day.clone();
-                limits.push((Bucket::Slot(date, slot.minute), cap));
-                let u = Unit {
-                    date: Some(date),
-                    slot: Some(slot),
-                    status: Status::Available,
-                    rule: None,
-                    measure: measure_committed([]),
-                    price: None,
-                    limits,
-                    span,
-                    table: None,
-                    reason: None,
-                };
-                for (b, l) in ev.limits(&u) {
+                let mut limits = vec![(Bucket::Slot(date, slot.minute), cap)];
+                ev.instant_limits(&span, &mut limits);
+                for (b, l) in limits {
                     put(b, l);
                 }
             }
