@@ -314,25 +314,17 @@ impl App {
     /// A snapshot of `from..=to` (ignored for stock-only), reclaiming expired holds first and
     /// retrying when the document changed under it.
     pub async fn snapshot(&self, id: &str, range: Option<(NaiveDate, NaiveDate)>) -> Result<Snapshot, ApiError> {
-        let mut at_least = None;
-        for _ in 0..VERSION_RETRIES {
-            let l = self.load(id, at_least).await?;
+        self.snapshot_of(id, |l| {
             let covers = range.filter(|_| l.resource.is_dated());
             let days = covers.map_or(1, |(f, t)| usize::try_from((t - f).num_days() + 1).unwrap_or(1));
-            let work = days.saturating_mul(l.costs.day_buckets as usize);
             let doc = l.clone();
-            let buckets = self
-                .compute(work, move || {
-                    let (f, t) = covers.unwrap_or((NaiveDate::MIN, NaiveDate::MIN));
-                    buckets_for(&doc.resource, f, t)
-                })
-                .await?;
-            match self.read_counters(&l, buckets, covers, work).await? {
-                Ok(snap) => return Ok(snap),
-                Err(newer) => at_least = Some(newer),
-            }
-        }
-        Err(ApiError::StoreUnavailable(format!("resource {id} kept changing while it was read; retry")))
+            let buckets = move || {
+                let (f, t) = covers.unwrap_or((NaiveDate::MIN, NaiveDate::MIN));
+                buckets_for(&doc.resource, f, t)
+            };
+            (buckets, covers, days.saturating_mul(l.costs.day_buckets as usize))
+        })
+        .await
     }
 
     /// A snapshot of the counters `pick` names for the document it is given (and the dates it
@@ -342,40 +334,45 @@ impl App {
         id: &str,
         pick: impl Fn(&Loaded) -> (Vec<Bucket>, Option<(NaiveDate, NaiveDate)>),
     ) -> Result<Snapshot, ApiError> {
+        self.snapshot_of(id, |l| {
+            let (buckets, covers) = pick(l);
+            let work = buckets.len();
+            (move || buckets, covers, work)
+        })
+        .await
+    }
+
+    /// The snapshot `pick` describes for the document at its version: the counters to read
+    /// (named by a computation of about `work` units), the dates they cover; read again at the
+    /// newer version when the document changed under it.
+    async fn snapshot_of<B>(
+        &self,
+        id: &str,
+        pick: impl Fn(&Arc<Loaded>) -> (B, Option<(NaiveDate, NaiveDate)>, usize),
+    ) -> Result<Snapshot, ApiError>
+    where
+        B: FnOnce() -> Vec<Bucket> + Send + 'static,
+    {
         let mut at_least = None;
         for _ in 0..VERSION_RETRIES {
             let l = self.load(id, at_least).await?;
-            let (buckets, covers) = pick(&l);
-            let work = buckets.len();
-            match self.read_counters(&l, buckets, covers, work).await? {
-                Ok(snap) => return Ok(snap),
-                Err(newer) => at_least = Some(newer),
+            let (buckets, covers, work) = pick(&l);
+            let (buckets, names) = self
+                .compute(work, move || {
+                    let buckets = buckets();
+                    let names: Vec<String> = buckets.iter().map(ToString::to_string).collect();
+                    (buckets, names)
+                })
+                .await?;
+            let (now_ms, version, vals) = self.store.read(&l.id, names).await?.ok_or_else(|| ApiError::ResourceNotFound(l.id.clone()))?;
+            if version != l.state.version {
+                at_least = Some(version);
+                continue;
             }
+            let counters = self.compute(work, move || Counters(buckets.into_iter().zip(vals).filter(|(_, v)| *v > 0).collect())).await?;
+            return Ok(l.snapshot(covers, counters, DateTime::from_timestamp_millis(now_ms).unwrap_or_else(Utc::now)));
         }
         Err(ApiError::StoreUnavailable(format!("resource {id} kept changing while it was read; retry")))
-    }
-
-    /// Reads `buckets` of a document into a snapshot; `Err(version)` when the document is
-    /// at another version in Redis.
-    async fn read_counters(
-        &self,
-        l: &Arc<Loaded>,
-        buckets: Vec<Bucket>,
-        covers: Option<(NaiveDate, NaiveDate)>,
-        work: usize,
-    ) -> Result<Result<Snapshot, u64>, ApiError> {
-        let (buckets, names) = self
-            .compute(work, move || {
-                let names: Vec<String> = buckets.iter().map(ToString::to_string).collect();
-                (buckets, names)
-            })
-            .await?;
-        let (now_ms, version, vals) = self.store.read(&l.id, names).await?.ok_or_else(|| ApiError::ResourceNotFound(l.id.clone()))?;
-        if version != l.state.version {
-            return Ok(Err(version));
-        }
-        let counters = self.compute(work, move || Counters(buckets.into_iter().zip(vals).filter(|(_, v)| *v > 0).collect())).await?;
-        Ok(Ok(l.snapshot(covers, counters, DateTime::from_timestamp_millis(now_ms).unwrap_or_else(Utc::now))))
     }
 }
 
