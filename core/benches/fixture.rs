@@ -30,12 +30,12 @@ pub fn busy() -> (Snapshot, DateTime<Utc>) {
     // Fill every slot of every day with two holds of 3 where they fit: a busy month.
     let mut d = from;
     while d <= to {
-        let ev = aforo_core::eval::Evaluator::new(&snap, now, 3, d, d);
+        let ev = aforo_core::Evaluator::new(&snap, now, 3, d, d);
         let takes: Vec<Vec<Take>> = ev.day(d).unwrap_or_default().iter().map(|u| ev.takes(u, 3)).collect();
         for t in takes {
             for _ in 0..2 {
                 if first_overflow(&t, &snap.counters).is_none() {
-                    aforo_core::plan::apply(&t, &mut snap.counters);
+                    aforo_core::apply(&t, &mut snap.counters);
                 }
             }
         }

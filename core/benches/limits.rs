@@ -33,12 +33,12 @@ fn busy_year(json: &str, from: NaiveDate, now: DateTime<Utc>) -> Snapshot {
     };
     let mut d = from;
     while d <= to {
-        let dates = aforo_core::eval::Evaluator::new(&snap, now, 2, d, d);
+        let dates = aforo_core::Evaluator::new(&snap, now, 2, d, d);
         let slots: Vec<_> = dates.day(d).unwrap_or_default().iter().filter_map(|u| u.slot.map(|s| s.name())).collect();
         for (i, slot) in slots.iter().enumerate().filter(|(i, _)| i % 3 == 0) {
             let item = HoldItem { resource_id: "bench".into(), date: Some(d.to_string()), slot: Some(slot.clone()), qty: 2 };
             if let Ok(plan) = plan_hold(&snap, &item, now) {
-                aforo_core::plan::take(&plan, &mut snap.counters);
+                aforo_core::take(&plan, &mut snap.counters);
             }
             let _ = i;
         }
@@ -55,10 +55,10 @@ fn benches(c: &mut Criterion) {
         let snap = busy_year(json, from, now);
         let busy = (0..30)
             .map(|k| from + Duration::days(k))
-            .find(|d| aforo_core::eval::Evaluator::new(&snap, now, 2, *d, *d).day(*d).is_ok_and(|u| !u.is_empty()))
+            .find(|d| aforo_core::Evaluator::new(&snap, now, 2, *d, *d).day(*d).is_ok_and(|u| !u.is_empty()))
             .unwrap_or(from);
         let day = AvailabilityQuery::parse(&format!("date={busy}&qty=2")).unwrap();
-        let first = aforo_core::eval::Evaluator::new(&snap, now, 2, busy, busy).day(busy).unwrap_or_default();
+        let first = aforo_core::Evaluator::new(&snap, now, 2, busy, busy).day(busy).unwrap_or_default();
         let item = HoldItem {
             resource_id: "bench".into(),
             date: Some(busy.to_string()),

@@ -4,11 +4,14 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
+use crate::alternatives::{alternatives, Alternative};
+use crate::bucket::Bucket;
 use crate::error::{QueryError, RuleCode};
-use crate::eval::{Evaluator, Price, Status, Unit};
-use crate::local::{rfc3339, rfc3339_local};
-use crate::query::{AvailabilityQuery, CalendarQuery, ALTERNATIVE_DAYS, MAX_ALTERNATIVES};
-use crate::resource::{parse_hhmm, Kind};
+use crate::eval::{Evaluator, Unit};
+use crate::local::{parse_hhmm, rfc3339, rfc3339_local};
+use crate::measure::{Price, Status};
+use crate::query::{AvailabilityQuery, CalendarQuery, ALTERNATIVE_DAYS};
+use crate::resource::Kind;
 use crate::snapshot::Snapshot;
 
 /// One slot in an availability answer.
@@ -32,21 +35,6 @@ pub struct SlotView {
     /// Why it is sold out with covers left: `no_table` (no free table seats the party).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'static str>,
-}
-
-/// A place where the asked qty fits instead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Alternative {
-    /// Its date.
-    pub date: NaiveDate,
-    /// Its slot, for slot resources.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub slot: Option<String>,
-    /// Its start, for slot resources.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub start: Option<String>,
-    /// What one hold can take there.
-    pub remaining: u32,
 }
 
 /// `GET /v1/resources/{id}/availability`.
@@ -141,47 +129,11 @@ fn slot_view(res_tz: chrono_tz::Tz, u: &Unit) -> Option<SlotView> {
     })
 }
 
-fn alternative(tz: chrono_tz::Tz, u: &Unit) -> Option<Alternative> {
-    Some(Alternative {
-        date: u.date?,
-        slot: u.slot.map(|s| s.name()),
-        start: u.slot.map(|s| rfc3339_local(tz, s.start)),
-        remaining: u.measure.remaining,
-    })
-}
-
 /// Best status and most remaining over a day's units (`closed` when it has none).
 fn summarize(units: &[Unit]) -> (Status, u32) {
     let status = units.iter().map(|u| u.status).min().unwrap_or(Status::Closed);
     let remaining = units.iter().map(|u| u.measure.remaining).max().unwrap_or(0);
     (status, remaining)
-}
-
-/// Places where `ev.qty` fits near a date (and slot): the nearest starts on the same day
-/// first, then the following days in order, at most [`MAX_ALTERNATIVES`].
-pub fn alternatives(ev: &Evaluator<'_>, date: NaiveDate, near: Option<DateTime<Utc>>, same_day: &[Unit]) -> Vec<Alternative> {
-    let tz = ev.snap.resource.tz;
-    let mut out: Vec<Alternative> = Vec::new();
-    if let Some(at) = near {
-        let mut fit: Vec<&Unit> = same_day.iter().filter(|u| u.status.fits() && u.slot.is_some_and(|s| s.start != at)).collect();
-        fit.sort_by_key(|u| u.slot.map(|s| ((s.start - at).num_minutes().abs(), s.start)));
-        out.extend(fit.into_iter().filter_map(|u| alternative(tz, u)));
-    }
-    let mut d = date;
-    for _ in 0..ALTERNATIVE_DAYS {
-        if out.len() >= MAX_ALTERNATIVES {
-            break;
-        }
-        d += Duration::days(1);
-        if ev.snap.covers.is_some_and(|(_, to)| d > to) {
-            break; // a narrower snapshot: the caller widens it when the answer needs alternatives
-        }
-        if let Ok(units) = ev.day(d) {
-            out.extend(units.iter().filter(|u| u.status.fits()).filter_map(|u| alternative(tz, u)));
-        }
-    }
-    out.truncate(MAX_ALTERNATIVES);
-    out
 }
 
 /// The availability answer for a query, at `now`. The snapshot must cover the date; the
@@ -308,4 +260,20 @@ pub fn calendar(snap: &Snapshot, q: &CalendarQuery, now: DateTime<Utc>, stale: b
         stale,
         days,
     })
+}
+
+/// A stock figure checked for a quantity now (`POST /v1/stock/validate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StockLevel {
+    /// Units on hand and not held or sold.
+    pub current: u32,
+    /// Whether `qty` can be held now: enough units and no rule against selling (a pause).
+    pub available: bool,
+}
+
+/// The stock level of a resource with stock, for `qty`, at the snapshot's instant.
+pub fn stock_level(snap: &Snapshot, qty: u32) -> StockLevel {
+    let unit = Evaluator::new(snap, snap.as_of, qty, NaiveDate::MIN, NaiveDate::MIN).stock();
+    let current = snap.on_hand().saturating_sub(snap.counters.get(&Bucket::Stock));
+    StockLevel { current, available: current >= qty && unit.rule.is_none() }
 }

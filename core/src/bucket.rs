@@ -10,8 +10,7 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 
-use crate::local::{from_epoch_min, EpochMin};
-use crate::resource::{fmt_hhmm, parse_date, parse_hhmm};
+use crate::local::{fmt_hhmm, from_epoch_min, parse_date, parse_hhmm, EpochMin};
 
 /// One counter.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -78,15 +77,4 @@ impl FromStr for Bucket {
         }
         .ok_or_else(bad)
     }
-}
-
-/// A bucket a plan increments: by how much, and the limit it must stay within.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Take {
-    /// The counter.
-    pub bucket: Bucket,
-    /// Units to add.
-    pub qty: u32,
-    /// The counter must stay `<= limit` after adding.
-    pub limit: u32,
 }

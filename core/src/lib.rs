@@ -4,39 +4,71 @@
 //! Pure and deterministic: no I/O, no clock, no randomness. Every function takes the instant
 //! it judges at (`now`) as an argument.
 //!
-//! - [`Resource`]: a seller's document, validated and compiled.
+//! - [`Resource`]: a seller's document ([`document`]), validated and compiled.
 //! - [`Snapshot`]: the document plus counters and state, as read from the store.
 //! - [`availability()`] and [`calendar()`]: the read answers of API.md.
-//! - [`plan_hold`]: a hold item turned into the exact buckets to take, or a rule refusal.
+//! - [`plan_hold`]: a hold item turned into the exact buckets to take, or a rule refusal;
+//!   [`take`]: the all-or-nothing decision the store makes on them.
+//!
+//! ## Layers
+//!
+//! Modules depend one way only, each on those before it (`tests/tests/layout.rs` checks it):
+//!
+//! 1. `error`, `problem`, [`limits`], [`document`], `local`: leaves: errors, problem+json,
+//!    the limits, the document's wire shapes, local time and the text forms of dates.
+//! 2. `resource`: the compiled resource; `cost`: a document's worst-case work;
+//!    `compile`: validation of a document into a resource, with its costs against the limits.
+//! 3. `rules` (the day's settings, gates) → `slots` (slots of a date, the instant grid).
+//! 4. `bucket` (counter names) → `ledger` (counters, takes, the all-or-nothing decision).
+//! 5. `snapshot`: what a read carries, and which counters a span of dates needs.
+//! 6. `measure` (status, remaining, price) → `eval` (every unit of a date, evaluated once).
+//! 7. `alternatives` → `availability` (the read answers); `query` and `request` parse reads
+//!    and hold bodies; `plan` turns a hold item into takes.
 
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub)]
 
-pub mod availability;
-pub mod bucket;
+mod alternatives;
+mod availability;
+mod bucket;
+mod compile;
+mod cost;
 pub mod document;
-pub mod error;
-pub mod eval;
+mod error;
+mod eval;
+mod ledger;
 pub mod limits;
-pub mod local;
-pub mod plan;
-pub mod problem;
-pub mod query;
-pub mod resource;
-pub mod rules;
-pub mod slots;
-pub mod snapshot;
+mod local;
+mod measure;
+mod plan;
+mod problem;
+mod query;
+mod request;
+mod resource;
+mod rules;
+mod slots;
+mod snapshot;
 
-pub use availability::{availability, calendar, Alternative, Availability, Calendar, DayView, SlotView};
-pub use bucket::{Bucket, Take};
+pub use alternatives::Alternative;
+pub use availability::{availability, calendar, stock_level, Availability, Calendar, DayView, SlotView, StockLevel};
+pub use bucket::{BadBucket, Bucket};
+pub use cost::{costs, over_limits, Costs};
 pub use document::ResourceDoc;
 pub use error::{ConfigError, FieldError, PlanError, QueryError, RuleCode};
-pub use eval::{Price, Status};
-pub use plan::{first_overflow, merge_takes, plan_hold, HoldItem, HoldPlan, HoldRequest, ItemView, RequestError};
+pub use eval::{limits_between, Choice, Evaluator, Span, Unit, NO_TABLE};
+pub use ledger::{apply, decide, first_overflow, Counters, Take};
+pub use local::{epoch_min, from_epoch_min, local_date, parse_date, parse_hhmm, rfc3339, rfc3339_local, EpochMin};
+pub use measure::{measure, Measure, Price, Status, BASE_TIER};
+pub use plan::{alternatives_for, merge_takes, plan_hold, take, HoldPlan, ItemView};
 pub use problem::problem;
-pub use query::{AvailabilityQuery, CalendarQuery};
-pub use resource::{Kind, Resource};
-pub use rules::Pause;
-pub use snapshot::{buckets_for, Counters, Snapshot, SnapshotDoc, State};
+pub use query::{AvailabilityQuery, CalendarQuery, ALTERNATIVE_DAYS, MAX_ALTERNATIVES, MAX_CALENDAR_DAYS};
+pub use request::{HoldItem, HoldRequest, RequestError, MAX_ITEMS};
+pub use resource::{
+    valid_resource_id, CutoffRule, DayHours, Join, Kind, PricingRules, Resource, SeasonRule, SlotRules, TableType, Trigger, Week,
+    DEFAULT_HOLD_TTL_S, DEFAULT_HORIZON_DAYS, MAX_HOLD_TTL_S, MAX_HORIZON_DAYS, MAX_UNITS, MULT_SCALE,
+};
+pub use rules::{day_settings, today, DaySettings, Pause};
+pub use slots::{slots_on, Slot};
+pub use snapshot::{buckets_for, Snapshot, SnapshotDoc, SnapshotError, State};
 
 /// Serialises an answer as the compact JSON both edge and origin send.
 pub fn to_json<T: serde::Serialize>(v: &T) -> String {

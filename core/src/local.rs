@@ -1,4 +1,5 @@
-//! Local time in the resource's timezone: the DST rules of API.md in one place.
+//! Local time in the resource's timezone (the DST rules of API.md in one place) and the text
+//! forms of dates and times every document and query uses.
 
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -27,7 +28,7 @@ fn naive(date: NaiveDate, minute: u16) -> Option<chrono::NaiveDateTime> {
 
 /// The instant of a local wall time that names a slot: `None` in a DST gap, the first
 /// occurrence in a DST overlap (API.md).
-pub fn slot_instant(tz: Tz, date: NaiveDate, minute: u16) -> Option<DateTime<Utc>> {
+pub(crate) fn slot_instant(tz: Tz, date: NaiveDate, minute: u16) -> Option<DateTime<Utc>> {
     match tz.from_local_datetime(&naive(date, minute)?) {
         LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
         LocalResult::Ambiguous(a, b) => Some(a.min(b).with_timezone(&Utc)),
@@ -37,7 +38,7 @@ pub fn slot_instant(tz: Tz, date: NaiveDate, minute: u16) -> Option<DateTime<Utc
 
 /// The instant of a local wall time used as a boundary (opening, cutoff): in a DST gap it is
 /// the first wall time after the gap, so a boundary never vanishes.
-pub fn boundary_instant(tz: Tz, date: NaiveDate, minute: u16) -> DateTime<Utc> {
+pub(crate) fn boundary_instant(tz: Tz, date: NaiveDate, minute: u16) -> DateTime<Utc> {
     // Gaps are at most a few hours; walking forward by minutes finds the end of any of them.
     for step in 0..=24 * 60 {
         if let Some(t) = naive(date, minute).map(|n| n + Duration::minutes(step)) {
@@ -67,4 +68,36 @@ where
 /// The instant in the resource's local offset, RFC 3339.
 pub fn rfc3339_local(tz: Tz, t: DateTime<Utc>) -> String {
     rfc3339(&t.with_timezone(&tz))
+}
+
+/// Parses `HH:MM` (00:00..=24:00) into minutes since midnight.
+pub fn parse_hhmm(s: &str) -> Option<u16> {
+    let b = s.as_bytes();
+    if b.len() != 5 || b[2] != b':' || !b.iter().enumerate().all(|(i, c)| i == 2 || c.is_ascii_digit()) {
+        return None;
+    }
+    let h = u16::from(b[0] - b'0') * 10 + u16::from(b[1] - b'0');
+    let m = u16::from(b[3] - b'0') * 10 + u16::from(b[4] - b'0');
+    match (h, m) {
+        (24, 0) => Some(1440),
+        (0..=23, 0..=59) => Some(h * 60 + m),
+        _ => None,
+    }
+}
+
+/// Formats minutes since midnight as `HH:MM`.
+pub(crate) fn fmt_hhmm(min: u16) -> String {
+    format!("{:02}:{:02}", min / 60, min % 60)
+}
+
+/// Parses a `YYYY-MM-DD` date strictly.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }

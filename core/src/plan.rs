@@ -1,4 +1,4 @@
-//! Hold requests and hold planning: from (snapshot, item, now) to either a rule refusal or
+//! Hold planning: from (snapshot, item, now) to either a rule refusal or
 //! the exact buckets an atomic store operation must increment, with their limits.
 //!
 //! The plan is all the store needs: it checks `committed + qty <= limit` for every take and
@@ -9,102 +9,17 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::bucket::{Bucket, Take};
+use crate::alternatives::{alternatives, Alternative};
+use crate::bucket::Bucket;
 use crate::error::{PlanError, RuleCode};
-use crate::eval::{Evaluator, Price, Unit};
-use crate::local::rfc3339_local;
+use crate::eval::{Evaluator, Unit};
+use crate::ledger::{decide, Counters, Take};
+use crate::local::{parse_date, parse_hhmm, rfc3339_local};
+use crate::measure::Price;
 use crate::query::ALTERNATIVE_DAYS;
-use crate::resource::{parse_date, parse_hhmm, MAX_UNITS};
-use crate::snapshot::{Counters, Snapshot};
-
-/// Most items in one hold request.
-pub const MAX_ITEMS: usize = 50;
-
-/// One item of a hold request (API.md, "Hold").
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HoldItem {
-    /// The resource.
-    pub resource_id: String,
-    /// The date, for dated resources.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub date: Option<String>,
-    /// The slot, for slot resources.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub slot: Option<String>,
-    /// Units (or party size).
-    pub qty: i64,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Items {
-    items: Vec<HoldItem>,
-}
-
-/// A hold request: one item or several, all or nothing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HoldRequest {
-    /// The items in request order.
-    pub items: Vec<HoldItem>,
-}
-
-/// A hold request body that cannot be read (400 `INVALID_REQUEST`).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{path}: {message}")]
-pub struct RequestError {
-    /// Path of the offending field (`$` for the whole body).
-    pub path: String,
-    /// Why.
-    pub message: String,
-}
-
-fn req_err(path: impl Into<String>, message: impl Into<String>) -> RequestError {
-    RequestError { path: path.into(), message: message.into() }
-}
-
-/// The rule a resource id must follow: it names Redis keys and URLs.
-pub fn valid_resource_id(id: &str) -> bool {
-    !matches!(id, "" | "." | "..") && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-}
-
-impl HoldRequest {
-    /// Parses a body: `{"resource_id",...}` or `{"items":[...]}`.
-    pub fn from_json(body: &[u8]) -> Result<HoldRequest, RequestError> {
-        let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| req_err("$", e.to_string()))?;
-        let multi = v.as_object().ok_or_else(|| req_err("$", "must be a JSON object"))?.contains_key("items");
-        let items = if multi {
-            let r: Result<Items, _> = serde_path_to_error::deserialize(v);
-            r.map_err(|e| req_err(e.path().to_string(), e.inner().to_string()))?.items
-        } else {
-            let r: Result<HoldItem, _> = serde_path_to_error::deserialize(v);
-            vec![r.map_err(|e| req_err(e.path().to_string(), e.inner().to_string()))?]
-        };
-        if items.is_empty() || items.len() > MAX_ITEMS {
-            return Err(req_err("items", format!("must hold 1 to {MAX_ITEMS} items")));
-        }
-        for (i, it) in items.iter().enumerate() {
-            let p = if multi { format!("items[{i}].") } else { String::new() };
-            if !valid_resource_id(&it.resource_id) {
-                return Err(req_err(format!("{p}resource_id"), "must be 1-64 characters of A-Z a-z 0-9 - _ ."));
-            }
-            if let Some(d) = &it.date {
-                if parse_date(d).is_none() {
-                    return Err(req_err(format!("{p}date"), format!("must be a date YYYY-MM-DD, got {d:?}")));
-                }
-            }
-            if let Some(s) = &it.slot {
-                if parse_hhmm(s).is_none_or(|m| m >= 1440) {
-                    return Err(req_err(format!("{p}slot"), format!("must be HH:MM, got {s:?}")));
-                }
-            }
-            if !(1..=MAX_UNITS).contains(&it.qty) {
-                return Err(req_err(format!("{p}qty"), format!("must be between 1 and {MAX_UNITS}")));
-            }
-        }
-        Ok(HoldRequest { items })
-    }
-}
+use crate::request::HoldItem;
+use crate::resource::MAX_UNITS;
+use crate::snapshot::Snapshot;
 
 /// What one item of a hold will take and at what price.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,7 +127,7 @@ pub fn plan_hold(snap: &Snapshot, item: &HoldItem, now: DateTime<Utc>) -> Result
 
 /// Finds the evaluated unit an item asks for (the evaluator covering its date), or the rule
 /// that refuses its date or slot.
-pub fn locate(ev: &Evaluator<'_>, item: &HoldItem) -> Result<Unit, PlanError> {
+pub(crate) fn locate(ev: &Evaluator<'_>, item: &HoldItem) -> Result<Unit, PlanError> {
     let res = &ev.snap.resource;
     if !res.is_dated() {
         if item.date.is_some() || item.slot.is_some() {
@@ -242,7 +157,7 @@ pub fn locate(ev: &Evaluator<'_>, item: &HoldItem) -> Result<Unit, PlanError> {
 
 /// Alternatives for an item that did not fit (SOLD_OUT), from a fresh snapshot covering
 /// `date..=date+7`.
-pub fn alternatives_for(snap: &Snapshot, item: &HoldItem, now: DateTime<Utc>, qty: u32) -> Vec<crate::availability::Alternative> {
+pub fn alternatives_for(snap: &Snapshot, item: &HoldItem, now: DateTime<Utc>, qty: u32) -> Vec<Alternative> {
     let Some(date) = item.date.as_deref().and_then(parse_date) else { return Vec::new() };
     if snap.check_covers(date, date + Duration::days(ALTERNATIVE_DAYS)).is_err() {
         return Vec::new();
@@ -255,7 +170,7 @@ pub fn alternatives_for(snap: &Snapshot, item: &HoldItem, now: DateTime<Utc>, qt
         .and_then(parse_hhmm)
         .and_then(|m| units.iter().find_map(|u| u.slot.filter(|s| s.minute == m)))
         .map(|s| s.start);
-    crate::availability::alternatives(&ev, date, near, &units)
+    alternatives(&ev, date, near, &units)
 }
 
 /// Sums the takes of several plans on one resource into one all-or-nothing set.
@@ -274,31 +189,8 @@ pub fn merge_takes<'a>(plans: impl IntoIterator<Item = &'a HoldPlan>) -> Vec<Tak
     m.into_values().collect()
 }
 
-/// The store's check, stated once for tests and tools: the first take that would exceed its
-/// limit, or `None` when all fit.
-pub fn first_overflow(takes: &[Take], counters: &Counters) -> Option<Take> {
-    takes.iter().find(|t| u64::from(counters.get(&t.bucket)) + u64::from(t.qty) > u64::from(t.limit)).cloned()
-}
-
-/// The store's whole decision, stated once for tests and tools: `None` when the takes do not
-/// fit; else the index of the first choice that fits (`Some(None)` when there are none to
-/// make), and then the counters hold the takes and that choice.
+/// The store's whole decision on a plan ([`decide`] on its takes and choices): `None` when it
+/// does not fit; else the index of the table choice made, and the counters hold the plan.
 pub fn take(plan: &HoldPlan, counters: &mut Counters) -> Option<Option<usize>> {
-    if first_overflow(&plan.takes, counters).is_some() {
-        return None;
-    }
-    let chosen =
-        if plan.choices.is_empty() { None } else { Some(plan.choices.iter().position(|c| first_overflow(c, counters).is_none())?) };
-    apply(&plan.takes, counters);
-    if let Some(i) = chosen {
-        apply(&plan.choices[i], counters);
-    }
-    Some(chosen)
-}
-
-/// Applies takes to counters (what the store does when all fit).
-pub fn apply(takes: &[Take], counters: &mut Counters) {
-    for t in takes {
-        *counters.0.entry(t.bucket.clone()).or_insert(0) += t.qty;
-    }
+    decide(&plan.takes, &plan.choices, counters)
 }

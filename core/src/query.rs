@@ -3,7 +3,8 @@
 use chrono::{Duration, NaiveDate};
 
 use crate::error::QueryError;
-use crate::resource::{parse_date, MAX_UNITS};
+use crate::local::parse_date;
+use crate::resource::MAX_UNITS;
 
 /// Days after the asked date searched for alternatives.
 pub const ALTERNATIVE_DAYS: i64 = 7;

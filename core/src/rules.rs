@@ -80,7 +80,12 @@ pub fn today(res: &Resource, now: DateTime<Utc>) -> NaiveDate {
 
 /// The date-level gate: refuses a whole date, in the order beyond horizon, past, closed,
 /// paused, cutoff. `Ok` gives the date's settings; slot-level lead time is checked apart.
-pub fn gate_day(res: &Resource, pause: Option<&Pause>, date: NaiveDate, now: DateTime<Utc>) -> Result<DaySettings, (RuleCode, String)> {
+pub(crate) fn gate_day(
+    res: &Resource,
+    pause: Option<&Pause>,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<DaySettings, (RuleCode, String)> {
     let today = today(res, now);
     if date > today + Duration::days(i64::from(res.horizon_days)) {
         return Err((RuleCode::BeyondHorizon, format!("{date} is more than {} days ahead", res.horizon_days)));
@@ -102,19 +107,19 @@ pub fn gate_day(res: &Resource, pause: Option<&Pause>, date: NaiveDate, now: Dat
     if let Some(c) = s.cutoff {
         let day = date - Duration::days(i64::from(c.days_before));
         if now >= boundary_instant(res.tz, day, c.at_min) {
-            return Err((RuleCode::TooLate, format!("sales for {date} closed at {} on {day}", crate::resource::fmt_hhmm(c.at_min))));
+            return Err((RuleCode::TooLate, format!("sales for {date} closed at {} on {day}", crate::local::fmt_hhmm(c.at_min))));
         }
     }
     Ok(s)
 }
 
 /// Whether a start at `start` may still be sold at `now` under the day's lead time.
-pub fn lead_time_ok(s: &DaySettings, start: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+pub(crate) fn lead_time_ok(s: &DaySettings, start: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     now + Duration::minutes(i64::from(s.lead_time_min)) <= start
 }
 
 /// The first opening of the day, the start a daily (slot-less) sale is judged against.
-pub fn first_opening(res: &Resource, s: &DaySettings) -> DateTime<Utc> {
+pub(crate) fn first_opening(res: &Resource, s: &DaySettings) -> DateTime<Utc> {
     let first = s.hours.first().map_or(0, |h| h.0);
     boundary_instant(res.tz, s.date, first)
 }

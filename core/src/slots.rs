@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::local::fmt_hhmm;
 use crate::local::{epoch_min, slot_instant, EpochMin};
-use crate::resource::{fmt_hhmm, parse_hhmm, Resource, SlotRules};
+use crate::resource::{Resource, SlotRules};
 use crate::rules::{day_settings, DaySettings};
 
 /// One generated slot of a date.
@@ -31,7 +32,7 @@ impl Slot {
 /// The slots of a date under its settings, ordered by local start, each local name once.
 /// Starts run from each interval's start every `interval_min` while start + duration fits;
 /// starts that do not exist locally (DST gap) are skipped.
-pub fn slots_of(res: &Resource, rules: &SlotRules, s: &DaySettings) -> Vec<Slot> {
+pub(crate) fn slots_of(res: &Resource, rules: &SlotRules, s: &DaySettings) -> Vec<Slot> {
     let mut out: Vec<Slot> = Vec::new();
     for &(a, b) in &s.hours {
         let mut m = u32::from(a);
@@ -48,23 +49,24 @@ pub fn slots_of(res: &Resource, rules: &SlotRules, s: &DaySettings) -> Vec<Slot>
     out
 }
 
-/// Finds a slot of a date by its `HH:MM` name.
-pub fn find_slot(res: &Resource, rules: &SlotRules, s: &DaySettings, name: &str) -> Option<Slot> {
-    let minute = parse_hhmm(name)?;
-    slots_of(res, rules, s).into_iter().find(|x| x.minute == minute)
+/// Every slot of a date under its hours, seasons and closures, sellable or not (lead time,
+/// cutoff and pauses are not applied): the host's floor plan of the date. Empty for a
+/// resource without slots.
+pub fn slots_on(res: &Resource, date: NaiveDate) -> Vec<Slot> {
+    res.slots.as_ref().map(|rules| slots_of(res, rules, &day_settings(res, date))).unwrap_or_default()
 }
 
 /// Every slot start instant of a span of dates, sorted and unique: the moments at which
 /// occupancy can rise, so the only ones that need a counter.
 #[derive(Debug, Clone, Default)]
-pub struct Grid {
+pub(crate) struct Grid {
     starts: Vec<EpochMin>,
 }
 
 impl Grid {
     /// The grid of the dates `from - 1 ..= to + 1`, wide enough for any seating of up to a
     /// day and any pacing window of up to a day around the dates asked.
-    pub fn around(res: &Resource, from: NaiveDate, to: NaiveDate) -> Grid {
+    pub(crate) fn around(res: &Resource, from: NaiveDate, to: NaiveDate) -> Grid {
         let Some(rules) = res.slots.as_ref() else { return Grid::default() };
         let mut starts = Vec::new();
         // Saturating at chrono's date range: no input date may panic here.
@@ -82,20 +84,15 @@ impl Grid {
         Grid { starts }
     }
 
-    /// Grid instants in the half-open range `[a, b)`.
-    pub fn within(&self, a: EpochMin, b: EpochMin) -> &[EpochMin] {
-        &self.starts[self.span(a, b)]
-    }
-
     /// The indexes of the grid instants in the half-open range `[a, b)`.
-    pub fn span(&self, a: EpochMin, b: EpochMin) -> std::ops::Range<usize> {
+    pub(crate) fn span(&self, a: EpochMin, b: EpochMin) -> std::ops::Range<usize> {
         let lo = self.starts.partition_point(|x| *x < a);
         let hi = self.starts.partition_point(|x| *x < b);
         lo..hi.max(lo)
     }
 
     /// Every instant of the grid, sorted.
-    pub fn instants(&self) -> &[EpochMin] {
+    pub(crate) fn instants(&self) -> &[EpochMin] {
         &self.starts
     }
 }

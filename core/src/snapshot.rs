@@ -10,37 +10,10 @@ use serde::{Deserialize, Serialize};
 use crate::bucket::{BadBucket, Bucket};
 use crate::document::ResourceDoc;
 use crate::error::{ConfigError, QueryError};
+use crate::ledger::Counters;
 use crate::resource::Resource;
 use crate::rules::{day_settings, Pause};
 use crate::slots::{slots_of, Grid};
-
-/// Committed units per bucket; a bucket that is absent has nothing committed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Counters(pub BTreeMap<Bucket, u32>);
-
-impl Counters {
-    /// Units committed in a bucket.
-    pub fn get(&self, b: &Bucket) -> u32 {
-        self.0.get(b).copied().unwrap_or(0)
-    }
-
-    /// Parses `name -> units` pairs (the Redis hash or the snapshot JSON); zero entries are
-    /// dropped so that equal states compare equal.
-    pub fn from_named<'a>(pairs: impl IntoIterator<Item = (&'a str, u32)>) -> Result<Counters, BadBucket> {
-        let mut m = BTreeMap::new();
-        for (k, v) in pairs {
-            if v > 0 {
-                m.insert(k.parse()?, v);
-            }
-        }
-        Ok(Counters(m))
-    }
-
-    /// The counters by name, sorted.
-    pub fn named(&self) -> BTreeMap<String, u32> {
-        self.0.iter().map(|(b, v)| (b.to_string(), *v)).collect()
-    }
-}
 
 /// The resource's mutable state besides counters: what stock adjustments and pauses changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

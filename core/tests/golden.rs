@@ -25,7 +25,7 @@ fn busy_trattoria() -> Snapshot {
         )
         .unwrap();
         assert!(first_overflow(&p.takes, &counters).is_none());
-        aforo_core::plan::apply(&p.takes, &mut counters);
+        aforo_core::apply(&p.takes, &mut counters);
     }
     Snapshot { counters, ..s }
 }

@@ -1,6 +1,6 @@
 //! The resource id rule: what may name a resource (in a path, a Redis key, a hold id).
 
-use aforo_core::plan::valid_resource_id;
+use aforo_core::valid_resource_id;
 
 #[test]
 fn dot_and_dot_dot_are_not_resource_ids() {

@@ -1,7 +1,6 @@
 //! Property tests of the core's invariants over random resources and hold sequences.
 #![allow(clippy::unwrap_used)]
 mod common;
-use aforo_core::plan::apply;
 use aforo_core::*;
 use chrono::{Duration, Timelike};
 use common::*;
@@ -96,15 +95,15 @@ fn day_str(off: i64) -> String {
     (date("2027-03-27") + Duration::days(off)).to_string()
 }
 
-fn units(s: &Snapshot, d: &str, qty: u32) -> Vec<aforo_core::eval::Unit> {
+fn units(s: &Snapshot, d: &str, qty: u32) -> Vec<aforo_core::Unit> {
     let d = date(d);
-    aforo_core::eval::Evaluator::new(s, utc(NOW), qty, d, d).day(d).unwrap_or_default()
+    aforo_core::Evaluator::new(s, utc(NOW), qty, d, d).day(d).unwrap_or_default()
 }
 
 /// The takes of a hold of `qty` on the `pick`-th unit of a date, if the date has units.
 fn takes_of(s: &Snapshot, d: &str, qty: u32, pick: usize) -> Option<Vec<aforo_core::Take>> {
     let d = date(d);
-    let ev = aforo_core::eval::Evaluator::new(s, utc(NOW), qty, d, d);
+    let ev = aforo_core::Evaluator::new(s, utc(NOW), qty, d, d);
     let us = ev.day(d).ok().filter(|us| !us.is_empty())?;
     Some(ev.takes(&us[pick % us.len()], qty))
 }
@@ -129,7 +128,7 @@ proptest! {
         }
         for off in 0..4 {
             let d = date(&day_str(off));
-            let ev = aforo_core::eval::Evaluator::new(&s, utc(NOW), 1, d, d);
+            let ev = aforo_core::Evaluator::new(&s, utc(NOW), 1, d, d);
             for u in ev.day(d).unwrap_or_default() {
                 for (b, limit) in ev.limits(&u) {
                     prop_assert!(s.counters.get(&b) <= limit, "{b} {} > {limit}", s.counters.get(&b));
@@ -150,15 +149,15 @@ proptest! {
             let u = &us[pick % us.len()];
             let item = HoldItem { resource_id: "r1".into(), date: Some(day_str(off)), slot: u.slot.map(|x| x.name()), qty: i64::from(q) };
             if let Ok(plan) = plan_hold(&s, &item, utc(NOW)) {
-                aforo_core::plan::take(&plan, &mut s.counters);
+                aforo_core::take(&plan, &mut s.counters);
             }
         }
         for off in 0..4 {
             let d = date(&day_str(off));
-            let ev = aforo_core::eval::Evaluator::new(&s, utc(NOW), qty, d, d);
+            let ev = aforo_core::Evaluator::new(&s, utc(NOW), qty, d, d);
             for u in ev.day(d).unwrap_or_default() {
                 if u.rule.is_some() { continue; }
-                let slow = aforo_core::eval::measure(&ev.limits(&u), &s.counters);
+                let slow = aforo_core::measure(&ev.limits(&u), &s.counters);
                 prop_assert_eq!(u.measure, slow, "{} {:?}", d, u.slot);
                 let first_free = ev.choices(&u).iter().position(|c| first_overflow(&c.takes, &s.counters).is_none());
                 prop_assert_eq!(u.table, first_free);
@@ -179,7 +178,7 @@ proptest! {
             let item = HoldItem { resource_id: "r1".into(), date: Some(d.clone()), slot: u.slot.map(|x| x.name()), qty: i64::from(qty) };
             let Ok(plan) = plan_hold(&s, &item, utc(NOW)) else { continue };
             let day = date(&d);
-            let known = aforo_core::eval::limits_between(&s, day.pred_opt().unwrap(), day.succ_opt().unwrap());
+            let known = aforo_core::limits_between(&s, day.pred_opt().unwrap(), day.succ_opt().unwrap());
             for t in plan.takes.iter().chain(plan.choices.iter().flatten()) {
                 prop_assert_eq!(known.get(&t.bucket), Some(&t.limit), "{}", t.bucket);
             }
@@ -213,7 +212,7 @@ proptest! {
     fn every_slot_start_exists_in_local_time(spec in spec(), off in 0i64..200) {
         let s = fresh(&spec);
         let d = date("2027-01-01") + Duration::days(off);
-        let ev = aforo_core::eval::Evaluator::new(&s, utc("2026-12-31T00:00:00+00:00"), 1, d, d);
+        let ev = aforo_core::Evaluator::new(&s, utc("2026-12-31T00:00:00+00:00"), 1, d, d);
         let Ok(us) = ev.day(d) else { return Ok(()); };
         let mut names = std::collections::HashSet::new();
         for u in us {

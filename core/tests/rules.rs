@@ -184,7 +184,7 @@ fn overlapping_seasons_resolve_per_field_by_priority() {
         {"name":"fiesta","from":"2027-06-10","to":"2027-06-12","priority":5,"overrides":{"daily_capacity":30}},
         {"name":"tie","from":"2027-06-11","to":"2027-06-11","priority":5,"overrides":{"daily_capacity":99,"price_multiplier":2.0}}]}"#;
     let s = snap(json, &[], "2027-06-01", "2027-06-30", "2027-01-01T00:00:00+00:00");
-    let cap = |d: &str| aforo_core::rules::day_settings(&s.resource, date(d));
+    let cap = |d: &str| aforo_core::day_settings(&s.resource, date(d));
     assert_eq!(cap("2027-06-05").daily_capacity, Some(20));
     assert_eq!(cap("2027-06-10").daily_capacity, Some(30));
     assert_eq!(cap("2027-06-10").price_mult, 500_000); // fiesta sets no price: low's applies
@@ -217,7 +217,7 @@ fn pacing_limits_starts_within_a_window() {
     let mut s = snap(json, &[], "2027-03-01", "2027-03-31", "2027-01-01T00:00:00+00:00");
     let now = utc("2027-01-01T00:00:00+00:00");
     let p = plan_hold(&s, &item("2027-03-01", Some("12:00"), 6), now).unwrap();
-    aforo_core::plan::apply(&p.takes, &mut s.counters);
+    aforo_core::apply(&p.takes, &mut s.counters);
     // 12:15 shares the window [12:00, 12:30) with 12:00: 10 - 6 = 4 left; 12:30 does not.
     let rem = |s: &Snapshot, slot: &str| {
         let a = availability(s, &AvailabilityQuery::parse(&format!("date=2027-03-01&slot={slot}")).unwrap(), now, false).unwrap();
@@ -237,7 +237,7 @@ fn concurrent_limit_spans_overlapping_seatings() {
     let mut s = snap(json, &[], "2027-03-01", "2027-03-31", "2027-01-01T00:00:00+00:00");
     let now = utc("2027-01-01T00:00:00+00:00");
     let p = plan_hold(&s, &item("2027-03-01", Some("19:00"), 20), now).unwrap();
-    aforo_core::plan::apply(&p.takes, &mut s.counters);
+    aforo_core::apply(&p.takes, &mut s.counters);
     let a = availability(&s, &AvailabilityQuery::parse("date=2027-03-01&qty=6").unwrap(), now, false).unwrap();
     let r: std::collections::HashMap<_, _> = a.slots.unwrap().into_iter().map(|x| (x.slot, x.remaining)).collect();
     assert_eq!(r["19:30"], 5); // overlaps 19:00-20:30

@@ -2,7 +2,6 @@
 //! `no_table` in availability.
 #![allow(clippy::unwrap_used)]
 mod common;
-use aforo_core::plan::take;
 use aforo_core::*;
 use common::*;
 use proptest::prelude::*;

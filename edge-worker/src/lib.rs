@@ -83,7 +83,7 @@ async fn route(mut req: Request, s: &Settings) -> Result<Response, Problem> {
 }
 
 fn valid_id(id: &str) -> Result<String, Problem> {
-    if aforo_core::plan::valid_resource_id(id) {
+    if aforo_core::valid_resource_id(id) {
         Ok(id.to_string())
     } else {
         Err(Problem::invalid("resource id: must be 1-64 characters of A-Z a-z 0-9 - _ ."))

@@ -5,7 +5,8 @@
 //! so that fuzzing finds cost bugs, not only panics.
 #![no_main]
 
-use aforo_core::limits::{costs, MAX_DAY_BUCKETS, MAX_HOLD_BUCKETS, MAX_SLOTS_PER_DAY, MAX_TABLE_BUCKETS};
+use aforo_core::costs;
+use aforo_core::limits::{MAX_DAY_BUCKETS, MAX_HOLD_BUCKETS, MAX_SLOTS_PER_DAY, MAX_TABLE_BUCKETS};
 use aforo_core::{buckets_for, plan_hold, AvailabilityQuery, CalendarQuery, HoldItem, Resource, Snapshot, State};
 use chrono::{DateTime, NaiveDate};
 use libfuzzer_sys::fuzz_target;
@@ -32,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(q) = CalendarQuery::parse("from=2027-03-27&to=2027-03-30") {
         let _ = aforo_core::calendar(&snap, &q, now, false);
     }
-    let _ = aforo_core::eval::limits_between(&snap, day, day);
+    let _ = aforo_core::limits_between(&snap, day, day);
 
     // Bounded work: what the document's worst case says, and the limits, hold on real dates.
     let bound = costs(&snap.resource);
@@ -40,7 +41,7 @@ fuzz_target!(|data: &[u8]| {
     assert!(bound.table_buckets <= MAX_TABLE_BUCKETS && bound.day_buckets <= MAX_DAY_BUCKETS, "{bound:?}");
     for d in [day, NaiveDate::from_ymd_opt(2027, 10, 31).expect("date")] {
         assert!(buckets_for(&snap.resource, d, d).len() as u32 <= bound.day_buckets, "{d}: {bound:?}");
-        let ev = aforo_core::eval::Evaluator::new(&snap, now, 2, d, d);
+        let ev = aforo_core::Evaluator::new(&snap, now, 2, d, d);
         let units = ev.day(d).unwrap_or_default();
         assert!(units.iter().filter(|u| u.slot.is_some()).count() as u32 <= bound.slots_per_day, "{d}: {bound:?}");
         for u in units.iter().take(8) {

@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     for item in &req.items {
         if let Ok(plan) = plan_hold(&snap, item, now) {
             if let Some(d) = plan.date {
-                let known = aforo_core::eval::limits_between(&snap, d.pred_opt().unwrap_or(d), d.succ_opt().unwrap_or(d));
+                let known = aforo_core::limits_between(&snap, d.pred_opt().unwrap_or(d), d.succ_opt().unwrap_or(d));
                 for t in plan.takes.iter().chain(plan.choices.iter().flatten()) {
                     assert_eq!(known.get(&t.bucket), Some(&t.limit), "{}", t.bucket);
                 }

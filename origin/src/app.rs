@@ -21,7 +21,7 @@ use crate::store::{Audit, AuditEvent, Meta, Mode, Store};
 #[derive(Debug)]
 pub struct Loaded {
     /// Its worst case per date (what a read of it costs).
-    pub costs: aforo_core::limits::Costs,
+    pub costs: aforo_core::Costs,
     /// The resource id.
     pub id: String,
     /// Owner.
@@ -238,7 +238,7 @@ impl App {
         Ok(Loaded {
             id: id.to_string(),
             owner: meta.owner,
-            costs: aforo_core::limits::costs(&resource),
+            costs: aforo_core::costs(&resource),
             resource,
             state: State { version: meta.version, on_hand: meta.on_hand, pause },
         })

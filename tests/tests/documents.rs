@@ -4,8 +4,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-use aforo_core::limits::{costs, over_limits, Costs};
 use aforo_core::*;
+use aforo_core::{costs, over_limits, Costs};
 use aforo_tests::docs;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use proptest::prelude::*;
@@ -31,7 +31,7 @@ fn snapshot(res: Resource, from: NaiveDate, to: NaiveDate) -> Snapshot {
 
 /// What one date of a snapshot really costs, measured by doing it.
 fn measured(snap: &Snapshot, d: NaiveDate, qty: u32) -> Costs {
-    let ev = aforo_core::eval::Evaluator::new(snap, now(), qty, d, d);
+    let ev = aforo_core::Evaluator::new(snap, now(), qty, d, d);
     let units = ev.day(d).unwrap_or_default();
     let mut c = Costs { slots_per_day: units.iter().filter(|u| u.slot.is_some()).count() as u32, ..Costs::default() };
     for u in &units {
@@ -44,12 +44,12 @@ fn measured(snap: &Snapshot, d: NaiveDate, qty: u32) -> Costs {
 
 /// Takes every third slot of a date with a hold of `qty` where it fits.
 fn fill(snap: &mut Snapshot, d: NaiveDate, qty: u32) {
-    let ev = aforo_core::eval::Evaluator::new(snap, now(), qty, d, d);
+    let ev = aforo_core::Evaluator::new(snap, now(), qty, d, d);
     let slots: Vec<String> = ev.day(d).unwrap_or_default().iter().filter_map(|u| u.slot.map(|s| s.name())).step_by(3).collect();
     for slot in slots {
         let item = HoldItem { resource_id: "gen".into(), date: Some(d.to_string()), slot: Some(slot), qty: i64::from(qty) };
         if let Ok(plan) = plan_hold(snap, &item, now()) {
-            aforo_core::plan::take(&plan, &mut snap.counters);
+            aforo_core::take(&plan, &mut snap.counters);
         }
     }
 }
@@ -86,7 +86,7 @@ fn check(doc: &Value, offsets: &[i64], qty: u32) -> Result<(), TestCaseError> {
         // A snapshot of the date names every counter a hold there takes, or reads show free
         // what is taken.
         let named: std::collections::BTreeSet<Bucket> = buckets_for(&snap.resource, d, d).into_iter().collect();
-        let ev = aforo_core::eval::Evaluator::new(&snap, now(), qty, d, d);
+        let ev = aforo_core::Evaluator::new(&snap, now(), qty, d, d);
         for u in ev.day(d).unwrap_or_default() {
             let missing =
                 ev.takes(&u, qty).into_iter().chain(ev.choices(&u).into_iter().flat_map(|c| c.takes)).find(|t| !named.contains(&t.bucket));

@@ -228,7 +228,7 @@ impl Alerts {
     /// `GET /v1/monitoring/alerts`.
     pub fn report(&self) -> Value {
         let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let at = st.0.and_then(chrono::DateTime::from_timestamp_millis).map(|t| aforo_core::local::rfc3339(&t));
+        let at = st.0.and_then(chrono::DateTime::from_timestamp_millis).map(|t| aforo_core::rfc3339(&t));
         let mut active = Vec::new();
         let rules: Vec<Value> = self
             .rules
@@ -242,7 +242,7 @@ impl Alerts {
                 } else {
                     "inactive"
                 };
-                let since = s.pending_since.and_then(chrono::DateTime::from_timestamp_millis).map(|t| aforo_core::local::rfc3339(&t));
+                let since = s.pending_since.and_then(chrono::DateTime::from_timestamp_millis).map(|t| aforo_core::rfc3339(&t));
                 let v = json!({"alert": r.name, "severity": r.severity, "state": state, "condition": r.condition,
                     "value": s.value, "for_s": r.for_ms / 1000, "since": since, "summary": r.summary,
                     "runbook": r.runbook, "promql": r.promql});

@@ -87,7 +87,7 @@ impl Report {
 /// seating begun the day before).
 fn dates_of(b: &Bucket, tz: chrono_tz::Tz) -> Vec<NaiveDate> {
     let at = |m: i64| {
-        let d = aforo_core::local::local_date(tz, aforo_core::local::from_epoch_min(m));
+        let d = aforo_core::local_date(tz, aforo_core::from_epoch_min(m));
         vec![d - Duration::days(1), d]
     };
     match b {
@@ -104,10 +104,10 @@ async fn oversold(app: &App, id: &str, counters: &std::collections::BTreeMap<Str
     let parsed: Vec<(Bucket, &String, i64)> = counters.iter().filter_map(|(k, v)| Some((k.parse::<Bucket>().ok()?, k, *v))).collect();
     let mut dates: BTreeSet<NaiveDate> = parsed.iter().flat_map(|(b, ..)| dates_of(b, l.resource.tz)).collect();
     // Any date gives the stock limit; today's is as good as another.
-    dates.insert(aforo_core::rules::today(&l.resource, snap.as_of));
+    dates.insert(aforo_core::today(&l.resource, snap.as_of));
     let mut limits = std::collections::BTreeMap::new();
     for d in dates {
-        limits.extend(aforo_core::eval::limits_between(&snap, d, d));
+        limits.extend(aforo_core::limits_between(&snap, d, d));
     }
     Ok(parsed
         .into_iter()

@@ -130,7 +130,7 @@ impl<S: Subscriber> Layer<S> for SignalLayer {
         let mut c = Collect { message: String::new(), fields: serde_json::Map::new() };
         event.record(&mut c);
         self.0.push(Signal {
-            at: aforo_core::local::rfc3339(&chrono::Utc::now()),
+            at: aforo_core::rfc3339(&chrono::Utc::now()),
             level: if level == Level::ERROR { "error" } else { "warn" },
             service: service_of(event.metadata().target()),
             message: c.message,

@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use aforo_core::plan::{alternatives_for, merge_takes, plan_hold};
+use aforo_core::{alternatives_for, merge_takes, plan_hold};
 use aforo_core::{HoldItem, HoldPlan, HoldRequest, ItemView, PlanError, Snapshot, Take};
 use chrono::{DateTime, Utc};
 use hyper::body::Incoming;
@@ -54,7 +54,7 @@ pub fn encode_choices(plan: &HoldPlan) -> String {
 }
 
 fn rfc3339_ms(ms: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(ms).map(|t| aforo_core::local::rfc3339(&t)).unwrap_or_default()
+    DateTime::<Utc>::from_timestamp_millis(ms).map(|t| aforo_core::rfc3339(&t)).unwrap_or_default()
 }
 
 fn plan_err(e: PlanError, item: Option<usize>) -> ApiError {
@@ -98,7 +98,7 @@ async fn plan_snapshot(app: &App, g: &Group) -> Result<Snapshot, ApiError> {
     let now = app.now();
     let drawn: Vec<aforo_core::Bucket> =
         g.items.iter().filter_map(|(_, it)| plan_hold(&bare, it, now).ok()).flat_map(|p| p.takes.into_iter().map(|t| t.bucket)).collect();
-    let dates: Vec<_> = g.items.iter().filter_map(|(_, it)| it.date.as_deref().and_then(aforo_core::resource::parse_date)).collect();
+    let dates: Vec<_> = g.items.iter().filter_map(|(_, it)| it.date.as_deref().and_then(aforo_core::parse_date)).collect();
     let range = dates.iter().min().copied().zip(dates.iter().max().copied());
     app.snapshot_with(&g.resource, |cur| {
         if cur.state.version == bare.state.version {
@@ -334,7 +334,7 @@ async fn attempt(
                 let (i, first) = &p.plans[0];
                 let item = &g.items.iter().find(|(j, _)| j == i).map(|(_, it)| it.clone()).unwrap_or_else(|| g.items[0].1.clone());
                 let alternatives = match app
-                    .snapshot(&g.resource, first.date.map(|d| (d, d + chrono::Duration::days(aforo_core::query::ALTERNATIVE_DAYS))))
+                    .snapshot(&g.resource, first.date.map(|d| (d, d + chrono::Duration::days(aforo_core::ALTERNATIVE_DAYS))))
                     .await
                 {
                     Ok(s) => alternatives_for(&s, item, app.now(), first.qty),

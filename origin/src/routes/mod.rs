@@ -210,7 +210,7 @@ pub async fn dispatch(route: Route, ctx: Ctx, req: Request<Incoming>) -> Result<
             | Route::Calendar
             | Route::Snapshot
             | Route::Tables
-    ) && !aforo_core::plan::valid_resource_id(&ctx.id)
+    ) && !aforo_core::valid_resource_id(&ctx.id)
     {
         return Err(ApiError::InvalidRequest("resource id: must be 1-64 characters of A-Z a-z 0-9 - _ . (not . or ..)".into()));
     }

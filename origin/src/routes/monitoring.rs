@@ -35,7 +35,7 @@ pub async fn health(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, 
     let now = app.now();
     let mut body = app.slo.report(now.timestamp_millis());
     let breaker = app.store.breaker_state();
-    body["generated_at"] = json!(aforo_core::local::rfc3339(&now));
+    body["generated_at"] = json!(aforo_core::rfc3339(&now));
     body["store"] = json!({
         "breaker": breaker.as_str(),
         "read_only": app.writable().is_err(),
@@ -106,12 +106,7 @@ pub async fn put_mode(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>
         return Err(ApiError::InvalidRequest("reason: at most 500 bytes".into()));
     }
     let now = ctx.app.now();
-    let m = Mode {
-        read_only: body.read_only,
-        reason: body.reason,
-        by: Some(caller.sub.clone()),
-        since: Some(aforo_core::local::rfc3339(&now)),
-    };
+    let m = Mode { read_only: body.read_only, reason: body.reason, by: Some(caller.sub.clone()), since: Some(aforo_core::rfc3339(&now)) };
     let m = ctx.app.set_mode(m).await?;
     ctx.audit(&caller, "mode.changed", |e| e.detail(json!({"read_only": m.read_only, "reason": m.reason})));
     Ok(json(StatusCode::OK, serde_json::to_string(&m).map_err(|e| ApiError::Internal(e.to_string()))?))
@@ -131,7 +126,7 @@ pub async fn check(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, A
     let caller = ops(&ctx, &req)?;
     let raw = read_body(req, &ctx.app.cfg).await?;
     let body: CheckBody = if raw.iter().all(u8::is_ascii_whitespace) { CheckBody::default() } else { parse_json(&raw)? };
-    if let Some(id) = body.resource_id.as_deref().filter(|id| !aforo_core::plan::valid_resource_id(id)) {
+    if let Some(id) = body.resource_id.as_deref().filter(|id| !aforo_core::valid_resource_id(id)) {
         let id = crate::error::clip(id, 80);
         return Err(ApiError::InvalidRequest(format!("resource_id: {id:?} must be 1-64 characters of A-Z a-z 0-9 - _ . (not . or ..)")));
     }

@@ -1,8 +1,8 @@
 //! Reads: availability, calendar and the snapshot the edge computes from.
 
-use aforo_core::query::{ALTERNATIVE_DAYS, MAX_CALENDAR_DAYS};
-use aforo_core::resource::parse_date;
+use aforo_core::parse_date;
 use aforo_core::{availability as core_availability, calendar as core_calendar, to_json, AvailabilityQuery, CalendarQuery};
+use aforo_core::{ALTERNATIVE_DAYS, MAX_CALENDAR_DAYS};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 

@@ -106,8 +106,8 @@ pub async fn stock(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, A
         (None, Some(n)) => (true, n),
         _ => return Err(ApiError::InvalidRequest("exactly one of set or delta is required".into())),
     };
-    if n.abs() > aforo_core::resource::MAX_UNITS {
-        return Err(ApiError::InvalidRequest(format!("stock figures must be within ±{}", aforo_core::resource::MAX_UNITS)));
+    if n.abs() > aforo_core::MAX_UNITS {
+        return Err(ApiError::InvalidRequest(format!("stock figures must be within ±{}", aforo_core::MAX_UNITS)));
     }
     let reply = ctx.app.store.stock(&ctx.id, delta, n, body.force).await?;
     ctx.app.forget(&ctx.id);
@@ -125,7 +125,7 @@ pub async fn stock(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, A
         StockReply::Negative => Err(ApiError::InvalidRequest("stock on hand cannot be negative".into())),
         StockReply::OutOfRange { would_be } => Err(ApiError::StockOutOfRange(format!(
             "on hand would be {would_be}, over the maximum of {}; nothing was changed",
-            aforo_core::resource::MAX_UNITS
+            aforo_core::MAX_UNITS
         ))),
         StockReply::Below { committed } => Err(ApiError::StockBelowCommitted(format!(
             "{committed} units are held or consumed; set at least that much or pass \"force\": true"

@@ -1,10 +1,9 @@
 //! `GET /v1/resources/{id}/tables?date=D`: the host stand's view of the floor — per slot and
 //! table type, how many tables are in use and by which holds.
 
-use aforo_core::local::rfc3339_local;
-use aforo_core::resource::parse_date;
-use aforo_core::rules::day_settings;
-use aforo_core::slots::slots_of;
+use aforo_core::parse_date;
+use aforo_core::rfc3339_local;
+use aforo_core::slots_on;
 use aforo_core::{Bucket, ItemView};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
@@ -42,7 +41,7 @@ pub async fn floor(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, A
         .ok_or_else(|| ApiError::InvalidRequest(format!("resource {} has no tables", ctx.id)))?;
     let snap = ctx.app.snapshot(&ctx.id, Some((date, date))).await?;
     // Every slot of the day, sellable or not: the host sees the floor whatever can still be sold.
-    let slots_of_day = slots_of(&loaded.resource, rules, &day_settings(&loaded.resource, date));
+    let slots_of_day = slots_on(&loaded.resource, date);
     let dur = i64::from(rules.duration_min) * 60;
     let mut seated: Vec<Seated> = Vec::new();
     for id in ctx.app.store.holds_of_date(&ctx.id, &date.to_string()).await? {
@@ -86,6 +85,6 @@ pub async fn floor(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, A
     let types: Vec<Value> = rules.tables.iter().map(|t| json!({"type": t.name, "count": t.count, "seats": [t.min, t.max]})).collect();
     let joins: Vec<Value> = rules.joins.iter().map(|j| json!({"of": j.label, "seats": [j.min, j.max]})).collect();
     let body = json!({"resource_id": ctx.id, "date": date, "timezone": loaded.resource.doc.timezone,
-        "as_of": aforo_core::local::rfc3339(&snap.as_of), "types": types, "joins": joins, "slots": slots});
+        "as_of": aforo_core::rfc3339(&snap.as_of), "types": types, "joins": joins, "slots": slots});
     Ok(json(StatusCode::OK, body.to_string()))
 }

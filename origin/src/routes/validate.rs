@@ -1,7 +1,5 @@
 //! `POST /v1/stock/validate`: real-time stock check of a basket.
 
-use aforo_core::eval::Evaluator;
-use chrono::NaiveDate;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use serde::Deserialize;
@@ -30,16 +28,16 @@ pub async fn validate(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>
     let caller = ctx.caller(&req)?;
     caller.require(&[Role::Buyer])?;
     let body: ValidateBody = parse_json(&read_body(req, &ctx.app.cfg).await?)?;
-    if body.items.is_empty() || body.items.len() > aforo_core::plan::MAX_ITEMS {
-        return Err(ApiError::InvalidRequest(format!("items: must hold 1 to {} items", aforo_core::plan::MAX_ITEMS)));
+    if body.items.is_empty() || body.items.len() > aforo_core::MAX_ITEMS {
+        return Err(ApiError::InvalidRequest(format!("items: must hold 1 to {} items", aforo_core::MAX_ITEMS)));
     }
     for (i, it) in body.items.iter().enumerate() {
-        if !aforo_core::plan::valid_resource_id(&it.resource_id) {
+        if !aforo_core::valid_resource_id(&it.resource_id) {
             return Err(ApiError::InvalidRequest(format!(
                 "items[{i}].resource_id: must be 1-64 characters of A-Z a-z 0-9 - _ . (not . or ..)"
             )));
         }
-        if !(1..=aforo_core::resource::MAX_UNITS).contains(&it.quantity) {
+        if !(1..=aforo_core::MAX_UNITS).contains(&it.quantity) {
             return Err(ApiError::InvalidRequest(format!("items[{i}].quantity: must be >= 1")));
         }
     }
@@ -50,10 +48,8 @@ pub async fn validate(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>
             return Err(ApiError::InvalidRequest(format!("items[{i}].resource_id: {} has no stock dimension", it.resource_id)));
         }
         let snap = ctx.app.snapshot(&it.resource_id, None).await?;
-        let unit = Evaluator::new(&snap, snap.as_of, it.quantity as u32, NaiveDate::MIN, NaiveDate::MIN).stock();
-        let current = snap.on_hand().saturating_sub(snap.counters.get(&aforo_core::Bucket::Stock));
+        let aforo_core::StockLevel { current, available } = aforo_core::stock_level(&snap, it.quantity as u32);
         tracing::info!(resource = %it.resource_id, quantity = it.quantity, current, caller = %caller.sub, "stock validated");
-        let available = u64::from(current) >= it.quantity as u64 && unit.rule.is_none();
         ctx.audit(&caller, "stock.validated", |e| {
             e.resource(&it.resource_id).detail(json!({"quantity": it.quantity, "current_stock": current, "available": available}))
         });

@@ -56,7 +56,7 @@ impl AuditEvent {
         AuditEvent {
             id: String::new(),
             kind: kind.to_string(),
-            at: aforo_core::local::rfc3339(&at),
+            at: aforo_core::rfc3339(&at),
             actor: actor.to_string(),
             role: role.to_string(),
             resource_id: None,

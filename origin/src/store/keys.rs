@@ -64,7 +64,7 @@ impl ResourceKeys {
 
 /// The resource id of a meta key (`af:{r:<id>}:m`).
 pub fn resource_of_meta(key: &str) -> Option<&str> {
-    key.strip_prefix("af:{r:")?.strip_suffix("}:m").filter(|id| aforo_core::plan::valid_resource_id(id))
+    key.strip_prefix("af:{r:")?.strip_suffix("}:m").filter(|id| aforo_core::valid_resource_id(id))
 }
 
 /// A hold id names its home resource so that the hold is found without a global index:
@@ -108,7 +108,7 @@ pub fn home_of(hold_id: &str) -> Option<&str> {
         return None;
     }
     let (ulid, home) = (&rest[..26], &rest[27..]);
-    (ulid.bytes().all(|b| b.is_ascii_alphanumeric()) && aforo_core::plan::valid_resource_id(home)).then_some(home)
+    (ulid.bytes().all(|b| b.is_ascii_alphanumeric()) && aforo_core::valid_resource_id(home)).then_some(home)
 }
 
 #[cfg(test)]

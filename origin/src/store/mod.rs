@@ -513,7 +513,7 @@ impl Store {
             if delta { "delta" } else { "set" }.to_string(),
             n.to_string(),
             if force { "1" } else { "0" }.into(),
-            aforo_core::resource::MAX_UNITS.to_string(),
+            aforo_core::MAX_UNITS.to_string(),
         ];
         let out = self.fcall_reclaiming("aforo_stock", id, vec![k.meta(), k.counters()], args).await?;
         Ok(match out.first().map(String::as_str) {
