@@ -16,14 +16,17 @@
 //!
 //! 1. `error`, `problem`, [`limits`], [`document`], `local`: leaves: errors, problem+json,
 //!    the limits, the document's wire shapes, local time and the text forms of dates.
-//! 2. `resource`: the compiled resource; `cost`: a document's worst-case work;
-//!    `compile`: validation of a document into a resource, with its costs against the limits.
-//! 3. `rules` (the day's settings, gates) → `slots` (slots of a date, the instant grid).
-//! 4. `bucket` (counter names) → `ledger` (counters, takes, the all-or-nothing decision).
-//! 5. `snapshot`: what a read carries, and which counters a span of dates needs.
-//! 6. `measure` (status, remaining, price) → `eval` (every unit of a date, evaluated once).
-//! 7. `alternatives` → `availability` (the read answers); `query` and `request` parse reads
-//!    and hold bodies; `plan` turns a hold item into takes.
+//! 2. `resource`: the compiled resource, and beside it `query` and `request`, which parse
+//!    read queries and hold bodies against its bounds.
+//! 3. `cost` (a document's worst-case work) → `compile` (validation of a document into a
+//!    resource, its costs against the limits).
+//! 4. `rules` (a date's settings, the gates of a sale) → `slots` (slots of a date, the grid
+//!    of instants counters are kept on).
+//! 5. `bucket` (counter names) → `ledger` (counters, takes, the all-or-nothing decision).
+//! 6. `snapshot`: what a read carries, and which counters a span of dates needs.
+//! 7. `measure` (status, remaining, price) → `eval` (every unit of a date, evaluated once).
+//! 8. `alternatives` → `availability` (the read answers) and `plan` (a hold item into
+//!    takes).
 
 #![warn(missing_docs, unreachable_pub)]
 
