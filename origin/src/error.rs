@@ -1,9 +1,8 @@
-//! The origin's one error type and its single mapping to problem+json (RFC 9457).
+//! The origin's one error type: each variant a code of API.md's catalogue, with its status
+//! and problem document (RFC 9457); `http::problem` makes it a response.
 
 use aforo_core::{Alternative, ConfigError, QueryError, RuleCode};
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::{header, Response, StatusCode};
+use hyper::StatusCode;
 use serde_json::{json, Value};
 
 use crate::store::StoreError;
@@ -218,31 +217,6 @@ impl ApiError {
             _ => {}
         }
         v
-    }
-
-    /// The response, with `Retry-After` where API.md asks for it.
-    pub fn response(&self, request_id: &str) -> Response<Full<Bytes>> {
-        if self.status().is_server_error() && !matches!(self, ApiError::ReadOnly) {
-            tracing::error!(code = self.code(), error = %self, request_id, "request failed");
-        }
-        let mut b = Response::builder()
-            .status(self.status())
-            .header(header::CONTENT_TYPE, "application/problem+json")
-            .header("x-request-id", request_id);
-        match self {
-            ApiError::StoreUnavailable(_) => b = b.header(header::RETRY_AFTER, "1"),
-            ApiError::ReadOnly => b = b.header(header::RETRY_AFTER, "30"),
-            ApiError::RateLimited(d) => b = b.header(header::RETRY_AFTER, d.as_secs_f64().ceil().max(1.0).to_string()),
-            _ => {}
-        }
-        if matches!(self, ApiError::Unauthenticated(_)) {
-            b = b.header(header::WWW_AUTHENTICATE, "Bearer");
-        }
-        if matches!(self, ApiError::RequestTimeout(_)) {
-            // The rest of the body may still come: this connection is done (RFC 9110, 408).
-            b = b.header(header::CONNECTION, "close");
-        }
-        b.body(Full::new(Bytes::from(self.body().to_string()))).unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
     }
 }
 

@@ -76,7 +76,7 @@ async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>) -> Res
         };
         let mut resp = match result {
             Ok(r) => r,
-            Err(e) => e.response(&rid),
+            Err(e) => crate::http::problem(&e, &rid),
         };
         if let Ok(v) = hyper::header::HeaderValue::from_str(&rid) {
             resp.headers_mut().insert("x-request-id", v);
