@@ -12,10 +12,10 @@ use crate::auth::Verifier;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
-use crate::ops::alerts::Alerts;
-use crate::ops::signals::Signals;
-use crate::ops::slo::Slo;
-use crate::store::{Audit, AuditEvent, Meta, Mode, Store};
+use crate::obs::alerts::Alerts;
+use crate::obs::signals::Signals;
+use crate::obs::slo::Slo;
+use crate::store::{Actor, Audit, AuditEvent, Meta, Mode, Store};
 
 /// A compiled document at one version.
 #[derive(Debug)]
@@ -104,9 +104,9 @@ impl App {
         let verifier = Verifier::new(cfg.jwt_secret.as_bytes(), cfg.jwt_max_lifetime());
         let rules = match &cfg.alerts_file {
             Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
-            None => crate::ops::alerts::BUILTIN.to_string(),
+            None => crate::obs::alerts::BUILTIN.to_string(),
         };
-        let alerts = Alerts::new(crate::ops::alerts::parse(&rules).map_err(|e| e.to_string())?);
+        let alerts = Alerts::new(crate::obs::alerts::parse(&rules).map_err(|e| e.to_string())?);
         let slo = Slo::new(cfg.slo_targets());
         let limiter = std::num::NonZeroU32::new(cfg.rate_limit_rps).map(|rps| {
             let burst = cfg
@@ -210,6 +210,11 @@ impl App {
     /// Queues an audit event stamped now.
     pub fn audit(&self, kind: &str, actor: &str, role: &str, f: impl FnOnce(AuditEvent) -> AuditEvent) {
         self.audit.record(f(AuditEvent::new(kind, actor, role, self.now())));
+    }
+
+    /// Queues an audit event of `kind` by `actor` stamped now; `f` adds the rest.
+    pub fn audit_by(&self, actor: &Actor, kind: &str, f: impl FnOnce(AuditEvent) -> AuditEvent) {
+        self.audit.record(f(AuditEvent::by(actor, kind, self.now())));
     }
 
     /// Re-reads Redis TIME and keeps the offset to the local clock, so that rules are judged

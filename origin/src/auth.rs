@@ -148,7 +148,7 @@ fn refusal(kind: &ErrorKind) -> String {
         ErrorKind::MissingRequiredClaim(c) => format!("the {c} claim is required"),
         ErrorKind::Json(e) => format!(
             "its claims must be sub (string), role (buyer, seller, ops or edge), exp (number), optional iat and nbf: {}",
-            crate::error::humane(&e.to_string())
+            crate::text::humane(&e.to_string())
         ),
         _ => "not a well-formed JWT".into(),
     }

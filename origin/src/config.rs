@@ -4,8 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Args;
-
-use crate::ops::slo::Targets;
+use serde::Serialize;
 
 /// The origin's settings.
 #[derive(Debug, Clone, Args)]
@@ -161,5 +160,24 @@ impl Config {
             return Err("AFORO_MAX_CONNECTIONS and AFORO_REDIS_POOL must be > 0".into());
         }
         Ok(())
+    }
+}
+
+/// Targets, from configuration.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Targets {
+    /// p95 of hold writes (create, consume, release), ms.
+    pub hold_p95_ms: f64,
+    /// p95 of availability and calendar reads, ms.
+    pub read_p95_ms: f64,
+    /// Largest share of 5xx answers over 5 minutes.
+    pub error_rate: f64,
+    /// Smallest share of non-5xx answers over 60 minutes.
+    pub availability: f64,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Targets { hold_p95_ms: 500.0, read_p95_ms: 200.0, error_rate: 0.01, availability: 0.995 }
     }
 }

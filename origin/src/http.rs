@@ -72,3 +72,26 @@ pub fn query_params(query: &str, allowed: &[&str]) -> Result<std::collections::B
     }
     Ok(out)
 }
+
+/// The problem+json response of an error, with `Retry-After` where API.md asks for it.
+pub fn problem(e: &ApiError, request_id: &str) -> Response<Body> {
+    if e.status().is_server_error() && !matches!(e, ApiError::ReadOnly) {
+        tracing::error!(code = e.code(), error = %e, request_id, "request failed");
+    }
+    let mut b =
+        Response::builder().status(e.status()).header(header::CONTENT_TYPE, "application/problem+json").header("x-request-id", request_id);
+    match e {
+        ApiError::StoreUnavailable(_) => b = b.header(header::RETRY_AFTER, "1"),
+        ApiError::ReadOnly => b = b.header(header::RETRY_AFTER, "30"),
+        ApiError::RateLimited(d) => b = b.header(header::RETRY_AFTER, d.as_secs_f64().ceil().max(1.0).to_string()),
+        _ => {}
+    }
+    if matches!(e, ApiError::Unauthenticated(_)) {
+        b = b.header(header::WWW_AUTHENTICATE, "Bearer");
+    }
+    if matches!(e, ApiError::RequestTimeout(_)) {
+        // The rest of the body may still come: this connection is done (RFC 9110, 408).
+        b = b.header(header::CONNECTION, "close");
+    }
+    b.body(Full::new(Bytes::from(e.body().to_string()))).unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}

@@ -7,12 +7,15 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod holds;
 pub mod http;
 pub mod metrics;
+pub mod obs;
 pub mod ops;
 pub mod routes;
 pub mod server;
 pub mod store;
+pub mod text;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,7 +58,7 @@ async fn connect(
 /// Builds the shared state: store, audit writer, app.
 async fn start(
     cfg: config::Config,
-    signals: Arc<ops::signals::Signals>,
+    signals: Arc<obs::signals::Signals>,
     shutdown: &watch::Receiver<bool>,
 ) -> Result<Option<(app::AppRef, tokio::task::JoinHandle<()>)>, BoxError> {
     let metrics = Arc::new(metrics::Metrics::new());
@@ -63,7 +66,7 @@ async fn start(
     let obs = app::Observability { metrics, audit, signals };
     let Some(store) = connect(&cfg, &obs, shutdown).await? else { return Ok(None) };
     let retention = cfg.audit_retention();
-    let writer = tokio::spawn(store::audit::run(store.clone(), audit_rx, retention, shutdown.clone()));
+    let writer = tokio::spawn(store::audit_log::run(store.clone(), audit_rx, retention, shutdown.clone()));
     let app = Arc::new(app::App::new(cfg, store, obs)?);
     app.sync_clock().await?;
     app.refresh_mode().await?;
@@ -77,7 +80,7 @@ pub async fn run(
     cfg: config::Config,
     listener: TcpListener,
     shutdown: watch::Receiver<bool>,
-    signals: Arc<ops::signals::Signals>,
+    signals: Arc<obs::signals::Signals>,
 ) -> Result<(), BoxError> {
     let sweep = store::sweeper::SweeperConfig { interval: Duration::from_millis(cfg.sweep_interval_ms), ..Default::default() };
     let Some((app, writer)) = start(cfg, signals, &shutdown).await? else { return Ok(()) };
@@ -96,7 +99,7 @@ pub async fn run(
             }
         })
     };
-    let ops_tasks = ops::spawn(app.clone(), shutdown.clone());
+    let ops_tasks = ops::loops::spawn(app.clone(), shutdown.clone());
     tracing::info!(listen = %listener.local_addr()?, "aforo-origin serving");
     server::serve(listener, app, shutdown).await?;
     let _ = tokio::join!(sweeper, clock, writer);
@@ -110,7 +113,7 @@ pub async fn run(
 /// `Ok(true)` when everything is consistent (or was repaired).
 pub async fn check(cfg: config::Config, resource: Option<String>, repair: bool) -> Result<bool, BoxError> {
     let (_tx, rx) = watch::channel(false);
-    let Some((app, _writer)) = start(cfg, ops::signals::Signals::new(), &rx).await? else { return Ok(false) };
+    let Some((app, _writer)) = start(cfg, obs::signals::Signals::new(), &rx).await? else { return Ok(false) };
     let report = ops::drift::run(&app, resource.as_deref(), repair, ("cli", "ops")).await.map_err(|e| e.to_string())?;
     println!("{}", serde_json::to_string_pretty(&report)?);
     // Let the audit writer store the repair events before exiting.

@@ -6,7 +6,7 @@ use tokio::sync::watch;
 use tracing_subscriber::prelude::*;
 
 use aforo_origin::config::Config;
-use aforo_origin::ops::signals::Signals;
+use aforo_origin::obs::signals::Signals;
 
 #[derive(Debug, Parser)]
 #[command(name = "aforo-origin", version, about = "Aforo origin: authoritative holds in Redis")]

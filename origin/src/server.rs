@@ -18,7 +18,7 @@ use crate::app::AppRef;
 use crate::error::ApiError;
 use crate::http::Body;
 use crate::metrics::{method_label, RequestLabels, RouteLabels};
-use crate::routes::{dispatch, route_label, Ctx, Router};
+use crate::routes::{dispatch, route_label, Ctx, IdKind, Router};
 
 fn request_id(req: &Request<Incoming>) -> String {
     req.headers()
@@ -33,26 +33,29 @@ async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>) -> Res
     let rid = request_id(&req);
     let path = req.uri().path().to_string();
     let method = req.method().clone();
-    let span = tracing::info_span!("request", request_id = %rid, %method, path = %crate::error::clip(&path, 256));
+    let span = tracing::info_span!("request", request_id = %rid, %method, path = %crate::text::clip(&path, 256));
     async move {
         let started = std::time::Instant::now();
         let found = router.find(&path);
-        let template = found.as_ref().map_or("unmatched", |(r, _)| r.template());
+        let template = found.as_ref().map_or("unmatched", |m| m.template());
+        let holds_id = found.as_ref().is_some_and(|m| m.id_kind() == IdKind::Hold);
         // Kept (a refcounted copy) to name the caller of a refused request in the audit trail;
         // with several Authorization headers, none names it.
         let auth = crate::routes::single_authorization(req.headers()).ok().flatten().cloned();
         let result = match found {
-            Some((route, id)) => {
+            Some(matched) => {
                 let ctx = Ctx {
                     app: app.clone(),
-                    id: id.unwrap_or_default(),
+                    id: matched.id.clone().unwrap_or_default(),
                     query: req.uri().query().unwrap_or("").to_string(),
                     request_id: rid.clone(),
                     route: route_label(method.as_str(), template),
+                    caller: None,
+                    writes: false,
                 };
                 let resource = ctx.id.clone();
                 // A panic is a bug: answer 500 and log it rather than drop the connection.
-                let guarded = std::panic::AssertUnwindSafe(dispatch(route, ctx, req)).catch_unwind();
+                let guarded = std::panic::AssertUnwindSafe(dispatch(matched, ctx, req)).catch_unwind();
                 let run = async {
                     guarded.await.unwrap_or_else(|p| {
                         let what = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned());
@@ -61,18 +64,19 @@ async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>) -> Res
                 };
                 match tokio::time::timeout(app.cfg.request_timeout(), run).await {
                     Ok(Err(e @ (ApiError::Unauthenticated(_) | ApiError::Forbidden(_)))) => {
-                        denied(&app, &e, auth.as_ref().and_then(|v| v.to_str().ok()), &rid, method.as_str(), template, &resource);
+                        let target = Target { id: &resource, hold: holds_id };
+                        denied(&app, &e, auth.as_ref().and_then(|v| v.to_str().ok()), &rid, method.as_str(), template, target);
                         Err(e)
                     }
                     Ok(r) => r,
                     Err(_) => Err(ApiError::StoreUnavailable("the request timed out".into())),
                 }
             }
-            None => Err(ApiError::RouteNotFound(crate::error::clip(&path, 128))),
+            None => Err(ApiError::RouteNotFound(crate::text::clip(&path, 128))),
         };
         let mut resp = match result {
             Ok(r) => r,
-            Err(e) => e.response(&rid),
+            Err(e) => crate::http::problem(&e, &rid),
         };
         if let Ok(v) = hyper::header::HeaderValue::from_str(&rid) {
             resp.headers_mut().insert("x-request-id", v);
@@ -96,8 +100,14 @@ fn observe(app: &AppRef, method: &'static str, route: &'static str, status: u16,
     }
 }
 
+/// What a refused request was about: the path's `{id}`, a hold's or a resource's.
+struct Target<'a> {
+    id: &'a str,
+    hold: bool,
+}
+
 /// Audits a refused request: who (as far as the token says), with which role, on what.
-fn denied(app: &AppRef, e: &ApiError, auth: Option<&str>, rid: &str, method: &str, route: &'static str, target: &str) {
+fn denied(app: &AppRef, e: &ApiError, auth: Option<&str>, rid: &str, method: &str, route: &'static str, target: Target<'_>) {
     let (actor, role) = match app.verifier.caller(auth) {
         Ok(c) => (c.sub.clone(), c.role_name()),
         Err(_) => ("anonymous".to_string(), "none"),
@@ -106,8 +116,8 @@ fn denied(app: &AppRef, e: &ApiError, auth: Option<&str>, rid: &str, method: &st
         let mut ev = ev.request(Some(rid), Some(route_label(method, route))).detail(serde_json::json!({
             "status": e.status().as_u16(), "code": e.code(), "reason": e.to_string()
         }));
-        if !target.is_empty() {
-            ev = if route.starts_with("/v1/holds/") { ev.hold(target) } else { ev.resource(target) };
+        if !target.id.is_empty() {
+            ev = if target.hold { ev.hold(target.id) } else { ev.resource(target.id) };
         }
         ev
     });

@@ -1,6 +1,7 @@
 //! Liveness and readiness.
 
-use hyper::{Response, StatusCode};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
 use serde_json::json;
 
 use super::Ctx;
@@ -8,12 +9,12 @@ use crate::error::ApiError;
 use crate::http::{json, Body};
 
 /// The process is up.
-pub fn healthz() -> Response<Body> {
-    json(StatusCode::OK, json!({"status": "ok"}).to_string())
+pub async fn healthz(_ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    Ok(json(StatusCode::OK, json!({"status": "ok"}).to_string()))
 }
 
 /// Redis answers and the function library is loaded.
-pub async fn readyz(ctx: Ctx) -> Result<Response<Body>, ApiError> {
+pub async fn readyz(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let store = &ctx.app.store;
     let ready = tokio::time::timeout(std::time::Duration::from_millis(800), async {
         store.ping().await?;

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::Ctx;
 use crate::app::Loaded;
-use crate::auth::Role;
+use crate::auth::{Caller, Role};
 use crate::error::ApiError;
 use crate::http::{json, parse_json, read_body, Body};
 use crate::store::{PutReply, StockReply};
@@ -31,9 +31,7 @@ fn view(l: &Loaded) -> serde_json::Value {
 
 /// `PUT /v1/resources/{id}`: create (201) or replace (200) a document.
 pub async fn put(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let caller = ctx.caller(&req)?;
-    caller.require(&[Role::Seller])?;
-    ctx.app.writable()?;
+    let caller = ctx.caller()?.clone();
     let body = read_body(req, &ctx.app.cfg).await?;
     serde_json::from_slice::<serde::de::IgnoredAny>(&body).map_err(|e| ApiError::InvalidRequest(format!("$: {e}")))?;
     let res = Resource::from_json(&body).map_err(ApiError::InvalidConfig)?;
@@ -52,39 +50,27 @@ pub async fn put(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, Api
     let l = ctx.app.load(&ctx.id, None).await?;
     tracing::info!(resource = %ctx.id, version = l.state.version, by = %caller.sub, "document stored");
     let kind = if status == StatusCode::CREATED { "resource.created" } else { "resource.replaced" };
-    ctx.audit(&caller, kind, |e| {
-        e.resource(&ctx.id).detail(json!({"version": l.state.version, "kind": l.resource.kind, "owner": l.owner}))
-    });
+    ctx.audit(kind, |e| e.resource(&ctx.id).detail(json!({"version": l.state.version, "kind": l.resource.kind, "owner": l.owner})));
     Ok(json(status, view(&l).to_string()))
 }
 
-async fn owned(ctx: &Ctx, req: &Request<Incoming>) -> Result<(crate::auth::Caller, std::sync::Arc<Loaded>), ApiError> {
-    let caller = ctx.caller(req)?;
-    caller.require(&[Role::Seller])?;
+/// A seller's step on an owned resource: the owner check (then, for a write, the read-only
+/// switch).
+async fn owned(ctx: &Ctx) -> Result<Caller, ApiError> {
     let l = ctx.app.load(&ctx.id, None).await?;
-    caller.require_owner(&l.owner)?;
-    Ok((caller, l))
+    Ok(ctx.owner(&l.owner)?.clone())
 }
 
-/// A seller's write on an owned resource: owner check, then the read-only switch.
-async fn owned_write(ctx: &Ctx, req: &Request<Incoming>) -> Result<crate::auth::Caller, ApiError> {
-    let (caller, _) = owned(ctx, req).await?;
-    ctx.app.writable()?;
-    Ok(caller)
-}
-
-fn audit(ctx: &Ctx, caller: &crate::auth::Caller, kind: &str, detail: serde_json::Value) {
-    ctx.audit(caller, kind, |e| e.resource(&ctx.id).detail(detail));
+fn audit(ctx: &Ctx, kind: &str, detail: serde_json::Value) {
+    ctx.audit(kind, |e| e.resource(&ctx.id).detail(detail));
 }
 
 /// `GET /v1/resources/{id}`.
-pub async fn get(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let caller = ctx.caller(&req)?;
-    caller.require(&[Role::Seller])?;
+pub async fn get(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     // Always fresh from Redis: the owner must see their last write.
     let meta_version = ctx.app.store.meta(&ctx.id).await?.ok_or_else(|| ApiError::ResourceNotFound(ctx.id.clone()))?.version;
     let l = ctx.app.load(&ctx.id, Some(meta_version)).await?;
-    caller.require_owner(&l.owner)?;
+    ctx.owner(&l.owner)?;
     Ok(json(StatusCode::OK, view(&l).to_string()))
 }
 
@@ -99,7 +85,7 @@ struct StockBody {
 
 /// `POST /v1/resources/{id}/stock`: `{"set":n}` or `{"delta":n}`, optional `"force":true`.
 pub async fn stock(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let caller = owned_write(&ctx, &req).await?;
+    let caller = owned(&ctx).await?;
     let body: StockBody = parse_json(&read_body(req, &ctx.app.cfg).await?)?;
     let (delta, n) = match (body.set, body.delta) {
         (Some(n), None) => (false, n),
@@ -116,7 +102,7 @@ pub async fn stock(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, A
             tracing::info!(resource = %ctx.id, on_hand, committed, by = %caller.sub, "stock adjusted");
             let how = if delta { json!({"delta": n}) } else { json!({"set": n}) };
             let detail = json!({"change": how, "force": body.force, "on_hand": on_hand, "committed": committed, "version": version});
-            audit(&ctx, &caller, "stock.adjusted", detail);
+            audit(&ctx, "stock.adjusted", detail);
             let body = json!({"resource_id": ctx.id, "on_hand": on_hand, "committed": committed,
                 "available": on_hand.saturating_sub(committed), "version": version});
             Ok(json(StatusCode::OK, body.to_string()))
@@ -142,7 +128,7 @@ struct PauseBody {
 
 /// `POST /v1/resources/{id}/pause`: `{"until": instant?, "reason": string?}`.
 pub async fn pause(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let caller = owned_write(&ctx, &req).await?;
+    let caller = owned(&ctx).await?;
     let raw = read_body(req, &ctx.app.cfg).await?;
     let body: PauseBody = if raw.iter().all(u8::is_ascii_whitespace) { PauseBody { until: None, reason: None } } else { parse_json(&raw)? };
     if body.reason.as_ref().is_some_and(|r| r.len() > 500) {
@@ -153,14 +139,14 @@ pub async fn pause(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, A
     let version = ctx.app.store.pause(&ctx.id, Some(pj)).await?.ok_or_else(|| ApiError::ResourceNotFound(ctx.id.clone()))?;
     ctx.app.forget(&ctx.id);
     tracing::info!(resource = %ctx.id, by = %caller.sub, "sales paused");
-    audit(&ctx, &caller, "resource.paused", json!({"until": p.until, "reason": p.reason, "version": version}));
+    audit(&ctx, "resource.paused", json!({"until": p.until, "reason": p.reason, "version": version}));
     let body = json!({"resource_id": ctx.id, "paused": true, "until": p.until, "reason": p.reason, "version": version});
     Ok(json(StatusCode::OK, body.to_string()))
 }
 
 /// `POST /v1/resources/{id}/resume`.
 pub async fn resume(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let caller = owned_write(&ctx, &req).await?;
+    let caller = owned(&ctx).await?;
     let raw = read_body(req, &ctx.app.cfg).await?;
     if !raw.iter().all(u8::is_ascii_whitespace) {
         let _: serde_json::Map<String, serde_json::Value> = parse_json(&raw)?;
@@ -168,6 +154,6 @@ pub async fn resume(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, 
     let version = ctx.app.store.pause(&ctx.id, None).await?.ok_or_else(|| ApiError::ResourceNotFound(ctx.id.clone()))?;
     ctx.app.forget(&ctx.id);
     tracing::info!(resource = %ctx.id, by = %caller.sub, "sales resumed");
-    audit(&ctx, &caller, "resource.resumed", json!({"version": version}));
+    audit(&ctx, "resource.resumed", json!({"version": version}));
     Ok(json(StatusCode::OK, json!({"resource_id": ctx.id, "paused": false, "version": version}).to_string()))
 }

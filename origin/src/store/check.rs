@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use futures::StreamExt;
 use serde::Deserialize;
 
-use super::keys::{resource_of_meta, META_PATTERN};
-use super::{ResourceKeys, Store, StoreError};
+use super::client::Store;
+use super::error::StoreError;
+use super::keys::{resource_of_meta, ResourceKeys, META_PATTERN};
 
 /// What the library found on one resource.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -29,13 +30,13 @@ impl Store {
         let k = ResourceKeys::new(id);
         let keys = vec![k.meta(), k.counters(), k.expiry(), k.settled()];
         let out = self.fcall_reclaiming("aforo_check", id, keys, vec![if repair { "1" } else { "0" }.into()]).await?;
-        match out.first().map(String::as_str) {
+        match out.tag() {
             Some("ok") => {
-                let raw = out.get(1).map(String::as_str).unwrap_or("{}");
+                let raw = out.text(1, "report")?;
                 serde_json::from_str(raw).map(Some).map_err(|e| StoreError::Reply("aforo_check", format!("{e}: {raw}")))
             }
             Some("not_found") => Ok(None),
-            _ => Err(StoreError::Reply("aforo_check", format!("{out:?}"))),
+            _ => Err(out.unexpected()),
         }
     }
 

@@ -8,9 +8,13 @@
 
 use std::time::Duration;
 
+use fred::prelude::*;
+use fred::types::sorted_sets::Ordering;
 use tokio::sync::watch;
 
-use super::Store;
+use super::client::Store;
+use super::error::StoreError;
+use super::keys::{ResourceKeys, DUE};
 
 /// Sweeper settings.
 #[derive(Debug, Clone, Copy)]
@@ -48,7 +52,7 @@ pub async fn run(store: Store, cfg: SweeperConfig, mut stop: watch::Receiver<boo
 }
 
 /// One pass: returns how many holds were reclaimed.
-pub async fn pass(store: &Store, cfg: SweeperConfig) -> Result<u64, super::StoreError> {
+pub async fn pass(store: &Store, cfg: SweeperConfig) -> Result<u64, StoreError> {
     let (lease, lag_ms, ids) = store.due_claim(cfg.lease, cfg.batch).await?;
     store.metrics().sweeper_lag.set(lag_ms as f64 / 1000.0);
     let mut reclaimed = 0;
@@ -64,4 +68,39 @@ pub async fn pass(store: &Store, cfg: SweeperConfig) -> Result<u64, super::Store
         }
     }
     Ok(reclaimed)
+}
+
+impl Store {
+    /// Schedules the sweeper to look at a resource no later than `at_ms`.
+    pub async fn schedule_sweep(&self, id: &str, at_ms: i64) -> Result<(), StoreError> {
+        self.guarded("zadd", self.pool.next().zadd::<i64, _, _>(DUE, None, Some(Ordering::LessThan), false, false, (at_ms as f64, id)))
+            .await?;
+        Ok(())
+    }
+
+    /// Leases due resources: `(lease, lag_ms, ids)`, where the lag is how long the oldest
+    /// entry has been due (0 when none is).
+    pub async fn due_claim(&self, lease: Duration, limit: usize) -> Result<(i64, i64, Vec<String>), StoreError> {
+        let out = self.fcall("aforo_due_claim", vec![DUE.to_string()], vec![lease.as_millis().to_string(), limit.to_string()]).await?;
+        let lease: i64 = out.parsed(0, "lease")?;
+        let now: i64 = out.parsed(1, "now")?;
+        let oldest = out.text(2, "oldest")?.parse::<f64>().ok().map_or(now, |f| f as i64);
+        Ok((lease, (now - oldest).max(0), out.rest(3).to_vec()))
+    }
+
+    /// Drops a lease unless a hold moved the entry meanwhile.
+    pub async fn due_done(&self, id: &str, lease: i64) -> Result<(), StoreError> {
+        self.guarded(
+            "aforo_due_done",
+            self.pool.next().fcall::<Value, _, _, _>("aforo_due_done", vec![DUE.to_string()], vec![id.to_string(), lease.to_string()]),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Reclaims a resource's expired holds: `(reclaimed, next expiry ms)`.
+    pub async fn sweep(&self, id: &str) -> Result<(u64, Option<i64>), StoreError> {
+        let out = self.fcall_reclaiming("aforo_sweep", id, vec![ResourceKeys::new(id).meta()], vec![]).await?;
+        Ok((out.parsed(0, "reclaimed")?, out.text(1, "next")?.parse::<f64>().ok().map(|f| f as i64)))
+    }
 }

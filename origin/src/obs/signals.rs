@@ -77,9 +77,16 @@ fn service_of(target: &str) -> &'static str {
         "audit"
     } else if t.starts_with("store") {
         "store"
-    } else if t.starts_with("server") || t.starts_with("error") || t.starts_with("routes") || t.starts_with("http") {
+    } else if t.starts_with("server")
+        || t.starts_with("error")
+        || t.starts_with("routes")
+        || t.starts_with("http")
+        || t.starts_with("holds")
+    {
+        // The hold steps answer requests: their warnings are the HTTP service's, as they
+        // were when they lived in the handlers.
         "http"
-    } else if t.starts_with("ops::alerts") {
+    } else if t.starts_with("obs::alerts") {
         "alerts"
     } else {
         "origin"

@@ -7,6 +7,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use serde::Serialize;
+
+use crate::config::Targets;
 use serde_json::{json, Value};
 
 /// Latency buckets: bucket `i` holds latencies up to `BASE_US * RATIO^i` microseconds.
@@ -14,25 +16,6 @@ const BUCKETS: usize = 64;
 const BASE_US: f64 = 100.0;
 const RATIO: f64 = 1.25;
 const MINUTES: usize = 60;
-
-/// Targets, from configuration.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Targets {
-    /// p95 of hold writes (create, consume, release), ms.
-    pub hold_p95_ms: f64,
-    /// p95 of availability and calendar reads, ms.
-    pub read_p95_ms: f64,
-    /// Largest share of 5xx answers over 5 minutes.
-    pub error_rate: f64,
-    /// Smallest share of non-5xx answers over 60 minutes.
-    pub availability: f64,
-}
-
-impl Default for Targets {
-    fn default() -> Self {
-        Targets { hold_p95_ms: 500.0, read_p95_ms: 200.0, error_rate: 0.01, availability: 0.995 }
-    }
-}
 
 /// Which latency target a route answers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,0 +1,106 @@
+//! Planning a hold with the core: the items grouped by resource, each group planned against
+//! a snapshot of its resource (counters read only when the price depends on them).
+
+use aforo_core::plan_hold;
+use aforo_core::{HoldItem, HoldPlan, HoldRequest, PlanError, Snapshot};
+use sha2::{Digest, Sha256};
+
+use crate::app::App;
+use crate::error::ApiError;
+
+/// Plans made against a document that kept changing are given up after this many.
+pub const ATTEMPTS: usize = 3;
+
+/// The problem a refused plan is, naming the cart item (`item`) when there are several.
+pub fn plan_err(e: PlanError, item: Option<usize>) -> ApiError {
+    match e {
+        PlanError::Rule { code, detail } => ApiError::Rule { code, detail, item },
+        PlanError::InvalidItem(s) => ApiError::InvalidRequest(match item {
+            Some(i) => format!("items[{i}].{s}"),
+            None => s,
+        }),
+    }
+}
+
+/// One resource's share of a request.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// The resource.
+    pub resource: String,
+    /// (index in the request, item)
+    pub items: Vec<(usize, HoldItem)>,
+}
+
+/// The items grouped by resource, in the order each resource first appears.
+pub fn group(items: &[HoldItem]) -> Vec<Group> {
+    let mut out: Vec<Group> = Vec::new();
+    for (i, it) in items.iter().enumerate() {
+        match out.iter_mut().find(|g| g.resource == it.resource_id) {
+            Some(g) => g.items.push((i, it.clone())),
+            None => out.push(Group { resource: it.resource_id.clone(), items: vec![(i, it.clone())] }),
+        }
+    }
+    out
+}
+
+/// The hash of a request's items (the idempotency check).
+pub fn payload_hash(req: &HoldRequest) -> String {
+    let canonical = serde_json::to_vec(&req.items).unwrap_or_default();
+    Sha256::digest(&canonical).iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// A snapshot good enough to plan with: counters are read only when the price depends on
+/// utilization (the store decides availability on its own), and then only the counters the
+/// items draw from.
+async fn plan_snapshot(app: &App, g: &Group) -> Result<Snapshot, ApiError> {
+    let l = app.load(&g.resource, None).await?;
+    let bare = l.snapshot(None, Default::default(), app.now());
+    let priced = l.resource.pricing.as_ref().is_some_and(|p| !p.triggers.is_empty());
+    if !priced {
+        return Ok(bare);
+    }
+    let now = app.now();
+    let drawn: Vec<aforo_core::Bucket> =
+        g.items.iter().filter_map(|(_, it)| plan_hold(&bare, it, now).ok()).flat_map(|p| p.takes.into_iter().map(|t| t.bucket)).collect();
+    let dates: Vec<_> = g.items.iter().filter_map(|(_, it)| it.date.as_deref().and_then(aforo_core::parse_date)).collect();
+    let range = dates.iter().min().copied().zip(dates.iter().max().copied());
+    app.snapshot_with(&g.resource, |cur| {
+        if cur.state.version == bare.state.version {
+            (drawn.clone(), None)
+        } else {
+            // The document changed since: read every counter of the dates instead.
+            let r = range.unwrap_or((chrono::NaiveDate::MIN, chrono::NaiveDate::MIN));
+            (aforo_core::buckets_for(&cur.resource, r.0, r.1), None)
+        }
+    })
+    .await
+}
+
+/// A group planned: the snapshot it was planned on and each item's plan.
+#[derive(Debug)]
+pub struct Planned {
+    /// The snapshot (its version is the one the store must still have).
+    pub snap: Snapshot,
+    /// (index in the request, plan)
+    pub plans: Vec<(usize, HoldPlan)>,
+}
+
+/// Plans every item of a group; `multi` names the refused item in the problem.
+pub async fn plan_group(app: &App, g: &Group, multi: bool) -> Result<Planned, ApiError> {
+    let snap = plan_snapshot(app, g).await?;
+    let now = app.now();
+    let mut plans = Vec::with_capacity(g.items.len());
+    for (i, it) in &g.items {
+        let p = plan_hold(&snap, it, now).map_err(|e| plan_err(e, multi.then_some(*i)))?;
+        plans.push((*i, p));
+    }
+    let counters: usize = plans.iter().map(|(_, p)| p.takes.len() + p.choices.iter().map(Vec::len).sum::<usize>()).sum();
+    if counters > aforo_core::limits::MAX_CART_BUCKETS {
+        return Err(ApiError::InvalidRequest(format!(
+            "items: they take {counters} counters of {} in one step, at most {} (docs/limits.md)",
+            g.resource,
+            aforo_core::limits::MAX_CART_BUCKETS
+        )));
+    }
+    Ok(Planned { snap, plans })
+}

@@ -1,0 +1,31 @@
+//! A hold as API.md shows it.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use crate::store::{home_of, HoldRecord};
+
+/// An instant in ms as RFC 3339 ('' when out of range).
+pub fn rfc3339_ms(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms).map(|t| aforo_core::rfc3339(&t)).unwrap_or_default()
+}
+
+/// Adds the table assigned on each resource (`resource -> table`) to its items.
+pub fn with_tables(items: &mut Value, tables: &HashMap<String, String>) {
+    for it in items.as_array_mut().into_iter().flatten() {
+        if let Some(t) = it["resource_id"].as_str().and_then(|r| tables.get(r)) {
+            it["table"] = json!(t);
+        }
+    }
+}
+
+/// The hold `id` as its home record `rec` shows it at `now_ms`.
+pub fn hold_view(id: &str, rec: &HoldRecord, now_ms: i64) -> Value {
+    let mut items = rec.body.clone().unwrap_or(json!([]));
+    if let (Some(t), Some(home)) = (&rec.table, home_of(id)) {
+        with_tables(&mut items, &HashMap::from([(home.to_string(), t.clone())]));
+    }
+    json!({"id": id, "status": rec.shown_status(now_ms), "expires_at": rfc3339_ms(rec.expires_at_ms), "items": items})
+}

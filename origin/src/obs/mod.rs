@@ -1,0 +1,6 @@
+//! What the origin observes itself with, below the application state: SLO windows, alert
+//! rules and the buffer of recent warnings and errors.
+
+pub mod alerts;
+pub mod signals;
+pub mod slo;

@@ -1,0 +1,88 @@
+//! The background loops that keep the operations figures current: breaker probes, the
+//! shared read-only switch, alert evaluation, forgetting quiet callers, the periodic drift
+//! check.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::app::AppRef;
+
+/// The figures alert conditions read, now.
+pub fn signals(app: &AppRef) -> HashMap<&'static str, f64> {
+    let mut s = app.slo.signals(app.now().timestamp_millis());
+    let m = &app.metrics;
+    s.insert("breaker_open", if app.store.breaker_state() == crate::store::breaker::State::Closed { 0.0 } else { 1.0 });
+    s.insert("sweeper_lag_s", m.sweeper_lag.get());
+    s.insert("oversold_buckets", m.oversold_buckets.get() as f64);
+    s.insert("drift_buckets", m.drift_buckets.get() as f64);
+    s.insert("read_only", m.read_only.get() as f64);
+    s
+}
+
+fn every(
+    period: Duration,
+    mut stop: watch::Receiver<bool>,
+    mut f: impl FnMut() -> futures::future::BoxFuture<'static, ()> + Send + 'static,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.changed() => return,
+            }
+            if *stop.borrow() {
+                return;
+            }
+            f().await;
+        }
+    })
+}
+
+/// Starts the background loops; they end when `stop` turns true.
+pub fn spawn(app: AppRef, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    let a = app.clone();
+    tasks.push(every(Duration::from_millis(100), stop.clone(), move || {
+        let a = a.clone();
+        Box::pin(async move { a.store.probe().await })
+    }));
+    let a = app.clone();
+    tasks.push(every(Duration::from_millis(app.cfg.mode_refresh_ms.max(50)), stop.clone(), move || {
+        let a = a.clone();
+        Box::pin(async move {
+            if let Err(e) = a.refresh_mode().await {
+                tracing::debug!(error = %e, "could not read the mode switch");
+            }
+        })
+    }));
+    let a = app.clone();
+    tasks.push(every(Duration::from_millis(app.cfg.alert_interval_ms.max(50)), stop.clone(), move || {
+        let a = a.clone();
+        Box::pin(async move {
+            let s = signals(&a);
+            a.alerts.evaluate(a.now().timestamp_millis(), &s, &a.metrics);
+        })
+    }));
+    let a = app.clone();
+    tasks.push(every(Duration::from_secs(60), stop.clone(), move || {
+        let a = a.clone();
+        Box::pin(async move { a.forget_quiet_callers() })
+    }));
+    if app.cfg.check_interval_s > 0 {
+        let a = app.clone();
+        tasks.push(every(Duration::from_secs(app.cfg.check_interval_s), stop, move || {
+            let a = a.clone();
+            Box::pin(async move {
+                if let Err(e) = super::drift::run(&a, None, false, ("system", "system")).await {
+                    tracing::warn!(error = %e, "periodic drift check failed");
+                }
+            })
+        }));
+    }
+    tasks
+}

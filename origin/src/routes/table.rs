@@ -1,0 +1,113 @@
+//! The route table: one row per route and method — its template, the kind of `{id}` it
+//! carries, who may call it, whether it writes, its handler. Dispatch, the 404/405 answers,
+//! the early id checks, authentication and roles, the read-only refusal and the metrics'
+//! route label all come from here; adding a route is one row.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response};
+
+use super::ctx::Ctx;
+use super::{audit, health, holds, monitoring, reads, resources, tables, validate};
+use crate::auth::Role;
+use crate::error::ApiError;
+use crate::http::Body;
+
+/// What the path's `{id}` names; checked before anything else (a token is read, a store call
+/// made or anything audited), so that a path never carries arbitrary bytes into Redis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    /// No `{id}`.
+    None,
+    /// A resource id (the core's rule; 400 otherwise).
+    Resource,
+    /// A hold id (well formed, naming its home; 404 otherwise).
+    Hold,
+}
+
+/// Who may call a route (ops always may, where a token is asked for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No token.
+    Anyone,
+    /// A token with one of these roles (401, then 403); a route that writes is then refused
+    /// in read-only mode.
+    Roles(&'static [Role]),
+    /// As `Roles`, and the handler proves ownership with [`Ctx::owner`], which refuses a
+    /// write in read-only mode only after it (a stranger learns nothing of the mode).
+    Owner(&'static [Role]),
+}
+
+/// What a handler answers.
+pub type Answer = Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + Send>>;
+
+/// A handler.
+pub type Handler = fn(Ctx, Request<Incoming>) -> Answer;
+
+/// One route and method.
+#[derive(Debug)]
+pub struct Row {
+    /// The path template, as matched and as metrics and logs name the route.
+    pub template: &'static str,
+    /// The method.
+    pub method: Method,
+    /// What its `{id}` names.
+    pub id: IdKind,
+    /// Who may call it.
+    pub access: Access,
+    /// Whether it writes (refused in read-only mode).
+    pub writes: bool,
+    /// What answers it.
+    pub handler: Handler,
+}
+
+const fn row(template: &'static str, method: Method, id: IdKind, access: Access, writes: bool, handler: Handler) -> Row {
+    Row { template, method, id, access, writes, handler }
+}
+
+macro_rules! h {
+    ($f:path) => {
+        |ctx, req| -> Answer { Box::pin($f(ctx, req)) }
+    };
+}
+
+use Access::{Anyone, Owner, Roles};
+use IdKind::{Hold, None as NoId, Resource as Res};
+
+const SELLER: &[Role] = &[Role::Seller];
+const BUYER: &[Role] = &[Role::Buyer];
+const EDGE: &[Role] = &[Role::Edge];
+const OPS: &[Role] = &[Role::Ops];
+const WRITES: bool = true;
+const READS: bool = false;
+
+/// Every route of the origin.
+#[rustfmt::skip]
+pub static ROUTES: [Row; 24] = [
+    row("/v1/resources/{id}",              Method::PUT,  Res,  Roles(SELLER), WRITES, h!(resources::put)),
+    row("/v1/resources/{id}",              Method::GET,  Res,  Owner(SELLER), READS,  h!(resources::get)),
+    row("/v1/resources/{id}/stock",        Method::POST, Res,  Owner(SELLER), WRITES, h!(resources::stock)),
+    row("/v1/resources/{id}/pause",        Method::POST, Res,  Owner(SELLER), WRITES, h!(resources::pause)),
+    row("/v1/resources/{id}/resume",       Method::POST, Res,  Owner(SELLER), WRITES, h!(resources::resume)),
+    row("/v1/resources/{id}/availability", Method::GET,  Res,  Anyone,        READS,  h!(reads::availability)),
+    row("/v1/resources/{id}/calendar",     Method::GET,  Res,  Anyone,        READS,  h!(reads::calendar)),
+    row("/v1/resources/{id}/snapshot",     Method::GET,  Res,  Roles(EDGE),   READS,  h!(reads::snapshot)),
+    row("/v1/resources/{id}/tables",       Method::GET,  Res,  Owner(SELLER), READS,  h!(tables::floor)),
+    row("/v1/holds",                       Method::POST, NoId, Roles(BUYER),  WRITES, h!(holds::create)),
+    row("/v1/holds/{id}",                  Method::GET,  Hold, Owner(BUYER),  READS,  h!(holds::get)),
+    row("/v1/holds/{id}/consume",          Method::POST, Hold, Owner(BUYER),  WRITES, h!(holds::consume)),
+    row("/v1/holds/{id}/release",          Method::POST, Hold, Owner(BUYER),  WRITES, h!(holds::release)),
+    row("/v1/stock/validate",              Method::POST, NoId, Roles(BUYER),  READS,  h!(validate::validate)),
+    row("/healthz",                        Method::GET,  NoId, Anyone,        READS,  h!(health::healthz)),
+    row("/readyz",                         Method::GET,  NoId, Anyone,        READS,  h!(health::readyz)),
+    row("/metrics",                        Method::GET,  NoId, Anyone,        READS,  h!(monitoring::metrics)),
+    row("/v1/monitoring/health",           Method::GET,  NoId, Roles(OPS),    READS,  h!(monitoring::health)),
+    row("/v1/monitoring/alerts",           Method::GET,  NoId, Roles(OPS),    READS,  h!(monitoring::alerts)),
+    row("/v1/monitoring/signals",          Method::GET,  NoId, Roles(OPS),    READS,  h!(monitoring::signals)),
+    row("/v1/monitoring/mode",             Method::GET,  NoId, Roles(OPS),    READS,  h!(monitoring::get_mode)),
+    row("/v1/monitoring/mode",             Method::PUT,  NoId, Roles(OPS),    READS,  h!(monitoring::put_mode)),
+    row("/v1/monitoring/check",            Method::POST, NoId, Roles(OPS),    READS,  h!(monitoring::check)),
+    row("/v1/audit/events",                Method::GET,  NoId, Roles(OPS),    READS,  h!(audit::events)),
+];

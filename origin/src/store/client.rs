@@ -1,0 +1,271 @@
+//! The connection: a fred pool behind the circuit breaker, the function library loaded into
+//! Redis, and the plain calls (PING, TIME) every other room of the store builds on.
+//!
+//! The library is loaded as Redis Functions (`FUNCTION LOAD REPLACE`) rather than EVALSHA
+//! scripts: functions persist with the data (RDB/AOF) and replicate, so a restarted Redis
+//! still has them and there is no NOSCRIPT reload stampede. If they are missing anyway (a
+//! `FUNCTION FLUSH`, a fresh server without persistence), one caller reloads them while the
+//! others wait on the same lock, then all retry once.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fred::prelude::*;
+use fred::types::Builder;
+
+use super::audit::{Audit, AuditEvent};
+use super::breaker;
+use super::error::StoreError;
+use super::reply::Reply;
+use crate::metrics::Metrics;
+
+/// The library's source.
+pub const LIBRARY: &str = include_str!("aforo.lua");
+
+/// Whether a Redis error means Redis is unreachable or too slow (what the breaker counts), as
+/// opposed to an error reply from a Redis that works.
+fn is_outage(e: &fred::error::Error) -> bool {
+    use fred::error::ErrorKind;
+    matches!(e.kind(), ErrorKind::IO | ErrorKind::Timeout | ErrorKind::Canceled | ErrorKind::Cluster | ErrorKind::Routing)
+}
+
+/// Counts a failure (of call `op`, or of the connection) and, when it opens the breaker,
+/// says so in the gauge and the log.
+fn record_failure(b: &breaker::Breaker, m: &Metrics, op: &str, e: &fred::error::Error) {
+    if b.failure() == Some(breaker::State::Open) {
+        m.breaker_state.set(breaker::State::Open.gauge());
+        tracing::error!(error = %e, op, "Redis failing: circuit breaker open");
+    }
+}
+
+/// Connection settings.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `redis://` or `redis-cluster://` URL.
+    pub url: String,
+    /// Connections in the pool.
+    pub pool_size: usize,
+    /// Timeout of every command.
+    pub command_timeout: Duration,
+    /// How long the breaker stays open before probing.
+    pub breaker_open_for: Duration,
+    /// Where calls and outcomes are counted.
+    pub metrics: Arc<Metrics>,
+    /// Where expirations are audited (none: not audited).
+    pub audit: Option<Audit>,
+}
+
+impl StoreConfig {
+    /// Settings with a fresh metrics registry, a 1 s breaker and no audit.
+    pub fn new(url: &str, pool_size: usize, command_timeout: Duration) -> Self {
+        StoreConfig {
+            url: url.to_string(),
+            pool_size,
+            command_timeout,
+            breaker_open_for: Duration::from_secs(1),
+            metrics: Arc::new(Metrics::new()),
+            audit: None,
+        }
+    }
+}
+
+/// The store: a fred pool and the loaded library.
+#[derive(Clone)]
+pub struct Store {
+    pub(super) pool: Pool,
+    pub(super) clustered: bool,
+    reload: Arc<tokio::sync::Mutex<()>>,
+    reloads: Arc<AtomicU64>,
+    breaker: Arc<breaker::Breaker>,
+    metrics: Arc<Metrics>,
+    audit: Option<Audit>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("clustered", &self.clustered).finish()
+    }
+}
+
+fn strings(v: Vec<Value>) -> Vec<String> {
+    v.into_iter().map(|x| x.convert::<Option<String>>().ok().flatten().unwrap_or_default()).collect()
+}
+
+impl Store {
+    /// Connects and loads the library.
+    pub async fn connect(cfg: &StoreConfig) -> Result<Store, StoreError> {
+        let config = Config::from_url(&cfg.url)?;
+        let clustered = config.server.is_clustered();
+        let timeout = cfg.command_timeout;
+        let pool = Builder::from_config(config)
+            .with_performance_config(|p| p.default_command_timeout = timeout)
+            .with_connection_config(|c| {
+                c.connection_timeout = Duration::from_secs(2);
+                c.internal_command_timeout = timeout;
+                c.max_command_attempts = 2;
+            })
+            .set_policy(ReconnectPolicy::new_exponential(0, 50, 1000, 2))
+            .build_pool(cfg.pool_size.max(1))?;
+        pool.init().await?;
+        let breaker = Arc::new(breaker::Breaker::new(cfg.breaker_open_for));
+        // Connection errors open the breaker before any request has to wait for a timeout.
+        for client in pool.clients() {
+            let (b, m) = (breaker.clone(), cfg.metrics.clone());
+            client.on_error(move |(e, _server)| {
+                record_failure(&b, &m, "connection", &e);
+                async { Ok(()) }
+            });
+        }
+        let store = Store {
+            pool,
+            clustered,
+            reload: Arc::new(tokio::sync::Mutex::new(())),
+            reloads: Arc::new(AtomicU64::new(0)),
+            breaker,
+            metrics: cfg.metrics.clone(),
+            audit: cfg.audit.clone(),
+        };
+        store.load_library().await?;
+        Ok(store)
+    }
+
+    /// The metrics this store counts into.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// The breaker's state.
+    pub fn breaker_state(&self) -> breaker::State {
+        self.breaker.state()
+    }
+
+    /// Runs one Redis call through the breaker, timing it.
+    pub(super) async fn guarded<T>(
+        &self,
+        op: &'static str,
+        call: impl Future<Output = Result<T, fred::error::Error>>,
+    ) -> Result<T, StoreError> {
+        if let Err(wait) = self.breaker.allow() {
+            self.metrics.breaker_rejected.inc();
+            return Err(StoreError::CircuitOpen(wait));
+        }
+        let start = Instant::now();
+        let r = call.await;
+        self.metrics.redis_call(op, start.elapsed(), r.is_ok());
+        match &r {
+            Err(e) if is_outage(e) => record_failure(&self.breaker, &self.metrics, op, e),
+            _ => self.breaker.success(),
+        }
+        Ok(r?)
+    }
+
+    /// When the breaker has been open long enough, probes Redis with a PING and closes or
+    /// re-opens it. Called periodically by the origin.
+    pub async fn probe(&self) {
+        if !self.breaker.probe_due() {
+            return;
+        }
+        self.metrics.breaker_state.set(breaker::State::HalfOpen.gauge());
+        let ok = matches!(tokio::time::timeout(Duration::from_millis(500), self.pool.next().ping::<String>(None)).await, Ok(Ok(_)));
+        self.breaker.probed(ok);
+        let st = self.breaker.state();
+        self.metrics.breaker_state.set(st.gauge());
+        if ok {
+            tracing::warn!("Redis answers again: circuit breaker closed");
+        }
+    }
+
+    /// Audits holds the library expired, and counts them.
+    fn expired(&self, resource: &str, out: &mut Vec<String>) {
+        let ids = out.pop().unwrap_or_default();
+        if ids.is_empty() {
+            return;
+        }
+        let n = ids.split(',').count() as u64;
+        self.metrics.holds_expired.inc_by(n);
+        if let Some(a) = &self.audit {
+            let now = chrono::Utc::now();
+            for id in ids.split(',') {
+                a.record(AuditEvent::new("hold.expired", "system", "system", now).resource(resource).hold(id));
+            }
+        }
+    }
+
+    /// (Re)loads the function library on every primary.
+    pub async fn load_library(&self) -> Result<(), StoreError> {
+        let client = self.pool.next();
+        if self.clustered {
+            client.function_load_cluster::<(), _>(true, LIBRARY).await?;
+        } else {
+            client.function_load::<String, _>(true, LIBRARY).await?;
+        }
+        self.reloads.fetch_add(1, AtomicOrdering::SeqCst);
+        Ok(())
+    }
+
+    /// Times the library was loaded by this process.
+    pub fn library_loads(&self) -> u64 {
+        self.reloads.load(AtomicOrdering::SeqCst)
+    }
+
+    /// Calls library function `name`, reloading the library once if Redis lost it.
+    pub(super) async fn fcall(&self, name: &'static str, keys: Vec<String>, args: Vec<String>) -> Result<Reply, StoreError> {
+        let seen = self.reloads.load(AtomicOrdering::SeqCst);
+        let out = match self.guarded(name, self.pool.next().fcall::<Vec<Value>, _, _, _>(name, keys.clone(), args.clone())).await {
+            Ok(v) => v,
+            Err(StoreError::Redis(e)) if e.details().contains("Function not found") => {
+                // Single flight: whoever gets the lock first reloads; the rest see the count move.
+                let _guard = self.reload.lock().await;
+                if self.reloads.load(AtomicOrdering::SeqCst) == seen {
+                    tracing::warn!(function = name, "function library missing in Redis; reloading");
+                    self.load_library().await?;
+                }
+                self.guarded(name, self.pool.next().fcall::<Vec<Value>, _, _, _>(name, keys, args)).await?
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Reply::new(name, strings(out)))
+    }
+
+    /// A library call whose reply ends with the holds it expired (audited and counted here).
+    pub(super) async fn fcall_reclaiming(
+        &self,
+        name: &'static str,
+        resource: &str,
+        keys: Vec<String>,
+        args: Vec<String>,
+    ) -> Result<Reply, StoreError> {
+        let mut out = self.fcall(name, keys, args).await?.into_inner();
+        self.expired(resource, &mut out);
+        Ok(Reply::new(name, out))
+    }
+
+    /// PING: Redis reachable.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.guarded("ping", self.pool.next().ping::<String>(None)).await?;
+        Ok(())
+    }
+
+    /// Whether the library is present (readiness).
+    pub async fn library_present(&self) -> Result<bool, StoreError> {
+        let v: Value =
+            self.guarded("function_list", self.pool.next().custom(fred::cmd!("FUNCTION"), vec!["LIST", "LIBRARYNAME", "aforo_v1"])).await?;
+        Ok(matches!(v, Value::Array(a) if !a.is_empty()))
+    }
+
+    /// Redis TIME in milliseconds.
+    pub async fn time_ms(&self) -> Result<i64, StoreError> {
+        let t: Vec<String> = self.guarded("time", self.pool.next().custom(fred::cmd!("TIME"), Vec::<String>::new())).await?;
+        let t = Reply::new("TIME", t);
+        let s: i64 = t.parsed(0, "seconds")?;
+        let us: i64 = t.parsed(1, "microseconds")?;
+        Ok(s * 1000 + us / 1000)
+    }
+
+    /// The underlying pool, for tools and benchmarks that call the library directly.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+}

@@ -1,0 +1,25 @@
+//! What a store call fails with.
+
+use std::time::Duration;
+
+/// A store failure: Redis unreachable, or answering something the library never answers.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Redis refused, timed out or is unreachable.
+    #[error("redis: {0}")]
+    Redis(#[from] fred::error::Error),
+    /// A reply of an unexpected shape.
+    #[error("unexpected reply from {0}: {1}")]
+    Reply(&'static str, String),
+    /// A reply or record without a field it always has.
+    #[error("{call} answered without its {field}")]
+    MissingField {
+        /// The call or record (`aforo_hold`, `hold record`, …).
+        call: &'static str,
+        /// The field that is missing.
+        field: &'static str,
+    },
+    /// The circuit breaker is open: Redis failed recently; try again after the delay.
+    #[error("the store is unavailable (circuit open); retry in {0:?}")]
+    CircuitOpen(Duration),
+}

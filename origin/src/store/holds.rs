@@ -1,0 +1,234 @@
+//! A hold's steps in Redis: take one resource's part (`aforo_hold`), the caller's claim on
+//! its idempotency key, finish a cart, release, consume, retake, and the records they leave.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aforo_core::{HoldPlan, ItemView, Take};
+use chrono::NaiveDate;
+use fred::prelude::*;
+
+use super::client::Store;
+use super::error::StoreError;
+use super::keys::{claim, ResourceKeys};
+use super::records::{HoldRecord, HoldStatus};
+use super::reply::{HoldReply, PartReply};
+
+/// One table or join a hold may seat: the label its record keeps, and what it takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    /// The table type or join, as the record's `table` names it.
+    pub label: String,
+    /// The table counters it takes, on top of the part's takes.
+    pub takes: Vec<Take>,
+}
+
+impl Choice {
+    /// The choices of a plan, best fit first.
+    pub fn of_plan(plan: &HoldPlan) -> Vec<Choice> {
+        plan.choices.iter().zip(&plan.choice_labels).map(|(takes, label)| Choice { label: label.clone(), takes: takes.clone() }).collect()
+    }
+}
+
+/// What only the home part (the first item's resource) of a hold keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Home {
+    /// Every item of the hold as answered, in request order.
+    pub body: Vec<ItemView>,
+    /// The other resources of a cart, in order (empty for one resource).
+    pub parts: Vec<String>,
+}
+
+/// One resource's part of a hold, as `aforo_hold` takes it: all of its takes and one choice
+/// that fits are taken, or nothing.
+#[derive(Debug, Clone)]
+pub struct HoldArgs {
+    /// The resource.
+    pub resource: String,
+    /// The document version the takes were planned against (refused if it moved).
+    pub version: u64,
+    /// The hold id (the same on every resource of a cart).
+    pub hold_id: String,
+    /// The hash of the request's payload: the same key with another payload is refused.
+    pub payload_hash: String,
+    /// How long the units stay taken.
+    pub ttl: Duration,
+    /// How long the record stays (it is the key's idempotency entry too).
+    pub record_ttl: Duration,
+    /// The buyer's `sub`.
+    pub caller: String,
+    /// `held`, or `pending` for the home part of a cart until every part is taken.
+    pub status: HoldStatus,
+    /// Counters to add to, each within its limit.
+    pub takes: Vec<Take>,
+    /// Tables or joins, best fit first: the first that fits is taken too.
+    pub choices: Vec<Choice>,
+    /// The date whose host-view index lists the hold (resources with tables).
+    pub date_index: Option<NaiveDate>,
+    /// This part's items.
+    pub items: Vec<ItemView>,
+    /// The home part's extra fields.
+    pub home: Option<Home>,
+}
+
+/// Encodes takes for the library: `bucket\tqty\tlimit\n` per take.
+pub fn encode_takes(takes: &[Take]) -> String {
+    let mut s = String::with_capacity(takes.len() * 32);
+    for t in takes {
+        s.push_str(&format!("{}\t{}\t{}\n", t.bucket, t.qty, t.limit));
+    }
+    s
+}
+
+/// Encodes table choices for the library: per choice its label, a newline, its take lines;
+/// choices separated by the ASCII record separator.
+pub fn encode_choices(choices: &[Choice]) -> String {
+    choices.iter().map(|c| format!("{}\n{}", c.label, encode_takes(&c.takes))).collect::<Vec<_>>().join("\u{1e}")
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Reply("hold arguments", e.to_string()))
+}
+
+impl HoldArgs {
+    /// The keys and arguments of the `aforo_hold` call.
+    fn wire(&self) -> Result<(Vec<String>, Vec<String>), StoreError> {
+        let k = ResourceKeys::new(&self.resource);
+        let mut keys = vec![k.meta(), k.counters(), k.expiry(), k.hold(&self.hold_id)];
+        keys.extend(self.date_index.map(|d| k.date_index(&d.to_string())));
+        let mut args = vec![
+            self.version.to_string(),
+            self.hold_id.clone(),
+            self.payload_hash.clone(),
+            self.ttl.as_millis().to_string(),
+            self.record_ttl.as_millis().to_string(),
+            self.caller.clone(),
+            self.status.as_str().to_string(),
+            encode_takes(&self.takes),
+            encode_choices(&self.choices),
+            to_json(&self.items)?,
+        ];
+        if let Some(h) = &self.home {
+            args.extend(["body".to_string(), to_json(&h.body)?, "parts".to_string(), h.parts.join(",")]);
+        }
+        Ok((keys, args))
+    }
+}
+
+impl Store {
+    /// Takes one resource's part of a hold atomically (`hold` in the library): every take and
+    /// one fitting choice, or nothing; a replay of the same key answers the part as it is.
+    pub async fn hold_part(&self, a: &HoldArgs) -> Result<HoldReply, StoreError> {
+        let (keys, args) = a.wire()?;
+        HoldReply::parse(&self.fcall_reclaiming("aforo_hold", &a.resource, keys, args).await?)
+    }
+
+    /// The positional form of [`Store::hold_part`], with takes and choices already encoded
+    /// and the home fields as raw field/value pairs (`extra`). Kept only for the load tool
+    /// (`tests/src/bin/aforo-load.rs`), which calls the library directly as a baseline;
+    /// everything else builds a [`HoldArgs`].
+    #[allow(clippy::too_many_arguments)]
+    pub async fn hold(
+        &self,
+        id: &str,
+        version: u64,
+        hold_id: &str,
+        payload_hash: &str,
+        ttl: Duration,
+        record_ttl: Duration,
+        caller: &str,
+        status: &str,
+        takes: String,
+        choices: String,
+        date_index: Option<String>,
+        items: String,
+        extra: Vec<String>,
+    ) -> Result<HoldReply, StoreError> {
+        let k = ResourceKeys::new(id);
+        let mut keys = vec![k.meta(), k.counters(), k.expiry(), k.hold(hold_id)];
+        keys.extend(date_index);
+        let mut args = vec![
+            version.to_string(),
+            hold_id.to_string(),
+            payload_hash.to_string(),
+            ttl.as_millis().to_string(),
+            record_ttl.as_millis().to_string(),
+            caller.to_string(),
+            status.to_string(),
+            takes,
+            choices,
+            items,
+        ];
+        args.extend(extra);
+        HoldReply::parse(&self.fcall_reclaiming("aforo_hold", id, keys, args).await?)
+    }
+
+    /// Claims a caller's idempotency key for `value` (`<payload hash> <home> <nonce>`) for
+    /// `ttl`, unless it is claimed already: `None` when this call claimed it, else the value
+    /// of the claim that stands (`SET NX GET`, one round trip).
+    pub async fn claim(&self, caller: &str, key: &str, value: &str, ttl: Duration) -> Result<Option<String>, StoreError> {
+        let args = vec![claim(caller, key), value.to_string(), "NX".into(), "PX".into(), ttl.as_millis().max(1).to_string(), "GET".into()];
+        let v: Value = self.guarded("claim", self.pool.next().custom(fred::cmd!("SET"), args)).await?;
+        match v {
+            Value::Null => Ok(None),
+            other => Ok(Some(other.convert::<String>().map_err(|e| StoreError::Reply("claim", e.to_string()))?)),
+        }
+    }
+
+    /// Drops a claim this request made, if it still holds `value` (a compare-and-delete, so
+    /// that another request's claim is never dropped).
+    pub async fn unclaim(&self, caller: &str, key: &str, value: &str) -> Result<(), StoreError> {
+        const DROP: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+        self.guarded("unclaim", self.pool.next().eval::<i64, _, _, _>(DROP, vec![claim(caller, key)], vec![value.to_string()])).await?;
+        Ok(())
+    }
+
+    /// Turns a cart's pending home part into held; answers the part's status after it
+    /// (`None` when there is no such part).
+    pub async fn finish(&self, id: &str, hold_id: &str) -> Result<Option<HoldStatus>, StoreError> {
+        let st: String = self
+            .guarded(
+                "aforo_finish",
+                self.pool.next().fcall::<String, _, _, _>("aforo_finish", vec![ResourceKeys::new(id).hold(hold_id)], Vec::<String>::new()),
+            )
+            .await?;
+        match st.as_str() {
+            "" => Ok(None),
+            s => s.parse().map(Some).map_err(|_| StoreError::Reply("aforo_finish", s.to_string())),
+        }
+    }
+
+    /// Releases a part (`void`: a cart step undone, as if its key had never been used).
+    pub async fn release(&self, id: &str, hold_id: &str, void: bool) -> Result<PartReply, StoreError> {
+        let k = ResourceKeys::new(id);
+        let mode = if void { "void" } else { "release" };
+        let keys = vec![k.counters(), k.expiry(), k.hold(hold_id)];
+        PartReply::parse(&self.fcall("aforo_release", keys, vec![mode.to_string()]).await?)
+    }
+
+    /// Consumes a part.
+    pub async fn consume(&self, id: &str, hold_id: &str) -> Result<PartReply, StoreError> {
+        let k = ResourceKeys::new(id);
+        let keys = vec![k.counters(), k.expiry(), k.hold(hold_id), k.settled()];
+        PartReply::parse(&self.fcall_reclaiming("aforo_consume", id, keys, vec![]).await?)
+    }
+
+    /// Consumes an expired part by taking its units (and a table) again.
+    pub async fn retake(&self, id: &str, hold_id: &str, version: u64, takes: &[Take], choices: &[Choice]) -> Result<PartReply, StoreError> {
+        let k = ResourceKeys::new(id);
+        let keys = vec![k.meta(), k.counters(), k.hold(hold_id), k.settled()];
+        let args = vec![version.to_string(), encode_takes(takes), encode_choices(choices)];
+        PartReply::parse(&self.fcall("aforo_retake", keys, args).await?)
+    }
+
+    /// The ids of the holds of a date on a resource with tables.
+    pub async fn holds_of_date(&self, id: &str, date: &str) -> Result<Vec<String>, StoreError> {
+        self.guarded("smembers", self.pool.next().smembers(ResourceKeys::new(id).date_index(date))).await
+    }
+
+    /// A hold part's record, if there is one.
+    pub async fn hold_record(&self, id: &str, hold_id: &str) -> Result<Option<HoldRecord>, StoreError> {
+        let h: HashMap<String, String> = self.guarded("hgetall", self.pool.next().hgetall(ResourceKeys::new(id).hold(hold_id))).await?;
+        HoldRecord::parse(h)
+    }
+}

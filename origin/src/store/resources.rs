@@ -1,0 +1,129 @@
+//! A resource's document and counters: its meta hash, the counters a read names, document
+//! writes, stock adjustments, pauses.
+
+use std::collections::HashMap;
+
+use fred::prelude::*;
+
+use super::client::Store;
+use super::error::StoreError;
+use super::keys::ResourceKeys;
+use super::records::Meta;
+use super::reply::{PutReply, StockReply};
+
+/// Most counters one read call fetches (about a millisecond of Redis).
+pub const READ_PART: usize = 2_000;
+
+/// Counters read by the library's `read` itself (Lua copies each value twice: kept small).
+pub const READ_FIRST: usize = 256;
+
+/// The field of the counter hash that holds the document version.
+const VERSION_FIELD: &str = "~v";
+
+/// Parts of one read sent at once.
+const READ_PARTS_IN_FLIGHT: usize = 8;
+
+/// Reads of every part before a read whose parts saw different versions is answered anyway.
+const READ_ATTEMPTS: u32 = 3;
+
+impl Store {
+    /// The meta hash of a resource, if it exists.
+    pub async fn meta(&self, id: &str) -> Result<Option<Meta>, StoreError> {
+        let h: HashMap<String, String> = self.guarded("hgetall", self.pool.next().hgetall(ResourceKeys::new(id).meta())).await?;
+        Meta::parse(h)
+    }
+
+    /// Reclaims expired holds and reads counters: `(redis now ms, version, values)`;
+    /// `None` when the resource does not exist.
+    ///
+    /// The library's `read` reclaims expired holds, answers Redis's time and the version and,
+    /// when the counter hash is small and has fewer fields than the read names, all of it (one
+    /// short call whatever the span asked).
+    /// Otherwise it answers the first [`READ_FIRST`] names and the rest are plain `HMGET`s of
+    /// [`READ_PART`] names and the version, a few in flight at a time, so that a year of a
+    /// large document is many short calls rather than one that stalls Redis for everyone.
+    /// Parts that saw different versions (a document change between them) are read again; the
+    /// answer carries the time of the first part.
+    pub async fn read(&self, id: &str, buckets: Vec<String>) -> Result<Option<(i64, u64, Vec<u32>)>, StoreError> {
+        let k = ResourceKeys::new(id);
+        let counters = k.counters();
+        let (first, rest) = buckets.split_at(buckets.len().min(READ_FIRST));
+        let parse = |v: &str| v.parse::<i64>().unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut args = Vec::with_capacity(first.len() + 1);
+            args.push(buckets.len().to_string());
+            args.extend(first.iter().cloned());
+            let out = self.fcall_reclaiming("aforo_read", id, vec![k.meta(), counters.clone()], args).await?;
+            let now: i64 = out.parsed(0, "now")?;
+            let Some(version) = out.parsed_or_empty::<u64>(1, "version")? else { return Ok(None) };
+            let values = out.rest(3);
+            match out.text(2, "shape")? {
+                "all" => {
+                    let all: HashMap<&str, &str> = values.chunks_exact(2).map(|p| (p[0].as_str(), p[1].as_str())).collect();
+                    let vals = buckets.iter().map(|b| all.get(b.as_str()).map_or(0, |v| parse(v))).collect();
+                    return Ok(Some((now, version, vals)));
+                }
+                "some" => {}
+                _ => return Err(out.unexpected()),
+            }
+            let mut vals: Vec<u32> = Vec::with_capacity(buckets.len());
+            vals.extend(values.iter().map(|v| parse(v)));
+            let mut moved = false;
+            let parts: Vec<&[String]> = rest.chunks(READ_PART).collect();
+            for batch in parts.chunks(READ_PARTS_IN_FLIGHT) {
+                let calls = batch.iter().map(|part| {
+                    let mut fields = Vec::with_capacity(part.len() + 1);
+                    fields.push(VERSION_FIELD.to_string());
+                    fields.extend(part.iter().cloned());
+                    self.guarded("hmget", self.pool.next().hmget::<Vec<Option<String>>, _, _>(counters.clone(), fields))
+                });
+                for got in futures::future::try_join_all(calls).await? {
+                    let mut got = got.into_iter();
+                    moved |= got.next().flatten().and_then(|v| v.parse::<u64>().ok()) != Some(version);
+                    vals.extend(got.map(|v| v.as_deref().map_or(0, parse)));
+                }
+            }
+            if !moved || attempt >= READ_ATTEMPTS {
+                return Ok(Some((now, version, vals)));
+            }
+        }
+    }
+
+    /// Writes a document.
+    pub async fn put(&self, id: &str, doc: &str, caller: &str, is_ops: bool, on_hand: Option<u32>) -> Result<PutReply, StoreError> {
+        let k = ResourceKeys::new(id);
+        let args = vec![
+            doc.to_string(),
+            caller.to_string(),
+            if is_ops { "1" } else { "0" }.into(),
+            on_hand.map(|n| n.to_string()).unwrap_or_default(),
+        ];
+        PutReply::parse(&self.fcall_reclaiming("aforo_put", id, vec![k.meta(), k.counters()], args).await?)
+    }
+
+    /// Adjusts stock; the result must stay within 0..=`MAX_UNITS` (checked in the same atomic
+    /// step, so two deltas cannot pass it together).
+    pub async fn stock(&self, id: &str, delta: bool, n: i64, force: bool) -> Result<StockReply, StoreError> {
+        let k = ResourceKeys::new(id);
+        let args = vec![
+            if delta { "delta" } else { "set" }.to_string(),
+            n.to_string(),
+            if force { "1" } else { "0" }.into(),
+            aforo_core::MAX_UNITS.to_string(),
+        ];
+        StockReply::parse(&self.fcall_reclaiming("aforo_stock", id, vec![k.meta(), k.counters()], args).await?)
+    }
+
+    /// Sets (`Some`) or lifts (`None`) a pause; returns the new version, `None` if no resource.
+    pub async fn pause(&self, id: &str, pause_json: Option<String>) -> Result<Option<u64>, StoreError> {
+        let k = ResourceKeys::new(id);
+        let out = self.fcall("aforo_pause", vec![k.meta(), k.counters()], vec![pause_json.unwrap_or_default()]).await?;
+        match out.tag() {
+            Some("ok") => Ok(Some(out.parsed(1, "version")?)),
+            Some("not_found") => Ok(None),
+            _ => Err(out.unexpected()),
+        }
+    }
+}
