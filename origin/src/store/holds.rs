@@ -123,46 +123,6 @@ impl Store {
         HoldReply::parse(&self.fcall_reclaiming("aforo_hold", &a.resource, keys, args).await?)
     }
 
-    /// The positional form of [`Store::hold_part`], with takes and choices already encoded
-    /// and the home fields as raw field/value pairs (`extra`). Kept only for the load tool
-    /// (`tests/src/bin/aforo-load.rs`), which calls the library directly as a baseline;
-    /// everything else builds a [`HoldArgs`].
-    #[allow(clippy::too_many_arguments)]
-    pub async fn hold(
-        &self,
-        id: &str,
-        version: u64,
-        hold_id: &str,
-        payload_hash: &str,
-        ttl: Duration,
-        record_ttl: Duration,
-        caller: &str,
-        status: &str,
-        takes: String,
-        choices: String,
-        date_index: Option<String>,
-        items: String,
-        extra: Vec<String>,
-    ) -> Result<HoldReply, StoreError> {
-        let k = ResourceKeys::new(id);
-        let mut keys = vec![k.meta(), k.counters(), k.expiry(), k.hold(hold_id)];
-        keys.extend(date_index);
-        let mut args = vec![
-            version.to_string(),
-            hold_id.to_string(),
-            payload_hash.to_string(),
-            ttl.as_millis().to_string(),
-            record_ttl.as_millis().to_string(),
-            caller.to_string(),
-            status.to_string(),
-            takes,
-            choices,
-            items,
-        ];
-        args.extend(extra);
-        HoldReply::parse(&self.fcall_reclaiming("aforo_hold", id, keys, args).await?)
-    }
-
     /// Claims a caller's idempotency key for `value` (`<payload hash> <home> <nonce>`) for
     /// `ttl`, unless it is claimed already: `None` when this call claimed it, else the value
     /// of the claim that stands (`SET NX GET`, one round trip).

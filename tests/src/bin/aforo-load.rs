@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use aforo_core::{Bucket, Take};
+use aforo_origin::store::{HoldArgs, HoldStatus};
 use aforo_tests::client::Api;
 use clap::Parser;
 use hdrhistogram::Histogram;
@@ -250,23 +252,22 @@ async fn baseline(a: &Args, ids: &[String]) -> Value {
                 let id = &ids[k];
                 let hold = aforo_origin::store::idempotent_hold_id("baseline", &format!("{prefix}-b-{i}-{n}"), id);
                 let t = Instant::now();
-                let r = store
-                    .hold(
-                        id,
-                        versions[k],
-                        &hold,
-                        "h",
-                        Duration::from_secs(600),
-                        Duration::from_secs(86_400),
-                        "baseline",
-                        "held",
-                        "stock\t1\t1000000000\n".into(),
-                        String::new(),
-                        None,
-                        "[]".into(),
-                        vec![],
-                    )
-                    .await;
+                let args = HoldArgs {
+                    resource: id.clone(),
+                    version: versions[k],
+                    hold_id: hold,
+                    payload_hash: "h".into(),
+                    ttl: Duration::from_secs(600),
+                    record_ttl: Duration::from_secs(86_400),
+                    caller: "baseline".into(),
+                    status: HoldStatus::Held,
+                    takes: vec![Take { bucket: Bucket::Stock, qty: 1, limit: 1_000_000_000 }],
+                    choices: vec![],
+                    date_index: None,
+                    items: vec![],
+                    home: None,
+                };
+                let r = store.hold_part(&args).await;
                 local.record("hold_direct", t.elapsed().as_micros() as u64, if r.is_ok() { 200 } else { 503 });
             }
             stats.lock().expect("stats").merge(local);
