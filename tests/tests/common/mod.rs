@@ -52,3 +52,11 @@ pub async fn create(e: &Env, id: &str, doc: &Value) {
     let a = e.api.put_resource(&e.seller, id, doc).await;
     assert_eq!(a.status.as_u16(), 201, "{:?}", a.body);
 }
+
+/// No library internals in a client-facing text: no fred/Redis error text, no Rust type
+/// names or Debug shapes.
+pub fn assert_human(detail: &str) {
+    for bad in ["OOM", "maxmemory", "redis:", "Redis error", "aforo_core", "aforo_origin", "::", "Error(", "Json(", "struct ", "enum "] {
+        assert!(!detail.contains(bad), "detail leaks {bad:?}: {detail}");
+    }
+}

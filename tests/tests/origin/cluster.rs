@@ -1,14 +1,11 @@
 //! The same library on a 3-node Redis Cluster: every key of a resource on one node, holds
 //! atomic across the contention of a crowd.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
 use aforo_tests::client::Api;
 use aforo_tests::harness::{token, Cluster, Origin};
-use common::*;
 use serde_json::json;
+
+use crate::common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn holds_work_on_a_three_node_cluster() {
