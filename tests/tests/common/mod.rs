@@ -60,3 +60,12 @@ pub fn assert_human(detail: &str) {
         assert!(!detail.contains(bad), "detail leaks {bad:?}: {detail}");
     }
 }
+
+/// A turn for a test that sends a crowd of concurrent requests (hundreds at once) or keeps
+/// the CPU busy by design: in one test binary such tests take turns, held for the whole test
+/// (`let _crowd = crowd().await;`). On two cores, two crowds at once can stretch one past a
+/// 2 s hold TTL, which the last-unit tests count on; the other tests run alongside.
+pub async fn crowd() -> tokio::sync::MutexGuard<'static, ()> {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    TURN.lock().await
+}

@@ -9,6 +9,7 @@ use crate::common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn holds_work_on_a_three_node_cluster() {
+    let _crowd = crowd().await;
     let cluster = Cluster::start();
     let origin = Origin::start(&cluster.url());
     let api = Api::new(&origin.url());

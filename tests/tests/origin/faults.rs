@@ -252,6 +252,7 @@ async fn last_unit_crowd(apis: &[Api], resources: &[&str], clients: usize) -> Ve
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_origins_on_one_redis_sell_the_last_unit_once() {
+    let _crowd = crowd().await;
     let redis = Redis::start(&[]);
     let (a, b) = (Origin::start(&redis.url()), Origin::start(&redis.url()));
     let apis = [Api::new(&a.url()), Api::new(&b.url())];
@@ -264,6 +265,7 @@ async fn two_origins_on_one_redis_sell_the_last_unit_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_origins_on_a_cluster_sell_each_last_unit_once() {
+    let _crowd = crowd().await;
     let cluster = Cluster::start();
     let (a, b) = (Origin::start(&cluster.url()), Origin::start(&cluster.url()));
     let apis = [Api::new(&a.url()), Api::new(&b.url())];
@@ -289,6 +291,7 @@ async fn two_origins_on_a_cluster_sell_each_last_unit_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flushed_function_library_is_reloaded_once_not_by_every_caller() {
+    let _crowd = crowd().await;
     let e = env();
     create(&e, "sku", &stock_doc(1000)).await;
     e.redis.cli(&["CONFIG", "RESETSTAT"]);

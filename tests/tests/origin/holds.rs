@@ -11,6 +11,7 @@ use crate::common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_hundred_buyers_on_the_last_unit_get_exactly_one_hold() {
+    let _crowd = crowd().await;
     let e = env();
     create(&e, "last", &stock_doc(1)).await;
     let tokens: Vec<String> = (0..500).map(|i| token(&format!("buyer-{i}"), "buyer")).collect();
@@ -41,6 +42,7 @@ async fn five_hundred_buyers_on_the_last_unit_get_exactly_one_hold() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_concurrent_retries_with_one_key_make_one_hold() {
+    let _crowd = crowd().await;
     let e = env();
     create(&e, "sku", &stock_doc(10)).await;
     let mut tasks = Vec::new();

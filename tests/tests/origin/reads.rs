@@ -5,12 +5,15 @@ use aforo_tests::client::Api;
 use aforo_tests::docs;
 use aforo_tests::harness::{token, Origin, Redis};
 
+use crate::common::crowd;
+
 /// Before: one anonymous one-year calendar of a costly document ran 35 s on an async worker,
 /// past the request timeout, and `/healthz` went unanswered meanwhile. Now the computing runs
 /// on the blocking pool under `AFORO_HEAVY_READS` permits, waiting ones give up at the request
 /// deadline, and the origin keeps answering.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn heavy_reads_queue_for_permits_and_do_not_starve_other_requests() {
+    let _crowd = crowd().await;
     let redis = Redis::start(&[]);
     let origin = Origin::start_with(&redis.url(), &[("AFORO_HEAVY_READS", "1"), ("AFORO_REQUEST_TIMEOUT_MS", "6000")]);
     let api = Api::new(&origin.url());

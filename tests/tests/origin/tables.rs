@@ -26,6 +26,7 @@ fn seats() -> HashMap<&'static str, (u64, u64)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_parties_never_overbook_a_table_type() {
+    let _crowd = crowd().await;
     let e = env();
     create(&e, "sala", &sala()).await;
     let d = day(2);
