@@ -52,3 +52,20 @@ pub async fn create(e: &Env, id: &str, doc: &Value) {
     let a = e.api.put_resource(&e.seller, id, doc).await;
     assert_eq!(a.status.as_u16(), 201, "{:?}", a.body);
 }
+
+/// No library internals in a client-facing text: no fred/Redis error text, no Rust type
+/// names or Debug shapes.
+pub fn assert_human(detail: &str) {
+    for bad in ["OOM", "maxmemory", "redis:", "Redis error", "aforo_core", "aforo_origin", "::", "Error(", "Json(", "struct ", "enum "] {
+        assert!(!detail.contains(bad), "detail leaks {bad:?}: {detail}");
+    }
+}
+
+/// A turn for a test that sends a crowd of concurrent requests (hundreds at once) or keeps
+/// the CPU busy by design: in one test binary such tests take turns, held for the whole test
+/// (`let _crowd = crowd().await;`). On two cores, two crowds at once can stretch one past a
+/// 2 s hold TTL, which the last-unit tests count on; the other tests run alongside.
+pub async fn crowd() -> tokio::sync::MutexGuard<'static, ()> {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    TURN.lock().await
+}

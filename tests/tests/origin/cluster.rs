@@ -1,17 +1,15 @@
 //! The same library on a 3-node Redis Cluster: every key of a resource on one node, holds
 //! atomic across the contention of a crowd.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
 use aforo_tests::client::Api;
 use aforo_tests::harness::{token, Cluster, Origin};
-use common::*;
 use serde_json::json;
+
+use crate::common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn holds_work_on_a_three_node_cluster() {
+    let _crowd = crowd().await;
     let cluster = Cluster::start();
     let origin = Origin::start(&cluster.url());
     let api = Api::new(&origin.url());

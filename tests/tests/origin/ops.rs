@@ -1,18 +1,14 @@
 //! Operations against real Redis and the real origin: metrics, audit trail, circuit breaker,
-//! read-only mode, drift check, alerts, SLO health, signals, downstream events.
-#![allow(clippy::unwrap_used)]
-
-mod common;
+//! read-only mode, drift check, alerts, SLO health, signals, rate limits, shutdown on SIGTERM.
 
 use std::time::{Duration, Instant};
 
-use aforo_tests::checker;
 use aforo_tests::client::Api;
 use aforo_tests::harness::{origin_bin, token, Origin, Redis};
-use common::*;
-use fred::prelude::{ClientLike, Value as RedisValue};
 use reqwest::Method;
 use serde_json::{json, Value};
+
+use crate::common::*;
 
 /// The value of the first sample of `name` whose labels contain every `labels` pair.
 fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
@@ -27,7 +23,7 @@ fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
         .unwrap_or(0.0)
 }
 
-fn ops_env(extra: &[(&str, &str)]) -> Env {
+pub(crate) fn ops_env(extra: &[(&str, &str)]) -> Env {
     let redis = Redis::start(&["--appendonly", "yes", "--appendfsync", "always"]);
     let mut env = vec![("AFORO_ALERT_INTERVAL_MS", "200"), ("AFORO_MODE_REFRESH_MS", "200"), ("AFORO_CHECK_INTERVAL_S", "0")];
     env.extend_from_slice(extra);
@@ -358,70 +354,6 @@ async fn slo_health_and_signals_after_traffic() {
     }
 }
 
-fn fields(v: &RedisValue) -> std::collections::HashMap<String, String> {
-    match v {
-        RedisValue::Array(kv) => {
-            kv.chunks(2).map(|c| (c[0].as_string().unwrap_or_default(), c[1].as_string().unwrap_or_default())).collect()
-        }
-        _ => Default::default(),
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn availability_changes_reach_a_consumer_group_in_order() {
-    let e = ops_env(&[]);
-    let d = day(3);
-    create(&e, "room", &slots_doc(6)).await;
-    let stream = "af:{r:room}:e";
-    let c = checker::client(&e.redis).await;
-    // A search indexer's group, reading everything from the start.
-    let _: RedisValue = c.custom(fred::cmd!("XGROUP"), vec!["CREATE", stream, "search", "0"]).await.unwrap();
-    let item = |qty: u32| json!({"items": [{"resource_id": "room", "date": d, "slot": "20:00", "qty": qty}]});
-    let a = e.api.hold(&e.buyer, "ev-1", &item(2)).await;
-    let id = a.body["id"].as_str().unwrap().to_string();
-    e.api.release(&e.buyer, &id).await;
-    let b = e.api.hold(&e.buyer, "ev-2", &item(4)).await;
-    e.api.consume(&e.buyer, b.body["id"].as_str().unwrap()).await;
-
-    let read: RedisValue =
-        c.custom(fred::cmd!("XREADGROUP"), vec!["GROUP", "search", "indexer-1", "COUNT", "100", "STREAMS", stream, ">"]).await.unwrap();
-    // [[stream, [[id, [k, v, ...]], ...]]]
-    let entries = match &read {
-        RedisValue::Array(streams) => match &streams[0] {
-            RedisValue::Array(s) => s[1].clone(),
-            _ => panic!("{read:?}"),
-        },
-        _ => panic!("{read:?}"),
-    };
-    let RedisValue::Array(entries) = entries else { panic!() };
-    let evs: Vec<(String, std::collections::HashMap<String, String>)> = entries
-        .iter()
-        .map(|e| match e {
-            RedisValue::Array(p) => (p[0].as_string().unwrap(), fields(&p[1])),
-            _ => panic!(),
-        })
-        .collect();
-    let kinds: Vec<&str> = evs.iter().map(|(_, f)| f["type"].as_str()).collect();
-    assert_eq!(kinds, ["config", "held", "released", "held"], "consume changes nothing available");
-    let changes: Value = serde_json::from_str(&evs[1].1["changes"]).unwrap();
-    let slot = changes.as_array().unwrap().iter().find(|c| c["bucket"] == format!("s:{d}T20:00")).unwrap().clone();
-    assert_eq!(slot, json!({"bucket": format!("s:{d}T20:00"), "delta": 2, "committed": 2, "remaining": 4}));
-    assert_eq!(evs[1].1["hold"], id);
-    let back: Value = serde_json::from_str(&evs[2].1["changes"]).unwrap();
-    assert!(back.as_array().unwrap().iter().any(|c| c["delta"] == -2 && c["remaining"] == 6));
-    let last: Value = serde_json::from_str(&evs[3].1["changes"]).unwrap();
-    assert!(last.as_array().unwrap().iter().any(|c| c["bucket"] == format!("s:{d}T20:00") && c["remaining"] == 2));
-    // Acknowledge; nothing left pending for the group.
-    let ids: Vec<String> = evs.iter().map(|(i, _)| i.clone()).collect();
-    let mut args = vec![stream.to_string(), "search".to_string()];
-    args.extend(ids);
-    let acked: i64 = c.custom(fred::cmd!("XACK"), args).await.unwrap();
-    assert_eq!(acked, 4);
-    let pending: RedisValue = c.custom(fred::cmd!("XPENDING"), vec![stream, "search"]).await.unwrap();
-    let RedisValue::Array(p) = pending else { panic!() };
-    assert_eq!(p[0].as_i64(), Some(0));
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caller_over_its_rate_gets_429_with_retry_after_and_others_do_not() {
     let e = ops_env(&[("AFORO_RATE_LIMIT_RPS", "5"), ("AFORO_RATE_LIMIT_BURST", "5")]);
@@ -440,4 +372,11 @@ async fn a_caller_over_its_rate_gets_429_with_retry_after_and_others_do_not() {
     assert_eq!(e.api.get_hold(&other, "h_01JD5Q8ZK3M4N5P6Q7R8S9T0VW_sku").await.status.as_u16(), 404, "another caller has its own budget");
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(e.api.get_hold(&e.buyer, "h_01JD5Q8ZK3M4N5P6Q7R8S9T0VW_sku").await.status.as_u16(), 404, "the budget refills");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_shuts_down_cleanly() {
+    let mut e = env();
+    assert_eq!(e.api.send(reqwest::Method::GET, "/readyz", None, None, None).await.status, 200);
+    assert!(e.origin.terminate(), "origin did not exit 0 on SIGTERM");
 }

@@ -2,16 +2,13 @@
 //! one evening never books a table type past its count at any moment, and every party that
 //! got a 201 sits at a table that seats it.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
 use std::collections::HashMap;
 
 use aforo_tests::harness::token;
-use common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
+
+use crate::common::*;
 
 pub fn sala() -> Value {
     let week: serde_json::Map<String, Value> =
@@ -29,6 +26,7 @@ fn seats() -> HashMap<&'static str, (u64, u64)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_parties_never_overbook_a_table_type() {
+    let _crowd = crowd().await;
     let e = env();
     create(&e, "sala", &sala()).await;
     let d = day(2);

@@ -2,10 +2,7 @@
 //! checker: the origin killed with SIGKILL mid-run and restarted while clients retry with
 //! their keys; Redis (AOF `appendfsync always`, then `everysec`) killed and restarted mid-run;
 //! Redis frozen for 5 s; two origins on one Redis, and on a 3-node cluster, under last-unit.
-
-#![allow(clippy::unwrap_used)]
-
-mod common;
+//! And Redis losing its function library (`FUNCTION FLUSH`) or reaching its memory ceiling.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,6 +12,8 @@ use aforo_tests::client::{Answer, Api};
 use aforo_tests::harness::{token, Cluster, Origin, Redis};
 use reqwest::Method;
 use serde_json::json;
+
+use crate::common::*;
 
 /// Retries a request with the same idempotency key until it gets an answer (a transport
 /// error or a 503 means the origin or Redis is down for now).
@@ -253,6 +252,7 @@ async fn last_unit_crowd(apis: &[Api], resources: &[&str], clients: usize) -> Ve
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_origins_on_one_redis_sell_the_last_unit_once() {
+    let _crowd = crowd().await;
     let redis = Redis::start(&[]);
     let (a, b) = (Origin::start(&redis.url()), Origin::start(&redis.url()));
     let apis = [Api::new(&a.url()), Api::new(&b.url())];
@@ -265,6 +265,7 @@ async fn two_origins_on_one_redis_sell_the_last_unit_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_origins_on_a_cluster_sell_each_last_unit_once() {
+    let _crowd = crowd().await;
     let cluster = Cluster::start();
     let (a, b) = (Origin::start(&cluster.url()), Origin::start(&cluster.url()));
     let apis = [Api::new(&a.url()), Api::new(&b.url())];
@@ -286,4 +287,77 @@ async fn two_origins_on_a_cluster_sell_each_last_unit_once() {
         let bad = check(node, r, &acks, redis_now_ms(node)).await;
         assert!(bad.is_empty(), "{r}: {bad:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flushed_function_library_is_reloaded_once_not_by_every_caller() {
+    let _crowd = crowd().await;
+    let e = env();
+    create(&e, "sku", &stock_doc(1000)).await;
+    e.redis.cli(&["CONFIG", "RESETSTAT"]);
+    e.redis.cli(&["FUNCTION", "FLUSH"]);
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let (api, b) = (e.api.clone(), e.buyer.clone());
+        tasks.push(tokio::spawn(
+            async move { api.hold(&b, &format!("k{i}"), &json!({"resource_id": "sku", "qty": 1})).await.status.as_u16() },
+        ));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 201);
+    }
+    let stats = e.redis.cli(&["INFO", "commandstats"]);
+    let loads: u64 = stats
+        .lines()
+        .find(|l| l.starts_with("cmdstat_function|load:"))
+        .and_then(|l| l.split("calls=").nth(1))
+        .and_then(|s| s.split(',').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    assert!((1..=2).contains(&loads), "FUNCTION LOAD ran {loads} times: {stats}");
+    assert_eq!(counter(&e.redis, "sku", "stock"), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_memory_ceiling_a_hold_is_503_and_nothing_is_half_written() {
+    let e = env();
+    // The harness runs Redis as production must: a ceiling, and never evicting a hold.
+    assert_ne!(e.redis.cli(&["CONFIG", "GET", "maxmemory"]).lines().nth(1), Some("0"), "no maxmemory set");
+    assert_eq!(e.redis.cli(&["CONFIG", "GET", "maxmemory-policy"]).lines().nth(1), Some("noeviction"));
+    create(&e, "a", &stock_doc(5)).await;
+    create(&e, "b", &stock_doc(5)).await;
+    let first = e.api.hold(&e.buyer, "before", &json!({"resource_id": "a", "qty": 1})).await;
+    assert_eq!(first.status, 201);
+    let keys_before = e.redis.cli(&["DBSIZE"]);
+    let counters = |r: &str| e.redis.cli(&["HGETALL", &format!("af:{{r:{r}}}:c")]);
+    let (ca, cb) = (counters("a"), counters("b"));
+    // At the ceiling (anything used is over it).
+    assert_eq!(e.redis.cli(&["CONFIG", "SET", "maxmemory", "1"]), "OK");
+    let one = json!({"resource_id": "a", "qty": 1});
+    let cart = json!({"items": [{"resource_id": "a", "qty": 1}, {"resource_id": "b", "qty": 1}]});
+    for (key, body) in [("one", &one), ("cart", &cart)] {
+        let a = e.api.hold(&e.buyer, key, body).await;
+        assert_eq!((a.status.as_u16(), a.code()), (503, "STORE_UNAVAILABLE"), "{key}: {:?}", a.body);
+        assert_eq!(a.content_type, "application/problem+json");
+        assert!(a.retry_after.is_some(), "Retry-After");
+        assert_human(a.body["detail"].as_str().unwrap());
+    }
+    let s = e.api.stock(&e.seller, "a", &json!({"set": 9})).await;
+    assert_eq!((s.status.as_u16(), s.code()), (503, "STORE_UNAVAILABLE"), "{:?}", s.body);
+    // Holds already made are still there and readable.
+    assert_eq!(e.api.get_hold(&e.buyer, first.body["id"].as_str().unwrap()).await.status, 200);
+    assert_eq!(e.redis.cli(&["DBSIZE"]), keys_before, "a key was written at the ceiling");
+    assert_eq!((counters("a"), counters("b")), (ca, cb));
+    // Reads go on there, and finishing what was taken still works: the paid booking is
+    // consumed, not lost.
+    let read = e.api.availability("a", "qty=1").await;
+    assert_eq!((read.status.as_u16(), read.body["remaining"].as_u64()), (200, Some(4)), "{:?}", read.body);
+    let paid = e.api.consume(&e.buyer, first.body["id"].as_str().unwrap()).await;
+    assert_eq!((paid.status.as_u16(), paid.body["status"].as_str()), (200, Some("consumed")), "{:?}", paid.body);
+    // Below the ceiling again, the same requests with the same keys go through, once.
+    assert_eq!(e.redis.cli(&["CONFIG", "SET", "maxmemory", "256mb"]), "OK");
+    assert_eq!(e.api.hold(&e.buyer, "one", &one).await.status, 201);
+    let c = e.api.hold(&e.buyer, "cart", &cart).await;
+    assert_eq!(c.status, 201, "{:?}", c.body);
+    assert_eq!((counter(&e.redis, "a", "stock"), counter(&e.redis, "b", "stock")), (3, 1));
 }

@@ -1,15 +1,12 @@
 //! origin/openapi.yaml against the running server: every answer of a scenario that touches
 //! every route must be a documented status with a body that validates against its schema.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
 use aforo_tests::client::Answer;
 use aforo_tests::harness::token;
-use common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
+
+use crate::common::*;
 
 struct Spec {
     doc: Value,

@@ -1,18 +1,17 @@
-//! Holds against a real Redis and the real origin binary: contention, idempotency,
-//! atomicity of hybrids and carts, expiry, and every state transition.
-
-#![allow(clippy::unwrap_used)]
-
-mod common;
+//! Holds against a real Redis and the real origin binary: contention on the last unit,
+//! idempotency keys (per caller, across resources), hybrids, slots, expiry and the sweeper, and
+//! every state transition.
 
 use std::time::{Duration, Instant};
 
 use aforo_tests::harness::token;
-use common::*;
 use serde_json::json;
+
+use crate::common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_hundred_buyers_on_the_last_unit_get_exactly_one_hold() {
+    let _crowd = crowd().await;
     let e = env();
     create(&e, "last", &stock_doc(1)).await;
     let tokens: Vec<String> = (0..500).map(|i| token(&format!("buyer-{i}"), "buyer")).collect();
@@ -43,6 +42,7 @@ async fn five_hundred_buyers_on_the_last_unit_get_exactly_one_hold() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_concurrent_retries_with_one_key_make_one_hold() {
+    let _crowd = crowd().await;
     let e = env();
     create(&e, "sku", &stock_doc(10)).await;
     let mut tasks = Vec::new();
@@ -78,6 +78,51 @@ async fn same_key_with_another_payload_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotency_key_belongs_to_its_caller_across_resources() {
+    let e = env();
+    for r in ["a", "b"] {
+        create(&e, r, &stock_doc(50)).await;
+    }
+    create(&e, "empty", &stock_doc(0)).await;
+    let on = |r: &str| json!({"resource_id": r, "qty": 1});
+    let first = e.api.hold(&e.buyer, "k1", &on("a")).await;
+    assert_eq!(first.status, 201);
+    let other = e.api.hold(&e.buyer, "k1", &on("b")).await;
+    assert_eq!((other.status.as_u16(), other.code()), (422, "IDEMPOTENCY_KEY_REUSED"), "{:?}", other.body);
+    let again = e.api.hold(&e.buyer, "k1", &on("a")).await;
+    assert_eq!((again.status.as_u16(), &again.body["id"]), (200, &first.body["id"]));
+    assert_eq!((counter(&e.redis, "a", "stock"), counter(&e.redis, "b", "stock")), (1, 0));
+    // Another caller's same key is theirs.
+    assert_eq!(e.api.hold(&token("buyer-2", "buyer"), "k1", &on("b")).await.status, 201);
+    // A refused request leaves its key unused: the buyer may pick something else with it.
+    let no = e.api.hold(&e.buyer, "k2", &on("empty")).await;
+    assert_eq!(no.status, 409);
+    assert_eq!(e.api.hold(&e.buyer, "k2", &on("b")).await.status, 201);
+    // Racing the same key on two resources makes exactly one hold.
+    for round in 0..3 {
+        let key = format!("race-{round}");
+        let mut tasks = Vec::new();
+        for i in 0..30 {
+            let (api, b, body) = (e.api.clone(), e.buyer.clone(), on(if i % 2 == 0 { "a" } else { "b" }));
+            let key = key.clone();
+            tasks.push(tokio::spawn(async move { api.hold(&b, &key, &body).await }));
+        }
+        let (before_a, before_b) = (counter(&e.redis, "a", "stock"), counter(&e.redis, "b", "stock"));
+        let mut created = 0;
+        for t in tasks {
+            let a = t.await.unwrap();
+            assert!(matches!(a.status.as_u16(), 200 | 201 | 422), "{} {:?}", a.status, a.body);
+            created += usize::from(a.status == 201);
+        }
+        assert_eq!(created, 1, "round {round}");
+        let taken = counter(&e.redis, "a", "stock") + counter(&e.redis, "b", "stock");
+        assert!(taken <= before_a + before_b + 1, "round {round}: two units taken with one key");
+    }
+    let total = counter(&e.redis, "a", "stock") + counter(&e.redis, "b", "stock");
+    assert_eq!(total, 1 + 1 + 1 + 3, "k1 (a), buyer-2's k1 (b), k2 (b), one per race round");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hybrid_refusal_leaves_no_trace() {
     let e = env();
     let doc = json!({"name": "Tour", "timezone": "UTC",
@@ -98,40 +143,22 @@ async fn a_hybrid_refusal_leaves_no_trace() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_cart_releases_what_it_took_and_a_retry_converges() {
+async fn slot_holds_count_against_the_slot_and_offer_alternatives() {
     let e = env();
-    create(&e, "a", &stock_doc(5)).await;
-    create(&e, "b", &stock_doc(1)).await;
-    let cart = json!({"items": [{"resource_id": "a", "qty": 2}, {"resource_id": "b", "qty": 2}]});
-    let no = e.api.hold(&e.buyer, "cart-1", &cart).await;
-    assert_eq!((no.status.as_u16(), no.code()), (409, "SOLD_OUT"));
-    assert_eq!(no.body["item"], 1);
-    assert_eq!(counter(&e.redis, "a", "stock"), 0);
-    assert_eq!(counter(&e.redis, "b", "stock"), 0);
-    // Stock arrives; the same cart with the same key now goes through, once.
-    assert_eq!(e.api.stock(&e.seller, "b", &json!({"set": 3})).await.status, 200);
-    let ok = e.api.hold(&e.buyer, "cart-1", &cart).await;
-    assert_eq!(ok.status, 201, "{:?}", ok.body);
-    assert_eq!(ok.body["items"].as_array().unwrap().len(), 2);
-    let again = e.api.hold(&e.buyer, "cart-1", &cart).await;
-    assert_eq!(again.status, 200);
-    assert_eq!(again.body, ok.body);
-    assert_eq!((counter(&e.redis, "a", "stock"), counter(&e.redis, "b", "stock")), (2, 2));
-    // Releasing the cart frees both resources.
-    let id = ok.body["id"].as_str().unwrap();
-    assert_eq!(e.api.release(&e.buyer, id).await.body["status"], "released");
-    assert_eq!((counter(&e.redis, "a", "stock"), counter(&e.redis, "b", "stock")), (0, 0));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn items_of_one_resource_are_all_or_nothing() {
-    let e = env();
-    create(&e, "bakery", &daily_doc(5)).await;
-    let d = day(1);
-    let cart = json!({"items": [{"resource_id": "bakery", "date": d, "qty": 3}, {"resource_id": "bakery", "date": d, "qty": 3}]});
-    let no = e.api.hold(&e.buyer, "c", &cart).await;
+    create(&e, "room", &slots_doc(4)).await;
+    let d = day(3);
+    let h = e.api.hold(&e.buyer, "a", &json!({"resource_id": "room", "date": d, "slot": "20:00", "qty": 4})).await;
+    assert_eq!(h.status, 201, "{:?}", h.body);
+    assert_eq!(h.body["items"][0]["start"], format!("{d}T20:00:00+00:00"));
+    let no = e.api.hold(&e.buyer, "b", &json!({"resource_id": "room", "date": d, "slot": "20:00", "qty": 2})).await;
     assert_eq!(no.status, 409);
-    assert_eq!(counter(&e.redis, "bakery", &format!("d:{d}")), 0);
+    let alts: Vec<&str> = no.body["alternatives"].as_array().unwrap().iter().map(|a| a["slot"].as_str().unwrap()).collect();
+    assert_eq!(alts, ["19:30", "20:30", "19:00", "21:00", "18:30"]);
+    let a = e.api.availability("room", &format!("date={d}&qty=2&slot=20:00")).await;
+    assert_eq!(a.body["status"], "sold_out");
+    assert_eq!(a.body["alternatives"][0]["slot"], "19:30");
+    let cal = e.api.calendar("room", &format!("from={d}&to={d}&qty=2")).await;
+    assert_eq!(cal.body["days"][0]["status"], "available");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -191,118 +218,6 @@ async fn consume_release_and_expiry_transitions() {
     let c = e.api.consume(&e.buyer, &y).await;
     assert_eq!((c.status.as_u16(), c.code()), (410, "HOLD_EXPIRED"));
     assert_eq!(counter(&e.redis, "sku", "stock"), 3);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn slot_holds_count_against_the_slot_and_offer_alternatives() {
-    let e = env();
-    create(&e, "room", &slots_doc(4)).await;
-    let d = day(3);
-    let h = e.api.hold(&e.buyer, "a", &json!({"resource_id": "room", "date": d, "slot": "20:00", "qty": 4})).await;
-    assert_eq!(h.status, 201, "{:?}", h.body);
-    assert_eq!(h.body["items"][0]["start"], format!("{d}T20:00:00+00:00"));
-    let no = e.api.hold(&e.buyer, "b", &json!({"resource_id": "room", "date": d, "slot": "20:00", "qty": 2})).await;
-    assert_eq!(no.status, 409);
-    let alts: Vec<&str> = no.body["alternatives"].as_array().unwrap().iter().map(|a| a["slot"].as_str().unwrap()).collect();
-    assert_eq!(alts, ["19:30", "20:30", "19:00", "21:00", "18:30"]);
-    let a = e.api.availability("room", &format!("date={d}&qty=2&slot=20:00")).await;
-    assert_eq!(a.body["status"], "sold_out");
-    assert_eq!(a.body["alternatives"][0]["slot"], "19:30");
-    let cal = e.api.calendar("room", &format!("from={d}&to={d}&qty=2")).await;
-    assert_eq!(cal.body["days"][0]["status"], "available");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stock_adjustments_and_validation() {
-    let e = env();
-    create(&e, "sku", &stock_doc(3)).await;
-    assert_eq!(e.api.hold(&e.buyer, "k", &json!({"resource_id": "sku", "qty": 2})).await.status, 201);
-    let below = e.api.stock(&e.seller, "sku", &json!({"set": 1})).await;
-    assert_eq!((below.status.as_u16(), below.code()), (409, "STOCK_BELOW_COMMITTED"));
-    let forced = e.api.stock(&e.seller, "sku", &json!({"set": 1, "force": true})).await;
-    assert_eq!(forced.body["on_hand"], 1);
-    assert_eq!(forced.body["available"], 0);
-    assert_eq!(e.api.stock(&e.seller, "sku", &json!({"delta": 4})).await.body["available"], 3);
-    let v = e
-        .api
-        .send(
-            reqwest::Method::POST,
-            "/v1/stock/validate",
-            Some(&e.buyer),
-            None,
-            Some(br#"{"items":[{"resource_id":"sku","quantity":3},{"resource_id":"sku","quantity":4}]}"#.to_vec()),
-        )
-        .await;
-    assert_eq!(
-        v.body,
-        json!({"items": [{"resource_id": "sku", "available": true, "current_stock": 3}, {"resource_id": "sku", "available": false, "current_stock": 3}]})
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pause_and_resume() {
-    let e = env();
-    create(&e, "bakery", &daily_doc(5)).await;
-    let d = day(1);
-    let p = e
-        .api
-        .send(reqwest::Method::POST, "/v1/resources/bakery/pause", Some(&e.seller), None, Some(br#"{"reason":"oven"}"#.to_vec()))
-        .await;
-    assert_eq!(p.status, 200, "{:?}", p.body);
-    let h = e.api.hold(&e.buyer, "k", &json!({"resource_id": "bakery", "date": d, "qty": 1})).await;
-    assert_eq!((h.status.as_u16(), h.code()), (422, "PAUSED"));
-    assert_eq!(e.api.availability("bakery", &format!("date={d}")).await.body["status"], "paused");
-    assert_eq!(e.api.send(reqwest::Method::POST, "/v1/resources/bakery/resume", Some(&e.seller), None, None).await.status, 200);
-    assert_eq!(e.api.hold(&e.buyer, "k", &json!({"resource_id": "bakery", "date": d, "qty": 1})).await.status, 201);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_config_change_is_seen_by_the_next_hold() {
-    let e = env();
-    create(&e, "bakery", &daily_doc(5)).await;
-    let d = day(1);
-    assert_eq!(e.api.hold(&e.buyer, "a", &json!({"resource_id": "bakery", "date": d, "qty": 4})).await.status, 201);
-    // Capacity lowered to 4 by another writer: this origin's cached plan (limit 5) must not be used.
-    let r = e.api.put_resource(&e.seller, "bakery", &daily_doc(4)).await;
-    assert_eq!(r.status, 200);
-    assert_eq!(r.body["version"], 2);
-    let no = e.api.hold(&e.buyer, "b", &json!({"resource_id": "bakery", "date": d, "qty": 1})).await;
-    assert_eq!(no.status, 409, "{:?}", no.body);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_shuts_down_cleanly() {
-    let mut e = env();
-    assert_eq!(e.api.send(reqwest::Method::GET, "/readyz", None, None, None).await.status, 200);
-    assert!(e.origin.terminate(), "origin did not exit 0 on SIGTERM");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_flushed_function_library_is_reloaded_once_not_by_every_caller() {
-    let e = env();
-    create(&e, "sku", &stock_doc(1000)).await;
-    e.redis.cli(&["CONFIG", "RESETSTAT"]);
-    e.redis.cli(&["FUNCTION", "FLUSH"]);
-    let mut tasks = Vec::new();
-    for i in 0..200 {
-        let (api, b) = (e.api.clone(), e.buyer.clone());
-        tasks.push(tokio::spawn(
-            async move { api.hold(&b, &format!("k{i}"), &json!({"resource_id": "sku", "qty": 1})).await.status.as_u16() },
-        ));
-    }
-    for t in tasks {
-        assert_eq!(t.await.unwrap(), 201);
-    }
-    let stats = e.redis.cli(&["INFO", "commandstats"]);
-    let loads: u64 = stats
-        .lines()
-        .find(|l| l.starts_with("cmdstat_function|load:"))
-        .and_then(|l| l.split("calls=").nth(1))
-        .and_then(|s| s.split(',').next())
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    assert!((1..=2).contains(&loads), "FUNCTION LOAD ran {loads} times: {stats}");
-    assert_eq!(counter(&e.redis, "sku", "stock"), 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

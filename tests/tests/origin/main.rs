@@ -1,0 +1,38 @@
+//! The origin end to end, in one test binary: the real `aforo-origin` (rebuilt by the harness
+//! before its first use) against real `redis-server`s on free loopback ports, a Redis and an
+//! origin of its own for every test. One module per feature:
+//!
+//! - [`holds`]: contention, idempotency keys, hybrids, slots, expiry, state transitions
+//! - [`carts`]: several items in one hold, all or nothing
+//! - [`resources`]: documents, versions, stock, pause and resume
+//! - [`tables`]: tables assigned inside the atomic hold
+//! - [`auth`]: tokens (401), roles and ownership (403)
+//! - [`errors`]: every error status of API.md, in words
+//! - [`hostile`]: hostile and careless input at the door
+//! - [`reads`]: heavy reads queue and do not starve other requests
+//! - [`ops`]: metrics, audit, breaker, read-only mode, drift check, SLOs, rate limits, SIGTERM
+//! - [`events`]: availability changes on the resource's stream
+//! - [`faults`]: origin and Redis killed, frozen, full, under a checkout mix, then the checker
+//! - [`openapi`]: every answer as `origin/openapi.yaml` says
+//! - [`cluster`]: the same on a 3-node Redis Cluster
+//!
+//! `cargo test -p aforo-tests --test origin` runs them all; `-- holds::` runs one module.
+
+#![allow(clippy::unwrap_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod auth;
+mod carts;
+mod cluster;
+mod errors;
+mod events;
+mod faults;
+mod holds;
+mod hostile;
+mod openapi;
+mod ops;
+mod reads;
+mod resources;
+mod tables;
