@@ -1,7 +1,7 @@
 //! Prometheus metrics (`GET /metrics`), encoded by prometheus-client.
 //!
 //! Every name starts with `aforo_`; `ops/alerts.yml` and `ops/grafana/aforo.json` are written
-//! against these names, and `tests/tests/ops_metrics.rs` checks that they move.
+//! against these names, and `tests/tests/origin/ops.rs` checks that they move.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
