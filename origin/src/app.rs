@@ -30,6 +30,9 @@ pub struct Loaded {
     pub resource: Resource,
     /// Version, stock, pause.
     pub state: State,
+    /// When it was archived (Redis ms); an archived resource answers 404 to all but its
+    /// bookings and the operators' checks.
+    pub archived_at: Option<i64>,
 }
 
 impl Loaded {
@@ -246,11 +249,22 @@ impl App {
             costs: aforo_core::costs(&resource),
             resource,
             state: State { version: meta.version, on_hand: meta.on_hand, pause },
+            archived_at: meta.archived_at,
         })
     }
 
-    /// The resource's compiled document; from cache unless `at_least` is newer.
+    /// The resource's compiled document; from cache unless `at_least` is newer. An archived
+    /// resource is not found.
     pub async fn load(&self, id: &str, at_least: Option<u64>) -> Result<Arc<Loaded>, ApiError> {
+        let l = self.load_any(id, at_least).await?;
+        if l.archived_at.is_some() {
+            return Err(ApiError::ResourceNotFound(id.to_string()));
+        }
+        Ok(l)
+    }
+
+    /// As [`App::load`], archived resources included (their bookings, the drift check).
+    pub async fn load_any(&self, id: &str, at_least: Option<u64>) -> Result<Arc<Loaded>, ApiError> {
         if let Some(l) = self.docs.read().map_err(|_| ApiError::Internal("doc cache poisoned".into()))?.get(id) {
             if at_least.is_none_or(|v| l.state.version >= v) {
                 return Ok(l.clone());

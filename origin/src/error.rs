@@ -79,6 +79,12 @@ pub enum ApiError {
     /// Same idempotency key, different payload (422).
     #[error("this Idempotency-Key was used with another payload")]
     IdempotencyKeyReused,
+    /// `If-Match` names a version the resource has moved from (412).
+    #[error("{0}")]
+    VersionConflict(String),
+    /// The resource still has holds held; archive it with `?force=true` to release them (409).
+    #[error("{0}")]
+    ResourceInUse(String),
     /// Redis is down or too slow (503).
     #[error("{0}")]
     StoreUnavailable(String),
@@ -144,7 +150,10 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::ResourceNotFound(_) | ApiError::HoldNotFound(_) | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::SoldOut { .. } | ApiError::HoldNotActive(_) | ApiError::StockBelowCommitted(_) => StatusCode::CONFLICT,
+            ApiError::SoldOut { .. } | ApiError::HoldNotActive(_) | ApiError::StockBelowCommitted(_) | ApiError::ResourceInUse(_) => {
+                StatusCode::CONFLICT
+            }
+            ApiError::VersionConflict(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::HoldExpired(_) => StatusCode::GONE,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -178,6 +187,8 @@ impl ApiError {
             ApiError::InvalidConfig(_) => "INVALID_CONFIG",
             ApiError::StockOutOfRange(_) => "STOCK_OUT_OF_RANGE",
             ApiError::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+            ApiError::VersionConflict(_) => "VERSION_CONFLICT",
+            ApiError::ResourceInUse(_) => "RESOURCE_IN_USE",
             ApiError::StoreUnavailable(_) => "STORE_UNAVAILABLE",
             ApiError::ReadOnly => "READ_ONLY",
             ApiError::RateLimited(_) => "RATE_LIMITED",

@@ -20,6 +20,13 @@ pub fn json(status: StatusCode, body: String) -> Response<Body> {
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
+/// 204: done, nothing to say.
+pub fn no_content() -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    r
+}
+
 /// A serialisable value as a JSON response.
 pub fn json_of<T: serde::Serialize>(status: StatusCode, v: &T) -> Response<Body> {
     json(status, aforo_core::to_json(v))

@@ -13,7 +13,8 @@ use std::time::Duration;
 use aforo_core::{first_overflow, take};
 use aforo_core::{Bucket, Counters, HoldPlan, Take};
 use aforo_origin::store::{
-    hold_id, Choice, HoldArgs, HoldReply, HoldStatus, Home, PartReply, PutReply, ResourceKeys, StockReply, Store, StoreConfig, StoreError,
+    hold_id, ArchiveReply, Choice, DocWrite, HoldArgs, HoldReply, HoldStatus, Home, IdempotencyKey, PartReply, PutReply, ResourceKeys,
+    StockChange, StockReply, Store, StoreConfig, StoreError,
 };
 use aforo_tests::harness::Redis;
 use chrono::NaiveDate;
@@ -37,9 +38,19 @@ fn t(bucket: Bucket, qty: u32, limit: u32) -> Take {
     Take { bucket, qty, limit }
 }
 
+/// A document write of `{}` (the store does not read documents).
+fn w(caller: &'static str, is_ops: bool, on_hand: Option<u32>) -> DocWrite<'static> {
+    DocWrite { doc: "{}", caller, is_ops, on_hand, if_match: None }
+}
+
+/// A stock change without an idempotency key.
+fn chg(delta: bool, n: i64, force: bool) -> StockChange<'static> {
+    StockChange { delta, n, force, key: None }
+}
+
 /// A resource with a stored document (the store does not read it), version 1.
 async fn resource(store: &Store, id: &str, on_hand: Option<u32>) {
-    let r = store.put(id, "{}", "seller-1", false, on_hand).await.unwrap();
+    let r = store.put(id, &w("seller-1", false, on_hand)).await.unwrap();
     assert_eq!(r, PutReply::Created { version: 1, owner: "seller-1".into() });
 }
 
@@ -238,25 +249,28 @@ async fn documents_stock_and_reads_answer_what_they_say() {
     let redis = Redis::start(&[]);
     let store = connect(&redis).await;
     resource(&store, "r", Some(5)).await;
-    assert_eq!(store.put("r", "{}", "seller-2", false, Some(5)).await.unwrap(), PutReply::Forbidden);
-    assert_eq!(store.put("r", "{}", "ops-1", true, Some(5)).await.unwrap(), PutReply::Replaced { version: 2, owner: "seller-1".into() });
+    assert_eq!(store.put("r", &w("seller-2", false, Some(5))).await.unwrap(), PutReply::Forbidden);
+    assert_eq!(store.put("r", &w("ops-1", true, Some(5))).await.unwrap(), PutReply::Replaced { version: 2, owner: "seller-1".into() });
     let a = HoldArgs { version: 2, ..args("r", 1, "h", vec![t(Bucket::Stock, 3, 5)]) };
     store.hold_part(&a).await.unwrap();
-    assert_eq!(store.put("r", "{}", "seller-1", false, Some(2)).await.unwrap(), PutReply::Below { committed: 3 });
-    assert_eq!(store.stock("r", true, -10, false).await.unwrap(), StockReply::Negative);
-    assert_eq!(store.stock("r", false, 2, false).await.unwrap(), StockReply::Below { committed: 3 });
+    assert_eq!(store.put("r", &w("seller-1", false, Some(2))).await.unwrap(), PutReply::Below { committed: 3 });
+    assert_eq!(store.stock("r", &chg(true, -10, false)).await.unwrap(), StockReply::Negative);
+    assert_eq!(store.stock("r", &chg(false, 2, false)).await.unwrap(), StockReply::Below { committed: 3 });
     assert_eq!(
-        store.stock("r", false, aforo_core::MAX_UNITS + 1, false).await.unwrap(),
+        store.stock("r", &chg(false, aforo_core::MAX_UNITS + 1, false)).await.unwrap(),
         StockReply::OutOfRange { would_be: aforo_core::MAX_UNITS + 1 }
     );
-    assert_eq!(store.stock("r", true, 2, false).await.unwrap(), StockReply::Ok { on_hand: 7, committed: 3, version: 3 });
+    assert_eq!(
+        store.stock("r", &chg(true, 2, false)).await.unwrap(),
+        StockReply::Ok { on_hand: 7, committed: 3, version: 3, replayed: false }
+    );
     let meta = store.meta("r").await.unwrap().unwrap();
     assert_eq!((meta.version, meta.on_hand, meta.owner.as_str()), (3, Some(7), "seller-1"));
     let (_, version, vals) = store.read("r", vec!["stock".into(), day(0).to_string()]).await.unwrap().unwrap();
     assert_eq!((version, vals), (3, vec![3, 0]));
     assert_eq!(store.read("missing", vec!["stock".into()]).await.unwrap(), None);
     resource(&store, "dated", None).await;
-    assert_eq!(store.stock("dated", true, 1, false).await.unwrap(), StockReply::NoStock);
+    assert_eq!(store.stock("dated", &chg(true, 1, false)).await.unwrap(), StockReply::NoStock);
 }
 
 #[tokio::test]
@@ -363,4 +377,85 @@ fn the_library_decides_every_hold_as_the_core_take_does() {
     let n = AtomicUsize::new(0);
     let mut runner = TestRunner::new(Config { cases: 64, failure_persistence: None, ..Config::default() });
     runner.run(&cases(), |case| rt.block_on(run_case(&store, &format!("p{}", n.fetch_add(1, Ordering::Relaxed)), case))).unwrap();
+}
+
+#[tokio::test]
+async fn a_keyed_stock_change_applies_once_and_replays_its_first_answer() {
+    let redis = Redis::start(&[]);
+    let store = connect(&redis).await;
+    resource(&store, "shop", Some(10)).await;
+    let key = |payload_hash| IdempotencyKey { caller: "seller-1", key: "sync-7", payload_hash, ttl: Duration::from_secs(60) };
+    let delta = |hash| StockChange { delta: true, n: 5, force: false, key: Some(key(hash)) };
+    let first = store.stock("shop", &delta("h1")).await.unwrap();
+    assert_eq!(first, StockReply::Ok { on_hand: 15, committed: 0, version: 2, replayed: false });
+    // Eight retries at once: one change, eight replays of the first answer.
+    let retry = delta("h1");
+    let retries = futures::future::join_all((0..8).map(|_| store.stock("shop", &retry))).await;
+    for r in retries {
+        assert_eq!(r.unwrap(), StockReply::Ok { on_hand: 15, committed: 0, version: 2, replayed: true });
+    }
+    assert_eq!(store.meta("shop").await.unwrap().unwrap().on_hand, Some(15));
+    assert_eq!(store.stock("shop", &delta("h2")).await.unwrap(), StockReply::Reused, "same key, another payload");
+    // The same key of another caller is another key.
+    let other = StockChange { key: Some(IdempotencyKey { caller: "seller-2", ..key("h1") }), ..delta("h1") };
+    assert!(matches!(store.stock("shop", &other).await.unwrap(), StockReply::Ok { on_hand: 20, replayed: false, .. }));
+    // A refusal is not kept: the key stays unused.
+    let fresh = |n| StockChange { delta: true, n, force: false, key: Some(IdempotencyKey { key: "sync-8", ..key("h3") }) };
+    assert_eq!(store.stock("shop", &fresh(-100)).await.unwrap(), StockReply::Negative);
+    assert!(matches!(store.stock("shop", &fresh(1)).await.unwrap(), StockReply::Ok { on_hand: 21, replayed: false, .. }));
+}
+
+#[tokio::test]
+async fn a_write_under_if_match_needs_the_stored_version() {
+    let redis = Redis::start(&[]);
+    let store = connect(&redis).await;
+    let at = |v: &'static str| DocWrite { if_match: Some(v), ..w("seller-1", false, None) };
+    assert_eq!(store.put("r", &at("*")).await.unwrap(), PutReply::Precondition { current: None }, "nothing stored yet");
+    resource(&store, "r", None).await;
+    assert_eq!(store.put("r", &at("7")).await.unwrap(), PutReply::Precondition { current: Some(1) });
+    assert_eq!(store.meta("r").await.unwrap().unwrap().version, 1, "a refused write changes nothing");
+    assert_eq!(store.put("r", &at("1")).await.unwrap(), PutReply::Replaced { version: 2, owner: "seller-1".into() });
+    assert_eq!(store.put("r", &at("1")).await.unwrap(), PutReply::Precondition { current: Some(2) }, "the second tab loses");
+    assert_eq!(store.put("r", &at("*")).await.unwrap(), PutReply::Replaced { version: 3, owner: "seller-1".into() });
+}
+
+#[tokio::test]
+async fn archiving_refuses_while_holds_are_held_and_a_forced_one_gives_the_units_back() {
+    let redis = Redis::start(&[]);
+    let store = connect(&redis).await;
+    resource(&store, "r", Some(5)).await;
+    assert_eq!(store.list(None, None, 10).await.unwrap(), vec!["r".to_string()]);
+    let a = args("r", 1, "h", vec![t(Bucket::Stock, 2, 5)]);
+    store.hold_part(&a).await.unwrap();
+    assert_eq!(store.archive("r", "seller-1", false).await.unwrap(), ArchiveReply::InUse { held: 1 });
+    assert_eq!(counters(&store, "r").await, named(&[(&Bucket::Stock, 2)]), "a refused archive changes nothing");
+    assert_eq!(
+        store.archive("r", "seller-1", true).await.unwrap(),
+        ArchiveReply::Archived { version: 2, released: vec![a.hold_id.clone()] }
+    );
+    assert_eq!(counters(&store, "r").await, named(&[]), "the released units came back");
+    assert_eq!(store.hold_record("r", &a.hold_id).await.unwrap().unwrap().status, HoldStatus::Released, "the booking stays readable");
+    assert!(store.meta("r").await.unwrap().unwrap().archived_at.is_some());
+    assert!(store.list(None, None, 10).await.unwrap().is_empty() && store.list(Some("seller-1"), None, 10).await.unwrap().is_empty());
+    assert_eq!(store.archive("r", "seller-1", true).await.unwrap(), ArchiveReply::NotFound, "archived once");
+    assert_eq!(store.put("r", &w("seller-1", false, Some(5))).await.unwrap(), PutReply::Archived, "the id is not reused");
+    assert_eq!(store.stock("r", &chg(true, 1, false)).await.unwrap(), StockReply::NotFound);
+    assert_eq!(store.pause("r", Some("{}".into())).await.unwrap(), None);
+    let b = HoldArgs { hold_id: hold_id("01JD5Q8ZK3M4N5P6Q7R8S9T0VX", "r"), ..args("r", 2, "h2", vec![t(Bucket::Stock, 1, 5)]) };
+    assert!(matches!(store.hold_part(&b).await.unwrap(), HoldReply::Version { .. }), "a plan of the old version is refused");
+}
+
+#[tokio::test]
+async fn listings_page_by_id_per_owner() {
+    let redis = Redis::start(&[]);
+    let store = connect(&redis).await;
+    for id in ["c", "a", "e", "b", "d"] {
+        resource(&store, id, None).await;
+    }
+    store.put("z", &w("seller-2", false, None)).await.unwrap();
+    assert_eq!(store.list(Some("seller-1"), None, 2).await.unwrap(), ["a", "b"]);
+    assert_eq!(store.list(Some("seller-1"), Some("b"), 2).await.unwrap(), ["c", "d"]);
+    assert_eq!(store.list(Some("seller-1"), Some("d"), 2).await.unwrap(), ["e"]);
+    assert_eq!(store.list(Some("seller-2"), None, 10).await.unwrap(), ["z"]);
+    assert_eq!(store.list(None, Some("d"), 10).await.unwrap(), ["e", "z"]);
 }

@@ -98,7 +98,7 @@ fn dates_of(b: &Bucket, tz: chrono_tz::Tz) -> Vec<NaiveDate> {
 }
 
 async fn oversold(app: &App, id: &str, counters: &std::collections::BTreeMap<String, i64>) -> Result<Vec<Oversold>, ApiError> {
-    let l = app.load(id, None).await?;
+    let l = app.load_any(id, None).await?;
     // Limits depend on the document and the stock on hand only, not on the counters.
     let snap = l.snapshot(None, Default::default(), app.now());
     let parsed: Vec<(Bucket, &String, i64)> = counters.iter().filter_map(|(k, v)| Some((k.parse::<Bucket>().ok()?, k, *v))).collect();

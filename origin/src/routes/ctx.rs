@@ -91,3 +91,14 @@ impl Ctx {
         }
     }
 }
+
+/// The request's `Idempotency-Key`, if it sent one: visible ASCII, 1-255 characters (400
+/// otherwise).
+pub fn idempotency_key(req: &Request<Incoming>) -> Result<Option<String>, ApiError> {
+    let Some(v) = req.headers().get("idempotency-key") else { return Ok(None) };
+    let s = v.to_str().map_err(|_| ApiError::InvalidRequest("Idempotency-Key: must be visible ASCII".into()))?;
+    if s.is_empty() || s.len() > 255 {
+        return Err(ApiError::InvalidRequest("Idempotency-Key: must be 1-255 characters".into()));
+    }
+    Ok(Some(s.to_string()))
+}

@@ -5,20 +5,12 @@ use aforo_core::HoldRequest;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 
+use super::ctx::idempotency_key;
 use super::Ctx;
 use crate::error::ApiError;
 use crate::holds;
 use crate::http::{json, read_body, Body};
 use crate::metrics::ReasonLabels;
-
-fn idem_key_header(req: &Request<Incoming>) -> Result<String, ApiError> {
-    let v = req.headers().get("idempotency-key").ok_or(ApiError::IdempotencyKeyRequired)?;
-    let s = v.to_str().map_err(|_| ApiError::InvalidRequest("Idempotency-Key: must be visible ASCII".into()))?;
-    if s.is_empty() || s.len() > 255 {
-        return Err(ApiError::InvalidRequest("Idempotency-Key: must be 1-255 characters".into()));
-    }
-    Ok(s.to_string())
-}
 
 /// `POST /v1/holds`: 201 with the hold, 200 with the same body for an idempotent replay.
 pub async fn create(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
@@ -32,7 +24,7 @@ pub async fn create(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, 
 }
 
 async fn create_as(ctx: &Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let key = idem_key_header(&req)?;
+    let key = idempotency_key(&req)?.ok_or(ApiError::IdempotencyKeyRequired)?;
     let body = read_body(req, &ctx.app.cfg).await?;
     let request = HoldRequest::from_json(&body).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
     let made = holds::create(&ctx.app, &ctx.actor()?, &key, &request).await?;

@@ -8,6 +8,7 @@ pub mod holds;
 pub mod monitoring;
 pub mod reads;
 pub mod resources;
+pub mod stock;
 pub mod table;
 pub mod tables;
 pub mod validate;

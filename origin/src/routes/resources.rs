@@ -1,18 +1,20 @@
-//! Sellers' routes: documents, stock, pause and resume.
+//! Sellers' documents: create or replace (with `If-Match`), read (with `ETag`), list,
+//! archive.
 
-use aforo_core::{Pause, Resource};
-use chrono::{DateTime, Utc};
+use aforo_core::Resource;
 use hyper::body::Incoming;
+use hyper::header::{HeaderValue, ETAG, IF_MATCH};
 use hyper::{Request, Response, StatusCode};
-use serde::Deserialize;
 use serde_json::json;
 
+use super::monitoring::limit_of;
 use super::Ctx;
 use crate::app::Loaded;
-use crate::auth::{Caller, Role};
+use crate::auth::Role;
 use crate::error::ApiError;
-use crate::http::{json, parse_json, read_body, Body};
-use crate::store::{PutReply, StockReply};
+use crate::http::{json, no_content, query_params, read_body, Body};
+use crate::store::{ArchiveReply, DocWrite, PutReply};
+use crate::text::clip;
 
 fn view(l: &Loaded) -> serde_json::Value {
     let mut doc = serde_json::to_value(&l.resource.doc).unwrap_or_default();
@@ -32,17 +34,27 @@ fn view(l: &Loaded) -> serde_json::Value {
 /// `PUT /v1/resources/{id}`: create (201) or replace (200) a document.
 pub async fn put(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let caller = ctx.caller()?.clone();
+    let if_match = if_match(&req)?;
+    let if_match = if_match.as_deref();
     let body = read_body(req, &ctx.app.cfg).await?;
     serde_json::from_slice::<serde::de::IgnoredAny>(&body).map_err(|e| ApiError::InvalidRequest(format!("$: {e}")))?;
     let res = Resource::from_json(&body).map_err(ApiError::InvalidConfig)?;
     // Stored as re-serialised from the typed document: canonical, and free of unknown fields.
     let doc = serde_json::to_string(&res.doc).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let reply = ctx.app.store.put(&ctx.id, &doc, &caller.sub, caller.role == Role::Ops, res.initial_on_hand()).await?;
+    let write = DocWrite { doc: &doc, caller: &caller.sub, is_ops: caller.role == Role::Ops, on_hand: res.initial_on_hand(), if_match };
+    let reply = ctx.app.store.put(&ctx.id, &write).await?;
     ctx.app.forget(&ctx.id);
     let status = match reply {
         PutReply::Created { .. } => StatusCode::CREATED,
         PutReply::Replaced { .. } => StatusCode::OK,
         PutReply::Forbidden => return Err(ApiError::Forbidden(format!("resource {} belongs to another seller", ctx.id))),
+        PutReply::Archived => return Err(ApiError::ResourceNotFound(ctx.id.clone())),
+        PutReply::Precondition { current: Some(v) } => {
+            return Err(ApiError::VersionConflict(format!("resource {} is at version {v}; read it again and retry", ctx.id)));
+        }
+        PutReply::Precondition { current: None } => {
+            return Err(ApiError::VersionConflict(format!("resource {} does not exist; If-Match needs a stored version", ctx.id)));
+        }
         PutReply::Below { committed } => {
             return Err(ApiError::StockBelowCommitted(format!("on_hand is below the {committed} units held or consumed")));
         }
@@ -51,18 +63,7 @@ pub async fn put(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, Api
     tracing::info!(resource = %ctx.id, version = l.state.version, by = %caller.sub, "document stored");
     let kind = if status == StatusCode::CREATED { "resource.created" } else { "resource.replaced" };
     ctx.audit(kind, |e| e.resource(&ctx.id).detail(json!({"version": l.state.version, "kind": l.resource.kind, "owner": l.owner})));
-    Ok(json(status, view(&l).to_string()))
-}
-
-/// A seller's step on an owned resource: the owner check (then, for a write, the read-only
-/// switch).
-async fn owned(ctx: &Ctx) -> Result<Caller, ApiError> {
-    let l = ctx.app.load(&ctx.id, None).await?;
-    Ok(ctx.owner(&l.owner)?.clone())
-}
-
-fn audit(ctx: &Ctx, kind: &str, detail: serde_json::Value) {
-    ctx.audit(kind, |e| e.resource(&ctx.id).detail(detail));
+    Ok(tagged(json(status, view(&l).to_string()), l.state.version))
 }
 
 /// `GET /v1/resources/{id}`.
@@ -71,89 +72,91 @@ pub async fn get(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, Ap
     let meta_version = ctx.app.store.meta(&ctx.id).await?.ok_or_else(|| ApiError::ResourceNotFound(ctx.id.clone()))?.version;
     let l = ctx.app.load(&ctx.id, Some(meta_version)).await?;
     ctx.owner(&l.owner)?;
-    Ok(json(StatusCode::OK, view(&l).to_string()))
+    Ok(tagged(json(StatusCode::OK, view(&l).to_string()), l.state.version))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StockBody {
-    set: Option<i64>,
-    delta: Option<i64>,
-    #[serde(default)]
-    force: bool,
-}
-
-/// `POST /v1/resources/{id}/stock`: `{"set":n}` or `{"delta":n}`, optional `"force":true`.
-pub async fn stock(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let caller = owned(&ctx).await?;
-    let body: StockBody = parse_json(&read_body(req, &ctx.app.cfg).await?)?;
-    let (delta, n) = match (body.set, body.delta) {
-        (Some(n), None) => (false, n),
-        (None, Some(n)) => (true, n),
-        _ => return Err(ApiError::InvalidRequest("exactly one of set or delta is required".into())),
-    };
-    if n.abs() > aforo_core::MAX_UNITS {
-        return Err(ApiError::InvalidRequest(format!("stock figures must be within ±{}", aforo_core::MAX_UNITS)));
+/// An answer carrying the document's version as its entity tag.
+fn tagged(mut r: Response<Body>, version: u64) -> Response<Body> {
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        r.headers_mut().insert(ETAG, v);
     }
-    let reply = ctx.app.store.stock(&ctx.id, delta, n, body.force).await?;
+    r
+}
+
+/// `If-Match`: `*` or one entity tag `"<version>"` (weak or strong: a version is exact
+/// either way).
+fn if_match(req: &Request<Incoming>) -> Result<Option<String>, ApiError> {
+    let Some(v) = req.headers().get(IF_MATCH) else { return Ok(None) };
+    let s = v.to_str().unwrap_or("").trim();
+    if s == "*" {
+        return Ok(Some("*".into()));
+    }
+    let tag = s.strip_prefix("W/").unwrap_or(s);
+    match tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).and_then(|t| t.parse::<u64>().ok()) {
+        Some(v) => Ok(Some(v.to_string())),
+        None => Err(ApiError::InvalidRequest(format!(
+            "If-Match: must be * or one ETag of this resource (\"<version>\"), got {:?}",
+            clip(s, 80)
+        ))),
+    }
+}
+
+/// `GET /v1/resources?limit=&cursor=`: a seller's own resources, or every one for ops, by
+/// id; `next` is the cursor of the following page.
+pub async fn list(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let caller = ctx.caller()?.clone();
+    let q = query_params(&ctx.query, &["limit", "cursor"])?;
+    let limit = limit_of(q.get("limit"), 50, 200)?;
+    let cursor = q.get("cursor").map(String::as_str);
+    if let Some(c) = cursor.filter(|c| !aforo_core::valid_resource_id(c)) {
+        return Err(ApiError::InvalidRequest(format!("cursor: {:?} is not a cursor of this list", clip(c, 80))));
+    }
+    let owner = (caller.role != Role::Ops).then_some(caller.sub.as_str());
+    let ids = ctx.app.store.list(owner, cursor, limit + 1).await?;
+    let now = ctx.app.now();
+    let mut items = Vec::with_capacity(limit);
+    for id in ids.iter().take(limit) {
+        // Listed but gone (archived or removed between the list and this read): skipped.
+        let l = match ctx.app.load(id, None).await {
+            Ok(l) => l,
+            Err(ApiError::ResourceNotFound(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        items.push(json!({"id": l.id, "name": l.resource.doc.name, "kind": l.resource.kind, "version": l.state.version,
+            "owner": l.owner, "paused": l.state.pause.as_ref().is_some_and(|p| p.active(now))}));
+    }
+    let next = (ids.len() > limit).then(|| ids[limit - 1].clone());
+    Ok(json(StatusCode::OK, json!({"items": items, "next": next}).to_string()))
+}
+
+/// `DELETE /v1/resources/{id}?force=`: archives the resource (204). Refused with 409 while
+/// holds are held, unless `force=true`, which releases them (each audited).
+pub async fn archive(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let l = ctx.app.load(&ctx.id, None).await?;
+    let caller = ctx.owner(&l.owner)?.clone();
+    let q = query_params(&ctx.query, &["force"])?;
+    let force = match q.get("force").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(v) => return Err(ApiError::InvalidRequest(format!("force: must be true or false, got {:?}", clip(v, 20)))),
+    };
+    let reply = ctx.app.store.archive(&ctx.id, &l.owner, force).await?;
     ctx.app.forget(&ctx.id);
     match reply {
-        StockReply::Ok { on_hand, committed, version } => {
-            tracing::info!(resource = %ctx.id, on_hand, committed, by = %caller.sub, "stock adjusted");
-            let how = if delta { json!({"delta": n}) } else { json!({"set": n}) };
-            let detail = json!({"change": how, "force": body.force, "on_hand": on_hand, "committed": committed, "version": version});
-            audit(&ctx, "stock.adjusted", detail);
-            let body = json!({"resource_id": ctx.id, "on_hand": on_hand, "committed": committed,
-                "available": on_hand.saturating_sub(committed), "version": version});
-            Ok(json(StatusCode::OK, body.to_string()))
+        ArchiveReply::Archived { version, released } => {
+            for hold in &released {
+                ctx.audit("hold.released", |e| e.resource(&ctx.id).hold(hold).detail(json!({"by": "archive", "force": true})));
+            }
+            tracing::info!(resource = %ctx.id, version, released = released.len(), by = %caller.sub, "resource archived");
+            ctx.audit("resource.archived", |e| {
+                e.resource(&ctx.id).detail(json!({"version": version, "force": force, "released": released}))
+            });
+            Ok(no_content())
         }
-        StockReply::NoStock => Err(ApiError::InvalidRequest(format!("resource {} has no stock dimension", ctx.id))),
-        StockReply::Negative => Err(ApiError::InvalidRequest("stock on hand cannot be negative".into())),
-        StockReply::OutOfRange { would_be } => Err(ApiError::StockOutOfRange(format!(
-            "on hand would be {would_be}, over the maximum of {}; nothing was changed",
-            aforo_core::MAX_UNITS
+        ArchiveReply::InUse { held } => Err(ApiError::ResourceInUse(format!(
+            "{held} hold(s) are held on resource {}; release them, wait for them to end, or archive with ?force=true",
+            ctx.id
         ))),
-        StockReply::Below { committed } => Err(ApiError::StockBelowCommitted(format!(
-            "{committed} units are held or consumed; set at least that much or pass \"force\": true"
-        ))),
+        ArchiveReply::NotFound => Err(ApiError::ResourceNotFound(ctx.id.clone())),
     }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PauseBody {
-    until: Option<DateTime<Utc>>,
-    reason: Option<String>,
-}
-
-/// `POST /v1/resources/{id}/pause`: `{"until": instant?, "reason": string?}`.
-pub async fn pause(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let caller = owned(&ctx).await?;
-    let raw = read_body(req, &ctx.app.cfg).await?;
-    let body: PauseBody = if raw.iter().all(u8::is_ascii_whitespace) { PauseBody { until: None, reason: None } } else { parse_json(&raw)? };
-    if body.reason.as_ref().is_some_and(|r| r.len() > 500) {
-        return Err(ApiError::InvalidRequest("reason: at most 500 bytes".into()));
-    }
-    let p = Pause { until: body.until, reason: body.reason };
-    let pj = serde_json::to_string(&p).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let version = ctx.app.store.pause(&ctx.id, Some(pj)).await?.ok_or_else(|| ApiError::ResourceNotFound(ctx.id.clone()))?;
-    ctx.app.forget(&ctx.id);
-    tracing::info!(resource = %ctx.id, by = %caller.sub, "sales paused");
-    audit(&ctx, "resource.paused", json!({"until": p.until, "reason": p.reason, "version": version}));
-    let body = json!({"resource_id": ctx.id, "paused": true, "until": p.until, "reason": p.reason, "version": version});
-    Ok(json(StatusCode::OK, body.to_string()))
-}
-
-/// `POST /v1/resources/{id}/resume`.
-pub async fn resume(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let caller = owned(&ctx).await?;
-    let raw = read_body(req, &ctx.app.cfg).await?;
-    if !raw.iter().all(u8::is_ascii_whitespace) {
-        let _: serde_json::Map<String, serde_json::Value> = parse_json(&raw)?;
-    }
-    let version = ctx.app.store.pause(&ctx.id, None).await?.ok_or_else(|| ApiError::ResourceNotFound(ctx.id.clone()))?;
-    ctx.app.forget(&ctx.id);
-    tracing::info!(resource = %ctx.id, by = %caller.sub, "sales resumed");
-    audit(&ctx, "resource.resumed", json!({"version": version}));
-    Ok(json(StatusCode::OK, json!({"resource_id": ctx.id, "paused": false, "version": version}).to_string()))
 }

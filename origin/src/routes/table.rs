@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
 
 use super::ctx::Ctx;
-use super::{audit, health, holds, monitoring, reads, resources, tables, validate};
+use super::{audit, health, holds, monitoring, reads, resources, stock, tables, validate};
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::http::Body;
@@ -85,12 +85,14 @@ const READS: bool = false;
 
 /// Every route of the origin.
 #[rustfmt::skip]
-pub static ROUTES: [Row; 24] = [
+pub static ROUTES: [Row; 26] = [
     row("/v1/resources/{id}",              Method::PUT,  Res,  Roles(SELLER), WRITES, h!(resources::put)),
     row("/v1/resources/{id}",              Method::GET,  Res,  Owner(SELLER), READS,  h!(resources::get)),
-    row("/v1/resources/{id}/stock",        Method::POST, Res,  Owner(SELLER), WRITES, h!(resources::stock)),
-    row("/v1/resources/{id}/pause",        Method::POST, Res,  Owner(SELLER), WRITES, h!(resources::pause)),
-    row("/v1/resources/{id}/resume",       Method::POST, Res,  Owner(SELLER), WRITES, h!(resources::resume)),
+    row("/v1/resources/{id}",              Method::DELETE, Res, Owner(SELLER), WRITES, h!(resources::archive)),
+    row("/v1/resources",                   Method::GET,  NoId, Roles(SELLER), READS,  h!(resources::list)),
+    row("/v1/resources/{id}/stock",        Method::POST, Res,  Owner(SELLER), WRITES, h!(stock::stock)),
+    row("/v1/resources/{id}/pause",        Method::POST, Res,  Owner(SELLER), WRITES, h!(stock::pause)),
+    row("/v1/resources/{id}/resume",       Method::POST, Res,  Owner(SELLER), WRITES, h!(stock::resume)),
     row("/v1/resources/{id}/availability", Method::GET,  Res,  Anyone,        READS,  h!(reads::availability)),
     row("/v1/resources/{id}/calendar",     Method::GET,  Res,  Anyone,        READS,  h!(reads::calendar)),
     row("/v1/resources/{id}/snapshot",     Method::GET,  Res,  Roles(EDGE),   READS,  h!(reads::snapshot)),

@@ -347,13 +347,21 @@ local function read(keys, args)
   return done(out, expired)
 end
 
--- put: KEYS m, c ; ARGV doc, caller, is_ops, on_hand ('' when no stock)
+-- put: KEYS m, c ; ARGV doc, caller, is_ops, on_hand ('' when no stock), if_match ('' none,
+--      '*' any stored version, else the version the writer last read). An archived resource
+--      is gone for writes: its id is not reused.
 local function put(keys, args)
   local P = prefix_of(keys[1])
   local now = now_ms()
   local _, expired = reclaim(P, now, 256)
-  local owner = redis.call('HGET', keys[1], 'owner')
+  local meta = redis.call('HMGET', keys[1], 'owner', 'version', 'archived')
+  local owner = meta[1]
+  if meta[3] then return done({'archived'}, expired) end
   if owner and owner ~= args[2] and args[3] ~= '1' then return done({'forbidden', owner}, expired) end
+  local want = args[5] or ''
+  if want ~= '' and (not meta[2] or (want ~= '*' and want ~= meta[2])) then
+    return done({'precondition', meta[2] or ''}, expired)
+  end
   if args[4] ~= '' then
     local committed = tonumber(redis.call('HGET', keys[2], 'stock')) or 0
     if tonumber(args[4]) < committed then return done({'below', tostring(committed)}, expired) end
@@ -369,12 +377,28 @@ local function put(keys, args)
   return done({'created', tostring(v), args[2]}, expired)
 end
 
--- stock: KEYS m, c ; ARGV mode ('set' | 'delta'), n, force ('1' | '0'), max on hand
+-- stock: KEYS m, c, [idempotency entry] ; ARGV mode ('set' | 'delta'), n, force ('1' | '0'),
+--        max on hand, payload hash, entry ttl ms.
+-- With an entry key (the caller's Idempotency-Key), the change is applied once: the entry
+-- keeps the payload hash and the answer, a retry gets that answer again, another payload
+-- under the key is refused. A refusal is not kept: the same request may pass later.
 local function stock(keys, args)
   local P = prefix_of(keys[1])
+  local entry = keys[3]
+  if entry then
+    local seen = redis.call('HMGET', entry, 'hash', 'reply')
+    if seen[1] then
+      if seen[1] ~= args[5] then return done({'reused'}) end
+      local out = {'replay'}
+      for part in string.gmatch(seen[2], '[^,]+') do out[#out + 1] = part end
+      return done(out)
+    end
+  end
   local now = now_ms()
   local _, expired = reclaim(P, now, 256)
-  local on_hand = redis.call('HGET', keys[1], 'on_hand')
+  local meta = redis.call('HMGET', keys[1], 'on_hand', 'archived')
+  local on_hand = meta[1]
+  if meta[2] then return done({'not_found'}, expired) end
   if not on_hand then return done({'no_stock'}, expired) end
   local committed = tonumber(redis.call('HGET', keys[2], 'stock')) or 0
   local n = tonumber(args[2])
@@ -387,12 +411,18 @@ local function stock(keys, args)
   local v = redis.call('HINCRBY', keys[1], 'version', 1)
   redis.call('HSET', keys[2], '~v', v)
   emit(P, 'config', '', v, {{'stock', 0, committed, new}})
-  return done({'ok', tostring(new), tostring(committed), tostring(v)}, expired)
+  local answer = {tostring(new), tostring(committed), tostring(v)}
+  if entry then
+    redis.call('HSET', entry, 'hash', args[5], 'reply', table.concat(answer, ','))
+    redis.call('PEXPIRE', entry, tonumber(args[6]))
+  end
+  return done({'ok', answer[1], answer[2], answer[3]}, expired)
 end
 
 -- pause: KEYS m, c ; ARGV pause JSON, or '' to resume
 local function pause(keys, args)
-  if not redis.call('HGET', keys[1], 'version') then return {'not_found'} end
+  local meta = redis.call('HMGET', keys[1], 'version', 'archived')
+  if not meta[1] or meta[2] then return {'not_found'} end
   if args[1] == '' then
     redis.call('HDEL', keys[1], 'pause')
   else
@@ -402,6 +432,39 @@ local function pause(keys, args)
   redis.call('HSET', keys[2], '~v', v)
   emit(prefix_of(keys[1]), 'config', '', v, nil)
   return {'ok', tostring(v)}
+end
+
+-- archive: KEYS m, c, x ; ARGV force ('1' | '0') — retires a resource: reads, holds and
+-- writes on it answer not found from now on; its hold records (the bookings) stay. Refused
+-- while holds are held, unless forced: then each is released, as a release would.
+-- Answers the new version and the ids released (joined by ','), then the ids expired.
+local function archive(keys, args)
+  local P = prefix_of(keys[1])
+  local meta = redis.call('HMGET', keys[1], 'version', 'archived')
+  if not meta[1] or meta[2] then return done({'not_found'}) end
+  local now = now_ms()
+  local _, expired = reclaim(P, now, 1000)
+  local live = redis.call('ZRANGE', keys[3], 0, -1)
+  if #live > 0 and args[1] ~= '1' then return done({'in_use', tostring(#live)}, expired) end
+  local released = {}
+  for _, id in ipairs(live) do
+    local h = P .. 'h:' .. id
+    local rec = redis.call('HMGET', h, 'status', 'takes', 'version')
+    if rec[1] == 'held' or rec[1] == 'pending' then
+      local per, lims = {}, {}
+      gather(per, rec[2], lims)
+      local changes = add_counts(keys[2], per, -1, lims)
+      redis.call('HSET', h, 'status', 'released', 'ended_at', now)
+      emit(P, 'released', id, rec[3], changes)
+      released[#released + 1] = id
+    end
+  end
+  each_part('ZREM', keys[3], live)
+  redis.call('HSET', keys[1], 'archived', now)
+  local v = redis.call('HINCRBY', keys[1], 'version', 1)
+  redis.call('HSET', keys[2], '~v', v)
+  emit(P, 'archived', '', v, nil)
+  return done({'ok', tostring(v), table.concat(released, ',')}, expired)
 end
 
 -- sweep: KEYS m ; reclaims expired holds of an idle resource, returns the next expiry.
@@ -508,6 +571,7 @@ redis.register_function{function_name = 'aforo_read', callback = read, flags = {
 redis.register_function('aforo_put', put)
 redis.register_function('aforo_stock', stock)
 redis.register_function('aforo_pause', pause)
+redis.register_function('aforo_archive', archive)
 redis.register_function{function_name = 'aforo_sweep', callback = sweep, flags = {'allow-oom'}}
 redis.register_function('aforo_due_claim', due_claim)
 redis.register_function('aforo_due_done', due_done)

@@ -8,6 +8,9 @@ pub const DUE: &str = "af:due";
 /// The audit stream (one per deployment), trimmed by age.
 pub const AUDIT: &str = "af:audit";
 
+/// Every live resource id, for listings (a sorted set, all scores 0: ordered by id).
+pub const RESOURCES: &str = "af:resources";
+
 /// The read-only switch shared by every origin on this Redis.
 pub const MODE: &str = "af:mode";
 
@@ -56,10 +59,32 @@ impl ResourceKeys {
         format!("{}h:{hold_id}", self.prefix)
     }
 
+    /// The entry of a caller's `Idempotency-Key` on a stock change: the payload hash and the
+    /// answer, in the resource's slot so that the change and the entry are one atomic step.
+    pub fn stock_entry(&self, caller: &str, key: &str) -> String {
+        format!("{}i:{}", self.prefix, digest(&[b"stock", caller.as_bytes(), key.as_bytes()]))
+    }
+
     /// The ids of the holds of a date (kept for resources with tables: the host view).
     pub fn date_index(&self, date: &str) -> String {
         format!("{}j:{date}", self.prefix)
     }
+}
+
+/// The live resource ids of one owner (a sorted set like [`RESOURCES`]).
+pub fn owned_by(owner: &str) -> String {
+    format!("af:owner:{}", digest(&[b"owner", owner.as_bytes()]))
+}
+
+/// 32 hex characters of SHA-256 over the parts, each followed by a NUL (so that `a`,`bc` and
+/// `ab`,`c` differ).
+fn digest(parts: &[&[u8]]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p);
+        h.update([0]);
+    }
+    h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
 /// The resource id of a meta key (`af:{r:<id>}:m`).
@@ -131,6 +156,16 @@ mod tests {
         for key in [k.meta(), k.counters(), k.expiry(), k.hold("h"), k.date_index("2027-01-01"), k.settled(), k.events()] {
             assert!(key.starts_with("af:{r:r1}:"), "{key}");
         }
+    }
+
+    #[test]
+    fn stock_entries_are_per_caller_and_key_in_the_resource_slot() {
+        let k = ResourceKeys::new("shop");
+        let e = k.stock_entry("seller-1", "sync-7");
+        assert!(e.starts_with("af:{r:shop}:i:"), "{e}");
+        assert_ne!(e, k.stock_entry("seller-2", "sync-7"));
+        assert_ne!(k.stock_entry("a", "bc"), k.stock_entry("ab", "c"));
+        assert_ne!(owned_by("a"), owned_by("b"));
     }
 
     #[test]

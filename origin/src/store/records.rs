@@ -215,6 +215,8 @@ pub struct Meta {
     pub on_hand: Option<u32>,
     /// Pause JSON.
     pub pause: Option<String>,
+    /// When it was archived (Redis ms): gone for reads, holds and writes; bookings stay.
+    pub archived_at: Option<i64>,
 }
 
 impl Meta {
@@ -230,6 +232,7 @@ impl Meta {
             version: f.parsed("version")?,
             on_hand: f.optional("on_hand").and_then(|s| s.parse().ok()),
             pause: f.optional("pause").map(String::from),
+            archived_at: f.optional("archived").and_then(|s| s.parse().ok()),
         }))
     }
 }

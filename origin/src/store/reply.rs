@@ -173,6 +173,8 @@ pub enum StockReply {
         committed: u32,
         /// The document's version now.
         version: u64,
+        /// An idempotent retry: the first answer, nothing changed now.
+        replayed: bool,
     },
     /// The resource has no stock dimension.
     NoStock,
@@ -183,6 +185,10 @@ pub enum StockReply {
         /// What on hand would have been.
         would_be: i64,
     },
+    /// The key was used before with another payload.
+    Reused,
+    /// The resource is gone (archived).
+    NotFound,
     /// Under held + consumed without force.
     Below {
         /// Units held or consumed.
@@ -194,9 +200,14 @@ impl StockReply {
     /// Parses `aforo_stock`'s reply.
     pub fn parse(r: &Reply) -> Result<StockReply, StoreError> {
         Ok(match r.tag() {
-            Some("ok") => {
-                StockReply::Ok { on_hand: r.parsed(1, "on_hand")?, committed: r.parsed(2, "committed")?, version: r.parsed(3, "version")? }
-            }
+            Some(tag @ ("ok" | "replay")) => StockReply::Ok {
+                on_hand: r.parsed(1, "on_hand")?,
+                committed: r.parsed(2, "committed")?,
+                version: r.parsed(3, "version")?,
+                replayed: tag == "replay",
+            },
+            Some("reused") => StockReply::Reused,
+            Some("not_found") => StockReply::NotFound,
             Some("no_stock") => StockReply::NoStock,
             Some("negative") => StockReply::Negative,
             Some("out_of_range") => StockReply::OutOfRange { would_be: r.parsed(1, "would_be")? },
@@ -225,6 +236,13 @@ pub enum PutReply {
     },
     /// Another seller owns it.
     Forbidden,
+    /// `If-Match` named another version (the stored one, empty when there is none).
+    Precondition {
+        /// The version stored.
+        current: Option<u64>,
+    },
+    /// The id belonged to a resource now archived.
+    Archived,
     /// The new on_hand is below what is committed.
     Below {
         /// Units held or consumed.
@@ -239,7 +257,43 @@ impl PutReply {
             Some("created") => PutReply::Created { version: r.parsed(1, "version")?, owner: r.text(2, "owner")?.to_string() },
             Some("replaced") => PutReply::Replaced { version: r.parsed(1, "version")?, owner: r.text(2, "owner")?.to_string() },
             Some("forbidden") => PutReply::Forbidden,
+            Some("precondition") => PutReply::Precondition { current: r.parsed_or_empty(1, "current")? },
+            Some("archived") => PutReply::Archived,
             Some("below") => PutReply::Below { committed: r.parsed(1, "committed")? },
+            _ => return Err(r.unexpected()),
+        })
+    }
+}
+
+/// Outcome of archiving a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArchiveReply {
+    /// Archived, with its last version and the holds released (forced).
+    Archived {
+        /// The version it was archived at.
+        version: u64,
+        /// Holds released by a forced archive.
+        released: Vec<String>,
+    },
+    /// Holds are held (how many); nothing changed.
+    InUse {
+        /// Holds held.
+        held: u64,
+    },
+    /// No such resource, or already archived.
+    NotFound,
+}
+
+impl ArchiveReply {
+    /// Parses `aforo_archive`'s reply.
+    pub fn parse(r: &Reply) -> Result<ArchiveReply, StoreError> {
+        Ok(match r.tag() {
+            Some("ok") => ArchiveReply::Archived {
+                version: r.parsed(1, "version")?,
+                released: r.text(2, "released")?.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+            },
+            Some("in_use") => ArchiveReply::InUse { held: r.parsed(1, "held")? },
+            Some("not_found") => ArchiveReply::NotFound,
             _ => return Err(r.unexpected()),
         })
     }

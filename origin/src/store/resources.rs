@@ -7,9 +7,50 @@ use fred::prelude::*;
 
 use super::client::Store;
 use super::error::StoreError;
-use super::keys::ResourceKeys;
+use super::keys::{owned_by, ResourceKeys, RESOURCES};
 use super::records::Meta;
-use super::reply::{PutReply, StockReply};
+use super::reply::{ArchiveReply, PutReply, StockReply};
+
+/// A document write.
+#[derive(Debug, Clone)]
+pub struct DocWrite<'a> {
+    /// The document as stored (canonical JSON).
+    pub doc: &'a str,
+    /// Who writes it (the owner of a new resource).
+    pub caller: &'a str,
+    /// Operators may replace another seller's document.
+    pub is_ops: bool,
+    /// Base stock on hand, for a document with stock.
+    pub on_hand: Option<u32>,
+    /// `If-Match`: the version the writer read, or `*` for any stored version.
+    pub if_match: Option<&'a str>,
+}
+
+/// A stock change.
+#[derive(Debug, Clone)]
+pub struct StockChange<'a> {
+    /// `delta` adds `n`; otherwise on hand is set to `n`.
+    pub delta: bool,
+    /// The figure.
+    pub n: i64,
+    /// Below what is committed is allowed.
+    pub force: bool,
+    /// The caller's idempotency key, if any.
+    pub key: Option<IdempotencyKey<'a>>,
+}
+
+/// A caller's `Idempotency-Key` on a write, with what it covers.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey<'a> {
+    /// The caller's `sub`: keys of two callers never meet.
+    pub caller: &'a str,
+    /// The key.
+    pub key: &'a str,
+    /// Hash of the payload: the same key with another payload is refused.
+    pub payload_hash: &'a str,
+    /// How long the answer is kept for retries.
+    pub ttl: std::time::Duration,
+}
 
 /// Most counters one read call fetches (about a millisecond of Redis).
 pub const READ_PART: usize = 2_000;
@@ -91,29 +132,79 @@ impl Store {
         }
     }
 
-    /// Writes a document.
-    pub async fn put(&self, id: &str, doc: &str, caller: &str, is_ops: bool, on_hand: Option<u32>) -> Result<PutReply, StoreError> {
+    /// Writes a document, if the stored version is still `if_match` (`*`: any) when given.
+    pub async fn put(&self, id: &str, w: &DocWrite<'_>) -> Result<PutReply, StoreError> {
         let k = ResourceKeys::new(id);
         let args = vec![
-            doc.to_string(),
-            caller.to_string(),
-            if is_ops { "1" } else { "0" }.into(),
-            on_hand.map(|n| n.to_string()).unwrap_or_default(),
+            w.doc.to_string(),
+            w.caller.to_string(),
+            if w.is_ops { "1" } else { "0" }.into(),
+            w.on_hand.map(|n| n.to_string()).unwrap_or_default(),
+            w.if_match.unwrap_or_default().to_string(),
         ];
-        PutReply::parse(&self.fcall_reclaiming("aforo_put", id, vec![k.meta(), k.counters()], args).await?)
+        let reply = PutReply::parse(&self.fcall_reclaiming("aforo_put", id, vec![k.meta(), k.counters()], args).await?)?;
+        if let PutReply::Created { owner, .. } | PutReply::Replaced { owner, .. } = &reply {
+            self.index(id, owner).await?;
+        }
+        Ok(reply)
+    }
+
+    /// Lists a live resource under its owner and in the whole list. A separate step from the
+    /// write (the lists are keys of other slots); repeated by every write of the document and
+    /// by the drift check, so a crash between the two is mended.
+    pub async fn index(&self, id: &str, owner: &str) -> Result<(), StoreError> {
+        let (all, own) = (self.pool.next().clone(), self.pool.next().clone());
+        self.guarded("zadd", async move {
+            let _: i64 = all.zadd(RESOURCES, None, None, false, false, (0.0, id)).await?;
+            own.zadd(owned_by(owner), None, None, false, false, (0.0, id)).await
+        })
+        .await
+        .map(|_: i64| ())
+    }
+
+    /// Resource ids after `cursor` (exclusive), by id, at most `limit`: all, or one owner's.
+    pub async fn list(&self, owner: Option<&str>, cursor: Option<&str>, limit: usize) -> Result<Vec<String>, StoreError> {
+        let key = owner.map_or_else(|| RESOURCES.to_string(), owned_by);
+        let from = cursor.map_or_else(|| "-".to_string(), |c| format!("({c}"));
+        let client = self.pool.next().clone();
+        self.guarded("zrangebylex", async move { client.zrangebylex(key, from, "+", Some((0, limit as i64))).await }).await
+    }
+
+    /// Archives a resource (`force`: releasing its held holds).
+    pub async fn archive(&self, id: &str, owner: &str, force: bool) -> Result<ArchiveReply, StoreError> {
+        let k = ResourceKeys::new(id);
+        let args = vec![if force { "1" } else { "0" }.to_string()];
+        let reply =
+            ArchiveReply::parse(&self.fcall_reclaiming("aforo_archive", id, vec![k.meta(), k.counters(), k.expiry()], args).await?)?;
+        if matches!(reply, ArchiveReply::Archived { .. }) {
+            let (all, own) = (self.pool.next().clone(), self.pool.next().clone());
+            let _: i64 = self
+                .guarded("zrem", async move {
+                    let _: i64 = all.zrem(RESOURCES, id).await?;
+                    own.zrem(owned_by(owner), id).await
+                })
+                .await?;
+        }
+        Ok(reply)
     }
 
     /// Adjusts stock; the result must stay within 0..=`MAX_UNITS` (checked in the same atomic
-    /// step, so two deltas cannot pass it together).
-    pub async fn stock(&self, id: &str, delta: bool, n: i64, force: bool) -> Result<StockReply, StoreError> {
+    /// step, so two deltas cannot pass it together). Under an idempotency key the change is
+    /// made once: a retry gets the first answer back.
+    pub async fn stock(&self, id: &str, c: &StockChange<'_>) -> Result<StockReply, StoreError> {
         let k = ResourceKeys::new(id);
-        let args = vec![
-            if delta { "delta" } else { "set" }.to_string(),
-            n.to_string(),
-            if force { "1" } else { "0" }.into(),
+        let mut keys = vec![k.meta(), k.counters()];
+        let mut args = vec![
+            if c.delta { "delta" } else { "set" }.to_string(),
+            c.n.to_string(),
+            if c.force { "1" } else { "0" }.into(),
             aforo_core::MAX_UNITS.to_string(),
         ];
-        StockReply::parse(&self.fcall_reclaiming("aforo_stock", id, vec![k.meta(), k.counters()], args).await?)
+        if let Some(key) = &c.key {
+            keys.push(k.stock_entry(key.caller, key.key));
+            args.extend([key.payload_hash.to_string(), key.ttl.as_millis().to_string()]);
+        }
+        StockReply::parse(&self.fcall_reclaiming("aforo_stock", id, keys, args).await?)
     }
 
     /// Sets (`Some`) or lifts (`None`) a pause; returns the new version, `None` if no resource.
