@@ -12,6 +12,8 @@ pub struct Answer {
     pub content_type: String,
     /// Retry-After, if any.
     pub retry_after: Option<String>,
+    /// ETag, if any.
+    pub etag: Option<String>,
     /// The body parsed as JSON (`Null` when empty or not JSON).
     pub body: Value,
 }
@@ -52,12 +54,37 @@ impl Api {
         idem: Option<&str>,
         body: Option<Vec<u8>>,
     ) -> Result<Answer, reqwest::Error> {
+        let headers: Vec<(&str, &str)> = idem.map(|k| ("Idempotency-Key", k)).into_iter().collect();
+        self.try_send_with(method, path, token, &headers, body).await
+    }
+
+    /// Sends a request with extra headers; panics on a transport error.
+    pub async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Answer {
+        self.try_send_with(method, path, token, headers, body).await.expect("request failed at the transport level")
+    }
+
+    /// Sends a request with extra headers; a transport error is returned.
+    pub async fn try_send_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, reqwest::Error> {
         let mut rb = self.http.request(method, format!("{}{}", self.base, path));
         if let Some(t) = token {
             rb = rb.bearer_auth(t);
         }
-        if let Some(k) = idem {
-            rb = rb.header("Idempotency-Key", k);
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
         }
         if let Some(b) = body {
             rb = rb.header("content-type", "application/json").body(b);
@@ -66,9 +93,10 @@ impl Api {
         let status = resp.status();
         let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(String::from);
+        let etag = resp.headers().get("etag").and_then(|v| v.to_str().ok()).map(String::from);
         let bytes = resp.bytes().await.unwrap_or_default();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Ok(Answer { status, content_type, retry_after, body })
+        Ok(Answer { status, content_type, retry_after, etag, body })
     }
 
     /// GET with a token.
@@ -117,8 +145,16 @@ impl Api {
         self.send(Method::POST, &format!("/v1/holds/{id}/release"), Some(token), None, None).await
     }
 
-    /// POST stock adjustment.
+    /// POST a stock adjustment under a fresh `Idempotency-Key`, as a careful integration
+    /// sends each new change.
     pub async fn stock(&self, token: &str, id: &str, body: &Value) -> Answer {
-        self.send(Method::POST, &format!("/v1/resources/{id}/stock"), Some(token), None, Some(body.to_string().into_bytes())).await
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let key = format!("stock-{}-{}", std::process::id(), N.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        self.stock_keyed(token, id, Some(&key), body).await
+    }
+
+    /// POST a stock adjustment under `key` (or none).
+    pub async fn stock_keyed(&self, token: &str, id: &str, key: Option<&str>, body: &Value) -> Answer {
+        self.send(Method::POST, &format!("/v1/resources/{id}/stock"), Some(token), key, Some(body.to_string().into_bytes())).await
     }
 }

@@ -69,3 +69,17 @@ pub async fn crowd() -> tokio::sync::MutexGuard<'static, ()> {
     static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     TURN.lock().await
 }
+
+/// Polls the audit trail until `pred` holds for some event of `query` (the writer is async).
+pub async fn audited(e: &Env, query: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    let start = std::time::Instant::now();
+    loop {
+        let a = e.api.get(&e.ops, &format!("/v1/audit/events?{query}")).await;
+        assert_eq!(a.status.as_u16(), 200, "{:?}", a.body);
+        if let Some(ev) = a.body["events"].as_array().unwrap().iter().find(|ev| pred(ev)) {
+            return ev.clone();
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "no matching audit event for {query}: {}", a.body);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

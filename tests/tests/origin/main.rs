@@ -5,6 +5,7 @@
 //! - [`holds`]: contention, idempotency keys, hybrids, slots, expiry, state transitions
 //! - [`carts`]: several items in one hold, all or nothing
 //! - [`resources`]: documents, versions, stock, pause and resume
+//! - [`lifecycle`]: listings, `If-Match`, idempotent stock syncs, archive
 //! - [`tables`]: tables assigned inside the atomic hold
 //! - [`auth`]: tokens (401), roles and ownership (403)
 //! - [`errors`]: every error status of API.md, in words
@@ -31,6 +32,7 @@ mod events;
 mod faults;
 mod holds;
 mod hostile;
+mod lifecycle;
 mod openapi;
 mod ops;
 mod reads;

@@ -36,20 +36,6 @@ async fn hold(e: &Env, key: &str, id: &str, qty: u32) -> aforo_tests::client::An
     e.api.hold(&e.buyer, key, &json!({"items": [{"resource_id": id, "qty": qty}]})).await
 }
 
-/// Polls the audit trail until `pred` holds for some event of `query` (the writer is async).
-async fn audited(e: &Env, query: &str, pred: impl Fn(&Value) -> bool) -> Value {
-    let start = Instant::now();
-    loop {
-        let a = e.api.get(&e.ops, &format!("/v1/audit/events?{query}")).await;
-        assert_eq!(a.status.as_u16(), 200, "{:?}", a.body);
-        if let Some(ev) = a.body["events"].as_array().unwrap().iter().find(|ev| pred(ev)) {
-            return ev.clone();
-        }
-        assert!(start.elapsed() < Duration::from_secs(5), "no matching audit event for {query}: {}", a.body);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_move_when_holds_happen() {
     let e = ops_env(&[]);
