@@ -118,6 +118,16 @@ async fn oversold(app: &App, id: &str, counters: &std::collections::BTreeMap<Str
         .collect())
 }
 
+/// Lists a live resource again under its owner: the listings are written after each document
+/// write, as a separate step (other cluster slots), so a crash between the two is mended here.
+async fn reindex(app: &App, id: &str) -> Result<(), ApiError> {
+    let l = app.load_any(id, None).await?;
+    if l.archived_at.is_none() {
+        app.store.index(id, &l.owner).await?;
+    }
+    Ok(())
+}
+
 /// Checks one resource (`only`) or all, repairing drift when asked; `actor` is audited with
 /// the repair. Updates the drift and oversell gauges.
 pub async fn run(app: &App, only: Option<&str>, repair: bool, actor: (&str, &str)) -> Result<Report, ApiError> {
@@ -133,6 +143,7 @@ pub async fn run(app: &App, only: Option<&str>, repair: bool, actor: (&str, &str
             }
             continue;
         };
+        reindex(app, id).await?;
         let f = Finding {
             resource_id: id.clone(),
             drift: c.drift.iter().map(|(b, have, want)| Drift { bucket: b.clone(), counter: *have, expected: *want }).collect(),

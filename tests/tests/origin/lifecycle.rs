@@ -92,6 +92,12 @@ async fn listings_are_paged_by_id_and_scoped_to_the_seller() {
     assert_eq!(ids(&e.api.get(&other, "/v1/resources").await), ["z"]);
     assert_eq!(ids(&e.api.get(&e.ops, "/v1/resources?limit=200").await), ["a", "b", "c", "d", "e", "z"], "ops see all");
     assert_eq!(e.api.get(&e.buyer, "/v1/resources").await.status, 403);
+    // The listings are separate keys written after the document: lost, the drift check lists
+    // every live resource again.
+    e.redis.cli(&["DEL", "af:resources"]);
+    assert!(ids(&e.api.get(&e.ops, "/v1/resources").await).is_empty());
+    assert_eq!(e.api.send(Method::POST, "/v1/monitoring/check", Some(&e.ops), None, None).await.status, 200);
+    assert_eq!(ids(&e.api.get(&e.ops, "/v1/resources?limit=200").await), ["a", "b", "c", "d", "e", "z"], "mended");
     for bad in ["limit=0", "limit=201", "cursor=%2F..", "page=2"] {
         let a = e.api.get(&e.seller, &format!("/v1/resources?{bad}")).await;
         assert_eq!((a.status.as_u16(), a.code()), (400, "INVALID_REQUEST"), "{bad}");
