@@ -15,6 +15,7 @@ use crate::metrics::Metrics;
 use crate::obs::alerts::Alerts;
 use crate::obs::signals::Signals;
 use crate::obs::slo::Slo;
+use crate::store::audit_log::Trail;
 use crate::store::{Actor, Audit, AuditEvent, Meta, Mode, Store};
 
 /// A compiled document at one version.
@@ -208,6 +209,11 @@ impl App {
         let mut f = self.findings.lock().unwrap_or_else(|p| p.into_inner());
         f.retain(|k, _| ids.binary_search(k).is_ok());
         self.publish_findings(&f);
+    }
+
+    /// Where the audit trail is kept.
+    pub fn trail(&self) -> Trail {
+        Trail { shards: self.cfg.audit_shards as usize, retention: self.cfg.audit_retention() }
     }
 
     /// Queues an audit event stamped now.

@@ -66,6 +66,10 @@ pub struct Config {
     /// How long audit events are kept, in hours.
     #[arg(long, env = "AFORO_AUDIT_RETENTION_H", default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..))]
     pub audit_retention_h: u64,
+    /// Audit streams written in turn (each its own cluster slot), 1-64. Lowering it leaves the
+    /// events of the dropped shards unread until they pass the retention.
+    #[arg(long, env = "AFORO_AUDIT_SHARDS", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub audit_shards: u64,
     /// SLO: hold p95 latency target, ms.
     #[arg(long, env = "AFORO_SLO_HOLD_P95_MS", default_value_t = 500.0)]
     pub slo_hold_p95_ms: f64,

@@ -65,8 +65,8 @@ async fn start(
     let (audit, audit_rx) = store::Audit::channel(metrics.clone());
     let obs = app::Observability { metrics, audit, signals };
     let Some(store) = connect(&cfg, &obs, shutdown).await? else { return Ok(None) };
-    let retention = cfg.audit_retention();
-    let writer = tokio::spawn(store::audit_log::run(store.clone(), audit_rx, retention, shutdown.clone()));
+    let trail = store::audit_log::Trail { shards: cfg.audit_shards as usize, retention: cfg.audit_retention() };
+    let writer = tokio::spawn(store::audit_log::run(store.clone(), audit_rx, trail, shutdown.clone()));
     let app = Arc::new(app::App::new(cfg, store, obs)?);
     app.sync_clock().await?;
     app.refresh_mode().await?;

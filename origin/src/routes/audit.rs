@@ -8,6 +8,8 @@ use super::monitoring::limit_of;
 use super::Ctx;
 use crate::error::ApiError;
 use crate::http::{json, query_params, Body};
+use crate::store::audit_log::EventId;
+use crate::text::clip;
 
 /// Entries read per page from the stream, and at most in one answer's search.
 const PAGE: usize = 500;
@@ -26,10 +28,13 @@ pub async fn events(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>,
     };
     let kind = q.get("type").map(String::as_str);
     let resource = q.get("resource_id").map(String::as_str);
-    let mut before = q.get("before").cloned();
-    if let Some(b) = before.as_deref().filter(|b| !valid_stream_id(b)) {
-        return Err(ApiError::InvalidRequest(format!("before: {b:?} is not an event id")));
-    }
+    let mut before = match q.get("before") {
+        None => None,
+        Some(b) => {
+            Some(EventId::parse(b).ok_or_else(|| ApiError::InvalidRequest(format!("before: {:?} is not an event id", clip(b, 80))))?)
+        }
+    };
+    let trail = ctx.app.trail();
     let matches = |e: &crate::store::AuditEvent| {
         kind.is_none_or(|k| e.kind == k || e.kind.strip_prefix(k).is_some_and(|r| r.starts_with('.')))
             && resource.is_none_or(|r| e.resource_id.as_deref() == Some(r))
@@ -38,10 +43,10 @@ pub async fn events(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>,
     let mut scanned = 0;
     let mut truncated = false;
     loop {
-        let page = ctx.app.store.audit_page(before.as_deref(), since_ms, PAGE).await?;
+        let page = ctx.app.store.audit_page(&trail, before.as_ref(), since_ms, PAGE).await?;
         let n = page.len();
         scanned += n;
-        before = page.last().map(|e| e.id.clone());
+        before = page.last().and_then(|e| EventId::parse(&e.id));
         out.extend(page.into_iter().filter(|e| matches(e)));
         if out.len() >= limit || n < PAGE {
             break;
@@ -56,19 +61,9 @@ pub async fn events(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>,
     let next = if out.len() == limit {
         out.last().map(|e| e.id.clone())
     } else if truncated {
-        before
+        before.map(|b| b.to_string())
     } else {
         None
     };
     Ok(json(StatusCode::OK, json!({"events": out, "next": next}).to_string()))
-}
-
-fn valid_stream_id(s: &str) -> bool {
-    let (a, b) = s.split_once('-').unwrap_or((s, "0"));
-    !a.is_empty()
-        && a.len() <= 20
-        && a.bytes().all(|c| c.is_ascii_digit())
-        && !b.is_empty()
-        && b.len() <= 20
-        && b.bytes().all(|c| c.is_ascii_digit())
 }

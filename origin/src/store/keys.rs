@@ -5,8 +5,14 @@ use sha2::{Digest, Sha256};
 /// The sorted set of resources whose next hold expiry is due, read by the sweeper.
 pub const DUE: &str = "af:due";
 
-/// The audit stream (one per deployment), trimmed by age.
+/// The audit stream of releases before sharding: still read (until its events pass the
+/// retention), no longer written.
 pub const AUDIT: &str = "af:audit";
+
+/// Audit shard `i` of a deployment: each its own cluster slot, written in turn, read merged.
+pub fn audit_shard(i: usize) -> String {
+    format!("af:{{audit:{i}}}")
+}
 
 /// Every live resource id, for listings (a sorted set, all scores 0: ordered by id).
 pub const RESOURCES: &str = "af:resources";

@@ -50,9 +50,11 @@ fn body_of(resp: &str) -> Value {
     resp.split_once("\r\n\r\n").and_then(|(_, b)| serde_json::from_str(b).ok()).unwrap_or(Value::Null)
 }
 
-/// Every entry of the audit stream, raw.
+/// Every entry of the audit streams (the default four shards), raw.
 fn audit_entries(redis: &Redis) -> Vec<String> {
-    redis.cli(&["XRANGE", "af:audit", "-", "+"]).lines().map(String::from).collect()
+    (0..4)
+        .flat_map(|i| redis.cli(&["XRANGE", &format!("af:{{audit:{i}}}"), "-", "+"]).lines().map(String::from).collect::<Vec<_>>())
+        .collect()
 }
 
 fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {

@@ -7,6 +7,7 @@
 //! - [`resources`]: documents, versions, stock, pause and resume
 //! - [`lifecycle`]: listings, `If-Match`, idempotent stock syncs, archive
 //! - [`tables`]: tables assigned inside the atomic hold
+//! - [`audit`]: the audit trail read across its shards
 //! - [`auth`]: tokens (401), roles and ownership (403)
 //! - [`errors`]: every error status of API.md, in words
 //! - [`hostile`]: hostile and careless input at the door
@@ -24,6 +25,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod audit;
 mod auth;
 mod carts;
 mod cluster;
