@@ -43,6 +43,21 @@ pub struct ResourceDoc {
     /// Price and utilization triggers; absent means the engine quotes no price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pricing: Option<PricingDoc>,
+    /// Whether capacity limits refuse holds (`enforce`) or are only checked and recorded
+    /// (`shadow`, for adopting Aforo beside another system); absent: the deployment's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enforcement: Option<Enforcement>,
+}
+
+/// How capacity limits are applied to holds. Calendar rules (hours, closures, pauses, lead
+/// time, cutoff, horizon, qty) refuse in both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Enforcement {
+    /// A hold that would pass a limit is refused.
+    Enforce,
+    /// A hold that would pass a limit is granted and marked with the limits it passes.
+    Shadow,
 }
 
 /// The dimensions a resource draws its units from.

@@ -65,6 +65,38 @@ pub fn decide(takes: &[Take], choices: &[Vec<Take>], counters: &mut Counters) ->
     Some(chosen)
 }
 
+/// What a hold in shadow did: the choice it took and the counters it passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShadowTake {
+    /// The choice taken: the first that fits, else the first (`None` when there are none).
+    pub chosen: Option<usize>,
+    /// The buckets the hold took past their limit, in take order (empty: enforce would have
+    /// granted it the same way).
+    pub over: Vec<Bucket>,
+}
+
+/// The store's decision in shadow: limits are checked and recorded, never refused. The takes
+/// and a choice are always applied; `over` names every bucket that passed its limit, so that
+/// a hold is marked exactly when [`decide`] would have refused it.
+pub fn decide_shadow(takes: &[Take], choices: &[Vec<Take>], counters: &mut Counters) -> ShadowTake {
+    let past = |ts: &[Take], counters: &Counters| -> Vec<Bucket> {
+        ts.iter().filter(|t| u64::from(counters.get(&t.bucket)) + u64::from(t.qty) > u64::from(t.limit)).map(|t| t.bucket.clone()).collect()
+    };
+    let mut over = past(takes, counters);
+    let chosen = if choices.is_empty() {
+        None
+    } else {
+        let i = choices.iter().position(|c| first_overflow(c, counters).is_none()).unwrap_or(0);
+        over.extend(past(&choices[i], counters));
+        Some(i)
+    };
+    apply(takes, counters);
+    if let Some(i) = chosen {
+        apply(&choices[i], counters);
+    }
+    ShadowTake { chosen, over }
+}
+
 /// Applies takes to counters (what the store does when all fit).
 pub fn apply(takes: &[Take], counters: &mut Counters) {
     for t in takes {

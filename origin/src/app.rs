@@ -75,6 +75,8 @@ pub struct App {
     /// Recent warnings and errors.
     pub signals: Arc<Signals>,
     read_only: AtomicBool,
+    /// The deployment's default enforcement is shadow (`crate::enforcement`).
+    pub shadow_default: AtomicBool,
     limiter: Option<governor::DefaultKeyedRateLimiter<String>>,
     /// Per resource, (drifted, oversold) buckets at its last check.
     findings: Mutex<HashMap<String, (usize, usize)>>,
@@ -131,6 +133,7 @@ impl App {
             alerts,
             signals: obs.signals,
             read_only: AtomicBool::new(false),
+            shadow_default: AtomicBool::new(false),
             limiter,
             findings: Mutex::new(HashMap::new()),
             heavy: Arc::new(tokio::sync::Semaphore::new(match cfg.heavy_reads {

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod enforcement;
 pub mod error;
 pub mod holds;
 pub mod http;

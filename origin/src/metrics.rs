@@ -86,6 +86,8 @@ pub struct Metrics {
     pub holds_expired: Counter,
     /// Hold requests answered from an earlier request with the same key.
     pub replays: Counter,
+    /// Holds granted in shadow enforcement past a limit (enforce would have refused them).
+    pub shadow_overflows: Counter,
     /// Units taken by holds, by resource kind.
     pub units_committed: Family<KindLabels, Counter>,
     /// Redis call latency by operation.
@@ -131,6 +133,7 @@ impl Metrics {
             holds_released: Counter::default(),
             holds_expired: Counter::default(),
             replays: Counter::default(),
+            shadow_overflows: Counter::default(),
             units_committed: Family::default(),
             redis_latency: Family::new_with_constructor(latency_histogram),
             redis_errors: Family::default(),
@@ -153,6 +156,7 @@ impl Metrics {
         r.register("holds_released", "Holds released", m.holds_released.clone());
         r.register("holds_expired", "Holds expired and reclaimed by this origin", m.holds_expired.clone());
         r.register("idempotent_replays", "Hold requests answered by an earlier request with the same key", m.replays.clone());
+        r.register("shadow_overflows", "Holds granted in shadow enforcement past a capacity limit", m.shadow_overflows.clone());
         r.register("units_committed", "Units taken by holds, by resource kind", m.units_committed.clone());
         r.register("redis_command_duration_seconds", "Redis call latency", m.redis_latency.clone());
         r.register("redis_errors", "Redis calls that failed", m.redis_errors.clone());

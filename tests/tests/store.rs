@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use aforo_core::{first_overflow, take};
+use aforo_core::{decide_shadow, first_overflow, take};
 use aforo_core::{Bucket, Counters, HoldPlan, Take};
 use aforo_origin::store::{
     hold_id, ArchiveReply, Choice, DocWrite, HoldArgs, HoldReply, HoldStatus, Home, IdempotencyKey, PartReply, PutReply, ResourceKeys,
@@ -70,6 +70,7 @@ fn args(resource: &str, n: usize, hash: &str, takes: Vec<Take>) -> HoldArgs {
         date_index: None,
         items: Vec::new(),
         home: Some(Home { body: Vec::new(), parts: Vec::new() }),
+        shadow: false,
     }
 }
 
@@ -298,14 +299,16 @@ struct Case {
 struct Plan {
     takes: BTreeMap<u32, (u32, u32)>,
     choices: Vec<BTreeMap<u32, (u32, u32)>>,
+    shadow: bool,
 }
 
 fn cases() -> impl Strategy<Value = Case> {
     let plan = (
         prop::collection::btree_map(0..4u32, (1..5u32, 0..25u32), 1..=4),
         prop::collection::vec(prop::collection::btree_map(0..3u32, (1..3u32, 0..4u32), 1..=2), 0..=3),
+        prop::bool::weighted(0.3),
     )
-        .prop_map(|(takes, choices)| Plan { takes, choices });
+        .prop_map(|(takes, choices, shadow)| Plan { takes, choices, shadow });
     (prop::collection::vec(0..10u32, 4), prop::collection::vec(0..4u32, 3), prop::collection::vec(plan, 1..=6))
         .prop_map(|(days, tables, holds)| Case { days, tables, holds })
 }
@@ -347,6 +350,17 @@ async fn run_case(store: &Store, id: &str, case: Case) -> Result<(), TestCaseErr
             price: None,
             ttl_s: 60,
         };
+        if p.shadow {
+            // Shadow: never refused; the same choice, and the buckets passed named alike.
+            let s = decide_shadow(&plan.takes, &plan.choices, &mut model);
+            let got = store.hold_part(&HoldArgs { choices, shadow: true, ..args(id, n, "h", takes) }).await.unwrap();
+            let HoldReply::Taken { table, over, .. } = got else { return Err(TestCaseError::fail(format!("hold {n} in shadow: {got:?}"))) };
+            prop_assert_eq!(table, s.chosen.map(|i| format!("C{i}")).unwrap_or_default(), "hold {}", n);
+            prop_assert_eq!(over, s.over.iter().map(ToString::to_string).collect::<Vec<_>>(), "hold {}", n);
+            let expected: BTreeMap<String, u32> = model.0.iter().filter(|(_, v)| **v > 0).map(|(b, v)| (b.to_string(), *v)).collect();
+            prop_assert_eq!(counters(store, id).await, expected, "counters after hold {}", n);
+            continue;
+        }
         let overflow = first_overflow(&plan.takes, &model);
         let decided = take(&plan, &mut model);
         let got = store.hold_part(&HoldArgs { choices, ..args(id, n, "h", takes) }).await.unwrap();

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aforo_core::{alternatives_for, merge_takes};
-use aforo_core::{HoldRequest, ItemView};
+use aforo_core::{Enforcement, HoldPlan, HoldRequest, ItemView};
 use serde_json::{json, Value};
 
 use super::plan::{group, payload_hash, plan_group, Group, Planned, ATTEMPTS};
@@ -70,6 +70,8 @@ struct Progress<'a> {
     replayed: bool,
     /// The table seated on each resource that has tables.
     tables: HashMap<String, String>,
+    /// In shadow, the buckets each item (by request index) took past their limit.
+    over: HashMap<usize, Vec<String>>,
 }
 
 /// Where a step leaves the saga.
@@ -109,6 +111,7 @@ impl<'a> Cart<'a> {
             home_expiry: 0,
             replayed: false,
             tables: HashMap::new(),
+            over: HashMap::new(),
         };
         for (gi, (g, pl)) in self.groups.iter().zip(&planned).enumerate() {
             let args = self.args(gi, pl, &p.id, &body);
@@ -165,6 +168,7 @@ impl<'a> Cart<'a> {
             date_index: first.date.filter(|_| !first.choices.is_empty()),
             items: pl.plans.iter().map(|(_, x)| x.view(&pl.snap)).collect(),
             home: (gi == 0).then(|| Home { body: body.to_vec(), parts: self.groups[1..].iter().map(|g| g.resource.clone()).collect() }),
+            shadow: self.app.enforcement_of(&pl.snap.resource) == Enforcement::Shadow,
         }
     }
 
@@ -172,8 +176,14 @@ impl<'a> Cart<'a> {
     /// shares taken are undone and the refusal answered.
     async fn step(&self, gi: usize, g: &'a Group, pl: &Planned, reply: HoldReply, p: &mut Progress<'a>) -> Result<Step, ApiError> {
         match reply {
-            HoldReply::Taken { id, expires_at_ms, table, .. } => {
+            HoldReply::Taken { id, expires_at_ms, table, over, .. } => {
                 p.id = id;
+                for (i, plan) in &pl.plans {
+                    let mine: Vec<String> = over.iter().filter(|b| plan_names(plan).any(|n| n == **b)).cloned().collect();
+                    if !mine.is_empty() {
+                        p.over.insert(*i, mine);
+                    }
+                }
                 if !table.is_empty() {
                     p.tables.insert(g.resource.clone(), table);
                 }
@@ -248,6 +258,9 @@ impl<'a> Cart<'a> {
         } else {
             let mut items = serde_json::to_value(body).map_err(|e| ApiError::Internal(e.to_string()))?;
             with_tables(&mut items, &p.tables);
+            for (i, buckets) in &p.over {
+                items[*i]["over_capacity"] = json!(buckets);
+            }
             json!({"id": p.id, "status": HoldStatus::Held, "expires_at": rfc3339_ms(p.home_expiry), "items": items})
         };
         let fresh = !(p.replayed && p.taken.is_empty());
@@ -262,6 +275,11 @@ impl<'a> Cart<'a> {
             app.audit_by(self.actor, "hold.created", |e| {
                 e.resource(home).hold(&p.id).detail(json!({"items": view["items"], "expires_at": view["expires_at"]}))
             });
+            if !p.over.is_empty() {
+                m.shadow_overflows.inc();
+                tracing::warn!(hold = %p.id, over = ?p.over, "hold granted past capacity (shadow enforcement)");
+                app.audit_by(self.actor, "hold.over_capacity", |e| e.resource(home).hold(&p.id).detail(json!({"over_capacity": p.over})));
+            }
         } else {
             m.replays.inc();
         }
@@ -280,4 +298,9 @@ impl<'a> Cart<'a> {
             }
         }
     }
+}
+
+/// The counter names a plan takes (its covers and every table choice).
+fn plan_names(plan: &HoldPlan) -> impl Iterator<Item = String> + '_ {
+    plan.takes.iter().chain(plan.choices.iter().flatten()).map(|t| t.bucket.to_string())
 }

@@ -58,6 +58,9 @@ pub fn spawn(app: AppRef, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
             if let Err(e) = a.refresh_mode().await {
                 tracing::debug!(error = %e, "could not read the mode switch");
             }
+            if let Err(e) = a.refresh_enforcement().await {
+                tracing::debug!(error = %e, "could not read the default enforcement");
+            }
         })
     }));
     let a = app.clone();

@@ -100,6 +100,27 @@ pub async fn put_mode(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>
     Ok(json(StatusCode::OK, serde_json::to_string(&m).map_err(|e| ApiError::Internal(e.to_string()))?))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnforcementBody {
+    default: aforo_core::Enforcement,
+}
+
+/// `GET /v1/monitoring/enforcement`: the default for documents that name none.
+pub async fn get_enforcement(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let e = ctx.app.refresh_enforcement().await?;
+    Ok(json(StatusCode::OK, json!({"default": e}).to_string()))
+}
+
+/// `PUT /v1/monitoring/enforcement`: `{"default": "enforce" | "shadow"}`, for every origin on
+/// this Redis (each follows within its mode refresh period).
+pub async fn put_enforcement(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let body: EnforcementBody = parse_json(&read_body(req, &ctx.app.cfg).await?)?;
+    ctx.app.set_default_enforcement(body.default).await?;
+    ctx.audit("enforcement.changed", |e| e.detail(json!({"default": body.default})));
+    Ok(json(StatusCode::OK, json!({"default": body.default}).to_string()))
+}
+
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct CheckBody {

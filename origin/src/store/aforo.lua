@@ -148,12 +148,14 @@ end
 
 -- Checks every take against its limit and, when there are choices (tables), finds the first
 -- choice that fits too; on success adds the takes and that choice. Returns the takes taken,
--- the choice's label and the changes made (for the event stream), or nil and the bucket
--- that did not fit ('no_table' for choices).
+-- the choice's label, the changes made (for the event stream) and the buckets taken past
+-- their limit, or nil and the bucket that did not fit ('no_table' for choices).
+-- In shadow nothing is refused: every take and a choice (the first that fits, else the
+-- first) are added, and the buckets that passed their limit are returned.
 -- Choices travel as groups separated by \30, each "label\n" then its take lines.
-local function try_take(c, version, takes, choices)
+local function try_take(c, version, takes, choices, shadow)
   local b, q, l = parse_takes(takes)
-  local set, changes = {}, {}
+  local set, changes, over = {}, {}, {}
   -- The version and the counters in one HMGET when they fit in one (a hold's usual case).
   local cur
   if #b < CHUNK then
@@ -165,14 +167,17 @@ local function try_take(c, version, takes, choices)
   if cur[1] ~= version then return nil, 'version', cur[1] or '', 0 end
   for i = 1, #b do
     local have = tonumber(cur[i + 1]) or 0
-    if have + q[i] > l[i] then return nil, b[i], have, l[i] end
+    if have + q[i] > l[i] then
+      if not shadow then return nil, b[i], have, l[i] end
+      over[#over + 1] = b[i]
+    end
     set[#set + 1] = b[i]
     set[#set + 1] = have + q[i]
     changes[i] = {b[i], q[i], have + q[i], l[i]}
   end
   local all, label = takes, ''
   if choices and choices ~= '' then
-    local found = false
+    local first, found = nil, nil
     for group in string.gmatch(choices, '([^\30]+)') do
       local name, rest = string.match(group, '^([^\n]*)\n(.*)$')
       local cb, cq, cl = parse_takes(rest or '')
@@ -182,27 +187,31 @@ local function try_take(c, version, takes, choices)
         for i = 1, #cb do
           if (tonumber(cur[i]) or 0) + cq[i] > cl[i] then fits = false break end
         end
-        if fits then
-          for i = 1, #cb do
-            local v = (tonumber(cur[i]) or 0) + cq[i]
-            set[#set + 1] = cb[i]
-            set[#set + 1] = v
-            changes[#changes + 1] = {cb[i], cq[i], v, cl[i]}
-          end
-          all, label, found = takes .. rest, name, true
-          break
-        end
+        local choice = {name = name, rest = rest, b = cb, q = cq, l = cl, cur = cur}
+        first = first or choice
+        if fits then found = choice break end
       end
     end
-    if not found then return nil, 'no_table', 0, 0 end
+    if not found and not (shadow and first) then return nil, 'no_table', 0, 0 end
+    local ch = found or first
+    for i = 1, #ch.b do
+      local v = (tonumber(ch.cur[i]) or 0) + ch.q[i]
+      if v > ch.l[i] then over[#over + 1] = ch.b[i] end
+      set[#set + 1] = ch.b[i]
+      set[#set + 1] = v
+      changes[#changes + 1] = {ch.b[i], ch.q[i], v, ch.l[i]}
+    end
+    all, label = takes .. ch.rest, ch.name
   end
   hset_pairs(c, set)
-  return all, label, changes
+  return all, label, changes, over
 end
 
 -- hold: KEYS m, c, x, h, [date index]
 -- ARGV version, hold_id, payload_hash, ttl_ms, record_ttl_ms, caller, status ('held' |
---      'pending'), takes, choices, items, extra field/value pairs...
+--      'pending'), takes, choices, items, extra field/value pairs for the record...
+-- The pair 'enforcement' 'shadow' asks for shadow enforcement (try_take); the record keeps
+-- it, and 'over' (the buckets passed, joined by ',') when there are any.
 local function hold(keys, args)
   local c, h = keys[2], keys[4]
   local P = prefix_of(keys[1])
@@ -214,15 +223,24 @@ local function hold(keys, args)
   end
   local now = now_ms()
   local _, expired = reclaim(P, now, 64)
-  local taken, label, have, lim = try_take(c, args[1], args[8], args[9])
+  local shadow = false
+  for k = 11, #args - 1, 2 do
+    if args[k] == 'enforcement' and args[k + 1] == 'shadow' then shadow = true end
+  end
+  local taken, label, have, lim = try_take(c, args[1], args[8], args[9], shadow)
   if not taken then
     if label == 'version' then return done({'version', have}, expired) end
     return done({'sold_out', label, tostring(have), tostring(lim)}, expired)
   end
+  local over = table.concat(lim or {}, ',')
   local exp_at = now + tonumber(args[4])
   local rec = {'status', args[7], 'takes', taken, 'items', args[10], 'expires_at', exp_at,
                'created_at', now, 'caller', args[6], 'version', args[1], 'table', label, 'hash', args[3]}
   for k = 11, #args do rec[#rec + 1] = args[k] end
+  if over ~= '' then
+    rec[#rec + 1] = 'over'
+    rec[#rec + 1] = over
+  end
   redis.call('HSET', h, unpack(rec))
   redis.call('PEXPIRE', h, tonumber(args[5]))
   redis.call('ZADD', keys[3], exp_at, args[2])
@@ -231,7 +249,7 @@ local function hold(keys, args)
     redis.call('PEXPIRE', keys[5], tonumber(args[5]))
   end
   emit(P, 'held', args[2], args[1], have)
-  return done({'ok', args[2], args[7], tostring(exp_at), label}, expired)
+  return done({'ok', args[2], args[7], tostring(exp_at), label, over}, expired)
 end
 
 -- finish: KEYS h — a cart's home part turns from pending to held once every part is taken.

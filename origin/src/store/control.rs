@@ -1,4 +1,4 @@
-//! The read-only switch every origin on this Redis follows.
+//! The switches every origin on this Redis follows: read-only mode, default enforcement.
 
 use std::collections::HashMap;
 
@@ -6,7 +6,7 @@ use fred::prelude::*;
 
 use super::client::Store;
 use super::error::StoreError;
-use super::keys::MODE;
+use super::keys::{ENFORCEMENT, MODE};
 use super::records::Mode;
 
 impl Store {
@@ -25,5 +25,17 @@ impl Store {
             ("since", m.since.clone().unwrap_or_default()),
         ];
         self.guarded("hset", self.pool.next().hset::<(), _, _>(MODE, fields)).await
+    }
+
+    /// The deployment's default enforcement: `Some(true)` for shadow, `None` when never set.
+    pub async fn shadow_default(&self) -> Result<Option<bool>, StoreError> {
+        let v: Option<String> = self.guarded("get", self.pool.next().get(ENFORCEMENT)).await?;
+        Ok(v.map(|v| v == "shadow"))
+    }
+
+    /// Sets the deployment's default enforcement.
+    pub async fn set_shadow_default(&self, shadow: bool) -> Result<(), StoreError> {
+        let v = if shadow { "shadow" } else { "enforce" };
+        self.guarded("set", self.pool.next().set::<(), _, _>(ENFORCEMENT, v, None, None, false)).await
     }
 }

@@ -69,6 +69,8 @@ pub struct HoldArgs {
     pub items: Vec<ItemView>,
     /// The home part's extra fields.
     pub home: Option<Home>,
+    /// Shadow enforcement: limits checked and recorded, not refused.
+    pub shadow: bool,
 }
 
 /// Encodes takes for the library: `bucket\tqty\tlimit\n` per take.
@@ -110,6 +112,9 @@ impl HoldArgs {
         ];
         if let Some(h) = &self.home {
             args.extend(["body".to_string(), to_json(&h.body)?, "parts".to_string(), h.parts.join(",")]);
+        }
+        if self.shadow {
+            args.extend(["enforcement".to_string(), "shadow".to_string()]);
         }
         Ok((keys, args))
     }

@@ -17,6 +17,9 @@ pub fn audit_shard(i: usize) -> String {
 /// Every live resource id, for listings (a sorted set, all scores 0: ordered by id).
 pub const RESOURCES: &str = "af:resources";
 
+/// The deployment's default enforcement (`enforce` | `shadow`), for documents that name none.
+pub const ENFORCEMENT: &str = "af:enforcement";
+
 /// The read-only switch shared by every origin on this Redis.
 pub const MODE: &str = "af:mode";
 

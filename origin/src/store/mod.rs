@@ -21,7 +21,9 @@ pub use audit::{Actor, Audit, AuditEvent};
 pub use client::{Store, StoreConfig, LIBRARY};
 pub use error::StoreError;
 pub use holds::{encode_choices, encode_takes, Choice, HoldArgs, Home};
-pub use keys::{audit_shard, claim, hold_id, home_of, idempotent_hold_id, owned_by, ResourceKeys, AUDIT, DUE, MODE, RESOURCES};
+pub use keys::{
+    audit_shard, claim, hold_id, home_of, idempotent_hold_id, owned_by, ResourceKeys, AUDIT, DUE, ENFORCEMENT, MODE, RESOURCES,
+};
 pub use records::{HoldRecord, HoldStatus, Meta, Mode};
 pub use reply::{ArchiveReply, HoldReply, PartReply, PutReply, StockReply};
 pub use resources::{DocWrite, IdempotencyKey, StockChange, READ_FIRST, READ_PART};

@@ -78,6 +78,8 @@ pub enum HoldReply {
         expires_at_ms: i64,
         /// The table or join seated ('' without tables).
         table: String,
+        /// In shadow enforcement, the buckets taken past their limit (empty otherwise).
+        over: Vec<String>,
     },
     /// Idempotent replay: the hold this key already made.
     Replay {
@@ -116,6 +118,7 @@ impl HoldReply {
                 status: r.status(2)?,
                 expires_at_ms: r.parsed(3, "expires_at")?,
                 table: r.text(4, "table")?.to_string(),
+                over: r.text(5, "over")?.split(',').filter(|b| !b.is_empty()).map(String::from).collect(),
             },
             Some("replay") => {
                 HoldReply::Replay { id: r.text(1, "id")?.to_string(), status: r.status(2)?, expires_at_ms: r.parsed(3, "expires_at")? }
@@ -310,8 +313,8 @@ mod tests {
     #[test]
     fn replies_parse_and_a_missing_element_is_an_error() {
         assert_eq!(
-            HoldReply::parse(&reply("aforo_hold", &["ok", "h_1", "held", "42", ""])).ok(),
-            Some(HoldReply::Taken { id: "h_1".into(), status: HoldStatus::Held, expires_at_ms: 42, table: String::new() })
+            HoldReply::parse(&reply("aforo_hold", &["ok", "h_1", "held", "42", "", ""])).ok(),
+            Some(HoldReply::Taken { id: "h_1".into(), status: HoldStatus::Held, expires_at_ms: 42, table: String::new(), over: vec![] })
         );
         assert!(matches!(
             HoldReply::parse(&reply("aforo_hold", &["ok", "h_1", "held"])),

@@ -266,6 +266,7 @@ async fn baseline(a: &Args, ids: &[String]) -> Value {
                     date_index: None,
                     items: vec![],
                     home: None,
+                    shadow: false,
                 };
                 let r = store.hold_part(&args).await;
                 local.record("hold_direct", t.elapsed().as_micros() as u64, if r.is_ok() { 200 } else { 503 });

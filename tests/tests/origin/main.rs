@@ -6,6 +6,7 @@
 //! - [`carts`]: several items in one hold, all or nothing
 //! - [`resources`]: documents, versions, stock, pause and resume
 //! - [`lifecycle`]: listings, `If-Match`, idempotent stock syncs, archive
+//! - [`shadow`]: shadow enforcement, the default and per document
 //! - [`tables`]: tables assigned inside the atomic hold
 //! - [`audit`]: the audit trail read across its shards
 //! - [`auth`]: tokens (401), roles and ownership (403)
@@ -39,4 +40,5 @@ mod openapi;
 mod ops;
 mod reads;
 mod resources;
+mod shadow;
 mod tables;
