@@ -216,6 +216,14 @@ async fn the_server_answers_as_openapi_yaml_says() {
     spec.check("get", audit, &e.api.send(Method::GET, "/v1/audit/events?limit=x", Some(&e.ops), None, None).await);
     spec.check("get", audit, &e.api.send(Method::GET, audit, None, None, None).await);
 
+    let enf = "/v1/monitoring/enforcement";
+    spec.check("get", enf, &e.api.send(Method::GET, enf, Some(&e.ops), None, None).await);
+    spec.check("put", enf, &e.api.send(Method::PUT, enf, Some(&e.ops), None, Some(br#"{"default":"shadow"}"#.to_vec())).await);
+    let shadowed = e.api.hold(&e.buyer, "k-shadow", &json!({"resource_id": "sku", "qty": 1000})).await;
+    assert!(shadowed.body["items"][0]["over_capacity"].is_array(), "{:?}", shadowed.body);
+    spec.check("post", holds, &shadowed);
+    spec.check("put", enf, &e.api.send(Method::PUT, enf, Some(&e.ops), None, Some(br#"{"default":"enforce"}"#.to_vec())).await);
+    spec.check("put", enf, &e.api.send(Method::PUT, enf, Some(&e.ops), None, Some(b"{}".to_vec())).await);
     let list = "/v1/resources";
     spec.check("get", list, &e.api.send(Method::GET, "/v1/resources?limit=1", Some(&e.seller), None, None).await);
     spec.check("get", list, &e.api.send(Method::GET, "/v1/resources?limit=0", Some(&e.ops), None, None).await);
