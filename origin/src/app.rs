@@ -34,6 +34,8 @@ pub struct Loaded {
     /// When it was archived (Redis ms); an archived resource answers 404 to all but its
     /// bookings and the operators' checks.
     pub archived_at: Option<i64>,
+    /// Counters the seller knowingly left past their limit (`crate::capacity`).
+    pub overcommitted: Option<String>,
 }
 
 impl Loaded {
@@ -79,7 +81,7 @@ pub struct App {
     pub shadow_default: AtomicBool,
     limiter: Option<governor::DefaultKeyedRateLimiter<String>>,
     /// Per resource, (drifted, oversold) buckets at its last check.
-    findings: Mutex<HashMap<String, (usize, usize)>>,
+    findings: Mutex<HashMap<String, (usize, usize, usize)>>,
     /// Permits to compute on the blocking pool.
     heavy: Arc<tokio::sync::Semaphore>,
 }
@@ -192,19 +194,20 @@ impl App {
     }
 
     /// Records one resource's check results and refreshes the gauges.
-    pub fn note_findings(&self, id: &str, drift: usize, oversold: usize) {
+    pub fn note_findings(&self, id: &str, drift: usize, oversold: usize, overcommitted: usize) {
         let mut f = self.findings.lock().unwrap_or_else(|p| p.into_inner());
-        if drift == 0 && oversold == 0 {
+        if drift == 0 && oversold == 0 && overcommitted == 0 {
             f.remove(id);
         } else {
-            f.insert(id.to_string(), (drift, oversold));
+            f.insert(id.to_string(), (drift, oversold, overcommitted));
         }
         self.publish_findings(&f);
     }
 
-    fn publish_findings(&self, f: &HashMap<String, (usize, usize)>) {
+    fn publish_findings(&self, f: &HashMap<String, (usize, usize, usize)>) {
         self.metrics.drift_buckets.set(f.values().map(|v| v.0 as i64).sum());
         self.metrics.oversold_buckets.set(f.values().map(|v| v.1 as i64).sum());
+        self.metrics.overcommitted_buckets.set(f.values().map(|v| v.2 as i64).sum());
     }
 
     /// After a full check: forget findings of resources no longer present.
@@ -259,6 +262,7 @@ impl App {
             resource,
             state: State { version: meta.version, on_hand: meta.on_hand, pause },
             archived_at: meta.archived_at,
+            overcommitted: meta.overcommitted,
         })
     }
 

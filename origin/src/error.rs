@@ -82,6 +82,14 @@ pub enum ApiError {
     /// `If-Match` names a version the resource has moved from (412).
     #[error("{0}")]
     VersionConflict(String),
+    /// A new document's limits are under what is committed (409), each counter listed.
+    #[error("{detail}")]
+    CapacityBelowCommitted {
+        /// Why, in words.
+        detail: String,
+        /// The counters past their new limit.
+        overcommitted: Vec<crate::capacity::Over>,
+    },
     /// The resource still has holds held; archive it with `?force=true` to release them (409).
     #[error("{0}")]
     ResourceInUse(String),
@@ -150,9 +158,11 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::ResourceNotFound(_) | ApiError::HoldNotFound(_) | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::SoldOut { .. } | ApiError::HoldNotActive(_) | ApiError::StockBelowCommitted(_) | ApiError::ResourceInUse(_) => {
-                StatusCode::CONFLICT
-            }
+            ApiError::SoldOut { .. }
+            | ApiError::HoldNotActive(_)
+            | ApiError::StockBelowCommitted(_)
+            | ApiError::ResourceInUse(_)
+            | ApiError::CapacityBelowCommitted { .. } => StatusCode::CONFLICT,
             ApiError::VersionConflict(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::HoldExpired(_) => StatusCode::GONE,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
@@ -189,6 +199,7 @@ impl ApiError {
             ApiError::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             ApiError::VersionConflict(_) => "VERSION_CONFLICT",
             ApiError::ResourceInUse(_) => "RESOURCE_IN_USE",
+            ApiError::CapacityBelowCommitted { .. } => "CAPACITY_BELOW_COMMITTED",
             ApiError::StoreUnavailable(_) => "STORE_UNAVAILABLE",
             ApiError::ReadOnly => "READ_ONLY",
             ApiError::RateLimited(_) => "RATE_LIMITED",
@@ -217,6 +228,7 @@ impl ApiError {
                 }
             }
             ApiError::Rule { item: Some(i), .. } => v["item"] = json!(i),
+            ApiError::CapacityBelowCommitted { overcommitted, .. } => v["overcommitted"] = json!(overcommitted),
             ApiError::InvalidConfig(e) => {
                 v["errors"] = json!(e.errors);
                 for m in v["errors"].as_array_mut().into_iter().flatten().filter_map(|x| x.get_mut("message")) {

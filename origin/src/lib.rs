@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod capacity;
 pub mod config;
 pub mod enforcement;
 pub mod error;

@@ -102,6 +102,8 @@ pub struct Metrics {
     pub sweeper_lag: Gauge<f64, AtomicU64>,
     /// Buckets over their limit found by the last drift check (must stay 0).
     pub oversold_buckets: Gauge,
+    /// Buckets over a limit the seller lowered knowingly, at the last drift check.
+    pub overcommitted_buckets: Gauge,
     /// Counters that differed from their hold records at the last drift check.
     pub drift_buckets: Gauge,
     /// 1 when writes are switched off.
@@ -141,6 +143,7 @@ impl Metrics {
             breaker_state: Gauge::default(),
             sweeper_lag: Gauge::default(),
             oversold_buckets: Gauge::default(),
+            overcommitted_buckets: Gauge::default(),
             drift_buckets: Gauge::default(),
             read_only: Gauge::default(),
             audit_written: Counter::default(),
@@ -164,6 +167,11 @@ impl Metrics {
         r.register("circuit_breaker_state", "Store circuit breaker: 0 closed, 1 half-open, 2 open", m.breaker_state.clone());
         r.register("sweeper_lag_seconds", "Age of the oldest expiry not reclaimed yet", m.sweeper_lag.clone());
         r.register("oversold_buckets", "Buckets over their limit at the last drift check (must be 0)", m.oversold_buckets.clone());
+        r.register(
+            "overcommitted_buckets",
+            "Buckets over a limit the seller lowered knowingly (forced), at the last drift check",
+            m.overcommitted_buckets.clone(),
+        );
         r.register("drift_buckets", "Counters that differed from the hold records at the last check", m.drift_buckets.clone());
         r.register("read_only", "1 when ops switched writes off", m.read_only.clone());
         r.register("audit_events_written", "Audit events written", m.audit_written.clone());

@@ -40,7 +40,7 @@ fn t(bucket: Bucket, qty: u32, limit: u32) -> Take {
 
 /// A document write of `{}` (the store does not read documents).
 fn w(caller: &'static str, is_ops: bool, on_hand: Option<u32>) -> DocWrite<'static> {
-    DocWrite { doc: "{}", caller, is_ops, on_hand, if_match: None }
+    DocWrite { doc: "{}", caller, is_ops, on_hand, if_match: None, checks: vec![], fields: None, force: false }
 }
 
 /// A stock change without an idempotency key.
@@ -472,4 +472,37 @@ async fn listings_page_by_id_per_owner() {
     assert_eq!(store.list(Some("seller-1"), Some("d"), 2).await.unwrap(), ["e"]);
     assert_eq!(store.list(Some("seller-2"), None, 10).await.unwrap(), ["z"]);
     assert_eq!(store.list(None, Some("d"), 10).await.unwrap(), ["e", "z"]);
+}
+
+#[tokio::test]
+async fn a_write_under_committed_is_refused_unless_forced_and_a_new_counter_asks_for_a_new_read() {
+    let redis = Redis::start(&[]);
+    let store = connect(&redis).await;
+    resource(&store, "r", None).await;
+    store.hold_part(&args("r", 1, "h", vec![t(day(0), 8, 10)])).await.unwrap();
+    let (committed, fields) = store.committed("r").await.unwrap();
+    assert_eq!((committed, fields), (vec![(day(0).to_string(), 8)], 2), "the day's counter and the version");
+    let lower = |limit: u32, fields: usize, force: bool| DocWrite {
+        checks: vec![(day(0).to_string(), limit)],
+        fields: Some(fields),
+        force,
+        ..w("seller-1", false, None)
+    };
+    let over = format!("{}\t8\t3", day(0));
+    assert_eq!(store.put("r", &lower(3, 2, false)).await.unwrap(), PutReply::Over { lines: over.clone() });
+    assert_eq!(store.meta("r").await.unwrap().unwrap().version, 1, "refused: nothing written");
+    assert_eq!(store.put("r", &lower(3, 1, false)).await.unwrap(), PutReply::Moved, "a counter the origin did not see");
+    assert_eq!(store.put("r", &lower(8, 2, false)).await.unwrap(), PutReply::Replaced { version: 2, owner: "seller-1".into() });
+    assert_eq!(store.meta("r").await.unwrap().unwrap().overcommitted, None);
+    assert_eq!(store.put("r", &lower(3, 2, true)).await.unwrap(), PutReply::Replaced { version: 3, owner: "seller-1".into() });
+    assert_eq!(store.meta("r").await.unwrap().unwrap().overcommitted, Some(over), "forced: recorded as the seller's decision");
+    assert_eq!(store.put("r", &lower(9, 2, false)).await.unwrap(), PutReply::Replaced { version: 4, owner: "seller-1".into() });
+    assert_eq!(store.meta("r").await.unwrap().unwrap().overcommitted, None, "raised again: nothing overcommitted");
+    // A forced stock under what is committed is recorded the same way.
+    resource(&store, "s", Some(5)).await;
+    store.hold_part(&args("s", 2, "h", vec![t(Bucket::Stock, 4, 5)])).await.unwrap();
+    assert!(matches!(store.stock("s", &chg(false, 2, true)).await.unwrap(), StockReply::Ok { on_hand: 2, .. }));
+    assert_eq!(store.meta("s").await.unwrap().unwrap().overcommitted.as_deref(), Some("stock\t4\t2"));
+    assert!(matches!(store.stock("s", &chg(false, 6, false)).await.unwrap(), StockReply::Ok { on_hand: 6, .. }));
+    assert_eq!(store.meta("s").await.unwrap().unwrap().overcommitted, None);
 }

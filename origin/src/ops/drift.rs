@@ -4,14 +4,11 @@
 //! `AforoOversellDetected` fires on it. `repair` sets drifted counters to what the hold
 //! records say and audits the fix; it never touches a limit.
 
-use std::collections::BTreeSet;
-
-use aforo_core::Bucket;
-use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use serde_json::json;
 
 use crate::app::App;
+use crate::capacity;
 use crate::error::ApiError;
 use crate::store::AuditEvent;
 
@@ -48,16 +45,19 @@ pub struct Finding {
     /// Expiry entries without a live hold.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stale: Vec<String>,
-    /// Counters above their limit (after any repair).
+    /// Counters above their limit (after any repair) that no one decided: oversells.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub oversold: Vec<Oversold>,
+    /// Counters above a limit the seller lowered knowingly (a forced write): not oversells.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overcommitted: Vec<Oversold>,
     /// Whether drift was repaired.
     pub repaired: bool,
 }
 
 impl Finding {
     fn clean(&self) -> bool {
-        self.drift.is_empty() && self.stale.is_empty() && self.oversold.is_empty()
+        self.drift.is_empty() && self.stale.is_empty() && self.oversold.is_empty() && self.overcommitted.is_empty()
     }
 }
 
@@ -83,39 +83,22 @@ impl Report {
     }
 }
 
-/// The local dates a bucket can belong to (a UTC instant may be the day before locally, or a
-/// seating begun the day before).
-fn dates_of(b: &Bucket, tz: chrono_tz::Tz) -> Vec<NaiveDate> {
-    let at = |m: i64| {
-        let d = aforo_core::local_date(tz, aforo_core::from_epoch_min(m));
-        vec![d - Duration::days(1), d]
-    };
-    match b {
-        Bucket::Stock => vec![],
-        Bucket::Day(d) | Bucket::Slot(d, _) => vec![*d],
-        Bucket::Moment(m) | Bucket::Pace(m) | Bucket::Table(_, m) => at(*m),
-    }
-}
-
-async fn oversold(app: &App, id: &str, counters: &std::collections::BTreeMap<String, i64>) -> Result<Vec<Oversold>, ApiError> {
+/// The counters past their limit: those the seller left so knowingly (overcommitted), and
+/// the rest (oversold).
+async fn past_limits(
+    app: &App,
+    id: &str,
+    counters: &std::collections::BTreeMap<String, i64>,
+) -> Result<(Vec<Oversold>, Vec<Oversold>), ApiError> {
     let l = app.load_any(id, None).await?;
-    // Limits depend on the document and the stock on hand only, not on the counters.
-    let snap = l.snapshot(None, Default::default(), app.now());
-    let parsed: Vec<(Bucket, &String, i64)> = counters.iter().filter_map(|(k, v)| Some((k.parse::<Bucket>().ok()?, k, *v))).collect();
-    let mut dates: BTreeSet<NaiveDate> = parsed.iter().flat_map(|(b, ..)| dates_of(b, l.resource.tz)).collect();
-    // Any date gives the stock limit; today's is as good as another.
-    dates.insert(aforo_core::today(&l.resource, snap.as_of));
-    let mut limits = std::collections::BTreeMap::new();
-    for d in dates {
-        limits.extend(aforo_core::limits_between(&snap, d, d));
-    }
-    Ok(parsed
+    let pairs: Vec<(String, i64)> = counters.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    let known = capacity::acknowledged(l.overcommitted.as_deref());
+    let all = capacity::over_limits(&l.resource, &l.state, &pairs, app.now());
+    let (over, sold): (Vec<_>, Vec<_>) = all
         .into_iter()
-        .filter_map(|(b, name, v)| {
-            let limit = *limits.get(&b)?;
-            (v > i64::from(limit)).then(|| Oversold { bucket: name.clone(), committed: v, limit })
-        })
-        .collect())
+        .map(|o| Oversold { bucket: o.bucket, committed: o.committed, limit: o.limit })
+        .partition(|o| known.contains(&o.bucket));
+    Ok((over, sold))
 }
 
 /// Lists a live resource again under its owner: the listings are written after each document
@@ -144,11 +127,13 @@ pub async fn run(app: &App, only: Option<&str>, repair: bool, actor: (&str, &str
             continue;
         };
         reindex(app, id).await?;
+        let (overcommitted, oversold) = past_limits(app, id, &c.counters).await?;
         let f = Finding {
             resource_id: id.clone(),
             drift: c.drift.iter().map(|(b, have, want)| Drift { bucket: b.clone(), counter: *have, expected: *want }).collect(),
             stale: c.stale.clone(),
-            oversold: oversold(app, id, &c.counters).await?,
+            oversold,
+            overcommitted,
             repaired: repair && !(c.drift.is_empty() && c.stale.is_empty()),
         };
         if f.repaired {
@@ -162,7 +147,7 @@ pub async fn run(app: &App, only: Option<&str>, repair: bool, actor: (&str, &str
         if !f.oversold.is_empty() {
             tracing::error!(resource = %id, buckets = ?f.oversold.iter().map(|o| &o.bucket).collect::<Vec<_>>(), "oversell detected");
         }
-        app.note_findings(id, if f.repaired { 0 } else { f.drift.len() }, f.oversold.len());
+        app.note_findings(id, if f.repaired { 0 } else { f.drift.len() }, f.oversold.len(), f.overcommitted.len());
         if !f.clean() {
             findings.push(f);
         }

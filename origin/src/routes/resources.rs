@@ -11,6 +11,7 @@ use super::monitoring::limit_of;
 use super::Ctx;
 use crate::app::Loaded;
 use crate::auth::Role;
+use crate::capacity;
 use crate::error::ApiError;
 use crate::http::{json, no_content, query_params, read_body, Body};
 use crate::store::{ArchiveReply, DocWrite, PutReply};
@@ -28,7 +29,29 @@ fn view(l: &Loaded) -> serde_json::Value {
         "owner": l.owner,
         "document": doc,
         "pause": l.state.pause,
+        "overcommitted": capacity::parse_recorded(&l.resource, l.overcommitted.as_deref()),
     })
+}
+
+/// Writes a document after checking its limits against what is committed, in the same atomic
+/// step as the write; read again when a counter appeared meanwhile.
+async fn write_checked(ctx: &Ctx, res: &Resource, w: DocWrite<'_>) -> Result<PutReply, ApiError> {
+    for _ in 0..3 {
+        let current = ctx.app.store.meta(&ctx.id).await?;
+        let (checks, fields) = match current {
+            Some(meta) if meta.archived_at.is_none() => {
+                let (committed, fields) = ctx.app.store.committed(&ctx.id).await?;
+                let state = aforo_core::State { version: meta.version, on_hand: meta.on_hand, pause: None };
+                (capacity::checks(res, &state, &committed, ctx.app.now()), Some(fields))
+            }
+            _ => (Vec::new(), None),
+        };
+        match ctx.app.store.put(&ctx.id, &DocWrite { checks, fields, ..w.clone() }).await? {
+            PutReply::Moved => continue,
+            reply => return Ok(reply),
+        }
+    }
+    Err(ApiError::StoreUnavailable("holds keep changing the counters this document is checked against; retry".into()))
 }
 
 /// `PUT /v1/resources/{id}`: create (201) or replace (200) a document.
@@ -41,8 +64,15 @@ pub async fn put(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, Api
     let res = Resource::from_json(&body).map_err(ApiError::InvalidConfig)?;
     // Stored as re-serialised from the typed document: canonical, and free of unknown fields.
     let doc = serde_json::to_string(&res.doc).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let write = DocWrite { doc: &doc, caller: &caller.sub, is_ops: caller.role == Role::Ops, on_hand: res.initial_on_hand(), if_match };
-    let reply = ctx.app.store.put(&ctx.id, &write).await?;
+    let force = match query_params(&ctx.query, &["force"])?.get("force").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(v) => return Err(ApiError::InvalidRequest(format!("force: must be true or false, got {:?}", clip(v, 20)))),
+    };
+    let is_ops = caller.role == Role::Ops;
+    let write =
+        DocWrite { doc: &doc, caller: &caller.sub, is_ops, on_hand: res.initial_on_hand(), if_match, checks: vec![], fields: None, force };
+    let reply = write_checked(&ctx, &res, write).await?;
     ctx.app.forget(&ctx.id);
     let status = match reply {
         PutReply::Created { .. } => StatusCode::CREATED,
@@ -58,11 +88,26 @@ pub async fn put(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, Api
         PutReply::Below { committed } => {
             return Err(ApiError::StockBelowCommitted(format!("on_hand is below the {committed} units held or consumed")));
         }
+        PutReply::Over { lines } => {
+            let overcommitted = capacity::parse_recorded(&res, Some(&lines));
+            return Err(ApiError::CapacityBelowCommitted {
+                detail: format!(
+                    "{} counter(s) would be past the new limits (listed in overcommitted); keep the limits, or pass ?force=true to accept it",
+                    overcommitted.len()
+                ),
+                overcommitted,
+            });
+        }
+        PutReply::Moved => return Err(ApiError::Internal("a moved reply after the retries".into())),
     };
     let l = ctx.app.load(&ctx.id, None).await?;
     tracing::info!(resource = %ctx.id, version = l.state.version, by = %caller.sub, "document stored");
     let kind = if status == StatusCode::CREATED { "resource.created" } else { "resource.replaced" };
-    ctx.audit(kind, |e| e.resource(&ctx.id).detail(json!({"version": l.state.version, "kind": l.resource.kind, "owner": l.owner})));
+    let over = capacity::parse_recorded(&l.resource, l.overcommitted.as_deref());
+    ctx.audit(kind, |e| {
+        e.resource(&ctx.id)
+            .detail(json!({"version": l.state.version, "kind": l.resource.kind, "owner": l.owner, "force": force, "overcommitted": over}))
+    });
     Ok(tagged(json(status, view(&l).to_string()), l.state.version))
 }
 

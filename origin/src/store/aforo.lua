@@ -366,8 +366,14 @@ local function read(keys, args)
 end
 
 -- put: KEYS m, c ; ARGV doc, caller, is_ops, on_hand ('' when no stock), if_match ('' none,
---      '*' any stored version, else the version the writer last read). An archived resource
---      is gone for writes: its id is not reused.
+--      '*' any stored version, else the version the writer last read), checks, fields, force.
+-- An archived resource is gone for writes: its id is not reused.
+-- `checks` ("bucket\tlimit\n" lines) are the counters the origin found committed, with the
+-- limits of the new document; `fields` is how many fields it saw in the counter hash. A
+-- counter added since ('moved') is read again by the origin. Counters past their new limit
+-- refuse the write ('over') unless forced; a forced write records them in the meta hash
+-- ('overcommitted', "bucket\tcommitted\tlimit\n" lines) so that the drift check counts them
+-- as the seller's decision, not as oversells.
 local function put(keys, args)
   local P = prefix_of(keys[1])
   local now = now_ms()
@@ -380,6 +386,19 @@ local function put(keys, args)
   if want ~= '' and (not meta[2] or (want ~= '*' and want ~= meta[2])) then
     return done({'precondition', meta[2] or ''}, expired)
   end
+  if (args[7] or '') ~= '' and redis.call('HLEN', keys[2]) ~= tonumber(args[7]) then return done({'moved'}, expired) end
+  local over = {}
+  local names, lims = {}, {}
+  for name, lim in string.gmatch(args[6] or '', '([^\t\n]+)\t(%d+)') do
+    names[#names + 1] = name
+    lims[#lims + 1] = tonumber(lim)
+  end
+  local have = hmget(keys[2], names)
+  for i = 1, #names do
+    local n = tonumber(have[i]) or 0
+    if n > lims[i] then over[#over + 1] = names[i] .. '\t' .. n .. '\t' .. lims[i] end
+  end
+  if #over > 0 and args[8] ~= '1' then return done({'over', table.concat(over, '\n')}, expired) end
   if args[4] ~= '' then
     local committed = tonumber(redis.call('HGET', keys[2], 'stock')) or 0
     if tonumber(args[4]) < committed then return done({'below', tostring(committed)}, expired) end
@@ -387,12 +406,17 @@ local function put(keys, args)
   else
     redis.call('HDEL', keys[1], 'on_hand')
   end
+  if #over > 0 then
+    redis.call('HSET', keys[1], 'overcommitted', table.concat(over, '\n'))
+  else
+    redis.call('HDEL', keys[1], 'overcommitted')
+  end
   local v = redis.call('HINCRBY', keys[1], 'version', 1)
   redis.call('HSET', keys[1], 'doc', args[1], 'owner', owner or args[2])
   redis.call('HSET', keys[2], '~v', v)
   emit(P, 'config', '', v, nil)
-  if owner then return done({'replaced', tostring(v), owner}, expired) end
-  return done({'created', tostring(v), args[2]}, expired)
+  if owner then return done({'replaced', tostring(v), owner, table.concat(over, '\n')}, expired) end
+  return done({'created', tostring(v), args[2], ''}, expired)
 end
 
 -- stock: KEYS m, c, [idempotency entry] ; ARGV mode ('set' | 'delta'), n, force ('1' | '0'),
@@ -426,6 +450,17 @@ local function stock(keys, args)
   if new > tonumber(args[4]) then return done({'out_of_range', string.format('%d', new)}, expired) end
   if new < committed and args[3] ~= '1' then return done({'below', tostring(committed), tostring(new)}, expired) end
   redis.call('HSET', keys[1], 'on_hand', new)
+  -- A forced stock below what is committed is the seller's decision: recorded as such.
+  local lines = {}
+  for line in string.gmatch(redis.call('HGET', keys[1], 'overcommitted') or '', '[^\n]+') do
+    if string.sub(line, 1, 6) ~= 'stock\t' then lines[#lines + 1] = line end
+  end
+  if new < committed then lines[#lines + 1] = 'stock\t' .. committed .. '\t' .. new end
+  if #lines > 0 then
+    redis.call('HSET', keys[1], 'overcommitted', table.concat(lines, '\n'))
+  else
+    redis.call('HDEL', keys[1], 'overcommitted')
+  end
   local v = redis.call('HINCRBY', keys[1], 'version', 1)
   redis.call('HSET', keys[2], '~v', v)
   emit(P, 'config', '', v, {{'stock', 0, committed, new}})

@@ -217,6 +217,9 @@ pub struct Meta {
     pub pause: Option<String>,
     /// When it was archived (Redis ms): gone for reads, holds and writes; bookings stay.
     pub archived_at: Option<i64>,
+    /// Counters the seller knowingly left past their limit (a forced write):
+    /// `bucket\tcommitted\tlimit` lines.
+    pub overcommitted: Option<String>,
 }
 
 impl Meta {
@@ -233,6 +236,7 @@ impl Meta {
             on_hand: f.optional("on_hand").and_then(|s| s.parse().ok()),
             pause: f.optional("pause").map(String::from),
             archived_at: f.optional("archived").and_then(|s| s.parse().ok()),
+            overcommitted: f.optional("overcommitted").map(String::from),
         }))
     }
 }

@@ -246,6 +246,13 @@ pub enum PutReply {
     },
     /// The id belonged to a resource now archived.
     Archived,
+    /// Counters past the new limits, not forced: `bucket\tcommitted\tlimit` lines.
+    Over {
+        /// The counters, one per line.
+        lines: String,
+    },
+    /// A counter appeared since the origin read them: read again.
+    Moved,
     /// The new on_hand is below what is committed.
     Below {
         /// Units held or consumed.
@@ -262,6 +269,8 @@ impl PutReply {
             Some("forbidden") => PutReply::Forbidden,
             Some("precondition") => PutReply::Precondition { current: r.parsed_or_empty(1, "current")? },
             Some("archived") => PutReply::Archived,
+            Some("over") => PutReply::Over { lines: r.text(1, "over")?.to_string() },
+            Some("moved") => PutReply::Moved,
             Some("below") => PutReply::Below { committed: r.parsed(1, "committed")? },
             _ => return Err(r.unexpected()),
         })

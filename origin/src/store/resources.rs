@@ -24,6 +24,12 @@ pub struct DocWrite<'a> {
     pub on_hand: Option<u32>,
     /// `If-Match`: the version the writer read, or `*` for any stored version.
     pub if_match: Option<&'a str>,
+    /// The committed counters with the limits of the new document, checked in the write.
+    pub checks: Vec<(String, u32)>,
+    /// Fields of the counter hash when they were read (`None`: no check).
+    pub fields: Option<usize>,
+    /// Counters past their new limit are accepted (and recorded as overcommitted).
+    pub force: bool,
 }
 
 /// A stock change.
@@ -141,12 +147,42 @@ impl Store {
             if w.is_ops { "1" } else { "0" }.into(),
             w.on_hand.map(|n| n.to_string()).unwrap_or_default(),
             w.if_match.unwrap_or_default().to_string(),
+            w.checks.iter().map(|(b, l)| format!("{b}\t{l}\n")).collect(),
+            w.fields.map(|n| n.to_string()).unwrap_or_default(),
+            if w.force { "1" } else { "0" }.into(),
         ];
         let reply = PutReply::parse(&self.fcall_reclaiming("aforo_put", id, vec![k.meta(), k.counters()], args).await?)?;
         if let PutReply::Created { owner, .. } | PutReply::Replaced { owner, .. } = &reply {
             self.index(id, owner).await?;
         }
         Ok(reply)
+    }
+
+    /// Every field of the counter hash with a committed unit, and how many fields it has,
+    /// read in parts (`HSCAN`), for checking a new document's limits against them.
+    pub async fn committed(&self, id: &str) -> Result<(Vec<(String, i64)>, usize), StoreError> {
+        let key = ResourceKeys::new(id).counters();
+        let (mut out, mut fields, mut cursor) = (Vec::new(), 0, "0".to_string());
+        loop {
+            let client = self.pool.next().clone();
+            let args = vec![key.clone(), cursor.clone(), "COUNT".into(), "1000".into()];
+            let v: Value = self.guarded("hscan", async move { client.custom(fred::cmd!("HSCAN"), args).await }).await?;
+            let Value::Array(mut parts) = v else { return Err(StoreError::Reply("hscan", "not an array".into())) };
+            let (Some(Value::Array(page)), Some(next)) = (parts.pop(), parts.pop()) else {
+                return Err(StoreError::Reply("hscan", "not a cursor and a page".into()));
+            };
+            for pair in page.chunks(2) {
+                fields += 1;
+                let (Some(k), Some(n)) = (pair[0].as_str(), pair.get(1).and_then(|v| v.as_str()?.parse::<i64>().ok())) else { continue };
+                if n > 0 && !k.starts_with('~') {
+                    out.push((k.to_string(), n));
+                }
+            }
+            cursor = next.as_str().map(|c| c.to_string()).unwrap_or_default();
+            if cursor == "0" || cursor.is_empty() {
+                return Ok((out, fields));
+            }
+        }
     }
 
     /// Lists a live resource under its owner and in the whole list. A separate step from the

@@ -6,7 +6,7 @@
 //! - [`carts`]: several items in one hold, all or nothing
 //! - [`resources`]: documents, versions, stock, pause and resume
 //! - [`lifecycle`]: listings, `If-Match`, idempotent stock syncs, archive
-//! - [`shadow`]: shadow enforcement, the default and per document
+//! - [`adoption`]: shadow enforcement; limits lowered under what is committed
 //! - [`tables`]: tables assigned inside the atomic hold
 //! - [`audit`]: the audit trail read across its shards
 //! - [`auth`]: tokens (401), roles and ownership (403)
@@ -26,6 +26,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod adoption;
 mod audit;
 mod auth;
 mod carts;
@@ -40,5 +41,4 @@ mod openapi;
 mod ops;
 mod reads;
 mod resources;
-mod shadow;
 mod tables;

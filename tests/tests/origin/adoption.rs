@@ -1,6 +1,7 @@
 //! Shadow enforcement, as a marketplace adopting Aforo beside its old flow runs it: capacity
 //! limits checked and recorded but not refused, calendar rules still refusing, and the
-//! deployment's default switched by ops while documents may name their own.
+//! deployment's default switched by ops while documents may name their own; and a limit
+//! lowered under what is committed, refused unless the seller forces it, never an oversell.
 
 use reqwest::Method;
 use serde_json::json;
@@ -85,4 +86,40 @@ async fn ops_switch_the_default_and_a_document_may_name_its_own() {
         )
         .await;
     assert_eq!((bad.status.as_u16(), bad.code()), (422, "INVALID_CONFIG"), "{:?}", bad.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lowering_a_limit_under_committed_is_refused_unless_forced_and_is_no_oversell() {
+    let e = env();
+    let d = day(1);
+    create(&e, "room", &slots_doc(10)).await;
+    let party = json!({"resource_id": "room", "date": d, "slot": "20:00", "qty": 8});
+    let h = e.api.hold(&e.buyer, "eight", &party).await;
+    assert_eq!(h.status, 201, "{:?}", h.body);
+    let lower = e.api.put_resource(&e.seller, "room", &slots_doc(3)).await;
+    assert_eq!((lower.status.as_u16(), lower.code()), (409, "CAPACITY_BELOW_COMMITTED"), "{:?}", lower.body);
+    let listed = lower.body["overcommitted"].as_array().unwrap();
+    assert!(listed.iter().any(|o| o["date"] == d.as_str() && o["at"] == "20:00" && o["committed"] == 8 && o["limit"] == 3), "{listed:?}");
+    assert_eq!(e.api.get(&e.seller, "/v1/resources/room").await.body["version"], 1, "refused: nothing written");
+    let path = "/v1/resources/room?force=true";
+    let forced = e.api.send(Method::PUT, path, Some(&e.seller), None, Some(slots_doc(3).to_string().into_bytes())).await;
+    assert_eq!(forced.status, 200, "{:?}", forced.body);
+    assert!(!forced.body["overcommitted"].as_array().unwrap().is_empty(), "the answer lists them: {:?}", forced.body);
+    let got = e.api.get(&e.seller, "/v1/resources/room").await;
+    assert_eq!(got.body["overcommitted"], forced.body["overcommitted"], "and GET");
+    // The booking concerned stays; no new party fits; the drift check sees a decision, not an oversell.
+    assert_eq!(e.api.get_hold(&e.buyer, h.body["id"].as_str().unwrap()).await.body["status"], "held");
+    let more = json!({"resource_id": "room", "date": d, "slot": "20:00", "qty": 1});
+    assert_eq!(e.api.hold(&e.buyer, "one-more", &more).await.code(), "SOLD_OUT");
+    let check = e.api.send(Method::POST, "/v1/monitoring/check", Some(&e.ops), None, None).await;
+    assert_eq!((check.body["oversold_buckets"].as_u64(), check.body["drift_buckets"].as_u64()), (Some(0), Some(0)), "{:?}", check.body);
+    let metrics = e.api.text("/metrics").await;
+    assert!(metrics.lines().any(|l| l == "aforo_oversold_buckets 0"), "no oversell counted");
+    assert!(
+        metrics.lines().any(|l| l.starts_with("aforo_overcommitted_buckets ") && l != "aforo_overcommitted_buckets 0"),
+        "overcommitted counted"
+    );
+    // Raised back, nothing is overcommitted any more.
+    assert_eq!(e.api.put_resource(&e.seller, "room", &slots_doc(10)).await.status, 200);
+    assert_eq!(e.api.get(&e.seller, "/v1/resources/room").await.body["overcommitted"], json!([]));
 }
