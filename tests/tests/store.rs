@@ -57,6 +57,9 @@ fn args(resource: &str, n: usize, hash: &str, takes: Vec<Take>) -> HoldArgs {
         takes,
         choices: Vec::new(),
         date_index: None,
+        retain_until_ms: None,
+        retention: Duration::from_secs(30 * 86_400),
+        starts_ms: Vec::new(),
         items: Vec::new(),
         home: Some(Home { body: Vec::new(), parts: Vec::new() }),
     }

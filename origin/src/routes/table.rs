@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
 
 use super::ctx::Ctx;
-use super::{audit, health, holds, monitoring, reads, resources, tables, validate};
+use super::{audit, bookings, health, holds, monitoring, reads, resources, tables, validate};
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::http::Body;
@@ -85,7 +85,7 @@ const READS: bool = false;
 
 /// Every route of the origin.
 #[rustfmt::skip]
-pub static ROUTES: [Row; 24] = [
+pub static ROUTES: [Row; 25] = [
     row("/v1/resources/{id}",              Method::PUT,  Res,  Roles(SELLER), WRITES, h!(resources::put)),
     row("/v1/resources/{id}",              Method::GET,  Res,  Owner(SELLER), READS,  h!(resources::get)),
     row("/v1/resources/{id}/stock",        Method::POST, Res,  Owner(SELLER), WRITES, h!(resources::stock)),
@@ -95,6 +95,7 @@ pub static ROUTES: [Row; 24] = [
     row("/v1/resources/{id}/calendar",     Method::GET,  Res,  Anyone,        READS,  h!(reads::calendar)),
     row("/v1/resources/{id}/snapshot",     Method::GET,  Res,  Roles(EDGE),   READS,  h!(reads::snapshot)),
     row("/v1/resources/{id}/tables",       Method::GET,  Res,  Owner(SELLER), READS,  h!(tables::floor)),
+    row("/v1/resources/{id}/bookings",     Method::GET,  Res,  Owner(SELLER), READS,  h!(bookings::list)),
     row("/v1/holds",                       Method::POST, NoId, Roles(BUYER),  WRITES, h!(holds::create)),
     row("/v1/holds/{id}",                  Method::GET,  Hold, Owner(BUYER),  READS,  h!(holds::get)),
     row("/v1/holds/{id}/consume",          Method::POST, Hold, Owner(BUYER),  WRITES, h!(holds::consume)),

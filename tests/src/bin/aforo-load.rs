@@ -264,6 +264,9 @@ async fn baseline(a: &Args, ids: &[String]) -> Value {
                     takes: vec![Take { bucket: Bucket::Stock, qty: 1, limit: 1_000_000_000 }],
                     choices: vec![],
                     date_index: None,
+                    retain_until_ms: None,
+                    retention: Duration::from_secs(30 * 86_400),
+                    starts_ms: Vec::new(),
                     items: vec![],
                     home: None,
                 };
