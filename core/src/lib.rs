@@ -59,7 +59,9 @@ pub use document::{Enforcement, ResourceDoc};
 pub use error::{ConfigError, FieldError, PlanError, QueryError, RuleCode};
 pub use eval::{limits_between, Choice, Evaluator, Span, Unit, NO_TABLE};
 pub use ledger::{apply, decide, decide_shadow, first_overflow, Counters, ShadowTake, Take};
-pub use local::{epoch_min, from_epoch_min, local_date, parse_date, parse_hhmm, rfc3339, rfc3339_local, EpochMin};
+pub use local::{
+    end_of_local_date, epoch_min, from_epoch_min, local_date, parse_date, parse_hhmm, rfc3339, rfc3339_local, start_of_local_date, EpochMin,
+};
 pub use measure::{measure, Measure, Price, Status, BASE_TIER};
 pub use plan::{alternatives_for, merge_takes, plan_hold, take, HoldPlan, ItemView};
 pub use problem::problem;

@@ -57,6 +57,18 @@ pub fn local_date(tz: Tz, t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&tz).date_naive()
 }
 
+/// The first instant of a local date (its midnight, or the first wall time after a DST gap
+/// that swallows it).
+pub fn start_of_local_date(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+    boundary_instant(tz, date, 0)
+}
+
+/// The end of a local date: the first instant of the next one. A booking is kept until the
+/// end of its last date plus a retention.
+pub fn end_of_local_date(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+    date.succ_opt().map_or(DateTime::<Utc>::MAX_UTC, |next| boundary_instant(tz, next, 0))
+}
+
 /// RFC 3339 with seconds and a numeric offset, as every instant in the API.
 pub fn rfc3339<T: TimeZone>(t: &DateTime<T>) -> String
 where

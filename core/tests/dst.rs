@@ -102,3 +102,18 @@ fn cutoff_in_a_dst_gap_moves_to_the_end_of_the_gap() {
     assert_eq!(before.status, Status::Available);
     assert_eq!(after.status, Status::TooLate);
 }
+
+#[test]
+fn a_local_date_ends_at_the_next_midnight_even_when_dst_moves_it() {
+    let madrid: chrono_tz::Tz = "Europe/Madrid".parse().unwrap();
+    let d = parse_date("2027-03-27").unwrap();
+    assert_eq!(rfc3339(&end_of_local_date(madrid, d)), "2027-03-27T23:00:00+00:00");
+    assert_eq!(rfc3339(&start_of_local_date(madrid, d)), "2027-03-26T23:00:00+00:00");
+    // 2027-03-28 has 23 hours in Madrid.
+    let spring = parse_date("2027-03-28").unwrap();
+    assert_eq!((end_of_local_date(madrid, spring) - start_of_local_date(madrid, spring)).num_hours(), 23);
+    // Santiago de Chile skips midnight in September: the day starts at 01:00.
+    let scl: chrono_tz::Tz = "America/Santiago".parse().unwrap();
+    let gap = parse_date("2027-09-05").unwrap();
+    assert_eq!(rfc3339(&start_of_local_date(scl, gap).with_timezone(&scl)), "2027-09-05T01:00:00-03:00");
+}

@@ -54,6 +54,21 @@ pub struct Config {
     /// How long hold records are kept after creation, in days.
     #[arg(long, env = "AFORO_HOLD_RECORD_TTL_D", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub hold_record_ttl_d: u64,
+    /// Days a paid booking is kept after the end of its last date (resource timezone); history
+    /// older than that is compacted (docs/retention.md).
+    #[arg(long, env = "AFORO_BOOKING_RETENTION_D", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub booking_retention_d: u32,
+    /// Milliseconds between compaction rounds over every resource; 0 turns compaction off.
+    #[arg(long, env = "AFORO_COMPACT_INTERVAL_MS", default_value_t = 3_600_000)]
+    pub compact_interval_ms: u64,
+    /// Tests and benchmarks only: the lifetime of hold records in milliseconds, overriding
+    /// `AFORO_HOLD_RECORD_TTL_D` and the idempotency floor.
+    #[arg(long, env = "AFORO_TEST_RECORD_TTL_MS", hide = true)]
+    pub test_record_ttl_ms: Option<u64>,
+    /// Tests and benchmarks only: days added to Redis's clock when compaction decides what
+    /// is old (nothing else moves).
+    #[arg(long, env = "AFORO_TEST_COMPACT_OFFSET_D", default_value_t = 0, hide = true)]
+    pub test_compact_offset_d: i64,
     /// Milliseconds between sweeper passes.
     #[arg(long, env = "AFORO_SWEEP_INTERVAL_MS", default_value_t = 250)]
     pub sweep_interval_ms: u64,
@@ -132,6 +147,20 @@ impl Config {
     /// Hold record lifetime.
     pub fn hold_record_ttl(&self) -> Duration {
         Duration::from_secs(self.hold_record_ttl_d * 86_400)
+    }
+
+    /// How long a hold's record (its key's idempotency entry too) lives from its creation:
+    /// the record lifetime, never under the idempotency lifetime (tests may shorten it).
+    pub fn record_lifetime(&self) -> Duration {
+        match self.test_record_ttl_ms {
+            Some(ms) => Duration::from_millis(ms.max(1)),
+            None => self.hold_record_ttl().max(self.idempotency_ttl()),
+        }
+    }
+
+    /// How long a paid booking is kept after the end of its last date.
+    pub fn booking_retention(&self) -> Duration {
+        Duration::from_secs(u64::from(self.booking_retention_d) * 86_400)
     }
 
     /// SLO targets.

@@ -84,7 +84,14 @@ pub async fn run(
     shutdown: watch::Receiver<bool>,
     signals: Arc<obs::signals::Signals>,
 ) -> Result<(), BoxError> {
-    let sweep = store::sweeper::SweeperConfig { interval: Duration::from_millis(cfg.sweep_interval_ms), ..Default::default() };
+    let compact = (cfg.compact_interval_ms > 0).then(|| store::compactor::CompactConfig {
+        every: Duration::from_millis(cfg.compact_interval_ms),
+        retention_d: cfg.booking_retention_d,
+        offset_ms: cfg.test_compact_offset_d.saturating_mul(86_400_000),
+        budget: 1000,
+        steps_per_tick: 4,
+    });
+    let sweep = store::sweeper::SweeperConfig { interval: Duration::from_millis(cfg.sweep_interval_ms), compact, ..Default::default() };
     let Some((app, writer)) = start(cfg, signals, &shutdown).await? else { return Ok(()) };
     let sweeper = tokio::spawn(store::sweeper::run(app.store.clone(), sweep, shutdown.clone()));
     let clock = {

@@ -14,6 +14,7 @@ use super::view::{hold_view, rfc3339_ms, with_tables};
 use crate::app::App;
 use crate::error::ApiError;
 use crate::metrics::{kind_label, KindLabels};
+use crate::store::history::retain_and_starts;
 use crate::store::{idempotent_hold_id, Actor, Choice, HoldArgs, HoldReply, HoldStatus, Home};
 
 /// A hold made, or found made by an earlier request with the same key.
@@ -32,7 +33,7 @@ pub async fn create(app: &App, actor: &Actor, key: &str, request: &HoldRequest) 
     // The key is the caller's across resources: the first request claims it with its payload;
     // another payload is refused here, the same one goes on (the hold function replays it).
     let claim = format!("{hash} {} {}", groups[0].resource, ulid::Ulid::new());
-    let record_ttl = app.cfg.hold_record_ttl().max(app.cfg.idempotency_ttl());
+    let record_ttl = app.cfg.record_lifetime();
     let claimed = match app.store.claim(&actor.sub, key, &claim, record_ttl).await? {
         None => true,
         Some(standing) if standing.split(' ').next() == Some(hash.as_str()) => false,
@@ -154,19 +155,24 @@ impl<'a> Cart<'a> {
         let cfg = &self.app.cfg;
         let first = &pl.plans[0].1;
         let ttl = Duration::from_secs(u64::from(first.ttl_s));
+        let items: Vec<ItemView> = pl.plans.iter().map(|(_, x)| x.view(&pl.snap)).collect();
+        let (retain, starts) = retain_and_starts(pl.snap.resource.tz, &items);
         HoldArgs {
             resource: self.groups[gi].resource.clone(),
             version: pl.snap.state.version,
             hold_id: id.to_string(),
             payload_hash: self.hash.to_string(),
             ttl,
-            record_ttl: cfg.hold_record_ttl().max(cfg.idempotency_ttl()).max(ttl),
+            record_ttl: cfg.record_lifetime().max(ttl),
             caller: self.actor.sub.clone(),
             status: if gi == 0 && self.groups.len() > 1 { HoldStatus::Pending } else { HoldStatus::Held },
             takes: merge_takes(pl.plans.iter().map(|(_, x)| x)),
             choices: Choice::of_plan(first),
             date_index: first.date.filter(|_| !first.choices.is_empty()),
-            items: pl.plans.iter().map(|(_, x)| x.view(&pl.snap)).collect(),
+            retain_until_ms: retain,
+            retention: cfg.booking_retention(),
+            starts_ms: starts,
+            items,
             home: (gi == 0).then(|| Home { body: body.to_vec(), parts: self.groups[1..].iter().map(|g| g.resource.clone()).collect() }),
             shadow: self.app.enforcement_of(&pl.snap.resource) == Enforcement::Shadow,
         }

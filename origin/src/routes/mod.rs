@@ -1,6 +1,7 @@
 //! The HTTP side: the route table, dispatch, and one handler per route, grouped by resource.
 
 pub mod audit;
+pub mod bookings;
 pub mod ctx;
 pub mod dispatch;
 pub mod health;

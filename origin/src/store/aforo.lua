@@ -16,6 +16,10 @@
 --                       drift check recomputes (hold records may expire; the ledger stays).
 --   P..'e'        stream availability changes, in order, for downstream consumers
 --                       (docs/events.md): type, hold, version, changes (JSON)
+--   P..'b'        zset  the bookings index: one member per hold item, all scored 0 and
+--                       ordered by name, "<start ms, 15 digits>|<hold id>|<item index>"
+--                       (undated stock: the hold's creation). Lives as long as its records.
+--   P..'z'        hash  where the compaction of old dates stands (docs/retention.md)
 -- where P is 'af:{r:<id>}:'. Takes travel as "bucket\tqty\tlimit\n..." lines.
 -- Every function reads Redis TIME: the one clock for expiry.
 -- Functions that reclaim expired holds end their reply with the ids they expired, joined by
@@ -113,6 +117,30 @@ local function emit(P, kind, hold_id, version, changes)
              'changes', '[' .. table.concat(parts, ',') .. ']')
 end
 
+-- Sets a key's expiry to `at` (ms) unless it already lives longer; a key without an expiry
+-- gets this one. Records and their indexes only ever live longer (docs/retention.md).
+local function keep_until(key, at)
+  local cur = redis.call('PEXPIRETIME', key)
+  if cur == -2 then return end
+  if cur == -1 or cur < at then redis.call('PEXPIREAT', key, at) end
+end
+
+-- A consumed part is kept until its 'keep_until' (end of its last date + the retention), with
+-- the bookings index and the date index that find it.
+local function retain(h, b)
+  local f = redis.call('HMGET', h, 'keep_until', 'jkey')
+  local keep = tonumber(f[1])
+  if not keep then return end
+  keep_until(h, keep)
+  keep_until(b, keep)
+  if f[2] and f[2] ~= '' then keep_until(f[2], keep) end
+end
+
+-- The bookings index member of item `i` of hold `id`, starting at `start` ms.
+local function booking(start, id, i)
+  return string.format('%015d|%s|%d', start, id, i)
+end
+
 local function done(out, ids)
   out[#out + 1] = table.concat(ids or {}, ',')
   return out
@@ -207,9 +235,10 @@ local function try_take(c, version, takes, choices, shadow)
   return all, label, changes, over
 end
 
--- hold: KEYS m, c, x, h, [date index]
+-- hold: KEYS m, c, x, h, bookings, [date index]
 -- ARGV version, hold_id, payload_hash, ttl_ms, record_ttl_ms, caller, status ('held' |
---      'pending'), takes, choices, items, extra field/value pairs for the record...
+--      'pending'), takes, choices, items, retain_until_ms ('' for undated: the creation),
+--      retention_ms, item starts (ms, ',' joined, 'u' for undated), extra field/value pairs...
 -- The pair 'enforcement' 'shadow' asks for shadow enforcement (try_take); the record keeps
 -- it, and 'over' (the buckets passed, joined by ',') when there are any.
 local function hold(keys, args)
@@ -224,7 +253,7 @@ local function hold(keys, args)
   local now = now_ms()
   local _, expired = reclaim(P, now, 64)
   local shadow = false
-  for k = 11, #args - 1, 2 do
+  for k = 14, #args - 1, 2 do
     if args[k] == 'enforcement' and args[k + 1] == 'shadow' then shadow = true end
   end
   local taken, label, have, lim = try_take(c, args[1], args[8], args[9], shadow)
@@ -234,9 +263,11 @@ local function hold(keys, args)
   end
   local over = table.concat(lim or {}, ',')
   local exp_at = now + tonumber(args[4])
+  local keep = (tonumber(args[11]) or now) + tonumber(args[12])
   local rec = {'status', args[7], 'takes', taken, 'items', args[10], 'expires_at', exp_at,
-               'created_at', now, 'caller', args[6], 'version', args[1], 'table', label, 'hash', args[3]}
-  for k = 11, #args do rec[#rec + 1] = args[k] end
+               'created_at', now, 'caller', args[6], 'version', args[1], 'table', label, 'hash', args[3],
+               'keep_until', keep, 'jkey', keys[6] or ''}
+  for k = 14, #args do rec[#rec + 1] = args[k] end
   if over ~= '' then
     rec[#rec + 1] = 'over'
     rec[#rec + 1] = over
@@ -244,9 +275,16 @@ local function hold(keys, args)
   redis.call('HSET', h, unpack(rec))
   redis.call('PEXPIRE', h, tonumber(args[5]))
   redis.call('ZADD', keys[3], exp_at, args[2])
-  if keys[5] then
-    redis.call('SADD', keys[5], args[2])
-    redis.call('PEXPIRE', keys[5], tonumber(args[5]))
+  local life = now + tonumber(args[5])
+  local i = 0
+  for start in string.gmatch(args[13], '[^,]+') do
+    redis.call('ZADD', keys[5], 0, booking(tonumber(start) or now, args[2], i))
+    i = i + 1
+  end
+  keep_until(keys[5], life)
+  if keys[6] then
+    redis.call('SADD', keys[6], args[2])
+    keep_until(keys[6], life)
   end
   emit(P, 'held', args[2], args[1], have)
   return done({'ok', args[2], args[7], tostring(exp_at), label, over}, expired)
@@ -292,14 +330,18 @@ local function settle(s, takes)
   for i = 1, #b do redis.call('HINCRBY', s, b[i], q[i]) end
 end
 
--- consume: KEYS c, x, h, s
+-- consume: KEYS c, x, h, s, bookings — a consumed part is kept until its date has passed
+-- plus the retention (never less than it lives already).
 local function consume(keys, args)
   local h = keys[3]
   local P = prefix_of(keys[1])
   local rec = redis.call('HMGET', h, 'status', 'expires_at', 'takes')
   local st = rec[1]
   if not st then return done({'not_found'}) end
-  if st == 'consumed' then return done({'ok', st}) end
+  if st == 'consumed' then
+    retain(h, keys[5])
+    return done({'ok', st})
+  end
   if st == 'released' or st == 'void' then return done({'not_active', st}) end
   local now = now_ms()
   local expired = {}
@@ -308,6 +350,7 @@ local function consume(keys, args)
       redis.call('HSET', h, 'status', 'consumed', 'consumed_at', now)
       redis.call('ZREM', keys[2], string.sub(h, #P + 3))
       settle(keys[4], rec[3])
+      retain(h, keys[5])
       return done({'ok', 'consumed'})
     end
     local _n
@@ -316,14 +359,17 @@ local function consume(keys, args)
   return done({'expired'}, expired)
 end
 
--- retake: KEYS m, c, h, s ; ARGV version, takes, choices — consume an expired hold if its
--- units (and a table) are free.
+-- retake: KEYS m, c, h, s, bookings ; ARGV version, takes, choices — consume an expired hold
+-- if its units (and a table) are free.
 local function retake(keys, args)
   local h = keys[3]
   local P = prefix_of(keys[1])
   local st = redis.call('HGET', h, 'status')
   if not st then return {'not_found'} end
-  if st == 'consumed' then return {'ok', st} end
+  if st == 'consumed' then
+    retain(h, keys[5])
+    return {'ok', st}
+  end
   if st ~= 'expired' then return {'not_active', st} end
   local taken, label, changes = try_take(keys[2], args[1], args[2], args[3])
   if not taken then
@@ -333,8 +379,67 @@ local function retake(keys, args)
   local now = now_ms()
   redis.call('HSET', h, 'status', 'consumed', 'consumed_at', now, 'takes', taken, 'table', label, 'version', args[1])
   settle(keys[4], taken)
+  retain(h, keys[5])
   emit(P, 'retaken', string.sub(h, #P + 3), args[1], changes)
   return {'ok', 'consumed'}
+end
+
+-- bookings: KEYS bookings ; ARGV min, max (ZRANGE BYLEX bounds), limit, status ('' for any) —
+-- one page of the bookings index with each item's record. Looks at most BOOKINGS_SCAN members
+-- per call and skips those whose record is gone or voided, or whose status is not the one
+-- asked (a live hold past its expiry counts as expired). Answers now, the member to go on
+-- after ('' at the end), then per booking: member, status, items, expires_at, created_at,
+-- consumed_at, caller, table.
+local BOOKINGS_SCAN = 1000
+local function bookings(keys, args)
+  local P = prefix_of(keys[1])
+  local now = now_ms()
+  local limit = tonumber(args[3])
+  local members = redis.call('ZRANGE', keys[1], args[1], args[2], 'BYLEX', 'LIMIT', 0, BOOKINGS_SCAN)
+  local out = {tostring(now), ''}
+  local found = 0
+  for k, m in ipairs(members) do
+    local id = string.match(m, '^%d+|([^|]+)|%d+$')
+    local r = id and redis.call('HMGET', P .. 'h:' .. id, 'status', 'items', 'expires_at', 'created_at', 'consumed_at', 'caller', 'table')
+    if r and r[1] and r[1] ~= 'void' then
+      local st = r[1]
+      if (st == 'held' or st == 'pending') and tonumber(r[3]) <= now then st = 'expired' end
+      if args[4] == '' or args[4] == st then
+        found = found + 1
+        local rest = {m, st, r[2], r[3], r[4], r[5] or '', r[6], r[7] or ''}
+        for _, v in ipairs(rest) do out[#out + 1] = v end
+        if found >= limit then
+          if k < #members or #members == BOOKINGS_SCAN then out[2] = m end
+          return out
+        end
+      end
+    end
+  end
+  if #members == BOOKINGS_SCAN then out[2] = members[#members] end
+  return out
+end
+
+-- index: KEYS h, bookings ; ARGV retain_until_ms ('' for undated), retention_ms, item starts
+-- (as hold's) — brings a record made before the bookings index up to date, once: its
+-- 'keep_until', its index members, and (consumed) its longer life.
+local function index(keys, args)
+  local f = redis.call('HMGET', keys[1], 'status', 'keep_until', 'created_at')
+  if not f[1] then return 'gone' end
+  if f[2] then return 'done' end
+  local created = tonumber(f[3]) or now_ms()
+  local keep = (tonumber(args[1]) or created) + tonumber(args[2])
+  redis.call('HSET', keys[1], 'keep_until', keep)
+  local P = prefix_of(keys[2])
+  local id = string.sub(keys[1], #P + 3)
+  local i = 0
+  for start in string.gmatch(args[3], '[^,]+') do
+    redis.call('ZADD', keys[2], 0, booking(tonumber(start) or created, id, i))
+    i = i + 1
+  end
+  local life = redis.call('PEXPIRETIME', keys[1])
+  if life > 0 then keep_until(keys[2], life) end
+  if f[1] == 'consumed' then retain(keys[1], keys[2]) end
+  return 'indexed'
 end
 
 -- read: KEYS m, c ; ARGV how many names the whole read has, then the first of them — reclaims
@@ -528,6 +633,89 @@ local function sweep(keys, args)
   return done({tostring(n), next_expiry(P)}, expired)
 end
 
+-- The date of `days` since the Unix epoch, 'YYYY-MM-DD' (proleptic Gregorian).
+local function civil(days)
+  local z = days + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local d = doy - math.floor((153 * mp + 2) / 5) + 1
+  local m = mp < 10 and mp + 3 or mp - 9
+  local y = yoe + era * 400
+  if m <= 2 then y = y + 1 end
+  return string.format('%04d-%02d-%02d', y, m, d)
+end
+
+-- The date a counter is about: the local date of d: and s:, the UTC date of c:, p:, t:.
+local function bucket_date(name)
+  return string.match(name, '^[dscp]:(%d%d%d%d%-%d%d%-%d%d)') or string.match(name, '^t:[^@]*@(%d%d%d%d%-%d%d%-%d%d)')
+end
+
+-- compact: KEYS m, c, s, bookings, events, state ; ARGV clock offset ms (tests), retention
+-- days, budget — one bounded step of dropping what is older than the retention: dates
+-- before T = today (UTC) - retention - 2 days, so that no date in any timezone whose end +
+-- the retention is still to come is touched. Each call does one phase's step, in turn:
+--   c  counters (HSCAN of about `budget` fields): a dated field before T is dropped from the
+--      counters and the settled ledger together, and only where both agree (no live hold
+--      holds units on it: the drift check's sum stays true);
+--   b  bookings index members starting before T (at most `budget`);
+--   j  host-view date sets of dates before T (at most 100 dates a call, from where the last
+--      call stopped);
+--   e  event stream entries before T (XTRIM MINID ~, at most `budget`).
+-- Answers 'more' or 'done' (a round is over), and how many fields or entries it dropped.
+local function compact(keys, args)
+  local P = prefix_of(keys[1])
+  if not redis.call('HGET', keys[1], 'version') then return {'done', '0'} end
+  local now = now_ms() + tonumber(args[1])
+  local budget = tonumber(args[3])
+  local t = math.floor(now / 86400000) - tonumber(args[2]) - 2
+  local cutoff = civil(t)
+  local st = redis.call('HMGET', keys[6], 'phase', 'cursor', 'jlow')
+  local phase = st[1] or 'c'
+  local dropped = 0
+  if phase == 'c' then
+    local r = redis.call('HSCAN', keys[2], st[2] or '0', 'COUNT', budget)
+    local old = {}
+    for i = 1, #r[2], 2 do
+      local d = bucket_date(r[2][i])
+      if d and d < cutoff then old[#old + 1] = r[2][i] end
+    end
+    if #old > 0 then
+      local cv, sv = hmget(keys[2], old), hmget(keys[3], old)
+      local drop = {}
+      for i, name in ipairs(old) do
+        if (tonumber(cv[i]) or 0) == (tonumber(sv[i]) or 0) then drop[#drop + 1] = name end
+      end
+      each_part('HDEL', keys[2], drop)
+      each_part('HDEL', keys[3], drop)
+      dropped = #drop
+    end
+    if r[1] == '0' then
+      redis.call('HSET', keys[6], 'phase', 'b', 'cursor', '0')
+    else
+      redis.call('HSET', keys[6], 'cursor', r[1])
+    end
+  elseif phase == 'b' then
+    local old = redis.call('ZRANGE', keys[4], '-', '(' .. string.format('%015d', t * 86400000), 'BYLEX', 'LIMIT', 0, budget)
+    each_part('ZREM', keys[4], old)
+    dropped = #old
+    if #old < budget then redis.call('HSET', keys[6], 'phase', 'j') end
+  elseif phase == 'j' then
+    local low = tonumber(st[3]) or (t - 400)
+    local high = math.min(t, low + 100)
+    for d = low, high - 1 do dropped = dropped + redis.call('DEL', P .. 'j:' .. civil(d)) end
+    redis.call('HSET', keys[6], 'jlow', high)
+    if high >= t then redis.call('HSET', keys[6], 'phase', 'e') end
+  else
+    dropped = redis.call('XTRIM', keys[5], 'MINID', '~', tostring(t * 86400000), 'LIMIT', budget)
+    redis.call('HSET', keys[6], 'phase', 'c', 'cursor', '0', 'round_at', now)
+    return {'done', tostring(dropped)}
+  end
+  return {'more', tostring(dropped)}
+end
+
 -- due_claim: KEYS due ; ARGV lease_ms, limit — leases the resources whose next expiry passed,
 -- so that several origins do not sweep the same resource at once.
 -- Also answers Redis's now and the oldest due time (the sweeper's lag is their difference).
@@ -629,3 +817,6 @@ redis.register_function{function_name = 'aforo_sweep', callback = sweep, flags =
 redis.register_function('aforo_due_claim', due_claim)
 redis.register_function('aforo_due_done', due_done)
 redis.register_function('aforo_check', check)
+redis.register_function{function_name = 'aforo_bookings', callback = bookings, flags = {'no-writes', 'allow-oom'}}
+redis.register_function{function_name = 'aforo_index', callback = index, flags = {'allow-oom'}}
+redis.register_function{function_name = 'aforo_compact', callback = compact, flags = {'allow-oom'}}

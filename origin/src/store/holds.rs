@@ -65,6 +65,13 @@ pub struct HoldArgs {
     pub choices: Vec<Choice>,
     /// The date whose host-view index lists the hold (resources with tables).
     pub date_index: Option<NaiveDate>,
+    /// The end of the part's last date in the resource's timezone (ms; `None` for undated
+    /// stock: the hold's creation). Consumed, the part is kept until then + `retention`.
+    pub retain_until_ms: Option<i64>,
+    /// How long a consumed part is kept after `retain_until_ms`.
+    pub retention: Duration,
+    /// Each item's start (ms) in the bookings index (`None`: undated, the creation).
+    pub starts_ms: Vec<Option<i64>>,
     /// This part's items.
     pub items: Vec<ItemView>,
     /// The home part's extra fields.
@@ -88,6 +95,11 @@ pub fn encode_choices(choices: &[Choice]) -> String {
     choices.iter().map(|c| format!("{}\n{}", c.label, encode_takes(&c.takes))).collect::<Vec<_>>().join("\u{1e}")
 }
 
+/// Encodes item starts for the library: ms, ',' joined, `u` for undated (the creation).
+pub fn encode_starts(starts: &[Option<i64>]) -> String {
+    starts.iter().map(|s| s.map_or_else(|| "u".to_string(), |t| t.to_string())).collect::<Vec<_>>().join(",")
+}
+
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
     serde_json::to_string(v).map_err(|e| StoreError::Reply("hold arguments", e.to_string()))
 }
@@ -96,7 +108,7 @@ impl HoldArgs {
     /// The keys and arguments of the `aforo_hold` call.
     fn wire(&self) -> Result<(Vec<String>, Vec<String>), StoreError> {
         let k = ResourceKeys::new(&self.resource);
-        let mut keys = vec![k.meta(), k.counters(), k.expiry(), k.hold(&self.hold_id)];
+        let mut keys = vec![k.meta(), k.counters(), k.expiry(), k.hold(&self.hold_id), k.bookings()];
         keys.extend(self.date_index.map(|d| k.date_index(&d.to_string())));
         let mut args = vec![
             self.version.to_string(),
@@ -109,6 +121,9 @@ impl HoldArgs {
             encode_takes(&self.takes),
             encode_choices(&self.choices),
             to_json(&self.items)?,
+            self.retain_until_ms.map(|t| t.to_string()).unwrap_or_default(),
+            self.retention.as_millis().to_string(),
+            encode_starts(&self.starts_ms),
         ];
         if let Some(h) = &self.home {
             args.extend(["body".to_string(), to_json(&h.body)?, "parts".to_string(), h.parts.join(",")]);
@@ -174,14 +189,14 @@ impl Store {
     /// Consumes a part.
     pub async fn consume(&self, id: &str, hold_id: &str) -> Result<PartReply, StoreError> {
         let k = ResourceKeys::new(id);
-        let keys = vec![k.counters(), k.expiry(), k.hold(hold_id), k.settled()];
+        let keys = vec![k.counters(), k.expiry(), k.hold(hold_id), k.settled(), k.bookings()];
         PartReply::parse(&self.fcall_reclaiming("aforo_consume", id, keys, vec![]).await?)
     }
 
     /// Consumes an expired part by taking its units (and a table) again.
     pub async fn retake(&self, id: &str, hold_id: &str, version: u64, takes: &[Take], choices: &[Choice]) -> Result<PartReply, StoreError> {
         let k = ResourceKeys::new(id);
-        let keys = vec![k.meta(), k.counters(), k.hold(hold_id), k.settled()];
+        let keys = vec![k.meta(), k.counters(), k.hold(hold_id), k.settled(), k.bookings()];
         let args = vec![version.to_string(), encode_takes(takes), encode_choices(choices)];
         PartReply::parse(&self.fcall("aforo_retake", keys, args).await?)
     }

@@ -23,6 +23,9 @@ pub const ENFORCEMENT: &str = "af:enforcement";
 /// The read-only switch shared by every origin on this Redis.
 pub const MODE: &str = "af:mode";
 
+/// The lease of a compaction round (one origin at a time walks every resource).
+pub const COMPACT_LEASE: &str = "af:compact:lease";
+
 /// The pattern of every resource's meta key, for scans.
 pub const META_PATTERN: &str = "af:{r:*}:m";
 
@@ -72,6 +75,21 @@ impl ResourceKeys {
     /// answer, in the resource's slot so that the change and the entry are one atomic step.
     pub fn stock_entry(&self, caller: &str, key: &str) -> String {
         format!("{}i:{}", self.prefix, digest(&[b"stock", caller.as_bytes(), key.as_bytes()]))
+    }
+
+    /// The bookings index: one member per hold item, ordered by start (docs/retention.md).
+    pub fn bookings(&self) -> String {
+        format!("{}b", self.prefix)
+    }
+
+    /// Where the compaction of old dates stands.
+    pub fn compaction(&self) -> String {
+        format!("{}z", self.prefix)
+    }
+
+    /// The pattern of every hold record of this resource (the one-off upgrade's scan).
+    pub fn hold_pattern(&self) -> String {
+        format!("{}h:*", self.prefix)
     }
 
     /// The ids of the holds of a date (kept for resources with tables: the host view).
@@ -162,7 +180,17 @@ mod tests {
     #[test]
     fn keys_share_the_hash_tag() {
         let k = ResourceKeys::new("r1");
-        for key in [k.meta(), k.counters(), k.expiry(), k.hold("h"), k.date_index("2027-01-01"), k.settled(), k.events()] {
+        for key in [
+            k.meta(),
+            k.counters(),
+            k.expiry(),
+            k.hold("h"),
+            k.date_index("2027-01-01"),
+            k.settled(),
+            k.events(),
+            k.bookings(),
+            k.compaction(),
+        ] {
             assert!(key.starts_with("af:{r:r1}:"), "{key}");
         }
     }

@@ -8,8 +8,10 @@ pub mod audit_log;
 pub mod breaker;
 pub mod check;
 pub mod client;
+pub mod compactor;
 pub mod control;
 pub mod error;
+pub mod history;
 pub mod holds;
 pub mod keys;
 pub mod records;
@@ -20,7 +22,8 @@ pub mod sweeper;
 pub use audit::{Actor, Audit, AuditEvent};
 pub use client::{Store, StoreConfig, LIBRARY};
 pub use error::StoreError;
-pub use holds::{encode_choices, encode_takes, Choice, HoldArgs, Home};
+pub use history::{BookingRow, BookingsPage, Compacted};
+pub use holds::{encode_choices, encode_starts, encode_takes, Choice, HoldArgs, Home};
 pub use keys::{
     audit_shard, claim, hold_id, home_of, idempotent_hold_id, owned_by, ResourceKeys, AUDIT, DUE, ENFORCEMENT, MODE, RESOURCES,
 };

@@ -13,6 +13,7 @@ use fred::types::sorted_sets::Ordering;
 use tokio::sync::watch;
 
 use super::client::Store;
+use super::compactor::{CompactConfig, Compactor};
 use super::error::StoreError;
 use super::keys::{ResourceKeys, DUE};
 
@@ -25,16 +26,19 @@ pub struct SweeperConfig {
     pub lease: Duration,
     /// Resources per poll.
     pub batch: usize,
+    /// The compaction of old dates, run from this loop (none: off).
+    pub compact: Option<CompactConfig>,
 }
 
 impl Default for SweeperConfig {
     fn default() -> Self {
-        SweeperConfig { interval: Duration::from_millis(250), lease: Duration::from_secs(5), batch: 200 }
+        SweeperConfig { interval: Duration::from_millis(250), lease: Duration::from_secs(5), batch: 200, compact: None }
     }
 }
 
 /// Runs until `stop` turns true.
 pub async fn run(store: Store, cfg: SweeperConfig, mut stop: watch::Receiver<bool>) {
+    let mut compactor = cfg.compact.map(Compactor::new);
     let mut tick = tokio::time::interval(cfg.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -47,6 +51,11 @@ pub async fn run(store: Store, cfg: SweeperConfig, mut stop: watch::Receiver<boo
         }
         if let Err(e) = pass(&store, cfg).await {
             tracing::warn!(error = %e, "sweeper pass failed");
+        }
+        if let Some(c) = compactor.as_mut() {
+            if let Err(e) = c.tick(&store).await {
+                tracing::warn!(error = %e, "compaction step failed");
+            }
         }
     }
 }

@@ -127,6 +127,9 @@ async fn an_archived_resource_is_gone_but_its_bookings_stay() {
     assert_eq!(e.api.stock(&e.seller, "sku", &json!({"set": 9})).await.status, 404);
     assert_eq!(e.api.send(Method::DELETE, "/v1/resources/sku", Some(&e.seller), None, None).await.status, 404);
     assert_eq!(e.api.get_hold(&e.buyer, &paid_id).await.body["status"], "consumed", "the paid booking stays readable");
+    let bookings = e.api.get(&e.seller, "/v1/resources/sku/bookings").await;
+    assert_eq!(bookings.status, 200, "and listed: {:?}", bookings.body);
+    assert!(bookings.body["items"].as_array().unwrap().iter().any(|b| b["hold_id"] == paid_id.as_str() && b["status"] == "consumed"));
     assert_eq!(e.api.get_hold(&e.buyer, &held_id).await.body["status"], "released", "the forced archive released the hold");
     assert!(e.api.get(&e.seller, "/v1/resources").await.body["items"].as_array().unwrap().is_empty());
     audited(&e, "type=resource.archived&resource_id=sku", |ev| ev["detail"]["released"] == json!([held_id])).await;

@@ -3,6 +3,7 @@
 //! origin of its own for every test. One module per feature:
 //!
 //! - [`holds`]: contention, idempotency keys, hybrids, slots, expiry, state transitions
+//! - [`bookings`]: bookings kept past their date, listed, and compaction of old dates
 //! - [`carts`]: several items in one hold, all or nothing
 //! - [`resources`]: documents, versions, stock, pause and resume
 //! - [`lifecycle`]: listings, `If-Match`, idempotent stock syncs, archive
@@ -29,6 +30,7 @@ mod common;
 mod adoption;
 mod audit;
 mod auth;
+mod bookings;
 mod carts;
 mod cluster;
 mod errors;

@@ -115,6 +115,12 @@ async fn the_server_answers_as_openapi_yaml_says() {
     spec.check("get", tables, &e.api.send(Method::GET, &format!("/v1/resources/sala/tables?date={d}"), Some(&e.seller), None, None).await);
     spec.check("get", tables, &e.api.send(Method::GET, "/v1/resources/sala/tables", Some(&e.seller), None, None).await);
     spec.check("get", tables, &e.api.send(Method::GET, &format!("/v1/resources/sala/tables?date={d}"), Some(&e.buyer), None, None).await);
+    let bookings = "/v1/resources/{id}/bookings";
+    for (who, q) in
+        [(&e.seller, format!("from={d}&to={d}&limit=1")), (&e.ops, String::new()), (&e.buyer, String::new()), (&e.seller, "limit=0".into())]
+    {
+        spec.check("get", bookings, &e.api.send(Method::GET, &format!("/v1/resources/sala/bookings?{q}"), Some(who), None, None).await);
+    }
     let holds = "/v1/holds";
     let h = e.api.hold(&e.buyer, "k1", &json!({"resource_id": "room", "date": d, "slot": "20:00", "qty": 3})).await;
     spec.check("post", holds, &h);

@@ -3,8 +3,15 @@
 //! idempotently, a plan of another version is refused; and a differential property test —
 //! random counters, limits and hold plans decided by `aforo_hold` and by the core's `take`
 //! — finds the same decisions and the same counters.
+//!
+//! - [`differential`]: the library and the core's `take` / `decide_shadow`, hold by hold
+//! - [`resources`]: documents under `If-Match` and under committed, keyed stock, archive,
+//!   listings
 
 #![allow(clippy::unwrap_used)]
+
+mod differential;
+mod resources;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -68,6 +75,9 @@ fn args(resource: &str, n: usize, hash: &str, takes: Vec<Take>) -> HoldArgs {
         takes,
         choices: Vec::new(),
         date_index: None,
+        retain_until_ms: None,
+        retention: Duration::from_secs(30 * 86_400),
+        starts_ms: Vec::new(),
         items: Vec::new(),
         home: Some(Home { body: Vec::new(), parts: Vec::new() }),
         shadow: false,
@@ -284,225 +294,4 @@ async fn a_record_without_a_field_the_library_always_writes_is_a_store_error() {
     assert!(matches!(store.hold_record("bad", "h_x_bad").await, Err(StoreError::MissingField { .. })));
     redis.cli(&["HSET", "af:{r:bad}:h:h_y_bad", "status", "nonsense"]);
     assert!(matches!(store.hold_record("bad", "h_y_bad").await, Err(StoreError::Reply(..))));
-}
-
-/// One random case: initial counters of four day buckets and three table buckets, and holds
-/// each taking some day buckets (qty, limit) and offering table choices.
-#[derive(Debug, Clone)]
-struct Case {
-    days: Vec<u32>,
-    tables: Vec<u32>,
-    holds: Vec<Plan>,
-}
-
-#[derive(Debug, Clone)]
-struct Plan {
-    takes: BTreeMap<u32, (u32, u32)>,
-    choices: Vec<BTreeMap<u32, (u32, u32)>>,
-    shadow: bool,
-}
-
-fn cases() -> impl Strategy<Value = Case> {
-    let plan = (
-        prop::collection::btree_map(0..4u32, (1..5u32, 0..25u32), 1..=4),
-        prop::collection::vec(prop::collection::btree_map(0..3u32, (1..3u32, 0..4u32), 1..=2), 0..=3),
-        prop::bool::weighted(0.3),
-    )
-        .prop_map(|(takes, choices, shadow)| Plan { takes, choices, shadow });
-    (prop::collection::vec(0..10u32, 4), prop::collection::vec(0..4u32, 3), prop::collection::vec(plan, 1..=6))
-        .prop_map(|(days, tables, holds)| Case { days, tables, holds })
-}
-
-fn takes_of(m: &BTreeMap<u32, (u32, u32)>, bucket: fn(u32) -> Bucket) -> Vec<Take> {
-    m.iter().map(|(b, (q, l))| t(bucket(*b), *q, *l)).collect()
-}
-
-async fn run_case(store: &Store, id: &str, case: Case) -> Result<(), TestCaseError> {
-    resource(store, id, None).await;
-    let mut model = Counters::default();
-    let initial: Vec<(Bucket, u32)> = case
-        .days
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (day(i as u32), *v))
-        .chain(case.tables.iter().enumerate().map(|(i, v)| (tbl(i as u32), *v)))
-        .collect();
-    let mut fields = Vec::new();
-    for (b, v) in &initial {
-        fields.push((b.to_string(), v.to_string()));
-        model.0.insert(b.clone(), *v);
-    }
-    let _: () = store.pool().next().hset(ResourceKeys::new(id).counters(), fields).await.unwrap();
-    for (n, p) in case.holds.iter().enumerate() {
-        let takes = takes_of(&p.takes, day);
-        let choices: Vec<Choice> =
-            p.choices.iter().enumerate().map(|(i, c)| Choice { label: format!("C{i}"), takes: takes_of(c, tbl) }).collect();
-        let plan = HoldPlan {
-            resource_id: id.into(),
-            version: 1,
-            date: None,
-            slot: None,
-            start: None,
-            qty: 1,
-            takes: takes.clone(),
-            choices: choices.iter().map(|c| c.takes.clone()).collect(),
-            choice_labels: choices.iter().map(|c| c.label.clone()).collect(),
-            price: None,
-            ttl_s: 60,
-        };
-        if p.shadow {
-            // Shadow: never refused; the same choice, and the buckets passed named alike.
-            let s = decide_shadow(&plan.takes, &plan.choices, &mut model);
-            let got = store.hold_part(&HoldArgs { choices, shadow: true, ..args(id, n, "h", takes) }).await.unwrap();
-            let HoldReply::Taken { table, over, .. } = got else { return Err(TestCaseError::fail(format!("hold {n} in shadow: {got:?}"))) };
-            prop_assert_eq!(table, s.chosen.map(|i| format!("C{i}")).unwrap_or_default(), "hold {}", n);
-            prop_assert_eq!(over, s.over.iter().map(ToString::to_string).collect::<Vec<_>>(), "hold {}", n);
-            let expected: BTreeMap<String, u32> = model.0.iter().filter(|(_, v)| **v > 0).map(|(b, v)| (b.to_string(), *v)).collect();
-            prop_assert_eq!(counters(store, id).await, expected, "counters after hold {}", n);
-            continue;
-        }
-        let overflow = first_overflow(&plan.takes, &model);
-        let decided = take(&plan, &mut model);
-        let got = store.hold_part(&HoldArgs { choices, ..args(id, n, "h", takes) }).await.unwrap();
-        match (decided, got) {
-            (Some(choice), HoldReply::Taken { table, .. }) => {
-                prop_assert_eq!(table, choice.map(|i| format!("C{i}")).unwrap_or_default(), "hold {}", n);
-            }
-            (None, HoldReply::SoldOut { bucket, have, limit }) => match overflow {
-                Some(o) => {
-                    prop_assert_eq!(&bucket, &o.bucket.to_string(), "hold {}", n);
-                    prop_assert_eq!((have, limit), (u64::from(model.get(&o.bucket)), u64::from(o.limit)));
-                }
-                None => prop_assert_eq!(bucket.as_str(), "no_table", "hold {}", n),
-            },
-            (d, g) => return Err(TestCaseError::fail(format!("hold {n}: the core decided {d:?}, the store answered {g:?}"))),
-        }
-        let expected: BTreeMap<String, u32> = model.0.iter().filter(|(_, v)| **v > 0).map(|(b, v)| (b.to_string(), *v)).collect();
-        prop_assert_eq!(counters(store, id).await, expected, "counters after hold {}", n);
-    }
-    Ok(())
-}
-
-#[test]
-fn the_library_decides_every_hold_as_the_core_take_does() {
-    let redis = Redis::start(&[]);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let store = rt.block_on(connect(&redis));
-    let n = AtomicUsize::new(0);
-    let mut runner = TestRunner::new(Config { cases: 64, failure_persistence: None, ..Config::default() });
-    runner.run(&cases(), |case| rt.block_on(run_case(&store, &format!("p{}", n.fetch_add(1, Ordering::Relaxed)), case))).unwrap();
-}
-
-#[tokio::test]
-async fn a_keyed_stock_change_applies_once_and_replays_its_first_answer() {
-    let redis = Redis::start(&[]);
-    let store = connect(&redis).await;
-    resource(&store, "shop", Some(10)).await;
-    let key = |payload_hash| IdempotencyKey { caller: "seller-1", key: "sync-7", payload_hash, ttl: Duration::from_secs(60) };
-    let delta = |hash| StockChange { delta: true, n: 5, force: false, key: Some(key(hash)) };
-    let first = store.stock("shop", &delta("h1")).await.unwrap();
-    assert_eq!(first, StockReply::Ok { on_hand: 15, committed: 0, version: 2, replayed: false });
-    // Eight retries at once: one change, eight replays of the first answer.
-    let retry = delta("h1");
-    let retries = futures::future::join_all((0..8).map(|_| store.stock("shop", &retry))).await;
-    for r in retries {
-        assert_eq!(r.unwrap(), StockReply::Ok { on_hand: 15, committed: 0, version: 2, replayed: true });
-    }
-    assert_eq!(store.meta("shop").await.unwrap().unwrap().on_hand, Some(15));
-    assert_eq!(store.stock("shop", &delta("h2")).await.unwrap(), StockReply::Reused, "same key, another payload");
-    // The same key of another caller is another key.
-    let other = StockChange { key: Some(IdempotencyKey { caller: "seller-2", ..key("h1") }), ..delta("h1") };
-    assert!(matches!(store.stock("shop", &other).await.unwrap(), StockReply::Ok { on_hand: 20, replayed: false, .. }));
-    // A refusal is not kept: the key stays unused.
-    let fresh = |n| StockChange { delta: true, n, force: false, key: Some(IdempotencyKey { key: "sync-8", ..key("h3") }) };
-    assert_eq!(store.stock("shop", &fresh(-100)).await.unwrap(), StockReply::Negative);
-    assert!(matches!(store.stock("shop", &fresh(1)).await.unwrap(), StockReply::Ok { on_hand: 21, replayed: false, .. }));
-}
-
-#[tokio::test]
-async fn a_write_under_if_match_needs_the_stored_version() {
-    let redis = Redis::start(&[]);
-    let store = connect(&redis).await;
-    let at = |v: &'static str| DocWrite { if_match: Some(v), ..w("seller-1", false, None) };
-    assert_eq!(store.put("r", &at("*")).await.unwrap(), PutReply::Precondition { current: None }, "nothing stored yet");
-    resource(&store, "r", None).await;
-    assert_eq!(store.put("r", &at("7")).await.unwrap(), PutReply::Precondition { current: Some(1) });
-    assert_eq!(store.meta("r").await.unwrap().unwrap().version, 1, "a refused write changes nothing");
-    assert_eq!(store.put("r", &at("1")).await.unwrap(), PutReply::Replaced { version: 2, owner: "seller-1".into() });
-    assert_eq!(store.put("r", &at("1")).await.unwrap(), PutReply::Precondition { current: Some(2) }, "the second tab loses");
-    assert_eq!(store.put("r", &at("*")).await.unwrap(), PutReply::Replaced { version: 3, owner: "seller-1".into() });
-}
-
-#[tokio::test]
-async fn archiving_refuses_while_holds_are_held_and_a_forced_one_gives_the_units_back() {
-    let redis = Redis::start(&[]);
-    let store = connect(&redis).await;
-    resource(&store, "r", Some(5)).await;
-    assert_eq!(store.list(None, None, 10).await.unwrap(), vec!["r".to_string()]);
-    let a = args("r", 1, "h", vec![t(Bucket::Stock, 2, 5)]);
-    store.hold_part(&a).await.unwrap();
-    assert_eq!(store.archive("r", "seller-1", false).await.unwrap(), ArchiveReply::InUse { held: 1 });
-    assert_eq!(counters(&store, "r").await, named(&[(&Bucket::Stock, 2)]), "a refused archive changes nothing");
-    assert_eq!(
-        store.archive("r", "seller-1", true).await.unwrap(),
-        ArchiveReply::Archived { version: 2, released: vec![a.hold_id.clone()] }
-    );
-    assert_eq!(counters(&store, "r").await, named(&[]), "the released units came back");
-    assert_eq!(store.hold_record("r", &a.hold_id).await.unwrap().unwrap().status, HoldStatus::Released, "the booking stays readable");
-    assert!(store.meta("r").await.unwrap().unwrap().archived_at.is_some());
-    assert!(store.list(None, None, 10).await.unwrap().is_empty() && store.list(Some("seller-1"), None, 10).await.unwrap().is_empty());
-    assert_eq!(store.archive("r", "seller-1", true).await.unwrap(), ArchiveReply::NotFound, "archived once");
-    assert_eq!(store.put("r", &w("seller-1", false, Some(5))).await.unwrap(), PutReply::Archived, "the id is not reused");
-    assert_eq!(store.stock("r", &chg(true, 1, false)).await.unwrap(), StockReply::NotFound);
-    assert_eq!(store.pause("r", Some("{}".into())).await.unwrap(), None);
-    let b = HoldArgs { hold_id: hold_id("01JD5Q8ZK3M4N5P6Q7R8S9T0VX", "r"), ..args("r", 2, "h2", vec![t(Bucket::Stock, 1, 5)]) };
-    assert!(matches!(store.hold_part(&b).await.unwrap(), HoldReply::Version { .. }), "a plan of the old version is refused");
-}
-
-#[tokio::test]
-async fn listings_page_by_id_per_owner() {
-    let redis = Redis::start(&[]);
-    let store = connect(&redis).await;
-    for id in ["c", "a", "e", "b", "d"] {
-        resource(&store, id, None).await;
-    }
-    store.put("z", &w("seller-2", false, None)).await.unwrap();
-    assert_eq!(store.list(Some("seller-1"), None, 2).await.unwrap(), ["a", "b"]);
-    assert_eq!(store.list(Some("seller-1"), Some("b"), 2).await.unwrap(), ["c", "d"]);
-    assert_eq!(store.list(Some("seller-1"), Some("d"), 2).await.unwrap(), ["e"]);
-    assert_eq!(store.list(Some("seller-2"), None, 10).await.unwrap(), ["z"]);
-    assert_eq!(store.list(None, Some("d"), 10).await.unwrap(), ["e", "z"]);
-}
-
-#[tokio::test]
-async fn a_write_under_committed_is_refused_unless_forced_and_a_new_counter_asks_for_a_new_read() {
-    let redis = Redis::start(&[]);
-    let store = connect(&redis).await;
-    resource(&store, "r", None).await;
-    store.hold_part(&args("r", 1, "h", vec![t(day(0), 8, 10)])).await.unwrap();
-    let (committed, fields) = store.committed("r").await.unwrap();
-    assert_eq!((committed, fields), (vec![(day(0).to_string(), 8)], 2), "the day's counter and the version");
-    let lower = |limit: u32, fields: usize, force: bool| DocWrite {
-        checks: vec![(day(0).to_string(), limit)],
-        fields: Some(fields),
-        force,
-        ..w("seller-1", false, None)
-    };
-    let over = format!("{}\t8\t3", day(0));
-    assert_eq!(store.put("r", &lower(3, 2, false)).await.unwrap(), PutReply::Over { lines: over.clone() });
-    assert_eq!(store.meta("r").await.unwrap().unwrap().version, 1, "refused: nothing written");
-    assert_eq!(store.put("r", &lower(3, 1, false)).await.unwrap(), PutReply::Moved, "a counter the origin did not see");
-    assert_eq!(store.put("r", &lower(8, 2, false)).await.unwrap(), PutReply::Replaced { version: 2, owner: "seller-1".into() });
-    assert_eq!(store.meta("r").await.unwrap().unwrap().overcommitted, None);
-    assert_eq!(store.put("r", &lower(3, 2, true)).await.unwrap(), PutReply::Replaced { version: 3, owner: "seller-1".into() });
-    assert_eq!(store.meta("r").await.unwrap().unwrap().overcommitted, Some(over), "forced: recorded as the seller's decision");
-    assert_eq!(store.put("r", &lower(9, 2, false)).await.unwrap(), PutReply::Replaced { version: 4, owner: "seller-1".into() });
-    assert_eq!(store.meta("r").await.unwrap().unwrap().overcommitted, None, "raised again: nothing overcommitted");
-    // A forced stock under what is committed is recorded the same way.
-    resource(&store, "s", Some(5)).await;
-    store.hold_part(&args("s", 2, "h", vec![t(Bucket::Stock, 4, 5)])).await.unwrap();
-    assert!(matches!(store.stock("s", &chg(false, 2, true)).await.unwrap(), StockReply::Ok { on_hand: 2, .. }));
-    assert_eq!(store.meta("s").await.unwrap().unwrap().overcommitted.as_deref(), Some("stock\t4\t2"));
-    assert!(matches!(store.stock("s", &chg(false, 6, false)).await.unwrap(), StockReply::Ok { on_hand: 6, .. }));
-    assert_eq!(store.meta("s").await.unwrap().unwrap().overcommitted, None);
 }

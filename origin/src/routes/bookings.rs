@@ -1,0 +1,90 @@
+//! `GET /v1/resources/{id}/bookings?from=D&to=D&status=&limit=&cursor=`: one entry per hold
+//! item on the resource, by start, a page at a time (seller owner, ops).
+
+use aforo_core::{end_of_local_date, parse_date, start_of_local_date, ItemView};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use serde_json::{json, Value};
+
+use super::Ctx;
+use crate::error::ApiError;
+use crate::holds::view::rfc3339_ms;
+use crate::http::{json, query_params, Body};
+use crate::store::history::{member_at, parse_member, BookingRow};
+
+/// Entries per page when `limit` is not given, and at most.
+const LIMIT: (usize, usize) = (50, 200);
+
+/// Statuses a caller may filter on.
+const STATUSES: [&str; 5] = ["held", "pending", "consumed", "released", "expired"];
+
+/// The cursor of a page: the index member it ends at, with `.` for `|` (opaque to callers).
+fn cursor_of(member: &str) -> String {
+    member.replace('|', ".")
+}
+
+fn member_of(cursor: &str) -> Result<String, ApiError> {
+    let m = cursor.replace('.', "|");
+    let ok = cursor.len() <= 200 && !cursor.contains('|') && parse_member(&m).is_some();
+    ok.then_some(m).ok_or_else(|| ApiError::InvalidRequest("cursor: not a cursor this route answered".into()))
+}
+
+fn date(q: &std::collections::BTreeMap<String, String>, name: &str) -> Result<Option<chrono::NaiveDate>, ApiError> {
+    q.get(name)
+        .map(|d| parse_date(d).ok_or_else(|| ApiError::InvalidRequest(format!("{name}: must be a date YYYY-MM-DD, got {d:?}"))))
+        .transpose()
+}
+
+/// A page of the resource's bookings.
+pub async fn list(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let loaded = ctx.app.load_any(&ctx.id, None).await?;
+    ctx.owner(&loaded.owner)?;
+    let q = query_params(&ctx.query, &["from", "to", "status", "limit", "cursor"])?;
+    let (from, to) = (date(&q, "from")?, date(&q, "to")?);
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            return Err(ApiError::InvalidRequest(format!("from: {f} is after to: {t}")));
+        }
+    }
+    let status = q.get("status").map(String::as_str);
+    if let Some(s) = status.filter(|s| !STATUSES.contains(s)) {
+        return Err(ApiError::InvalidRequest(format!("status: one of {}, got {s:?}", STATUSES.join(", "))));
+    }
+    let limit = match q.get("limit") {
+        None => LIMIT.0,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=LIMIT.1).contains(n))
+            .ok_or_else(|| ApiError::InvalidRequest(format!("limit: a whole number from 1 to {}, got {l:?}", LIMIT.1)))?,
+    };
+    let tz = loaded.resource.tz;
+    let mut min = from.map_or_else(|| "-".to_string(), |d| format!("[{}", member_at(start_of_local_date(tz, d).timestamp_millis())));
+    if let Some(c) = q.get("cursor") {
+        let after = member_of(c)?;
+        if min == "-" || after.as_str() >= &min[1..] {
+            min = format!("({after}");
+        }
+    }
+    let max = to.map_or_else(|| "+".to_string(), |d| format!("({}", member_at(end_of_local_date(tz, d).timestamp_millis())));
+    let page = ctx.app.store.bookings(&ctx.id, &min, &max, limit, status).await?;
+    let items: Vec<Value> = page.rows.iter().filter_map(entry).collect();
+    let body = json!({"resource_id": ctx.id, "items": items, "next": page.next.as_deref().map(cursor_of)});
+    Ok(json(StatusCode::OK, body.to_string()))
+}
+
+/// One entry, from its row (`None` when the record no longer has the item).
+fn entry(r: &BookingRow) -> Option<Value> {
+    let items: Vec<ItemView> = serde_json::from_str(&r.items).ok()?;
+    let it = items.get(r.item)?;
+    let tables: Vec<&str> = r.table.split('+').filter(|t| !t.is_empty()).collect();
+    let mut v = json!({
+        "hold_id": r.hold_id, "status": r.status, "date": it.date, "slot": it.slot, "start": it.start,
+        "qty": it.qty, "tables": tables, "price": it.price, "buyer": r.caller,
+        "created_at": rfc3339_ms(r.created_at_ms), "expires_at": rfc3339_ms(r.expires_at_ms),
+    });
+    if let Some(c) = r.consumed_at_ms {
+        v["consumed_at"] = json!(rfc3339_ms(c));
+    }
+    Some(v)
+}
