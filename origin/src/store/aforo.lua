@@ -146,6 +146,20 @@ local function done(out, ids)
   return out
 end
 
+-- Gives a live hold's units back and ends it as `final` (its expiry entry is the caller's to
+-- drop); false when it was not live.
+local function end_live(P, id, now, final)
+  local hk = P .. 'h:' .. id
+  local rec = redis.call('HMGET', hk, 'status', 'takes', 'version')
+  if rec[1] ~= 'held' and rec[1] ~= 'pending' then return false end
+  local per, lims = {}, {}
+  gather(per, rec[2], lims)
+  local changes = add_counts(P .. 'c', per, -1, lims)
+  redis.call('HSET', hk, 'status', final, 'ended_at', now)
+  emit(P, final, id, rec[3], changes)
+  return true
+end
+
 -- Returns the units of holds whose expiry has passed (at most `limit` per call): the number
 -- of entries dropped and the ids of the holds that expired.
 local function reclaim(P, now, limit)
@@ -154,16 +168,7 @@ local function reclaim(P, now, limit)
   local expired = {}
   if #ids == 0 then return 0, expired end
   for _, id in ipairs(ids) do
-    local hk = P .. 'h:' .. id
-    local rec = redis.call('HMGET', hk, 'status', 'takes', 'version')
-    if rec[1] == 'held' or rec[1] == 'pending' then
-      local per, lims = {}, {}
-      gather(per, rec[2], lims)
-      local changes = add_counts(P .. 'c', per, -1, lims)
-      redis.call('HSET', hk, 'status', 'expired', 'ended_at', now)
-      emit(P, 'expired', id, rec[3], changes)
-      expired[#expired + 1] = id
-    end
+    if end_live(P, id, now, 'expired') then expired[#expired + 1] = id end
   end
   redis.call('ZREM', x, unpack(ids))
   return #ids, expired
@@ -606,16 +611,7 @@ local function archive(keys, args)
   if #live > 0 and args[1] ~= '1' then return done({'in_use', tostring(#live)}, expired) end
   local released = {}
   for _, id in ipairs(live) do
-    local h = P .. 'h:' .. id
-    local rec = redis.call('HMGET', h, 'status', 'takes', 'version')
-    if rec[1] == 'held' or rec[1] == 'pending' then
-      local per, lims = {}, {}
-      gather(per, rec[2], lims)
-      local changes = add_counts(keys[2], per, -1, lims)
-      redis.call('HSET', h, 'status', 'released', 'ended_at', now)
-      emit(P, 'released', id, rec[3], changes)
-      released[#released + 1] = id
-    end
+    if end_live(P, id, now, 'released') then released[#released + 1] = id end
   end
   each_part('ZREM', keys[3], live)
   redis.call('HSET', keys[1], 'archived', now)
