@@ -9,6 +9,7 @@ pub mod config;
 pub mod error;
 pub mod holds;
 pub mod http;
+pub mod lastknown;
 pub mod metrics;
 pub mod obs;
 pub mod ops;

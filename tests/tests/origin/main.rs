@@ -7,6 +7,7 @@
 //! - [`resources`]: documents, versions, stock, pause and resume
 //! - [`lifecycle`]: listings, `If-Match`, idempotent stock syncs, archive
 //! - [`tables`]: tables assigned inside the atomic hold
+//! - [`degraded`]: validate-stock degraded (Redis frozen, killed) while holds refuse
 //! - [`audit`]: the audit trail read across its shards
 //! - [`auth`]: tokens (401), roles and ownership (403)
 //! - [`errors`]: every error status of API.md, in words
@@ -29,6 +30,7 @@ mod audit;
 mod auth;
 mod carts;
 mod cluster;
+mod degraded;
 mod errors;
 mod events;
 mod faults;
