@@ -178,6 +178,7 @@ impl Metrics {
             "Answers from last known figures (store down, breaker open, budget spent)",
             m.degraded_answers.clone(),
         );
+        r.register("edge_stale_answers", "Stale answers edges served, as they reported them", m.edge_stale_answers.clone());
         m
     }
 

@@ -306,7 +306,8 @@ groups:
 
     #[test]
     fn refuses_rules_it_cannot_evaluate() {
-        let bad = "groups: [{name: t, rules: [{alert: X, expr: up == 0, labels: {severity: P2}, annotations: {aforo_eval: \"nonsense > 1\"}}]}]";
+        let bad =
+            "groups: [{name: t, rules: [{alert: X, expr: up == 0, labels: {severity: P2}, annotations: {aforo_eval: \"nonsense > 1\"}}]}]";
         assert!(matches!(parse(bad), Err(RulesError::Rule(..))));
         let unrouted = "groups: [{name: t, rules: [{alert: X, expr: up == 0, labels: {severity: critical}, annotations: {aforo_eval: \"read_only > 0\"}}]}]";
         assert!(matches!(parse(unrouted), Err(RulesError::Rule(..))));
