@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Aforo needs on a Debian machine, each tool only when missing or at another
 # version, all from the package registries (Debian, crates.io, npm):
-#   redis-server + redis-cli, promtool (Debian's prometheus), chromium (browser test), the wasm32 target, wasm-bindgen-cli at
+#   redis-server + redis-cli, promtool (Debian's prometheus), amtool (prometheus-alertmanager), chromium (browser test), the wasm32 target, wasm-bindgen-cli at
 #   exactly the wasm-bindgen of Cargo.lock, worker-build at the worker crate's version, and
 #   the npm tools of package-lock.json (wrangler, binaryen's wasm-opt, esbuild, playwright-core).
 # AFORO_NO_BROWSER=1 skips chromium.
@@ -18,6 +18,8 @@ command -v redis-cli >/dev/null || apt_need+=(redis-tools)
 command -v curl >/dev/null || apt_need+=(curl)
 # promtool checks ops/alerts.yml.
 command -v promtool >/dev/null || apt_need+=(prometheus)
+# amtool checks ops/alertmanager.yml (Debian's prometheus-alertmanager; its service is not used).
+command -v amtool >/dev/null || apt_need+=(prometheus-alertmanager)
 # schemathesis (PyPI) runs in a virtualenv.
 python3 -m venv --help >/dev/null 2>&1 || apt_need+=(python3 python3-venv)
 # The test harness signals process groups with kill(1) from procps, not the shell builtin.

@@ -13,8 +13,15 @@ step "lint"
 cargo clippy --workspace --exclude aforo-edge --all-targets -- -D warnings
 cargo clippy -p aforo-edge --target wasm32-unknown-unknown -- -D warnings
 
-step "alert rules (promtool) and the Grafana dashboard (JSON)"
+step "alert rules (promtool check and unit tests), their routing (amtool) and the Grafana dashboard (JSON)"
 promtool check rules ops/alerts.yml
+promtool test rules ops/alerts.test.yml
+amtool check-config ops/alertmanager.yml
+for want in P0:pager P1:oncall P2:ticket; do
+  got="$(amtool config routes test --config.file=ops/alertmanager.yml "severity=${want%%:*}" 2>/dev/null)"
+  [ "$got" = "${want#*:}" ] || { echo "alertmanager routes severity=${want%%:*} to '$got', not ${want#*:}"; exit 1; }
+done
+echo "  P0 -> pager, P1 -> oncall, P2 -> ticket"
 node -e 'JSON.parse(require("fs").readFileSync("ops/grafana/aforo.json", "utf8"))' && echo "  ops/grafana/aforo.json: valid JSON"
 
 step "wasm32 build of the core"

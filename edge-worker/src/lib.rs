@@ -6,6 +6,7 @@
 
 pub mod cache;
 pub mod cors;
+pub mod origin;
 pub mod page;
 pub mod problem;
 pub mod settings;
@@ -13,7 +14,7 @@ pub mod snapshot;
 
 use aforo_core::{availability, calendar, to_json, AvailabilityQuery, CalendarQuery, QueryError};
 use chrono::Utc;
-use worker::{event, Context, Env, Fetch, Headers, Method, Request, RequestInit, Response};
+use worker::{event, Context, Env, Headers, Method, Request, Response};
 
 use crate::problem::Problem;
 use crate::settings::Settings;
@@ -55,6 +56,19 @@ fn json_response(body: String, cache_s: i64) -> Result<Response, Problem> {
     Ok(Response::ok(body)?.with_headers(headers))
 }
 
+/// A read's answer: fresh, cached for the TTL; or stale, not cached, with `Aforo-Stale: <age
+/// in s>` and counted (see [`origin`]).
+fn read_response(body: String, got: &snapshot::Got, s: &Settings, what: &str) -> Result<Response, Problem> {
+    if !got.stale {
+        return json_response(body, s.snapshot_ttl_s);
+    }
+    let age_s = (Utc::now() - got.snap.as_of).num_seconds().max(0);
+    origin::served_stale(what, age_s);
+    let r = json_response(body, 0)?;
+    r.headers().set("aforo-stale", &age_s.to_string())?;
+    Ok(r)
+}
+
 async fn route(mut req: Request, s: &Settings) -> Result<Response, Problem> {
     let path = req.path();
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -67,14 +81,14 @@ async fn route(mut req: Request, s: &Settings) -> Result<Response, Problem> {
             let (from, to) = snapshot::window(q.needs());
             let got = snapshot::get(s, &valid_id(id)?, from, to).await?;
             let a = availability(&got.snap, &q, Utc::now(), got.stale).map_err(query_err)?;
-            json_response(to_json(&a), if got.stale { 0 } else { s.snapshot_ttl_s })
+            read_response(to_json(&a), &got, s, "availability")
         }
         (Method::Get, ["v1", "resources", id, "calendar"]) => {
             let q = CalendarQuery::parse(&query_of(&req)).map_err(query_err)?;
             let (from, to) = snapshot::window(Some(q.needs()));
             let got = snapshot::get(s, &valid_id(id)?, from, to).await?;
             let c = calendar(&got.snap, &q, Utc::now(), got.stale).map_err(query_err)?;
-            json_response(to_json(&c), if got.stale { 0 } else { s.snapshot_ttl_s })
+            read_response(to_json(&c), &got, s, "calendar")
         }
         (_, ["v1", "holds", ..]) => pass_through(&mut req, s).await,
         (_, ["v1", ..]) | (_, [""]) => Err(Problem::new(405, "METHOD_NOT_ALLOWED", "method not allowed here")),
@@ -117,7 +131,8 @@ fn page_response(ctype: &str, cache: &str, body: String) -> Result<Response, Pro
     Ok(Response::ok(body)?.with_headers(headers))
 }
 
-/// `/v1/holds...` go to the origin untouched, so that a browser needs one host.
+/// `/v1/holds...` go to the origin untouched, so that a browser needs one host; no answer
+/// within the budget is a 503 `ORIGIN_UNAVAILABLE` with `Retry-After`.
 async fn pass_through(req: &mut Request, s: &Settings) -> Result<Response, Problem> {
     let url = req.url()?;
     let target = match url.query() {
@@ -130,29 +145,25 @@ async fn pass_through(req: &mut Request, s: &Settings) -> Result<Response, Probl
             headers.set(name, &v)?;
         }
     }
-    let mut init = RequestInit::new();
-    init.with_method(req.method()).with_headers(headers);
-    if !matches!(req.method(), Method::Get | Method::Head) {
+    let body = if matches!(req.method(), Method::Get | Method::Head) {
+        None
+    } else {
         let body = req.bytes().await?;
         if body.len() > 1 << 20 {
             return Err(Problem::new(413, "PAYLOAD_TOO_LARGE", "request body over 1048576 bytes"));
         }
-        init.with_body(Some(worker::js_sys::Uint8Array::from(body.as_slice()).into()));
+        Some(body)
+    };
+    // Within ORIGIN_TIMEOUT_MS; a read retried, a hold sent once (origin::call).
+    let mut r = origin::call(s, req.method(), &target, &headers, body.as_deref()).await?;
+    let status = r.status_code();
+    let ctype = r.headers().get("content-type")?.unwrap_or_else(|| "application/json".into());
+    let retry = r.headers().get("retry-after")?;
+    let body = r.bytes().await?;
+    let h = Headers::new();
+    h.set("content-type", &ctype)?;
+    if let Some(v) = retry {
+        h.set("retry-after", &v)?;
     }
-    let out = Request::new_with_init(&target, &init)?;
-    match Fetch::Request(out).send().await {
-        Ok(mut r) => {
-            let status = r.status_code();
-            let ctype = r.headers().get("content-type")?.unwrap_or_else(|| "application/json".into());
-            let retry = r.headers().get("retry-after")?;
-            let body = r.bytes().await?;
-            let h = Headers::new();
-            h.set("content-type", &ctype)?;
-            if let Some(v) = retry {
-                h.set("retry-after", &v)?;
-            }
-            Ok(Response::from_bytes(body)?.with_status(status).with_headers(h))
-        }
-        Err(e) => Err(Problem::origin_unavailable(format!("origin unreachable: {e}"))),
-    }
+    Ok(Response::from_bytes(body)?.with_status(status).with_headers(h))
 }

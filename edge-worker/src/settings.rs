@@ -15,8 +15,11 @@ pub struct Settings {
     pub stale_limit_s: i64,
     /// Browser origins allowed by CORS (`*` for any).
     pub allowed_origins: Vec<String>,
-    /// Timeout of a call to the origin, in milliseconds.
+    /// Budget of a call to the origin, retries included, in milliseconds.
     pub origin_timeout_ms: u64,
+    /// Retries of a read call to the origin within its budget (`ORIGIN_RETRIES`); writes are
+    /// never retried.
+    pub origin_retries: u32,
     /// A buyer token the demo page pre-fills (development only; absent in production).
     pub demo_buyer_token: Option<String>,
     /// `LOCAL_DEMO=1`: this Worker is a local demo, so the page may pre-fill
@@ -48,6 +51,7 @@ impl Settings {
                 .map(|s| s.split(',').map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect())
                 .unwrap_or_default(),
             origin_timeout_ms: num("ORIGIN_TIMEOUT_MS", 1500) as u64,
+            origin_retries: u32::try_from(num("ORIGIN_RETRIES", 2).min(5)).unwrap_or(2),
             demo_buyer_token: text(env, "DEMO_BUYER_TOKEN"),
             local_demo: text(env, "LOCAL_DEMO").is_some_and(|v| v.trim() == "1"),
             snapshot_cache_bytes: usize::try_from(num("SNAPSHOT_CACHE_BYTES", DEFAULT_SNAPSHOT_CACHE_BYTES)).unwrap_or(usize::MAX),

@@ -1,6 +1,6 @@
 //! Snapshots from the origin: an isolate-local copy bounded in bytes (least recently used
 //! evicted first, `SNAPSHOT_CACHE_BYTES`), the Workers Cache API, one fetch in flight per
-//! snapshot, a bounded origin timeout, and the degraded mode of API.md (stale but marked, up
+//! snapshot, the origin called within its budget (`origin::call`: timeout, retries), and the degraded mode of API.md (stale but marked, up
 //! to a limit; then 503).
 
 use std::cell::RefCell;
@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use aforo_core::{Snapshot, SnapshotDoc};
 use chrono::{NaiveDate, Utc};
-use futures_util::future::{select, Either};
-use worker::{AbortController, Cache, Delay, Fetch, Headers, Method, Request, RequestInit, Response};
+use worker::{Cache, Delay, Headers, Method, Response};
 
 use crate::cache::ByteLru;
 use crate::problem::Problem;
@@ -114,21 +113,14 @@ async fn fetch_origin(s: Settings, id: String, from: NaiveDate, to: NaiveDate, k
     let url = format!("{}/v1/resources/{id}/snapshot?from={from}&to={to}", s.origin_url);
     let headers = Headers::new();
     headers.set("authorization", &format!("Bearer {}", s.edge_token))?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    let req = Request::new_with_init(&url, &init)?;
-    let ctl = AbortController::default();
-    let signal = ctl.signal();
-    let send = Box::pin(async move { Fetch::Request(req).send_with_signal(&signal).await });
-    let timeout = Box::pin(Delay::from(Duration::from_millis(s.origin_timeout_ms)));
-    let mut resp = match select(send, timeout).await {
-        Either::Left((Ok(r), _)) => r,
-        Either::Left((Err(e), _)) => return Err(Problem::origin_unavailable(format!("origin unreachable: {e}"))),
-        Either::Right(_) => {
-            ctl.abort();
-            return Err(Problem::origin_unavailable(format!("origin did not answer within {} ms", s.origin_timeout_ms)));
-        }
-    };
+    let report = crate::origin::stale_unreported();
+    if report > 0 {
+        headers.set("aforo-edge-stale", &report.to_string())?;
+    }
+    let mut resp = crate::origin::call(&s, Method::Get, &url, &headers, None).await?;
+    if report > 0 && !matches!(resp.status_code(), 401 | 403) {
+        crate::origin::stale_reported(report);
+    }
     let status = resp.status_code();
     let body = resp.bytes().await.map_err(|e| Problem::origin_unavailable(format!("origin body: {e}")))?;
     if status == 404 {

@@ -84,6 +84,12 @@ pub struct App {
     findings: Mutex<HashMap<String, (usize, usize, usize)>>,
     /// Permits to compute on the blocking pool.
     heavy: Arc<tokio::sync::Semaphore>,
+    /// Figures last read per resource, for degraded answers.
+    pub last_known: crate::lastknown::LastKnown,
+    /// Degraded answers given (validate-stock), over the last hour.
+    pub degraded: crate::obs::recent::Recent,
+    /// Stale answers edges reported (`Aforo-Edge-Stale` on their requests).
+    pub edge_stale: crate::obs::recent::Recent,
 }
 
 /// Work (counters a read names, or evaluation steps of its dates: `aforo_core::limits`) from
@@ -138,6 +144,9 @@ impl App {
             shadow_default: AtomicBool::new(false),
             limiter,
             findings: Mutex::new(HashMap::new()),
+            last_known: Default::default(),
+            degraded: Default::default(),
+            edge_stale: Default::default(),
             heavy: Arc::new(tokio::sync::Semaphore::new(match cfg.heavy_reads {
                 0 => std::thread::available_parallelism().map_or(2, usize::from),
                 n => n,

@@ -11,6 +11,7 @@ pub mod enforcement;
 pub mod error;
 pub mod holds;
 pub mod http;
+pub mod lastknown;
 pub mod metrics;
 pub mod obs;
 pub mod ops;

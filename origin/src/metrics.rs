@@ -114,6 +114,12 @@ pub struct Metrics {
     pub audit_dropped: Counter,
     /// 1 for each alert firing.
     pub alerts_firing: Family<AlertLabels, Gauge>,
+    /// Answers given from last known figures because the store could not answer, by reason
+    /// (`store_unavailable`, `circuit_open`, `timeout`).
+    pub degraded_answers: Family<ReasonLabels, Counter>,
+    /// Stale answers edges served, as they report them (`Aforo-Edge-Stale` on their next
+    /// request to this origin).
+    pub edge_stale_answers: Counter,
 }
 
 impl Default for Metrics {
@@ -149,6 +155,8 @@ impl Metrics {
             audit_written: Counter::default(),
             audit_dropped: Counter::default(),
             alerts_firing: Family::default(),
+            degraded_answers: Family::default(),
+            edge_stale_answers: Counter::default(),
         };
         let r = &mut m.registry;
         r.register("http_requests", "HTTP requests by route, method and status", m.requests.clone());
@@ -177,6 +185,12 @@ impl Metrics {
         r.register("audit_events_written", "Audit events written", m.audit_written.clone());
         r.register("audit_events_dropped", "Audit events dropped", m.audit_dropped.clone());
         r.register("alerts_firing", "1 for each alert rule firing", m.alerts_firing.clone());
+        r.register(
+            "degraded_answers",
+            "Answers from last known figures (store down, breaker open, budget spent)",
+            m.degraded_answers.clone(),
+        );
+        r.register("edge_stale_answers", "Stale answers edges served, as they reported them", m.edge_stale_answers.clone());
         m
     }
 
@@ -240,6 +254,7 @@ mod tests {
         m.units_committed.get_or_create(&KindLabels { kind: "stock" }).inc();
         m.redis_call("aforo_hold", std::time::Duration::from_millis(1), false);
         m.alerts_firing.get_or_create(&AlertLabels { alert: "A".into() }).set(0);
+        m.degraded_answers.get_or_create(&ReasonLabels { reason: "timeout".into() }).inc();
         let text = m.encode();
         let exported: std::collections::BTreeSet<&str> =
             text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split(['{', ' ']).next()).collect();

@@ -200,6 +200,10 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
     let stale = ed.send(Method::GET, &path, None, None, None).await;
     assert_eq!(stale.status, 200, "{:?}", stale.body);
     assert_eq!(stale.body["stale"], true);
+    // Said in a header too, with its age in seconds.
+    let raw = reqwest::get(format!("{}{path}", edge.url())).await.unwrap();
+    let age: i64 = raw.headers()["aforo-stale"].to_str().unwrap().parse().unwrap();
+    assert!(age >= ttl_s as i64, "Aforo-Stale: {age}");
     assert_eq!(stale.body["as_of"], as_of);
     assert_eq!(without_freshness(stale.body.clone()), without_freshness(fresh.body.clone()));
     let gone_by = Instant::now() + Duration::from_secs(stale_limit_s + 4);
@@ -217,6 +221,100 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
     }
     let h = ed.hold(&e.buyer, "while-down", &json!({"resource_id": "panettone", "qty": 1})).await;
     assert_eq!((h.status.as_u16(), h.code()), (503, "ORIGIN_UNAVAILABLE"));
+
+    // 6. The origin back: the edge's next snapshot fetch reports the stale answers it served,
+    //    and the origin counts them (the P2 alert AforoEdgeServingStale reads that counter).
+    e.origin.restart();
+    let reported = Instant::now() + Duration::from_secs(20);
+    loop {
+        let _ = ed.send(Method::GET, &path, None, None, None).await;
+        let m = e.api.text("/metrics").await;
+        let n: f64 = m
+            .lines()
+            .filter(|l| l.starts_with("aforo_edge_stale_answers_total"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum();
+        if n >= 2.0 {
+            break;
+        }
+        assert!(Instant::now() < reported, "the origin never heard of the stale answers: {n}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// A fake origin on a real socket: a request whose line names `stall` is never answered, any
+/// other is answered 503 at once; every request line is kept.
+fn fake_origin() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for sock in listener.incoming() {
+            let Ok(mut sock) = sock else { return };
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut chunk) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let line = String::from_utf8_lossy(&buf).lines().next().unwrap_or_default().to_string();
+                log.lock().unwrap().push(line.clone());
+                if line.contains("stall") {
+                    std::thread::sleep(Duration::from_secs(30));
+                    return;
+                }
+                let body =
+                    r#"{"type":"about:blank","title":"Service Unavailable","status":503,"code":"STORE_UNAVAILABLE","detail":"down"}"#;
+                let resp = format!(
+                    "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\nretry-after: 1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(resp.as_bytes());
+            });
+        }
+    });
+    (url, seen)
+}
+
+/// Seed 001/003: every call to the origin has a timeout, reads are retried (with jitter) and
+/// holds are not, and the answer is a clear 503 with Retry-After, never a hang.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_edge_bounds_its_calls_to_a_failing_origin() {
+    let (url, seen) = fake_origin();
+    let edge = Edge::start(&url, &[("ORIGIN_TIMEOUT_MS", "1000"), ("ORIGIN_RETRIES", "2")]);
+    let ed = Api::new(&edge.url());
+    let count = |what: &str| seen.lock().unwrap().iter().filter(|l| l.contains(what)).count();
+    let buyer = aforo_tests::harness::token("buyer-1", "buyer");
+
+    // A stalled origin: the read, the hold lookup and the hold all answer 503 within the bound.
+    for (m, path, body) in [
+        (Method::GET, "/v1/resources/stall/availability?qty=1", None),
+        (Method::GET, "/v1/holds/h_stall", None),
+        (Method::POST, "/v1/holds?stall=1", Some(br#"{"resource_id":"x","qty":1}"#.to_vec())),
+    ] {
+        let t = Instant::now();
+        let a = ed.send(m.clone(), path, Some(&buyer), Some("k-stall"), body).await;
+        let took = t.elapsed();
+        assert_eq!((a.status.as_u16(), a.code()), (503, "ORIGIN_UNAVAILABLE"), "{m} {path}: {:?}", a.body);
+        assert!(a.retry_after.is_some(), "{m} {path}: no Retry-After");
+        assert!(took < Duration::from_secs(3), "{m} {path} took {took:?}");
+    }
+    assert_eq!(count("POST /v1/holds?stall=1"), 1, "a hold is sent once");
+
+    // An origin answering 503: a read is tried 1 + ORIGIN_RETRIES times, a hold once.
+    let a = ed.send(Method::GET, "/v1/resources/flaky/availability?qty=1", None, None, None).await;
+    assert_eq!((a.status.as_u16(), a.code()), (503, "ORIGIN_UNAVAILABLE"));
+    assert_eq!(count("GET /v1/resources/flaky/snapshot"), 3);
+    let h = ed.hold(&buyer, "k-flaky", &json!({"resource_id": "flaky", "qty": 1})).await;
+    assert_eq!(h.status.as_u16(), 503);
+    assert!(h.retry_after.is_some());
+    assert_eq!(count("POST /v1/holds "), 1, "a hold is sent once: {:?}", seen.lock().unwrap());
 }
 
 async fn browser_holds_a_table(edge_url: &str, buyer: &str, date: &str) {

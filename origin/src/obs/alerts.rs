@@ -16,7 +16,7 @@ use crate::metrics::{AlertLabels, Metrics};
 pub const BUILTIN: &str = include_str!("../../../ops/alerts.yml");
 
 /// Signals an `aforo_eval` condition may read.
-pub const SIGNALS: [&str; 9] = [
+pub const SIGNALS: [&str; 12] = [
     "breaker_open",
     "hold_p95_ms_5m",
     "read_p95_ms_5m",
@@ -26,7 +26,14 @@ pub const SIGNALS: [&str; 9] = [
     "oversold_buckets",
     "drift_buckets",
     "read_only",
+    "degraded_answers_5m",
+    "edge_stale_5m",
+    "overcommitted_buckets",
 ];
+
+/// Severities a rule may carry: P0 pages, P1 notifies on-call, P2 opens a ticket
+/// (`ops/alertmanager.yml`).
+pub const SEVERITIES: [&str; 3] = ["P0", "P1", "P2"];
 
 #[derive(Debug, Deserialize)]
 struct FileDoc {
@@ -154,8 +161,12 @@ pub fn parse(yaml: &str) -> Result<Vec<Rule>, RulesError> {
             None => 0,
             Some(f) => duration_ms(f).ok_or_else(|| RulesError::Rule(r.alert.clone(), format!("bad for: {f}")))?,
         };
+        let severity = r.labels.get("severity").cloned().unwrap_or_default();
+        if !SEVERITIES.contains(&severity.as_str()) {
+            return Err(RulesError::Rule(r.alert, format!("severity must be one of {SEVERITIES:?}, not {severity:?}")));
+        }
         out.push(Rule {
-            severity: r.labels.get("severity").cloned().unwrap_or_else(|| "warning".into()),
+            severity,
             summary: r.annotations.get("summary").cloned().unwrap_or_default(),
             runbook: r.annotations.get("runbook").cloned().unwrap_or_default(),
             name: r.alert,
@@ -215,7 +226,7 @@ impl Alerts {
             if !s.firing && now_ms - since >= rule.for_ms {
                 s.firing = true;
                 let value = s.value.unwrap_or_default();
-                if rule.severity == "critical" {
+                if rule.severity == "P0" {
                     tracing::error!(alert = %rule.name, value, condition = %rule.condition, summary = %rule.summary, "alert firing");
                 } else {
                     tracing::warn!(alert = %rule.name, value, condition = %rule.condition, summary = %rule.summary, "alert firing");
@@ -264,7 +275,10 @@ mod tests {
     fn the_shipped_rules_compile() {
         let rules = parse(BUILTIN).unwrap_or_else(|e| panic!("{e}"));
         assert!(rules.len() >= 8);
-        assert!(rules.iter().any(|r| r.name == "AforoOversellDetected" && r.for_ms == 0 && r.severity == "critical"));
+        assert!(rules.iter().any(|r| r.name == "AforoOversellDetected" && r.for_ms == 0 && r.severity == "P0"));
+        for (name, severity) in [("AforoErrorRateCritical", "P0"), ("AforoHoldLatencyHigh", "P1"), ("AforoDegradedAnswers", "P2")] {
+            assert!(rules.iter().any(|r| r.name == name && r.severity == severity), "{name} is not {severity}");
+        }
     }
 
     #[test]
@@ -276,7 +290,7 @@ groups:
       - alert: Lag
         expr: max(aforo_sweeper_lag_seconds) > 30
         for: 1m
-        labels: {severity: warning}
+        labels: {severity: P1}
         annotations: {summary: lag, aforo_eval: "sweeper_lag_s > 30"}
 "#;
         let a = Alerts::new(parse(yaml).unwrap_or_else(|e| panic!("{e}")));
@@ -292,8 +306,11 @@ groups:
 
     #[test]
     fn refuses_rules_it_cannot_evaluate() {
-        let bad = "groups: [{name: t, rules: [{alert: X, expr: up == 0, annotations: {aforo_eval: \"nonsense > 1\"}}]}]";
+        let bad =
+            "groups: [{name: t, rules: [{alert: X, expr: up == 0, labels: {severity: P2}, annotations: {aforo_eval: \"nonsense > 1\"}}]}]";
         assert!(matches!(parse(bad), Err(RulesError::Rule(..))));
+        let unrouted = "groups: [{name: t, rules: [{alert: X, expr: up == 0, labels: {severity: critical}, annotations: {aforo_eval: \"read_only > 0\"}}]}]";
+        assert!(matches!(parse(unrouted), Err(RulesError::Rule(..))));
         assert!(matches!(parse("groups: 3"), Err(RulesError::Parse(_))));
         assert_eq!(duration_ms("5m"), Some(300_000));
         assert_eq!(duration_ms("5"), None);

@@ -2,5 +2,6 @@
 //! rules and the buffer of recent warnings and errors.
 
 pub mod alerts;
+pub mod recent;
 pub mod signals;
 pub mod slo;

@@ -17,8 +17,12 @@ pub fn signals(app: &AppRef) -> HashMap<&'static str, f64> {
     s.insert("breaker_open", if app.store.breaker_state() == crate::store::breaker::State::Closed { 0.0 } else { 1.0 });
     s.insert("sweeper_lag_s", m.sweeper_lag.get());
     s.insert("oversold_buckets", m.oversold_buckets.get() as f64);
+    s.insert("overcommitted_buckets", m.overcommitted_buckets.get() as f64);
     s.insert("drift_buckets", m.drift_buckets.get() as f64);
     s.insert("read_only", m.read_only.get() as f64);
+    let now = app.now().timestamp_millis();
+    s.insert("degraded_answers_5m", app.degraded.sum(now, 300) as f64);
+    s.insert("edge_stale_5m", app.edge_stale.sum(now, 300) as f64);
     s
 }
 

@@ -39,8 +39,18 @@ pub async fn calendar(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body
     Ok(json(StatusCode::OK, body))
 }
 
-/// `GET /v1/resources/{id}/snapshot?from=D&to=D` (edge, ops).
-pub async fn snapshot(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+/// Most stale answers one report may carry (one isolate between two fetches).
+const MAX_STALE_REPORT: u64 = 1_000_000;
+
+/// `GET /v1/resources/{id}/snapshot?from=D&to=D` (edge, ops). An edge reports in
+/// `Aforo-Edge-Stale: <n>` the stale answers it served since its last report; they are counted
+/// before anything else, so a report counts even when the store then fails.
+pub async fn snapshot(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let reported = req.headers().get("aforo-edge-stale").and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    if let Some(n) = reported.filter(|n| (1..=MAX_STALE_REPORT).contains(n)) {
+        ctx.app.metrics.edge_stale_answers.inc_by(n);
+        ctx.app.edge_stale.add(ctx.app.now().timestamp_millis(), n);
+    }
     let q = query_params(&ctx.query, &["from", "to"])?;
     let date = |k: &str| {
         q.get(k)

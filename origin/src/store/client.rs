@@ -26,7 +26,7 @@ pub const LIBRARY: &str = include_str!("aforo.lua");
 
 /// Whether a Redis error means Redis is unreachable or too slow (what the breaker counts), as
 /// opposed to an error reply from a Redis that works.
-fn is_outage(e: &fred::error::Error) -> bool {
+pub(super) fn is_outage(e: &fred::error::Error) -> bool {
     use fred::error::ErrorKind;
     matches!(e.kind(), ErrorKind::IO | ErrorKind::Timeout | ErrorKind::Canceled | ErrorKind::Cluster | ErrorKind::Routing)
 }
@@ -89,7 +89,7 @@ impl std::fmt::Debug for Store {
     }
 }
 
-fn strings(v: Vec<Value>) -> Vec<String> {
+pub(super) fn strings(v: Vec<Value>) -> Vec<String> {
     v.into_iter().map(|x| x.convert::<Option<String>>().ok().flatten().unwrap_or_default()).collect()
 }
 
@@ -178,7 +178,7 @@ impl Store {
     }
 
     /// Audits holds the library expired, and counts them.
-    fn expired(&self, resource: &str, out: &mut Vec<String>) {
+    pub(super) fn expired(&self, resource: &str, out: &mut Vec<String>) {
         let ids = out.pop().unwrap_or_default();
         if ids.is_empty() {
             return;

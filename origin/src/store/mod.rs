@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod audit_log;
+pub mod batch;
 pub mod breaker;
 pub mod check;
 pub mod client;

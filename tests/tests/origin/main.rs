@@ -9,6 +9,7 @@
 //! - [`lifecycle`]: listings, `If-Match`, idempotent stock syncs, archive
 //! - [`adoption`]: shadow enforcement; limits lowered under what is committed
 //! - [`tables`]: tables assigned inside the atomic hold
+//! - [`degraded`]: validate-stock degraded (Redis frozen, killed) while holds refuse
 //! - [`audit`]: the audit trail read across its shards
 //! - [`auth`]: tokens (401), roles and ownership (403)
 //! - [`errors`]: every error status of API.md, in words
@@ -33,6 +34,7 @@ mod auth;
 mod bookings;
 mod carts;
 mod cluster;
+mod degraded;
 mod errors;
 mod events;
 mod faults;
