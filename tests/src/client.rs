@@ -42,7 +42,8 @@ impl Api {
     /// Sends a request with an optional token, idempotency key and raw body; panics on a
     /// transport error (tests where the server must be up).
     pub async fn send(&self, method: Method, path: &str, token: Option<&str>, idem: Option<&str>, body: Option<Vec<u8>>) -> Answer {
-        self.try_send(method, path, token, idem, body).await.expect("request failed at the transport level")
+        let headers: Vec<(&str, &str)> = idem.map(|k| ("Idempotency-Key", k)).into_iter().collect();
+        self.send_with(method, path, token, &headers, body).await
     }
 
     /// Sends a request; a transport error (server down, connection reset) is returned.

@@ -7,7 +7,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use crate::app::App;
+use crate::app::{App, Loaded};
 use crate::capacity;
 use crate::error::ApiError;
 use crate::store::AuditEvent;
@@ -85,12 +85,7 @@ impl Report {
 
 /// The counters past their limit: those the seller left so knowingly (overcommitted), and
 /// the rest (oversold).
-async fn past_limits(
-    app: &App,
-    id: &str,
-    counters: &std::collections::BTreeMap<String, i64>,
-) -> Result<(Vec<Oversold>, Vec<Oversold>), ApiError> {
-    let l = app.load_any(id, None).await?;
+fn past_limits(app: &App, l: &Loaded, counters: &std::collections::BTreeMap<String, i64>) -> (Vec<Oversold>, Vec<Oversold>) {
     let pairs: Vec<(String, i64)> = counters.iter().map(|(k, v)| (k.clone(), *v)).collect();
     let known = capacity::acknowledged(l.overcommitted.as_deref());
     let all = capacity::over_limits(&l.resource, &l.state, &pairs, app.now());
@@ -98,13 +93,12 @@ async fn past_limits(
         .into_iter()
         .map(|o| Oversold { bucket: o.bucket, committed: o.committed, limit: o.limit })
         .partition(|o| known.contains(&o.bucket));
-    Ok((over, sold))
+    (over, sold)
 }
 
 /// Lists a live resource again under its owner: the listings are written after each document
 /// write, as a separate step (other cluster slots), so a crash between the two is mended here.
-async fn reindex(app: &App, id: &str) -> Result<(), ApiError> {
-    let l = app.load_any(id, None).await?;
+async fn reindex(app: &App, id: &str, l: &Loaded) -> Result<(), ApiError> {
     if l.archived_at.is_none() {
         app.store.index(id, &l.owner).await?;
     }
@@ -126,8 +120,9 @@ pub async fn run(app: &App, only: Option<&str>, repair: bool, actor: (&str, &str
             }
             continue;
         };
-        reindex(app, id).await?;
-        let (overcommitted, oversold) = past_limits(app, id, &c.counters).await?;
+        let l = app.load_any(id, None).await?;
+        reindex(app, id, &l).await?;
+        let (overcommitted, oversold) = past_limits(app, &l, &c.counters);
         let f = Finding {
             resource_id: id.clone(),
             drift: c.drift.iter().map(|(b, have, want)| Drift { bucket: b.clone(), counter: *have, expected: *want }).collect(),

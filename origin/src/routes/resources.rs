@@ -64,11 +64,7 @@ pub async fn put(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, Api
     let res = Resource::from_json(&body).map_err(ApiError::InvalidConfig)?;
     // Stored as re-serialised from the typed document: canonical, and free of unknown fields.
     let doc = serde_json::to_string(&res.doc).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let force = match query_params(&ctx.query, &["force"])?.get("force").map(String::as_str) {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(v) => return Err(ApiError::InvalidRequest(format!("force: must be true or false, got {:?}", clip(v, 20)))),
-    };
+    let force = force_of(&ctx)?;
     let is_ops = caller.role == Role::Ops;
     let write =
         DocWrite { doc: &doc, caller: &caller.sub, is_ops, on_hand: res.initial_on_hand(), if_match, checks: vec![], fields: None, force };
@@ -118,6 +114,15 @@ pub async fn get(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, Ap
     let l = ctx.app.load(&ctx.id, Some(meta_version)).await?;
     ctx.owner(&l.owner)?;
     Ok(tagged(json(StatusCode::OK, view(&l).to_string()), l.state.version))
+}
+
+/// `?force=true|false` (the only query parameter of a `PUT` or `DELETE` of a resource).
+fn force_of(ctx: &Ctx) -> Result<bool, ApiError> {
+    match query_params(&ctx.query, &["force"])?.get("force").map(String::as_str) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(v) => Err(ApiError::InvalidRequest(format!("force: must be true or false, got {:?}", clip(v, 20)))),
+    }
 }
 
 /// An answer carrying the document's version as its entity tag.
@@ -179,12 +184,7 @@ pub async fn list(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, A
 pub async fn archive(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let l = ctx.app.load(&ctx.id, None).await?;
     let caller = ctx.owner(&l.owner)?.clone();
-    let q = query_params(&ctx.query, &["force"])?;
-    let force = match q.get("force").map(String::as_str) {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(v) => return Err(ApiError::InvalidRequest(format!("force: must be true or false, got {:?}", clip(v, 20)))),
-    };
+    let force = force_of(&ctx)?;
     let reply = ctx.app.store.archive(&ctx.id, &l.owner, force).await?;
     ctx.app.forget(&ctx.id);
     match reply {
