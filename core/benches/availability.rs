@@ -11,7 +11,7 @@ fn benches(c: &mut Criterion) {
     let (snap, now) = busy();
     let day = AvailabilityQuery::parse("date=2026-12-12&qty=2").unwrap();
     let cal = CalendarQuery::parse("from=2026-12-01&to=2026-12-31&qty=2").unwrap();
-    let item = HoldItem { resource_id: "bench".into(), date: Some("2026-12-12".into()), slot: Some("20:15".into()), qty: 2 };
+    let item = HoldItem { resource_id: "bench".into(), date: Some("2026-12-12".into()), slot: Some("20:15".into()), qty: 2, area: None };
     c.bench_function("availability_busy_day_json", |b| b.iter(|| to_json(&availability(black_box(&snap), &day, now, false).unwrap())));
     c.bench_function("calendar_31_days_json", |b| b.iter(|| to_json(&calendar(black_box(&snap), &cal, now, false).unwrap())));
     c.bench_function("hold_plan", |b| b.iter(|| plan_hold(black_box(&snap), &item, now).unwrap()));

@@ -36,7 +36,7 @@ fn busy_year(json: &str, from: NaiveDate, now: DateTime<Utc>) -> Snapshot {
         let dates = aforo_core::Evaluator::new(&snap, now, 2, d, d);
         let slots: Vec<_> = dates.day(d).unwrap_or_default().iter().filter_map(|u| u.slot.map(|s| s.name())).collect();
         for (i, slot) in slots.iter().enumerate().filter(|(i, _)| i % 3 == 0) {
-            let item = HoldItem { resource_id: "bench".into(), date: Some(d.to_string()), slot: Some(slot.clone()), qty: 2 };
+            let item = HoldItem { resource_id: "bench".into(), date: Some(d.to_string()), slot: Some(slot.clone()), qty: 2, area: None };
             if let Ok(plan) = plan_hold(&snap, &item, now) {
                 aforo_core::take(&plan, &mut snap.counters);
             }
@@ -64,6 +64,7 @@ fn benches(c: &mut Criterion) {
             date: Some(busy.to_string()),
             slot: first.first().and_then(|u| u.slot.map(|s| s.name())),
             qty: 2,
+            area: None,
         };
         c.bench_function(&format!("{name}/validate"), |b| b.iter(|| Resource::from_json(black_box(json.as_bytes())).unwrap()));
         c.bench_function(&format!("{name}/calendar_366_days_json"), |b| {

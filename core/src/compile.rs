@@ -11,6 +11,8 @@ use crate::limits::*;
 use crate::local::{parse_date, parse_hhmm};
 use crate::resource::*;
 
+mod tables;
+
 impl Resource {
     /// Parses and validates a document from JSON. Unknown fields and type errors are refused
     /// with the path of the field.
@@ -307,72 +309,6 @@ impl Validator {
                 None => None,
             },
         })
-    }
-
-    fn seats(&mut self, path: &str, seats: [i64; 2]) -> Option<(u32, u32)> {
-        let min = self.units(&format!("{path}[0]"), seats[0], 1)?;
-        let max = self.units(&format!("{path}[1]"), seats[1], 1)?;
-        if max < min {
-            self.err(path, "max must be >= min");
-            return None;
-        }
-        Some((min, max))
-    }
-
-    fn tables(&mut self, s: &SlotsDoc) -> (Vec<TableType>, Vec<Join>) {
-        let p = "dimensions.slots";
-        let mut tables: Vec<TableType> = Vec::new();
-        self.at_most(&format!("{p}.tables"), s.tables.len(), MAX_TABLE_TYPES);
-        self.at_most(&format!("{p}.joins"), s.joins.len(), MAX_JOINS);
-        for (i, t) in s.tables.iter().enumerate().take(MAX_TABLE_TYPES) {
-            let tp = format!("{p}.tables[{i}]");
-            let name_ok =
-                !t.kind.is_empty() && t.kind.len() <= 32 && t.kind.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            if !name_ok {
-                self.err(format!("{tp}.type"), "must be 1-32 characters of A-Z a-z 0-9 - _");
-            } else if s.tables[..i].iter().any(|x| x.kind == t.kind) {
-                self.err(format!("{tp}.type"), format!("{:?} is listed twice", t.kind));
-            }
-            let count = self.units(&format!("{tp}.count"), t.count, 0);
-            let seats = self.seats(&format!("{tp}.seats"), t.seats);
-            if let (true, Some(count), Some((min, max))) = (name_ok, count, seats) {
-                tables.push(TableType { name: t.kind.clone(), count, min, max });
-            }
-        }
-        let mut joins = Vec::new();
-        if !s.joins.is_empty() && s.tables.is_empty() {
-            self.err(format!("{p}.joins"), "needs dimensions.slots.tables");
-        }
-        for (i, j) in s.joins.iter().enumerate().take(MAX_JOINS) {
-            let jp = format!("{p}.joins[{i}]");
-            if j.of.len() < 2 || j.of.len() > MAX_JOIN_TABLES {
-                self.err(format!("{jp}.of"), format!("must join 2 to {MAX_JOIN_TABLES} tables"));
-                continue;
-            }
-            let mut uses: Vec<(usize, u32)> = Vec::new();
-            let mut ok = true;
-            for (k, name) in j.of.iter().enumerate() {
-                match tables.iter().position(|t| &t.name == name) {
-                    Some(ix) => match uses.iter_mut().find(|u| u.0 == ix) {
-                        Some(u) => u.1 += 1,
-                        None => uses.push((ix, 1)),
-                    },
-                    None => {
-                        self.err(format!("{jp}.of[{k}]"), format!("unknown table type {name:?}"));
-                        ok = false;
-                    }
-                }
-            }
-            if let Some((ix, n)) = uses.iter().find(|(ix, n)| *n > tables[*ix].count) {
-                self.err(format!("{jp}.of"), format!("needs {n} of {:?}, the room has {}", tables[*ix].name, tables[*ix].count));
-                ok = false;
-            }
-            let seats = self.seats(&format!("{jp}.seats"), j.seats);
-            if let (true, Some((min, max))) = (ok, seats) {
-                joins.push(Join { label: j.of.join("+"), uses, min, max });
-            }
-        }
-        (tables, joins)
     }
 
     fn season(&mut self, i: usize, s: &Season, doc: &ResourceDoc) -> Option<SeasonRule> {

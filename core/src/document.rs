@@ -108,32 +108,56 @@ pub struct SlotsDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pacing: Option<PacingDoc>,
     /// Restaurant tables: with them, `qty` is the party size and a hold takes one table (or
-    /// join) that seats it for the whole seating.
+    /// combination, or join) that seats it for the whole seating. Each entry is a physical
+    /// table (`id`) or a pool of interchangeable tables (`type` and `count`, the shorthand).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tables: Vec<TableDoc>,
-    /// Combinations of table types pushed together for larger parties.
+    /// Specific tables that can be pushed together, with the party sizes they seat.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub combinations: Vec<CombinationDoc>,
+    /// Tables of pools (or ids) joined for larger parties: any free tables of those names.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub joins: Vec<JoinDoc>,
 }
 
-/// A table type.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A physical table (`id`) or, in the shorthand, a pool of `count` tables of one `type`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableDoc {
-    /// Name of the type, e.g. `4-top`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// How many tables of this type the room has.
-    pub count: i64,
+    /// The table's id as the floor names it, e.g. `T4`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The shorthand: name of a pool of interchangeable tables, e.g. `4-top`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The shorthand: how many tables the pool has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
     /// Party sizes it seats, `[min, max]`.
+    pub seats: [i64; 2],
+    /// The area it stands in (`terrace`, `hall`); a hold may ask for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
+    /// Free labels for the host (`window`, `high-chair`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+/// Specific tables pushed together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CombinationDoc {
+    /// The table ids (each a physical table, each once).
+    pub of: Vec<String>,
+    /// Party sizes the combination seats, `[min, max]`.
     pub seats: [i64; 2],
 }
 
-/// Tables pushed together.
+/// Tables of pools pushed together.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JoinDoc {
-    /// The table types joined (a type may repeat).
+    /// The pools (or table ids) joined; a pool may repeat.
     pub of: Vec<String>,
     /// Party sizes the join seats, `[min, max]`.
     pub seats: [i64; 2],

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::bucket::Bucket;
 use crate::error::RuleCode;
 use crate::ledger::Take;
-use crate::limits::MAX_TABLE_TYPES;
+use crate::limits::MAX_TABLES;
 use crate::local::EpochMin;
 use crate::measure::{measure_committed, price, Measure, Price, Status};
 use crate::resource::{Resource, SlotRules, MULT_SCALE};
@@ -66,26 +66,42 @@ pub struct Choice {
 /// The `reason` of a slot whose covers are free but whose tables cannot seat the party.
 pub const NO_TABLE: &str = "no_table";
 
-/// A table type or join that seats the asked party: its label and the tables it uses per
-/// type (`(index into tables, how many)`).
+/// A table, pool or join: its label, the tables it uses (`(index into tables, how many)`)
+/// and the largest party it seats.
 #[derive(Debug, Clone)]
 struct TableOption {
     label: String,
     uses: Vec<(usize, u32)>,
+    max: u32,
 }
 
-/// The table types and joins that seat a party of `qty`, best fit first: fewest empty seats,
-/// then the smallest, tables before joins, then by name.
-fn table_options(rules: &SlotRules, qty: u32) -> Vec<TableOption> {
+/// Every table, pool and join standing in `area` (any area for `None`) that seats a party of
+/// `qty` (any party for `None`): for a party, best fit first (fewest empty seats, then the
+/// smallest, tables before joins, then by name); for any party, the largest first.
+fn table_options(rules: &SlotRules, qty: Option<u32>, area: Option<&str>) -> Vec<TableOption> {
+    let seats = |min: u32, max: u32| qty.is_none_or(|q| min <= q && q <= max);
+    let here = |a: &Option<String>| area.is_none_or(|want| a.as_deref() == Some(want));
     let mut out: Vec<(u32, u32, bool, TableOption)> = Vec::new();
-    for (ix, t) in rules.tables.iter().enumerate().filter(|(_, t)| t.min <= qty && qty <= t.max) {
-        out.push((t.max - qty, t.max, false, TableOption { label: t.name.clone(), uses: vec![(ix, 1)] }));
+    for (ix, t) in rules.tables.iter().enumerate().filter(|(_, t)| seats(t.min, t.max) && here(&t.area)) {
+        out.push((t.max - qty.unwrap_or(0), t.max, false, TableOption { label: t.name.clone(), uses: vec![(ix, 1)], max: t.max }));
     }
-    for j in rules.joins.iter().filter(|j| j.min <= qty && qty <= j.max) {
-        out.push((j.max - qty, j.max, true, TableOption { label: j.label.clone(), uses: j.uses.clone() }));
+    for j in rules.joins.iter().filter(|j| seats(j.min, j.max) && here(&j.area)) {
+        out.push((j.max - qty.unwrap_or(0), j.max, true, TableOption { label: j.label.clone(), uses: j.uses.clone(), max: j.max }));
     }
-    out.sort_by(|a, b| (a.0, a.1, a.2, &a.3.label).cmp(&(b.0, b.1, b.2, &b.3.label)));
+    match qty {
+        Some(_) => out.sort_by(|a, b| (a.0, a.1, a.2, &a.3.label).cmp(&(b.0, b.1, b.2, &b.3.label))),
+        None => out.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)).then(a.3.label.cmp(&b.3.label))),
+    }
     out.into_iter().map(|x| x.3).collect()
+}
+
+/// The peak use of each table over one seating, scanned once.
+struct Peaks([Option<u32>; MAX_TABLES]);
+
+impl Default for Peaks {
+    fn default() -> Self {
+        Peaks([None; MAX_TABLES])
+    }
 }
 
 /// The most committed over some grid instants (`None` for none).
@@ -111,14 +127,17 @@ pub struct Evaluator<'a> {
     pace_used: Vec<u32>,
     table_used: Vec<Vec<u32>>,
     options: Vec<TableOption>,
+    /// Every option of the area, largest first: what one party can still sit at.
+    room: Vec<TableOption>,
 }
 
 impl<'a> Evaluator<'a> {
     /// An evaluator for dates `from..=to`.
     pub fn new(snap: &'a Snapshot, now: DateTime<Utc>, qty: u32, from: NaiveDate, to: NaiveDate) -> Self {
         let Some(rules) = snap.resource.slots.as_ref() else {
-            let (moment_used, pace_used, table_used, options) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            return Evaluator { snap, now, qty, grid: Grid::default(), moment_used, pace_used, table_used, options };
+            let (moment_used, pace_used, table_used) = (Vec::new(), Vec::new(), Vec::new());
+            let (options, room) = (Vec::new(), Vec::new());
+            return Evaluator { snap, now, qty, grid: Grid::default(), moment_used, pace_used, table_used, options, room };
         };
         let grid = Grid::around(&snap.resource, from, to);
         // One ordered pass over the counters of the grid's span per kind, rather than a
@@ -141,7 +160,17 @@ impl<'a> Evaluator<'a> {
         let moment_used = if rules.concurrent.is_some() { used(&Bucket::Moment) } else { Vec::new() };
         let pace_used = if rules.pacing.is_some() { used(&Bucket::Pace) } else { Vec::new() };
         let table_used = rules.tables.iter().map(|t| used(&|m| Bucket::Table(t.name.clone(), m))).collect();
-        Evaluator { snap, now, qty, grid, moment_used, pace_used, table_used, options: table_options(rules, qty) }
+        let (options, room) = (table_options(rules, Some(qty), None), table_options(rules, None, None));
+        Evaluator { snap, now, qty, grid, moment_used, pace_used, table_used, options, room }
+    }
+
+    /// The same evaluator seating parties in `area` only (every area for `None`).
+    pub fn in_area(mut self, area: Option<&str>) -> Self {
+        if let Some(rules) = self.snap.resource.slots.as_ref() {
+            self.options = table_options(rules, Some(self.qty), area);
+            self.room = table_options(rules, None, area);
+        }
+        self
     }
 
     fn res(&self) -> &Resource {
@@ -167,7 +196,8 @@ impl<'a> Evaluator<'a> {
         ];
         let measure = measure_committed(used.iter().zip(&limits).map(|(c, (_, l))| (*c, *l)).chain(per_instant.into_iter().flatten()));
         let has_tables = rules.is_some_and(|r| !r.tables.is_empty());
-        let table = if has_tables { self.free_option(&span) } else { None };
+        let mut peaks = Peaks::default();
+        let table = if has_tables { self.free_option(&self.options, &span, &mut peaks) } else { None };
         let no_table = has_tables && table.is_none();
         let status = match &rule {
             Some((code, _)) => Status::from_rule(*code),
@@ -179,16 +209,18 @@ impl<'a> Evaluator<'a> {
         let reason = (rule.is_none() && measure.remaining >= self.qty && no_table).then_some(NO_TABLE);
         let season = s.map_or(MULT_SCALE, |s| s.price_mult);
         let price = price(self.res(), season, measure.utilization());
-        let measure = if rule.is_some() { Measure { remaining: 0, ..measure } } else { measure };
+        // One hold seats one party: no more than the largest table free for its seating.
+        let room = if has_tables { self.free_option(&self.room, &span, &mut peaks).map_or(0, |i| self.room[i].max) } else { u32::MAX };
+        let remaining = if rule.is_some() { 0 } else { measure.remaining.min(room) };
+        let measure = Measure { remaining, ..measure };
         Unit { date, slot, status, rule, measure, price, limits, span, table, reason }
     }
 
-    /// The first table option with a table free at every instant of the seating.
-    fn free_option(&self, span: &Span) -> Option<usize> {
+    /// The first of `options` with its tables free at every instant of the seating.
+    fn free_option(&self, options: &[TableOption], span: &Span, peaks: &mut Peaks) -> Option<usize> {
         let tables = &self.res().slots.as_ref()?.tables;
-        // Each type's peak is scanned once per slot, however many joins use the type.
-        let mut peaks = [None; MAX_TABLE_TYPES];
-        let mut peak_of = |ix: usize| match peaks.get_mut(ix) {
+        // Each table's peak is scanned once per slot, however many options use the table.
+        let mut peak_of = |ix: usize| match peaks.0.get_mut(ix) {
             Some(Some(p)) => *p,
             slot => {
                 let p = peak(&self.table_used[ix], &span.seating).unwrap_or(0);
@@ -198,9 +230,7 @@ impl<'a> Evaluator<'a> {
                 p
             }
         };
-        self.options
-            .iter()
-            .position(|o| o.uses.iter().all(|(ix, n)| u64::from(peak_of(*ix)) + u64::from(*n) <= u64::from(tables[*ix].count)))
+        options.iter().position(|o| o.uses.iter().all(|(ix, n)| u64::from(peak_of(*ix)) + u64::from(*n) <= u64::from(tables[*ix].count)))
     }
 
     fn stock_limit(&self, limits: &mut Vec<(Bucket, u32)>) {
@@ -258,8 +288,13 @@ impl<'a> Evaluator<'a> {
     /// For a resource with tables: the tables and joins that seat the evaluator's qty for a
     /// unit's seating, best fit first, each with the table buckets it takes.
     pub fn choices(&self, u: &Unit) -> Vec<Choice> {
+        self.choices_at(u.span.seating.clone())
+    }
+
+    /// The choices for a seating over the grid instants `seating`.
+    pub(crate) fn choices_at(&self, seating: Range<usize>) -> Vec<Choice> {
         let Some(rules) = self.res().slots.as_ref() else { return Vec::new() };
-        let moments = &self.grid.instants()[u.span.seating.clone()];
+        let moments = self.grid.instants().get(seating).unwrap_or_default();
         self.options
             .iter()
             .map(|o| Choice {
@@ -274,6 +309,19 @@ impl<'a> Evaluator<'a> {
                     .collect(),
             })
             .collect()
+    }
+
+    /// The grid the evaluator judges seatings on.
+    pub(crate) fn grid(&self) -> &Grid {
+        &self.grid
+    }
+
+    /// The concurrent-occupancy buckets of a seating over the grid instants `seating`.
+    pub(crate) fn seating_limits(&self, seating: Range<usize>) -> Vec<(Bucket, u32)> {
+        let mut out = Vec::new();
+        let Some(c) = self.res().slots.as_ref().and_then(|r| r.concurrent) else { return out };
+        out.extend(self.grid.instants().get(seating).unwrap_or_default().iter().map(|m| (Bucket::Moment(*m), c)));
+        out
     }
 
     /// The units of a date: its slots, or the day itself for a slot-less dated resource.

@@ -26,7 +26,7 @@
 //! 6. `snapshot`: what a read carries, and which counters a span of dates needs.
 //! 7. `measure` (status, remaining, price) → `eval` (every unit of a date, evaluated once).
 //! 8. `alternatives` → `availability` (the read answers) and `plan` (a hold item into
-//!    takes).
+//!    takes) → `floor` (the host's moves, early finishes and walk-ins, as takes).
 
 #![warn(missing_docs, unreachable_pub)]
 
@@ -38,6 +38,7 @@ mod cost;
 pub mod document;
 mod error;
 mod eval;
+mod floor;
 mod ledger;
 pub mod limits;
 mod local;
@@ -58,6 +59,7 @@ pub use cost::{costs, over_limits, Costs};
 pub use document::{Enforcement, ResourceDoc};
 pub use error::{ConfigError, FieldError, PlanError, QueryError, RuleCode};
 pub use eval::{limits_between, Choice, Evaluator, Span, Unit, NO_TABLE};
+pub use floor::{finished, plan_walk_in, reseat, Reseat};
 pub use ledger::{apply, decide, decide_shadow, first_overflow, Counters, ShadowTake, Take};
 pub use local::{
     end_of_local_date, epoch_min, from_epoch_min, local_date, parse_date, parse_hhmm, rfc3339, rfc3339_local, start_of_local_date, EpochMin,

@@ -17,9 +17,13 @@ pub const MAX_CLOSURES: usize = 500;
 pub const MAX_SEASONS: usize = 64;
 /// Most pricing triggers.
 pub const MAX_TRIGGERS: usize = 16;
-/// Most table types.
-pub const MAX_TABLE_TYPES: usize = 32;
-/// Most joins.
+/// Most entries in `tables` (physical tables and pools).
+pub const MAX_TABLES: usize = 100;
+/// Most tags on one table.
+pub const MAX_TAGS: usize = 8;
+/// Most combinations of specific tables.
+pub const MAX_COMBINATIONS: usize = 64;
+/// Most joins of pools.
 pub const MAX_JOINS: usize = 64;
 /// Most tables in one join.
 pub const MAX_JOIN_TABLES: usize = 8;
@@ -30,12 +34,12 @@ pub const MAX_SLOTS_PER_DAY: u32 = 288;
 /// the seating, every pacing window): the work of the atomic Redis call.
 pub const MAX_HOLD_BUCKETS: u32 = 200;
 /// Most table counters one hold may check across every table and join that seats its party.
-pub const MAX_TABLE_BUCKETS: u32 = 400;
+pub const MAX_TABLE_BUCKETS: u32 = 1_500;
 /// Most counters the items of one hold request take on one resource together (a cart of
 /// several slots of one resource is one atomic Redis call).
 pub const MAX_CART_BUCKETS: usize = 2_000;
 /// Most counters one date has: what a read fetches from Redis per date.
-pub const MAX_DAY_BUCKETS: u32 = 1_500;
+pub const MAX_DAY_BUCKETS: u32 = 4_000;
 /// Most steps evaluating one date takes (slots × the instants each one scans): what a
 /// calendar computes per date, at the origin and at the edge.
 pub const MAX_DAY_STEPS: u32 = 40_000;

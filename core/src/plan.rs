@@ -47,6 +47,8 @@ pub struct HoldPlan {
     pub price: Option<Price>,
     /// How long the hold lasts.
     pub ttl_s: u32,
+    /// The area asked for the party's table.
+    pub area: Option<String>,
 }
 
 /// An item as the hold answer shows it.
@@ -68,6 +70,9 @@ pub struct ItemView {
     /// The locked price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<Price>,
+    /// The area the party asked to sit in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
 }
 
 impl HoldPlan {
@@ -80,6 +85,7 @@ impl HoldPlan {
             start: self.start.map(|s| rfc3339_local(snap.resource.tz, s)),
             qty: self.qty,
             price: self.price.clone(),
+            area: self.area.clone(),
         }
     }
 }
@@ -100,15 +106,17 @@ pub fn plan_hold(snap: &Snapshot, item: &HoldItem, now: DateTime<Utc>) -> Result
         Some(d) if res.is_dated() => (d, d),
         _ => (NaiveDate::MIN, NaiveDate::MIN),
     };
-    let ev = Evaluator::new(snap, now, qty, from, to);
+    let area = asked_area(res, item)?;
+    let ev = Evaluator::new(snap, now, qty, from, to).in_area(area);
     let unit = locate(&ev, item)?;
     if let Some((code, detail)) = unit.rule.clone() {
         return Err(PlanError::Rule { code, detail });
     }
     let choices = ev.choices(&unit);
     if res.slots.as_ref().is_some_and(|r| !r.tables.is_empty()) && choices.is_empty() {
-        // No table type or join of this room seats the party, whatever is free.
-        return Err(PlanError::rule(RuleCode::QtyOutOfRange, format!("no table seats a party of {qty}")));
+        // No table, pool or combination (of the area) seats the party, whatever is free.
+        let within = area.map(|a| format!(" in area {a}")).unwrap_or_default();
+        return Err(PlanError::rule(RuleCode::QtyOutOfRange, format!("no table{within} seats a party of {qty}")));
     }
     Ok(HoldPlan {
         resource_id: snap.resource_id.clone(),
@@ -122,7 +130,19 @@ pub fn plan_hold(snap: &Snapshot, item: &HoldItem, now: DateTime<Utc>) -> Result
         choices: choices.into_iter().map(|c| c.takes).collect(),
         price: unit.price,
         ttl_s: res.hold_ttl_s,
+        area: area.map(str::to_string),
     })
+}
+
+/// The area an item asks for, known to the resource's tables.
+fn asked_area<'a>(res: &crate::resource::Resource, item: &'a HoldItem) -> Result<Option<&'a str>, PlanError> {
+    let Some(area) = item.area.as_deref() else { return Ok(None) };
+    let tables = res.slots.as_ref().map(|r| r.tables.as_slice()).unwrap_or_default();
+    if tables.iter().any(|t| t.area.as_deref() == Some(area)) {
+        Ok(Some(area))
+    } else {
+        Err(PlanError::InvalidItem(format!("area: {} has no tables in area {area:?}", res.doc.name)))
+    }
 }
 
 /// Finds the evaluated unit an item asks for (the evaluator covering its date), or the rule
@@ -162,7 +182,7 @@ pub fn alternatives_for(snap: &Snapshot, item: &HoldItem, now: DateTime<Utc>, qt
     if snap.check_covers(date, date + Duration::days(ALTERNATIVE_DAYS)).is_err() {
         return Vec::new();
     }
-    let ev = Evaluator::new(snap, now, qty, date, date + Duration::days(ALTERNATIVE_DAYS));
+    let ev = Evaluator::new(snap, now, qty, date, date + Duration::days(ALTERNATIVE_DAYS)).in_area(asked_area(&snap.resource, item).ok().flatten());
     let units = ev.day(date).unwrap_or_default();
     let near = item
         .slot

@@ -22,6 +22,9 @@ pub struct HoldItem {
     pub slot: Option<String>,
     /// Units (or party size).
     pub qty: i64,
+    /// For a resource with tables: seat the party in this area only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -87,24 +87,34 @@ pub struct SlotRules {
     pub joins: Vec<Join>,
 }
 
-/// A compiled table type.
+/// A compiled table: a physical table (`count` 1, named by its id) or a pool of
+/// interchangeable tables (the `type`/`count` shorthand). Its counter per seating instant
+/// (`t:<name>@<instant>`) holds how many of its tables are in use then.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableType {
-    /// Its name.
+    /// The table's id, or the pool's type.
     pub name: String,
-    /// Tables of this type.
+    /// Tables it stands for: 1 for a physical table.
     pub count: u32,
+    /// Whether it is a physical table (`id`) rather than a pool.
+    pub physical: bool,
+    /// Its area, if any.
+    pub area: Option<String>,
+    /// The host's labels.
+    pub tags: Vec<String>,
     /// Smallest party it seats.
     pub min: u32,
     /// Largest party it seats.
     pub max: u32,
 }
 
-/// A compiled join.
+/// A compiled combination or join: tables that seat a larger party together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Join {
-    /// Its label, the types joined with `+` (`4-top+4-top`).
+    /// Its label, the names joined with `+` (`T4+T5`, `4-top+4-top`).
     pub label: String,
+    /// Its area: the one area all its tables share, if they do.
+    pub area: Option<String>,
     /// Tables used per type: `(index into tables, how many)`.
     pub uses: Vec<(usize, u32)>,
     /// Smallest party it seats.

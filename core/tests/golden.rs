@@ -11,7 +11,7 @@ fn busy_trattoria() -> Snapshot {
     let s = snap(TRATTORIA, &[], "2026-12-01", "2026-12-31", AS_OF);
     let plan = plan_hold(
         &s,
-        &HoldItem { resource_id: "r1".into(), date: Some("2026-12-05".into()), slot: Some("20:15".into()), qty: 24 },
+        &HoldItem { resource_id: "r1".into(), date: Some("2026-12-05".into()), slot: Some("20:15".into()), qty: 24, area: None },
         utc(AS_OF),
     );
     let mut counters = s.counters.clone();
@@ -20,7 +20,7 @@ fn busy_trattoria() -> Snapshot {
     for _ in 0..3 {
         let p = plan_hold(
             &s,
-            &HoldItem { resource_id: "r1".into(), date: Some("2026-12-05".into()), slot: Some("20:15".into()), qty: 8 },
+            &HoldItem { resource_id: "r1".into(), date: Some("2026-12-05".into()), slot: Some("20:15".into()), qty: 8, area: None },
             utc(AS_OF),
         )
         .unwrap();
@@ -48,7 +48,7 @@ fn api_stock_only_example_is_stock() {
 #[test]
 fn api_hold_example_price_is_3450_high() {
     let s = busy_trattoria();
-    let item = HoldItem { resource_id: "trattoria".into(), date: Some("2026-12-05".into()), slot: Some("20:15".into()), qty: 2 };
+    let item = HoldItem { resource_id: "trattoria".into(), date: Some("2026-12-05".into()), slot: Some("20:15".into()), qty: 2, area: None };
     let p = plan_hold(&s, &item, utc(AS_OF)).unwrap();
     assert_eq!(p.price, Some(Price { unit_minor: 3450, currency: "EUR".into(), tier: "high".into() }));
     assert_eq!(p.qty, 2);
@@ -153,7 +153,7 @@ fn hold_ttl_and_version_travel_in_the_plan() {
     s.state.version = 7;
     let p = plan_hold(
         &s,
-        &HoldItem { resource_id: "r1".into(), date: Some("2026-12-05".into()), slot: Some("21:00".into()), qty: 4 },
+        &HoldItem { resource_id: "r1".into(), date: Some("2026-12-05".into()), slot: Some("21:00".into()), qty: 4, area: None },
         utc(AS_OF),
     )
     .unwrap();

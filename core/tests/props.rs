@@ -120,7 +120,7 @@ proptest! {
             let us = units(&s, &d, qty);
             if us.is_empty() { continue; }
             let u = &us[pick % us.len()];
-            let item = HoldItem { resource_id: "r1".into(), date: Some(d.clone()), slot: u.slot.map(|x| x.name()), qty: i64::from(qty) };
+            let item = HoldItem { resource_id: "r1".into(), date: Some(d.clone()), slot: u.slot.map(|x| x.name()), qty: i64::from(qty), area: None };
             let plan = plan_hold(&s, &item, utc(NOW)).unwrap();
             if first_overflow(&plan.takes, &s.counters).is_none() {
                 apply(&plan.takes, &mut s.counters);
@@ -147,7 +147,7 @@ proptest! {
             let us = units(&s, &day_str(off), q);
             if us.is_empty() { continue; }
             let u = &us[pick % us.len()];
-            let item = HoldItem { resource_id: "r1".into(), date: Some(day_str(off)), slot: u.slot.map(|x| x.name()), qty: i64::from(q) };
+            let item = HoldItem { resource_id: "r1".into(), date: Some(day_str(off)), slot: u.slot.map(|x| x.name()), qty: i64::from(q), area: None };
             if let Ok(plan) = plan_hold(&s, &item, utc(NOW)) {
                 aforo_core::take(&plan, &mut s.counters);
             }
@@ -175,7 +175,7 @@ proptest! {
             let us = units(&s, &d, qty);
             if us.is_empty() { continue; }
             let u = &us[pick % us.len()];
-            let item = HoldItem { resource_id: "r1".into(), date: Some(d.clone()), slot: u.slot.map(|x| x.name()), qty: i64::from(qty) };
+            let item = HoldItem { resource_id: "r1".into(), date: Some(d.clone()), slot: u.slot.map(|x| x.name()), qty: i64::from(qty), area: None };
             let Ok(plan) = plan_hold(&s, &item, utc(NOW)) else { continue };
             let day = date(&d);
             let known = aforo_core::limits_between(&s, day.pred_opt().unwrap(), day.succ_opt().unwrap());
@@ -198,7 +198,7 @@ proptest! {
             let d = day_str(off);
             for u in units(&s, &d, qty) {
                 prop_assert!(u.measure.remaining <= u.measure.capacity);
-                let item = HoldItem { resource_id: "r1".into(), date: Some(d.clone()), slot: u.slot.map(|x| x.name()), qty: i64::from(qty) };
+                let item = HoldItem { resource_id: "r1".into(), date: Some(d.clone()), slot: u.slot.map(|x| x.name()), qty: i64::from(qty), area: None };
                 let plan = plan_hold(&s, &item, utc(NOW)).unwrap();
                 let refused = first_overflow(&plan.takes, &s.counters).is_some();
                 prop_assert_eq!(u.status == Status::SoldOut, refused, "{} {:?}", d, u.slot);

@@ -7,7 +7,7 @@ use common::*;
 const NOW: &str = "2027-01-04T08:00:00+00:00"; // a Monday, 09:00 in Madrid
 
 fn item(date: &str, slot: Option<&str>, qty: i64) -> HoldItem {
-    HoldItem { resource_id: "r1".into(), date: Some(date.into()), slot: slot.map(Into::into), qty }
+    HoldItem { resource_id: "r1".into(), date: Some(date.into()), slot: slot.map(Into::into), qty, area: None }
 }
 
 fn rule_of(r: Result<HoldPlan, PlanError>) -> RuleCode {

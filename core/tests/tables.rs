@@ -21,7 +21,7 @@ const TABLES: &str =
 const JOINS: &str = r#"[{"of":["4-top","4-top"],"seats":[7,8]},{"of":["6-top","2-top"],"seats":[7,8]}]"#;
 
 fn item(slot: &str, qty: i64) -> HoldItem {
-    HoldItem { resource_id: "r1".into(), date: Some("2027-03-01".into()), slot: Some(slot.into()), qty }
+    HoldItem { resource_id: "r1".into(), date: Some("2027-03-01".into()), slot: Some(slot.into()), qty, area: None }
 }
 
 fn fresh() -> Snapshot {
@@ -109,7 +109,7 @@ fn a_big_party_takes_a_join_and_leaves_small_tables_alone() {
 fn resources_without_tables_plan_no_choices() {
     let s = snap(TRATTORIA, &[], "2026-12-01", "2026-12-31", "2026-12-01T09:00:00+00:00");
     let p =
-        plan_hold(&s, &HoldItem { resource_id: "r".into(), date: Some("2026-12-05".into()), slot: Some("20:00".into()), qty: 2 }, s.as_of)
+        plan_hold(&s, &HoldItem { resource_id: "r".into(), date: Some("2026-12-05".into()), slot: Some("20:00".into()), qty: 2, area: None }, s.as_of)
             .unwrap();
     assert!(p.choices.is_empty() && p.choice_labels.is_empty());
 }

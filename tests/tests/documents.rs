@@ -47,7 +47,7 @@ fn fill(snap: &mut Snapshot, d: NaiveDate, qty: u32) {
     let ev = aforo_core::Evaluator::new(snap, now(), qty, d, d);
     let slots: Vec<String> = ev.day(d).unwrap_or_default().iter().filter_map(|u| u.slot.map(|s| s.name())).step_by(3).collect();
     for slot in slots {
-        let item = HoldItem { resource_id: "gen".into(), date: Some(d.to_string()), slot: Some(slot), qty: i64::from(qty) };
+        let item = HoldItem { resource_id: "gen".into(), date: Some(d.to_string()), slot: Some(slot), qty: i64::from(qty), area: None };
         if let Ok(plan) = plan_hold(snap, &item, now()) {
             aforo_core::take(&plan, &mut snap.counters);
         }

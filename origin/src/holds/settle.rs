@@ -106,6 +106,7 @@ async fn retake(app: &App, f: &Found, resource: &str) -> Result<(), ApiError> {
                     date: v.date.map(|d| d.to_string()),
                     slot: v.slot.clone(),
                     qty: i64::from(v.qty),
+                    area: v.area.clone(),
                 };
                 (i, it)
             })

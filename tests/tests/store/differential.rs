@@ -65,6 +65,7 @@ async fn run_case(store: &Store, id: &str, case: Case) -> Result<(), TestCaseErr
             choice_labels: choices.iter().map(|c| c.label.clone()).collect(),
             price: None,
             ttl_s: 60,
+            area: None,
         };
         if p.shadow {
             // Shadow: never refused; the same choice, and the buckets passed named alike.
