@@ -17,6 +17,8 @@ pub fn with_tables(items: &mut Value, tables: &HashMap<String, String>) {
     for it in items.as_array_mut().into_iter().flatten() {
         if let Some(t) = it["resource_id"].as_str().and_then(|r| tables.get(r)) {
             it["table"] = json!(t);
+            // API.md: the tables the party sits at, by id (a pool's seatings name the pool).
+            it["tables"] = json!(t.split('+').filter(|x| !x.is_empty()).collect::<Vec<_>>());
         }
     }
 }
