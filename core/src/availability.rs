@@ -11,7 +11,7 @@ use crate::eval::{Evaluator, Unit};
 use crate::local::{parse_hhmm, rfc3339, rfc3339_local};
 use crate::measure::{Price, Status};
 use crate::query::{AvailabilityQuery, CalendarQuery, ALTERNATIVE_DAYS};
-use crate::resource::Kind;
+use crate::resource::{Kind, Resource};
 use crate::snapshot::Snapshot;
 
 /// One slot in an availability answer.
@@ -169,7 +169,7 @@ pub fn availability(snap: &Snapshot, q: &AvailabilityQuery, now: DateTime<Utc>, 
     let date = q.date.ok_or_else(|| QueryError::Invalid("date: required".into()))?;
     snap.check_covers(date, date)?;
     let to = snap.covers.map_or(date, |c| c.1).min(date + Duration::days(ALTERNATIVE_DAYS));
-    let ev = Evaluator::new(snap, now, q.qty, date, to);
+    let ev = Evaluator::new(snap, now, q.qty, date, to).in_area(known_area(res, q.area.as_deref())?);
     let units = match ev.day(date) {
         Ok(units) => units,
         Err((code, _)) => {
@@ -218,6 +218,15 @@ impl Availability {
     }
 }
 
+/// An asked area, which some table of the resource must stand in.
+fn known_area<'a>(res: &Resource, area: Option<&'a str>) -> Result<Option<&'a str>, QueryError> {
+    let Some(area) = area else { return Ok(None) };
+    match res.has_area(area) {
+        true => Ok(Some(area)),
+        false => Err(QueryError::Invalid(format!("area: no table stands in area {area:?}"))),
+    }
+}
+
 fn fill_unit(a: &mut Availability, u: &Unit) {
     a.status = u.status;
     a.remaining = u.measure.remaining;
@@ -234,7 +243,7 @@ pub fn calendar(snap: &Snapshot, q: &CalendarQuery, now: DateTime<Utc>, stale: b
         return Err(QueryError::Invalid("a stock-only resource has no calendar".into()));
     }
     snap.check_covers(q.from, q.to)?;
-    let ev = Evaluator::new(snap, now, q.qty, q.from, q.to);
+    let ev = Evaluator::new(snap, now, q.qty, q.from, q.to).in_area(known_area(res, q.area.as_deref())?);
     let mut days = Vec::with_capacity((q.to - q.from).num_days() as usize + 1);
     let mut d = q.from;
     while d <= q.to {

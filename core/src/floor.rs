@@ -112,8 +112,8 @@ pub fn plan_walk_in(
 ) -> Result<HoldPlan, PlanError> {
     let res = &snap.resource;
     let rules = tables_of(res)?;
-    if let Some(a) = area.filter(|a| !rules.tables.iter().any(|t| t.area.as_deref() == Some(*a))) {
-        return Err(PlanError::InvalidItem(format!("area: {} has no tables in area {a:?}", res.doc.name)));
+    if let Some(a) = area.filter(|a| !res.has_area(a)) {
+        return Err(PlanError::InvalidItem(format!("area: no table stands in area {a:?}")));
     }
     let today = local_date(res.tz, now);
     let ev = Evaluator::new(snap, now, party, today, today).in_area(area);

@@ -137,11 +137,9 @@ pub fn plan_hold(snap: &Snapshot, item: &HoldItem, now: DateTime<Utc>) -> Result
 /// The area an item asks for, known to the resource's tables.
 fn asked_area<'a>(res: &crate::resource::Resource, item: &'a HoldItem) -> Result<Option<&'a str>, PlanError> {
     let Some(area) = item.area.as_deref() else { return Ok(None) };
-    let tables = res.slots.as_ref().map(|r| r.tables.as_slice()).unwrap_or_default();
-    if tables.iter().any(|t| t.area.as_deref() == Some(area)) {
-        Ok(Some(area))
-    } else {
-        Err(PlanError::InvalidItem(format!("area: {} has no tables in area {area:?}", res.doc.name)))
+    match res.has_area(area) {
+        true => Ok(Some(area)),
+        false => Err(PlanError::InvalidItem(format!("area: no table stands in area {area:?}"))),
     }
 }
 

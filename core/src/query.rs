@@ -13,7 +13,7 @@ pub const MAX_ALTERNATIVES: usize = 5;
 /// Most days in one calendar call.
 pub const MAX_CALENDAR_DAYS: i64 = 366;
 
-/// `GET .../availability?date=D&qty=N[&slot=HH:MM]`.
+/// `GET .../availability?date=D&qty=N[&slot=HH:MM][&area=A]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AvailabilityQuery {
     /// The date (absent for stock-only resources).
@@ -22,9 +22,11 @@ pub struct AvailabilityQuery {
     pub qty: u32,
     /// Narrow the answer to one slot and give alternatives around it.
     pub slot: Option<String>,
+    /// For a resource with tables: seat the party in this area only.
+    pub area: Option<String>,
 }
 
-/// `GET .../calendar?from=D&to=D&qty=N`.
+/// `GET .../calendar?from=D&to=D&qty=N[&area=A]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalendarQuery {
     /// First day, inclusive.
@@ -33,6 +35,8 @@ pub struct CalendarQuery {
     pub to: NaiveDate,
     /// The qty.
     pub qty: u32,
+    /// For a resource with tables: seat the party in this area only.
+    pub area: Option<String>,
 }
 
 fn decode(s: &str) -> Result<String, QueryError> {
@@ -95,16 +99,17 @@ fn once<T>(slot: &mut Option<T>, k: &str, v: T) -> Result<(), QueryError> {
 impl AvailabilityQuery {
     /// Parses a raw query string (without `?`). Unknown parameters are refused.
     pub fn parse(q: &str) -> Result<Self, QueryError> {
-        let (mut date, mut qty, mut slot) = (None, None, None);
+        let (mut date, mut qty, mut slot, mut area) = (None, None, None, None);
         for (k, v) in pairs(q)? {
             match k.as_str() {
                 "date" => once(&mut date, &k, take_date(&k, &v)?)?,
                 "qty" => once(&mut qty, &k, take_qty(&v)?)?,
                 "slot" => once(&mut slot, &k, v)?,
+                "area" => once(&mut area, &k, v)?,
                 _ => return Err(QueryError::Invalid(format!("{k}: unknown parameter"))),
             }
         }
-        Ok(AvailabilityQuery { date, qty: qty.unwrap_or(1), slot })
+        Ok(AvailabilityQuery { date, qty: qty.unwrap_or(1), slot, area })
     }
 
     /// The dates a snapshot must cover to answer it.
@@ -116,12 +121,13 @@ impl AvailabilityQuery {
 impl CalendarQuery {
     /// Parses a raw query string. `from` and `to` are required, at most 366 days apart.
     pub fn parse(q: &str) -> Result<Self, QueryError> {
-        let (mut from, mut to, mut qty) = (None, None, None);
+        let (mut from, mut to, mut qty, mut area) = (None, None, None, None);
         for (k, v) in pairs(q)? {
             match k.as_str() {
                 "from" => once(&mut from, &k, take_date(&k, &v)?)?,
                 "to" => once(&mut to, &k, take_date(&k, &v)?)?,
                 "qty" => once(&mut qty, &k, take_qty(&v)?)?,
+                "area" => once(&mut area, &k, v)?,
                 _ => return Err(QueryError::Invalid(format!("{k}: unknown parameter"))),
             }
         }
@@ -133,7 +139,7 @@ impl CalendarQuery {
         if (to - from).num_days() + 1 > MAX_CALENDAR_DAYS {
             return Err(QueryError::Invalid(format!("to: at most {MAX_CALENDAR_DAYS} days per call")));
         }
-        Ok(CalendarQuery { from, to, qty: qty.unwrap_or(1) })
+        Ok(CalendarQuery { from, to, qty: qty.unwrap_or(1), area })
     }
 
     /// The dates a snapshot must cover to answer it.

@@ -208,6 +208,11 @@ pub struct Resource {
 }
 
 impl Resource {
+    /// Whether some table of the resource stands in `area`.
+    pub fn has_area(&self, area: &str) -> bool {
+        self.slots.as_ref().is_some_and(|r| r.tables.iter().any(|t| t.area.as_deref() == Some(area)))
+    }
+
     /// Base stock on hand written in the document (adjustments live in the state).
     pub fn initial_on_hand(&self) -> Option<u32> {
         self.doc.dimensions.stock.as_ref().map(|s| s.on_hand as u32)
