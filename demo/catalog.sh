@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Loads the demo catalog into an origin: a restaurant with slots, pacing and a season, a
+# Loads the demo catalog into an origin: a restaurant with slots, pacing, a season and
+# numbered tables on a terrace and in a hall (H3+H4 push together for 7-8), a
 # restaurant open 12 hours a day (the shape that once broke the edge), a bakery with daily
 # capacity, a shop SKU with stock, and a hybrid experience.
 # Usage: demo/catalog.sh ORIGIN_URL SELLER_TOKEN
@@ -23,10 +24,23 @@ put trattoria "$(cat <<JSON
  "dimensions": {"daily": {"capacity": 120},
                 "slots": {"duration_min": 90, "interval_min": 15, "capacity": 24, "concurrent": 60,
                           "pacing": {"window_min": 15, "max": 16},
-                          "tables": [{"type": "2-top", "count": 10, "seats": [1, 2]},
-                                     {"type": "4-top", "count": 8, "seats": [2, 4]},
-                                     {"type": "6-top", "count": 2, "seats": [5, 6]}],
-                          "joins": [{"of": ["4-top", "4-top"], "seats": [7, 8]}]}},
+                          "tables": [{"id": "T1", "seats": [1, 2], "area": "terrace", "tags": ["window"]},
+                                     {"id": "T2", "seats": [1, 2], "area": "terrace"},
+                                     {"id": "T3", "seats": [1, 2], "area": "terrace"},
+                                     {"id": "T4", "seats": [1, 2], "area": "terrace"},
+                                     {"id": "T5", "seats": [2, 4], "area": "terrace"},
+                                     {"id": "T6", "seats": [2, 4], "area": "terrace"},
+                                     {"id": "H1", "seats": [1, 2], "area": "hall"},
+                                     {"id": "H2", "seats": [1, 2], "area": "hall"},
+                                     {"id": "H3", "seats": [2, 4], "area": "hall"},
+                                     {"id": "H4", "seats": [2, 4], "area": "hall"},
+                                     {"id": "H5", "seats": [2, 4], "area": "hall"},
+                                     {"id": "H6", "seats": [2, 4], "area": "hall"},
+                                     {"id": "H7", "seats": [2, 4], "area": "hall"},
+                                     {"id": "H8", "seats": [2, 4], "area": "hall"},
+                                     {"id": "H9", "seats": [5, 6], "area": "hall", "tags": ["booth"]},
+                                     {"id": "H10", "seats": [5, 6], "area": "hall"}],
+                          "combinations": [{"of": ["H3", "H4"], "seats": [7, 8]}]}},
  "hours": $(week '[["13:00","16:00"],["20:00","23:30"]]'),
  "closures": [{"from": "$(d '+20 days')", "to": "$(d '+22 days')", "reason": "vacaciones"}],
  "seasons": [{"name": "temporada alta", "from": "$(d 'today')", "to": "$(d '+30 days')", "priority": 10,

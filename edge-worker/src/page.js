@@ -91,7 +91,9 @@ function showHold(h) {
     const mm = String(Math.floor(left / 60)).padStart(2, "0"), ss = String(left % 60).padStart(2, "0");
     box.replaceChildren(
       el("strong", { id: "hold-status" }, h.status === "held" && left > 0 ? "Held" : "Expired"),
-      `: ${it.qty} at ${it.slot || ""} on ${it.date || ""} `, el("span", { className: "price" }, money(it.price)), el("br"),
+      `: ${it.qty} at ${it.slot || ""} on ${it.date || ""} `, el("span", { className: "price" }, money(it.price)),
+      ...(it.tables && it.tables.length ? [" ", el("span", { id: "hold-tables" }, (it.tables.length > 1 ? "tables " : "table ") + it.tables.join("+"))] : []),
+      el("br"),
       el("span", { id: "countdown" }, `${mm}:${ss}`), " left to pay ", el("span", { className: "muted" }, `(${h.id})`));
     if (left === 0) clearInterval(timer);
   };

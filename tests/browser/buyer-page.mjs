@@ -58,8 +58,11 @@ try {
   const countdown = await page.textContent("#countdown");
   if (status.trim() !== "Held") throw new Error("hold status is " + status);
   if (!/^\d\d:\d\d$/.test(countdown.trim())) throw new Error("no countdown: " + countdown);
+  // The demo restaurant seats every party at numbered tables: the hold names them.
+  const tables = await page.textContent("#hold-tables");
+  if (!/^tables? [A-Z]\d+(\+[A-Z]\d+)*$/.test(tables.trim())) throw new Error("no tables shown: " + tables);
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
-  console.log(`held: ${name} for 2 on ${DATE}, ${countdown} left; ${slots.length} slots shown`);
+  console.log(`held: ${name} for 2 on ${DATE} at ${tables.trim()}, ${countdown} left; ${slots.length} slots shown`);
 
   // A room whose one 6-top is taken at 20:00: a party of 6 is told where it fits instead.
   await page.fill("#resource", "sala");

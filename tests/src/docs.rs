@@ -70,8 +70,8 @@ fn slots() -> impl Strategy<Value = Value> {
     ];
     let pacing = proptest::option::of((prop::sample::select(vec![5u32, 10, 15, 30, 60, 120, 240]), 1u32..=40));
     let tables = proptest::collection::vec((1u32..=6, 1u32..=4, 0u32..=3), 0..=4);
-    (interval, duration, 1u32..=60, proptest::option::of(1u32..=200), pacing, tables, any::<bool>()).prop_map(
-        |(interval, duration, capacity, concurrent, pacing, tables, join)| {
+    (interval, duration, 1u32..=60, proptest::option::of(1u32..=200), pacing, tables, any::<bool>(), any::<bool>()).prop_map(
+        |(interval, duration, capacity, concurrent, pacing, tables, join, physical)| {
             let mut s = json!({"duration_min": duration, "interval_min": interval, "capacity": capacity});
             if let Some(c) = concurrent {
                 s["concurrent"] = json!(c);
@@ -79,7 +79,23 @@ fn slots() -> impl Strategy<Value = Value> {
             if let Some((w, m)) = pacing {
                 s["pacing"] = json!({"window_min": w, "max": m});
             }
-            if !tables.is_empty() {
+            if !tables.is_empty() && physical {
+                // Numbered tables in two areas, and the first tables of t0 and t2 pushed together.
+                let ids: Vec<Value> = tables
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, (count, min, extra))| {
+                        (0..*count).map(
+                            move |k| json!({"id": format!("t{i}x{k}"), "seats": [min, min + extra + 1], "area": format!("a{}", i % 2)}),
+                        )
+                    })
+                    .collect();
+                s["tables"] = json!(ids);
+                if join && tables.len() >= 3 {
+                    let seats = tables[0].1 + tables[0].2 + 1 + tables[2].1 + tables[2].2 + 1;
+                    s["combinations"] = json!([{"of": ["t0x0", "t2x0"], "seats": [seats.saturating_sub(2).max(1), seats]}]);
+                }
+            } else if !tables.is_empty() {
                 let types: Vec<Value> = tables
                     .iter()
                     .enumerate()
@@ -181,6 +197,7 @@ pub fn at_limits() -> Vec<(&'static str, Value)> {
         ("at-limit-day", include_str!("../documents/at-limit-day.json")),
         ("at-limit-hold", include_str!("../documents/at-limit-hold.json")),
         ("at-limit-tables", include_str!("../documents/at-limit-tables.json")),
+        ("at-limit-floor", include_str!("../documents/at-limit-floor.json")),
         ("at-limit-document", include_str!("../documents/at-limit-document.json")),
     ]
     .into_iter()

@@ -23,13 +23,33 @@ fn without_freshness(mut v: Value) -> Value {
     v
 }
 
+/// Numbered tables on a terrace and in a hall, as the demo restaurant has them.
+fn floor() -> Value {
+    let t = |id: &str, seats: [u32; 2], area: &str| json!({"id": id, "seats": seats, "area": area});
+    json!([
+        t("T1", [1, 2], "terrace"),
+        t("T2", [1, 2], "terrace"),
+        t("T3", [1, 2], "terrace"),
+        t("T4", [1, 2], "terrace"),
+        t("T5", [2, 4], "terrace"),
+        t("T6", [2, 4], "terrace"),
+        t("H1", [2, 4], "hall"),
+        t("H2", [2, 4], "hall"),
+        t("H3", [2, 4], "hall"),
+        t("H4", [2, 4], "hall"),
+        t("H5", [5, 6], "hall"),
+        t("H6", [5, 6], "hall")
+    ])
+}
+
 fn restaurant() -> Value {
     let week: serde_json::Map<String, Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
         .iter()
         .map(|d| (d.to_string(), json!([["13:00", "16:00"], ["20:00", "23:30"]])))
         .collect();
     json!({"name": "Trattoria", "timezone": "Europe/Madrid",
-        "dimensions": {"daily": {"capacity": 120}, "slots": {"duration_min": 90, "interval_min": 15, "capacity": 8, "concurrent": 30, "pacing": {"window_min": 15, "max": 10}}},
+        "dimensions": {"daily": {"capacity": 120}, "slots": {"duration_min": 90, "interval_min": 15, "capacity": 8, "concurrent": 30, "pacing": {"window_min": 15, "max": 10},
+            "tables": floor(), "combinations": [{"of": ["H3", "H4"], "seats": [6, 8]}]}},
         "hours": week, "closures": [{"from": day(5), "to": day(5), "reason": "vacaciones"}],
         "seasons": [{"name": "alta", "from": day(1), "to": day(20), "priority": 1, "overrides": {"price_multiplier": 1.2}}],
         "horizon_days": 60, "qty": {"min": 1, "max": 8},
@@ -89,6 +109,8 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
     for (i, (slot, qty)) in [("20:00", 6), ("20:15", 4), ("13:00", 8)].iter().enumerate() {
         let h = e.api.hold(&e.buyer, &format!("seed{i}"), &json!({"resource_id": "trattoria", "date": d, "slot": slot, "qty": qty})).await;
         assert_eq!(h.status, 201, "{:?}", h.body);
+        // Best fit by table id: the 6-top H5, the first 4-top H1, the 8-top on H3+H4.
+        assert_eq!(h.body["items"][0]["tables"], json!([["H5"], ["H1"], ["H3", "H4"]])[i], "{:?}", h.body);
     }
 
     // 0. A crowd of first reads of uncached resources: one request fetches each snapshot, the
@@ -114,6 +136,9 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
         ("trattoria", "availability", format!("date={}&qty=2", day(90))),
         ("trattoria", "calendar", format!("from={}&to={}&qty=2", day(0), day(30))),
         ("trattoria", "calendar", format!("from={}&to={}&qty=3", day(0), day(120))),
+        ("trattoria", "availability", format!("date={d}&qty=4&area=terrace")),
+        ("trattoria", "availability", format!("date={d}&qty=8&slot=20:15")),
+        ("trattoria", "calendar", format!("from={}&to={}&qty=6&area=hall", day(0), day(14))),
         ("panettone", "availability", "qty=3".to_string()),
         ("bakery", "availability", format!("date={}&qty=5", day(3))),
         ("bakery", "calendar", format!("from={}&to={}", day(1), day(10))),
@@ -134,6 +159,7 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
         "/v1/resources/ghost/availability?qty=1",
         "/v1/resources/trattoria/availability?qty=0",
         "/v1/resources/trattoria/availability?date=2026-02-30",
+        "/v1/resources/trattoria/availability?date=2027-01-05&area=roof",
     ] {
         let (o, x) = (e.api.send(Method::GET, path, None, None, None).await, ed.send(Method::GET, path, None, None, None).await);
         assert_eq!((x.status, x.code()), (o.status, o.code()), "{path}");

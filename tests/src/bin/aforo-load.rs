@@ -30,7 +30,7 @@ struct Args {
     /// Worker base URL (`wrangler dev`): availability reads go there instead of the origin.
     #[arg(long)]
     edge: Option<String>,
-    /// hold-spread | last-unit | checkout-mix | read-heavy | slot-hold
+    /// hold-spread | last-unit | checkout-mix | read-heavy | slot-hold | room-tables | room-plain
     #[arg(long, default_value = "hold-spread")]
     scenario: String,
     /// slot-hold: seating length in minutes on a 15-minute grid with concurrent occupancy
@@ -112,6 +112,28 @@ fn tomorrow() -> String {
     (chrono::Utc::now().date_naive() + chrono::Duration::days(1)).to_string()
 }
 
+/// A dining room open 19:00-22:00 (seatings of 90 minutes every 15), with 30 numbered tables
+/// in two areas and three combinations, or the same room counting covers alone.
+fn room(id: &str, tables: bool) -> Value {
+    let week: serde_json::Map<String, Value> =
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].iter().map(|d| (d.to_string(), json!([["19:00", "22:00"]]))).collect();
+    let mut slots = json!({"duration_min": 90, "interval_min": 15, "capacity": 40, "concurrent": 110});
+    if tables {
+        let seats = |k: usize| match k % 10 {
+            0..=2 => [1, 2],
+            3..=7 => [2, 4],
+            _ => [5, 6],
+        };
+        let t: Vec<Value> = (0..30)
+            .map(|k| json!({"id": format!("T{}", k + 1), "seats": seats(k), "area": if k < 15 { "terrace" } else { "hall" }}))
+            .collect();
+        slots["tables"] = json!(t);
+        slots["combinations"] = json!([{"of": ["T4", "T5"], "seats": [6, 8]}, {"of": ["T19", "T20"], "seats": [6, 8]},
+            {"of": ["T24", "T25", "T26"], "seats": [8, 12]}]);
+    }
+    json!({"name": id, "timezone": "UTC", "horizon_days": 366, "qty": {"min": 1, "max": 12}, "hours": week, "dimensions": {"slots": slots}})
+}
+
 async fn setup(api: &Api, a: &Args, seller: &str) -> Vec<String> {
     let n = if a.scenario == "last-unit" { 1 } else { a.resources.max(1) };
     let mut ids = Vec::with_capacity(n);
@@ -124,6 +146,7 @@ async fn setup(api: &Api, a: &Args, seller: &str) -> Vec<String> {
                 json!({"name": id, "timezone": "UTC", "dimensions": {"slots": {"duration_min": a.duration_min, "interval_min": 15,
                 "capacity": 1_000_000, "concurrent": 1_000_000_000, "pacing": {"window_min": a.duration_min, "max": 1_000_000_000}}}})
             }
+            "room-tables" | "room-plain" => room(&id, a.scenario == "room-tables"),
             _ => json!({"name": id, "timezone": "UTC", "hold_ttl_s": 2,
                 "dimensions": {"daily": {"capacity": 100_000}, "slots": {"duration_min": 60, "interval_min": 30, "capacity": 50_000, "concurrent": 100_000}},
                 "pricing": {"currency": "EUR", "base_minor": 1000, "triggers": [{"utilization_gte": 0.5, "multiplier": 1.2, "tier": "high"}]}}),
@@ -165,6 +188,14 @@ async fn client_loop(
         match a.scenario.as_str() {
             "hold-spread" | "last-unit" => {
                 let r = api.hold(&buyer, &key, &json!({"resource_id": id, "qty": 1})).await;
+                local.record("hold", start.elapsed().as_micros() as u64, r.status.as_u16());
+            }
+            "room-tables" | "room-plain" => {
+                // An evening a year ahead at random, every party size a room seats.
+                let date = (chrono::Utc::now().date_naive() + chrono::Duration::days(1 + (n as i64 * 37 + i as i64) % 360)).to_string();
+                let slot = format!("{:02}:{:02}", 19 + (n % 7) / 4, 15 * ((n % 7) % 4));
+                let body = json!({"resource_id": id, "date": date, "slot": slot, "qty": 1 + (n + i as u64) % 8});
+                let r = api.hold(&buyer, &key, &body).await;
                 local.record("hold", start.elapsed().as_micros() as u64, r.status.as_u16());
             }
             "read-heavy" => {
