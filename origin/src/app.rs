@@ -16,7 +16,7 @@ use crate::obs::alerts::Alerts;
 use crate::obs::signals::Signals;
 use crate::obs::slo::Slo;
 use crate::store::audit_log::Trail;
-use crate::store::{Actor, Audit, AuditEvent, Meta, Mode, Store};
+use crate::store::{Actor, Audit, AuditEvent, Coalescer, Meta, Mode, Store};
 
 /// A compiled document at one version.
 #[derive(Debug)]
@@ -60,6 +60,8 @@ pub struct App {
     pub cfg: Config,
     /// Redis.
     pub store: Store,
+    /// Hold parts, grouped per resource while a call on it is in flight (group commit).
+    pub holds: Coalescer,
     /// JWT verifier.
     pub verifier: Verifier,
     docs: RwLock<HashMap<String, Arc<Loaded>>>,
@@ -130,6 +132,7 @@ impl App {
             governor::RateLimiter::keyed(governor::Quota::per_second(rps).allow_burst(burst))
         });
         Ok(App {
+            holds: Coalescer::new(store.clone(), usize::try_from(cfg.batch_max).unwrap_or(1)),
             store,
             verifier,
             docs: RwLock::new(HashMap::new()),

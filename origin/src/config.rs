@@ -28,6 +28,11 @@ pub struct Config {
     /// Timeout of every Redis command, in milliseconds.
     #[arg(long, env = "AFORO_REDIS_TIMEOUT_MS", default_value_t = 1000)]
     pub redis_timeout_ms: u64,
+    /// Most holds of one resource taken in one Redis call (group commit): while a call on a
+    /// resource is in flight the next holds queue, and go together when it returns. 1: one
+    /// call per hold.
+    #[arg(long, env = "AFORO_BATCH_MAX", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub batch_max: u64,
     /// Seconds to keep trying to reach Redis at start before giving up.
     #[arg(long, env = "AFORO_REDIS_CONNECT_TIMEOUT_S", default_value_t = 60)]
     pub redis_connect_timeout_s: u64,

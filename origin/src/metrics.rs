@@ -120,6 +120,9 @@ pub struct Metrics {
     /// Stale answers edges served, as they report them (`Aforo-Edge-Stale` on their next
     /// request to this origin).
     pub edge_stale_answers: Counter,
+    /// Holds per call of the hold function on one resource (the group commit; 1 when the
+    /// resource was idle or `AFORO_BATCH_MAX` is 1).
+    pub hold_group_size: Histogram,
 }
 
 impl Default for Metrics {
@@ -157,6 +160,8 @@ impl Metrics {
             alerts_firing: Family::default(),
             degraded_answers: Family::default(),
             edge_stale_answers: Counter::default(),
+            // 1 .. 512 holds
+            hold_group_size: Histogram::new(exponential_buckets(1.0, 2.0, 10)),
         };
         let r = &mut m.registry;
         r.register("http_requests", "HTTP requests by route, method and status", m.requests.clone());
@@ -191,6 +196,7 @@ impl Metrics {
             m.degraded_answers.clone(),
         );
         r.register("edge_stale_answers", "Stale answers edges served, as they reported them", m.edge_stale_answers.clone());
+        r.register("hold_group_size", "Holds decided per call of the hold function on one resource", m.hold_group_size.clone());
         m
     }
 

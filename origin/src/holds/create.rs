@@ -116,7 +116,7 @@ impl<'a> Cart<'a> {
         };
         for (gi, (g, pl)) in self.groups.iter().zip(&planned).enumerate() {
             let args = self.args(gi, pl, &p.id, &body);
-            let reply = match self.app.store.hold_part(&args).await {
+            let reply = match self.app.holds.hold(args).await {
                 Ok(r) => r,
                 Err(e) => {
                     self.undo(&p).await;

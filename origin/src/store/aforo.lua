@@ -295,6 +295,194 @@ local function hold(keys, args)
   return done({'ok', args[2], args[7], tostring(exp_at), label, over}, expired)
 end
 
+-- The group commit (hold_group below): a hold decided against counters already read, as
+-- try_take decides it against Redis. `cur` maps bucket -> units and is moved on when the hold
+-- is taken, so the next hold of the group sees it. Same answers as try_take.
+local function take_in(cur, ver, version, takes, choices, shadow)
+  if ver ~= version then return nil, 'version', ver or '', 0 end
+  local b, q, l = parse_takes(takes)
+  local set, changes, over = {}, {}, {}
+  for i = 1, #b do
+    local have = cur[b[i]] or 0
+    if have + q[i] > l[i] then
+      if not shadow then return nil, b[i], have, l[i] end
+      over[#over + 1] = b[i]
+    end
+    set[#set + 1] = {b[i], have + q[i]}
+    changes[i] = {b[i], q[i], have + q[i], l[i]}
+  end
+  local all, label = takes, ''
+  if choices and choices ~= '' then
+    local first, found = nil, nil
+    for group in string.gmatch(choices, '([^\30]+)') do
+      local name, rest = string.match(group, '^([^\n]*)\n(.*)$')
+      local cb, cq, cl = parse_takes(rest or '')
+      if #cb > 0 then
+        local fits = true
+        for i = 1, #cb do
+          if (cur[cb[i]] or 0) + cq[i] > cl[i] then fits = false break end
+        end
+        local choice = {name = name, rest = rest, b = cb, q = cq, l = cl}
+        first = first or choice
+        if fits then found = choice break end
+      end
+    end
+    if not found and not (shadow and first) then return nil, 'no_table', 0, 0 end
+    local ch = found or first
+    for i = 1, #ch.b do
+      -- Read before the takes above apply, as try_take reads them in one HMGET.
+      local v = (cur[ch.b[i]] or 0) + ch.q[i]
+      if v > ch.l[i] then over[#over + 1] = ch.b[i] end
+      set[#set + 1] = {ch.b[i], v}
+      changes[#changes + 1] = {ch.b[i], ch.q[i], v, ch.l[i]}
+    end
+    all, label = takes .. ch.rest, ch.name
+  end
+  for _, s in ipairs(set) do cur[s[1]] = s[2] end
+  return all, label, changes, over
+end
+
+-- Every bucket a hold's takes and choices name, added to `names` once (`seen` marks them).
+local function names_of(names, seen, takes, choices)
+  for name in string.gmatch(takes .. '\n' .. (choices or ''), '([^\t\n\30]+)\t%d+\t%d+') do
+    if not seen[name] then
+      seen[name] = true
+      names[#names + 1] = name
+    end
+  end
+end
+
+local function shadow_of(a)
+  for k = 14, #a - 1, 2 do
+    if a[k] == 'enforcement' and a[k + 1] == 'shadow' then return true end
+  end
+  return false
+end
+
+-- hold_group: KEYS m, c, x, bookings, then per hold its record h and, if it has one, its
+-- date index. ARGV n, then per hold: its key count (1 | 2), its argument count, and the
+-- arguments `hold` takes. N holds of one resource in arrival order, each decided as `hold`
+-- decides it (its own replay, refusal or shadow) against the counters the holds before it
+-- left; the fixed costs are paid once: TIME, the reclaim, one read of the version and of
+-- every counter named, one counter write, one ZADD each for expiries and bookings, one
+-- event. Answers per hold the length of its reply, then `hold`'s reply (without the
+-- expired ids); then the ids expired.
+local function hold_group(keys, args)
+  local c, x, bk = keys[2], keys[3], keys[4]
+  local P = prefix_of(keys[1])
+  local holds, ki, ai = {}, 5, 2
+  for i = 1, tonumber(args[1]) do
+    local nk, na = tonumber(args[ai]), tonumber(args[ai + 1])
+    local a = {}
+    for k = 1, na do a[k] = args[ai + 1 + k] end
+    holds[i] = {h = keys[ki], j = nk > 1 and keys[ki + 1] or nil, a = a}
+    ki, ai = ki + nk, ai + 2 + na
+  end
+  -- Replays first, as `hold` answers them: before the clock and the reclaim. A key used
+  -- twice in one group replays what the group made of it.
+  local pend, fresh, names, seen = {}, 0, {'~v'}, {}
+  for _, e in ipairs(holds) do
+    -- A key already met in this group is decided below, once the first use of it is.
+    local s = pend[e.h] and {} or redis.call('HMGET', e.h, 'status', 'expires_at', 'hash')
+    if s[1] and s[1] ~= 'void' then
+      if s[3] ~= e.a[3] then e.reply = {'reused'} else e.reply = {'replay', e.a[2], s[1], s[2]} end
+    else
+      fresh = fresh + 1
+      pend[e.h] = true
+      names_of(names, seen, e.a[8], e.a[9])
+    end
+  end
+  local now, expired = 0, {}
+  local cur, ver = {}, nil
+  if fresh > 0 then
+    now = now_ms()
+    local _n
+    _n, expired = reclaim(P, now, 64)
+    local vals = hmget(c, names)
+    ver = vals[1]
+    for i = 2, #names do cur[names[i]] = tonumber(vals[i]) or 0 end
+  end
+  local made, touched, order, agg = {}, {}, {}, {}
+  local xs, bs, ids = {}, {}, {}
+  local life = now
+  for _, e in ipairs(holds) do
+    local a = e.a
+    local m = made[e.h]
+    if m then
+      -- The same key earlier in this group: replayed as `hold` would replay it now.
+      if m[3] ~= a[3] then e.reply = {'reused'} else e.reply = {'replay', a[2], m[1], m[2]} end
+    elseif not e.reply then
+      local taken, label, changes, over = take_in(cur, ver, a[1], a[8], a[9], shadow_of(a))
+      if not taken then
+        if label == 'version' then
+          e.reply = {'version', changes}
+        else
+          e.reply = {'sold_out', label, tostring(changes), tostring(over)}
+        end
+      else
+        over = table.concat(over, ',')
+        local exp_at = now + tonumber(a[4])
+        local rec = {'status', a[7], 'takes', taken, 'items', a[10], 'expires_at', exp_at,
+                     'created_at', now, 'caller', a[6], 'version', a[1], 'table', label, 'hash', a[3],
+                     'keep_until', (tonumber(a[11]) or now) + tonumber(a[12]), 'jkey', e.j or ''}
+        for k = 14, #a do rec[#rec + 1] = a[k] end
+        if over ~= '' then
+          rec[#rec + 1] = 'over'
+          rec[#rec + 1] = over
+        end
+        redis.call('HSET', e.h, unpack(rec))
+        redis.call('PEXPIRE', e.h, tonumber(a[5]))
+        made[e.h] = {a[7], tostring(exp_at), a[3]}
+        xs[#xs + 1] = exp_at
+        xs[#xs + 1] = a[2]
+        local i = 0
+        for start in string.gmatch(a[13], '[^,]+') do
+          bs[#bs + 1] = 0
+          bs[#bs + 1] = booking(tonumber(start) or now, a[2], i)
+          i = i + 1
+        end
+        life = math.max(life, now + tonumber(a[5]))
+        if e.j then
+          redis.call('SADD', e.j, a[2])
+          keep_until(e.j, now + tonumber(a[5]))
+        end
+        for _, ch in ipairs(changes) do
+          local g = agg[ch[1]]
+          if not g then
+            g = {ch[1], 0, 0, nil}
+            agg[ch[1]] = g
+            order[#order + 1] = g
+            touched[#touched + 1] = ch[1]
+          end
+          g[2], g[3], g[4] = g[2] + ch[2], ch[3], ch[4]
+        end
+        ids[#ids + 1] = a[2]
+        e.reply = {'ok', a[2], a[7], tostring(exp_at), label, over}
+      end
+    end
+  end
+  if #ids > 0 then
+    local set = {}
+    for _, name in ipairs(touched) do
+      set[#set + 1] = name
+      set[#set + 1] = cur[name]
+    end
+    hset_pairs(c, set)
+    each_part('ZADD', x, xs)
+    each_part('ZADD', bk, bs)
+    keep_until(bk, life)
+    -- One entry for the group: its holds' ids joined by ',', each bucket's summed delta and
+    -- what it holds after the last of them (docs/events.md).
+    emit(P, 'held', table.concat(ids, ','), ver, order)
+  end
+  local out = {}
+  for _, e in ipairs(holds) do
+    out[#out + 1] = tostring(#e.reply)
+    for _, v in ipairs(e.reply) do out[#out + 1] = v end
+  end
+  return done(out, expired)
+end
+
 -- finish: KEYS h — a cart's home part turns from pending to held once every part is taken.
 local function finish(keys, args)
   local st = redis.call('HGET', keys[1], 'status')
@@ -796,6 +984,7 @@ local function check(keys, args)
 end
 
 redis.register_function('aforo_hold', hold)
+redis.register_function('aforo_hold_group', hold_group)
 -- Steps that only read, finish or undo what a hold took run even at Redis's memory ceiling
 -- (allow-oom): reads go on, a paid booking is still consumed, a cart step still undone, an
 -- expired hold's units still come back. Steps that take or add (hold, put, stock) are

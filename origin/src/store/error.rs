@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 /// A store failure: Redis unreachable, or answering something the library never answers.
-#[derive(Debug, thiserror::Error)]
+// Clone: a group commit answers one failure to every hold of the group.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// Redis refused, timed out or is unreachable.
     #[error("redis: {0}")]

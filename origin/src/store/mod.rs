@@ -12,6 +12,7 @@ pub mod client;
 pub mod compactor;
 pub mod control;
 pub mod error;
+pub mod group;
 pub mod history;
 pub mod holds;
 pub mod keys;
@@ -23,6 +24,7 @@ pub mod sweeper;
 pub use audit::{Actor, Audit, AuditEvent};
 pub use client::{Store, StoreConfig, LIBRARY};
 pub use error::StoreError;
+pub use group::Coalescer;
 pub use history::{BookingRow, BookingsPage, Compacted};
 pub use holds::{encode_choices, encode_starts, encode_takes, Choice, HoldArgs, Home};
 pub use keys::{
