@@ -5,12 +5,14 @@
 //! — finds the same decisions and the same counters.
 //!
 //! - [`differential`]: the library and the core's `take` / `decide_shadow`, hold by hold
+//! - [`group`]: the group commit (`aforo_hold_group`, the coalescer) against the same core
 //! - [`resources`]: documents under `If-Match` and under committed, keyed stock, archive,
 //!   listings
 
 #![allow(clippy::unwrap_used)]
 
 mod differential;
+mod group;
 mod resources;
 
 use std::collections::{BTreeMap, HashMap};
@@ -20,7 +22,7 @@ use std::time::Duration;
 use aforo_core::{decide_shadow, first_overflow, take};
 use aforo_core::{Bucket, Counters, HoldPlan, Take};
 use aforo_origin::store::{
-    hold_id, ArchiveReply, Choice, DocWrite, HoldArgs, HoldReply, HoldStatus, Home, IdempotencyKey, PartReply, PutReply, ResourceKeys,
+    hold_id, ArchiveReply, Choice, Coalescer, DocWrite, HoldArgs, HoldReply, HoldStatus, Home, IdempotencyKey, PartReply, PutReply, ResourceKeys,
     StockChange, StockReply, Store, StoreConfig, StoreError,
 };
 use aforo_tests::harness::Redis;
