@@ -18,6 +18,7 @@
 //! - [`ops`]: metrics, audit, breaker, read-only mode, drift check, SLOs, rate limits, SIGTERM
 //! - [`events`]: availability changes on the resource's stream
 //! - [`faults`]: origin and Redis killed, frozen, full, under a checkout mix, then the checker
+//! - [`group`]: the group commit under crowds, carts and a killed origin, then the checker
 //! - [`openapi`]: every answer as `origin/openapi.yaml` says
 //! - [`cluster`]: the same on a 3-node Redis Cluster
 //!
@@ -38,6 +39,7 @@ mod degraded;
 mod errors;
 mod events;
 mod faults;
+mod group;
 mod holds;
 mod hostile;
 mod lifecycle;
