@@ -30,7 +30,7 @@ struct Args {
     /// Worker base URL (`wrangler dev`): availability reads go there instead of the origin.
     #[arg(long)]
     edge: Option<String>,
-    /// hold-spread | last-unit | checkout-mix | read-heavy | slot-hold | room-tables | room-plain
+    /// hold-spread | hot (every hold on one resource) | last-unit | checkout-mix | read-heavy | slot-hold | room-tables | room-plain
     #[arg(long, default_value = "hold-spread")]
     scenario: String,
     /// slot-hold: seating length in minutes on a 15-minute grid with concurrent occupancy
@@ -135,13 +135,13 @@ fn room(id: &str, tables: bool) -> Value {
 }
 
 async fn setup(api: &Api, a: &Args, seller: &str) -> Vec<String> {
-    let n = if a.scenario == "last-unit" { 1 } else { a.resources.max(1) };
+    let n = if matches!(a.scenario.as_str(), "last-unit" | "hot") { 1 } else { a.resources.max(1) };
     let mut ids = Vec::with_capacity(n);
     for i in 0..n {
         let id = format!("{}-{}-{i}", a.prefix, a.scenario);
         let doc = match a.scenario.as_str() {
             "last-unit" => json!({"name": id, "timezone": "UTC", "dimensions": {"stock": {"on_hand": 1}}}),
-            "hold-spread" => json!({"name": id, "timezone": "UTC", "dimensions": {"stock": {"on_hand": 1_000_000_000}}}),
+            "hold-spread" | "hot" => json!({"name": id, "timezone": "UTC", "dimensions": {"stock": {"on_hand": 1_000_000_000}}}),
             "slot-hold" => {
                 json!({"name": id, "timezone": "UTC", "dimensions": {"slots": {"duration_min": a.duration_min, "interval_min": 15,
                 "capacity": 1_000_000, "concurrent": 1_000_000_000, "pacing": {"window_min": a.duration_min, "max": 1_000_000_000}}}})
@@ -186,7 +186,7 @@ async fn client_loop(
         let key = format!("{}-{i}-{n}", a.keys.as_deref().unwrap_or(&a.prefix));
         let start = Instant::now();
         match a.scenario.as_str() {
-            "hold-spread" | "last-unit" => {
+            "hold-spread" | "last-unit" | "hot" => {
                 let r = api.hold(&buyer, &key, &json!({"resource_id": id, "qty": 1})).await;
                 local.record("hold", start.elapsed().as_micros() as u64, r.status.as_u16());
             }

@@ -22,9 +22,7 @@ fn stock(n: u32, ttl_s: u32) -> Value {
 /// The mean group size this origin saw (`aforo_hold_group_size`), and how many calls.
 async fn group_sizes(api: &Api) -> (f64, f64) {
     let text = api.text("/metrics").await;
-    let value = |name: &str| -> f64 {
-        text.lines().find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok())).unwrap_or(0.0)
-    };
+    let value = |name: &str| -> f64 { text.lines().find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok())).unwrap_or(0.0) };
     let (sum, count) = (value("aforo_hold_group_size_sum "), value("aforo_hold_group_size_count "));
     (if count > 0.0 { sum / count } else { 0.0 }, count)
 }

@@ -38,7 +38,8 @@ async fn run_case(store: &Store, id: &str, days: Vec<u32>, tables: Vec<u32>, gro
     resource(store, id, None).await;
     let mut model = Counters::default();
     let mut fields = Vec::new();
-    let initial = days.iter().enumerate().map(|(i, v)| (day(i as u32), *v)).chain(tables.iter().enumerate().map(|(i, v)| (tbl(i as u32), *v)));
+    let initial =
+        days.iter().enumerate().map(|(i, v)| (day(i as u32), *v)).chain(tables.iter().enumerate().map(|(i, v)| (tbl(i as u32), *v)));
     for (b, v) in initial {
         fields.push((b.to_string(), v.to_string()));
         model.0.insert(b, v);
@@ -73,7 +74,8 @@ async fn run_case(store: &Store, id: &str, days: Vec<u32>, tables: Vec<u32>, gro
                     ttl_s: 60,
                     area: None,
                 };
-                let overflow = first_overflow(&plan.takes, &model).map(|o| (o.bucket.to_string(), u64::from(model.get(&o.bucket)), u64::from(o.limit)));
+                let overflow = first_overflow(&plan.takes, &model)
+                    .map(|o| (o.bucket.to_string(), u64::from(model.get(&o.bucket)), u64::from(o.limit)));
                 match take(&plan, &mut model) {
                     Some(choice) => Ok((choice.map(|i| format!("C{i}")).unwrap_or_default(), Vec::new())),
                     None => Err(overflow),
@@ -108,7 +110,9 @@ fn a_group_decides_its_holds_as_the_core_takes_them_one_after_the_other() {
     let n = AtomicUsize::new(0);
     let mut runner = TestRunner::new(Config { cases: 64, failure_persistence: None, ..Config::default() });
     runner
-        .run(&cases(), |(days, tables, groups)| rt.block_on(run_case(&store, &format!("g{}", n.fetch_add(1, Ordering::Relaxed)), days, tables, groups)))
+        .run(&cases(), |(days, tables, groups)| {
+            rt.block_on(run_case(&store, &format!("g{}", n.fetch_add(1, Ordering::Relaxed)), days, tables, groups))
+        })
         .unwrap();
 }
 
@@ -124,13 +128,13 @@ async fn replays_refusals_and_a_moved_version_inside_one_group() {
     let c = args("r", 4, "p4", vec![t(Bucket::Stock, 1, 3)]);
     let stale = HoldArgs { version: 7, ..args("r", 5, "p5", vec![t(Bucket::Stock, 1, 3)]) };
     let group = vec![
-        before.clone(),                                      // made before the group: replayed
-        a.clone(),                                           // taken (2 of 3)
-        a.clone(),                                           // the same key again: replays what the group made
+        before.clone(),                                         // made before the group: replayed
+        a.clone(),                                              // taken (2 of 3)
+        a.clone(),                                              // the same key again: replays what the group made
         HoldArgs { payload_hash: "other".into(), ..a.clone() }, // the same key, another payload
-        too_many.clone(),                                    // refused in the middle: 2 + 2 > 3
-        stale,                                               // planned against another version
-        c.clone(),                                           // still taken after the refusal (3 of 3)
+        too_many.clone(),                                       // refused in the middle: 2 + 2 > 3
+        stale,                                                  // planned against another version
+        c.clone(),                                              // still taken after the refusal (3 of 3)
     ];
     let got = store.hold_group("r", &group).await.unwrap();
     let HoldReply::Taken { expires_at_ms: a_exp, .. } = got[1] else { panic!("{got:?}") };
@@ -144,9 +148,13 @@ async fn replays_refusals_and_a_moved_version_inside_one_group() {
     assert_eq!(expiring(&store, "r").await, 3);
     assert_eq!(store.hold_record("r", &too_many.hold_id).await.unwrap(), None, "a refusal leaves no record");
     // Each record as `aforo_hold` writes it: a replay of the group's holds one by one agrees.
-    assert_eq!(store.hold_part(&c).await.unwrap(), HoldReply::Replay { id: c.hold_id.clone(), status: HoldStatus::Held, expires_at_ms: a_exp });
+    assert_eq!(
+        store.hold_part(&c).await.unwrap(),
+        HoldReply::Replay { id: c.hold_id.clone(), status: HoldStatus::Held, expires_at_ms: a_exp }
+    );
     // One event for the group: its holds' ids, the bucket's summed delta and final count.
-    let ev: Vec<(String, HashMap<String, String>)> = store.pool().next().xrange(ResourceKeys::new("r").events(), "-", "+", None).await.unwrap();
+    let ev: Vec<(String, HashMap<String, String>)> =
+        store.pool().next().xrange(ResourceKeys::new("r").events(), "-", "+", None).await.unwrap();
     let last = &ev.last().unwrap().1;
     assert_eq!(ev.len(), 3, "the put, the first hold, then one entry for the group");
     assert_eq!(last["hold"], format!("{},{}", a.hold_id, c.hold_id));

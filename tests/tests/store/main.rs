@@ -22,8 +22,8 @@ use std::time::Duration;
 use aforo_core::{decide_shadow, first_overflow, take};
 use aforo_core::{Bucket, Counters, HoldPlan, Take};
 use aforo_origin::store::{
-    hold_id, ArchiveReply, Choice, Coalescer, DocWrite, HoldArgs, HoldReply, HoldStatus, Home, IdempotencyKey, PartReply, PutReply, ResourceKeys,
-    StockChange, StockReply, Store, StoreConfig, StoreError,
+    hold_id, ArchiveReply, Choice, Coalescer, DocWrite, HoldArgs, HoldReply, HoldStatus, Home, IdempotencyKey, PartReply, PutReply,
+    ResourceKeys, StockChange, StockReply, Store, StoreConfig, StoreError,
 };
 use aforo_tests::harness::Redis;
 use chrono::NaiveDate;
