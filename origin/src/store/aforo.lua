@@ -298,9 +298,10 @@ end
 -- The group commit (hold_group below): a hold decided against counters already read, as
 -- try_take decides it against Redis. `cur` maps bucket -> units and is moved on when the hold
 -- is taken, so the next hold of the group sees it. Same answers as try_take.
-local function take_in(cur, ver, version, takes, choices, shadow)
+-- `parsed` holds the takes as parse_takes returns them (parsed once, when the group reads).
+local function take_in(cur, ver, version, takes, parsed, choices, shadow)
   if ver ~= version then return nil, 'version', ver or '', 0 end
-  local b, q, l = parse_takes(takes)
+  local b, q, l = parsed[1], parsed[2], parsed[3]
   local set, changes, over = {}, {}, {}
   for i = 1, #b do
     local have = cur[b[i]] or 0
@@ -342,9 +343,17 @@ local function take_in(cur, ver, version, takes, choices, shadow)
   return all, label, changes, over
 end
 
--- Every bucket a hold's takes and choices name, added to `names` once (`seen` marks them).
-local function names_of(names, seen, takes, choices)
-  for name in string.gmatch(takes .. '\n' .. (choices or ''), '([^\t\n\30]+)\t%d+\t%d+') do
+-- Every bucket a hold's takes (parsed) and choices name, added to `names` once (`seen`
+-- marks them).
+local function names_of(names, seen, b, choices)
+  for i = 1, #b do
+    if not seen[b[i]] then
+      seen[b[i]] = true
+      names[#names + 1] = b[i]
+    end
+  end
+  if choices == '' then return end
+  for name in string.gmatch(choices, '([^\t\n\30]+)\t%d+\t%d+') do
     if not seen[name] then
       seen[name] = true
       names[#names + 1] = name
@@ -373,9 +382,7 @@ local function hold_group(keys, args)
   local holds, ki, ai = {}, 5, 2
   for i = 1, tonumber(args[1]) do
     local nk, na = tonumber(args[ai]), tonumber(args[ai + 1])
-    local a = {}
-    for k = 1, na do a[k] = args[ai + 1 + k] end
-    holds[i] = {h = keys[ki], j = nk > 1 and keys[ki + 1] or nil, a = a}
+    holds[i] = {h = keys[ki], j = nk > 1 and keys[ki + 1] or nil, a = {unpack(args, ai + 2, ai + 1 + na)}}
     ki, ai = ki + nk, ai + 2 + na
   end
   -- Replays first, as `hold` answers them: before the clock and the reclaim. A key used
@@ -389,7 +396,8 @@ local function hold_group(keys, args)
     else
       fresh = fresh + 1
       pend[e.h] = true
-      names_of(names, seen, e.a[8], e.a[9])
+      e.p = {parse_takes(e.a[8])}
+      names_of(names, seen, e.p[1], e.a[9])
     end
   end
   local now, expired = 0, {}
@@ -412,7 +420,7 @@ local function hold_group(keys, args)
       -- The same key earlier in this group: replayed as `hold` would replay it now.
       if m[3] ~= a[3] then e.reply = {'reused'} else e.reply = {'replay', a[2], m[1], m[2]} end
     elseif not e.reply then
-      local taken, label, changes, over = take_in(cur, ver, a[1], a[8], a[9], shadow_of(a))
+      local taken, label, changes, over = take_in(cur, ver, a[1], a[8], e.p, a[9], shadow_of(a))
       if not taken then
         if label == 'version' then
           e.reply = {'version', changes}
