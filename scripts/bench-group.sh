@@ -41,7 +41,7 @@ run() { # scenario clients label port [extra aforo-load args...]
   local scenario=$1 c=$2 label=$3 port=$4; shift 4
   local before c0; before=$(groups "$port"); c0=$(cpu)
   target/release/aforo-load --origin "http://127.0.0.1:$port" --redis "redis://127.0.0.1:$rport" --scenario "$scenario" \
-    --clients "$c" --prefix "g$c$label" "$@" --json > "$out/group-$scenario-$label-$c.json"
+    --clients "$c" --prefix "g${scenario%%-*}$c$label" "$@" --json > "$out/group-$scenario-$label-$c.json"
   node -e '
     const [file, label, before, after, cpu] = process.argv.slice(1);
     const r = JSON.parse(require("fs").readFileSync(file, "utf8"));
