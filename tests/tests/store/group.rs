@@ -221,3 +221,31 @@ async fn the_coalescer_answers_every_caller_and_groups_behind_a_call_in_flight()
         assert!(task.await.unwrap().is_err());
     }
 }
+
+#[tokio::test]
+async fn a_group_seats_tables_in_order_and_lists_each_hold_on_its_date() {
+    let redis = Redis::start(&[]);
+    let store = connect(&redis).await;
+    resource(&store, "r", None).await;
+    let choices = vec![
+        Choice { label: "T1".into(), takes: vec![t(tbl(1), 1, 1)] },
+        Choice { label: "T4+T5".into(), takes: vec![t(tbl(4), 1, 1), t(tbl(5), 1, 1)] },
+    ];
+    let on = |n: usize, date: u32| HoldArgs {
+        choices: choices.clone(),
+        date_index: NaiveDate::from_ymd_opt(2027, 3, date),
+        ..args("r", n, "h", vec![t(day(0), 2, 10)])
+    };
+    // The first takes T1, the second the join, the third finds nothing left: no record, no
+    // entry in the date's list, no covers.
+    let (a, b, c) = (on(1, 1), on(2, 2), on(3, 1));
+    let got = store.hold_group("r", &[a.clone(), b.clone(), c.clone()]).await.unwrap();
+    assert!(matches!(&got[0], HoldReply::Taken { table, .. } if table == "T1"), "{got:?}");
+    assert!(matches!(&got[1], HoldReply::Taken { table, .. } if table == "T4+T5"), "{got:?}");
+    assert_eq!(got[2], HoldReply::SoldOut { bucket: "no_table".into(), have: 0, limit: 0 });
+    assert_eq!(counters(&store, "r").await, named(&[(&day(0), 4), (&tbl(1), 1), (&tbl(4), 1), (&tbl(5), 1)]));
+    assert_eq!(store.holds_of_date("r", "2027-03-01").await.unwrap(), vec![a.hold_id.clone()]);
+    assert_eq!(store.holds_of_date("r", "2027-03-02").await.unwrap(), vec![b.hold_id.clone()]);
+    assert_eq!(store.hold_record("r", &b.hold_id).await.unwrap().unwrap().table.as_deref(), Some("T4+T5"));
+    assert_eq!(store.hold_record("r", &c.hold_id).await.unwrap(), None);
+}
