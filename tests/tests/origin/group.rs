@@ -41,16 +41,16 @@ async fn until_answered(api: &Api, path: &str, tok: &str, key: Option<&str>, bod
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_last_unit_among_1000_clients_has_exactly_one_winner() {
-    let _crowd = crowd().await;
+/// `clients` buyers at once on the last unit of a fresh resource, through an origin with
+/// `AFORO_BATCH_MAX=batch`: exactly one winner; answers the mean group size.
+async fn last_unit(batch: &str, clients: usize) -> f64 {
     let redis = Redis::start(&[]);
-    let origin = Origin::start_with(&redis.url(), &[("AFORO_BATCH_MAX", "64")]);
+    let origin = Origin::start_with(&redis.url(), &[("AFORO_BATCH_MAX", batch)]);
     let api = Api::new(&origin.url());
     assert_eq!(api.put_resource(&token("s", "seller"), "drop", &stock(1, 600)).await.status, 201);
-    let start = Arc::new(tokio::sync::Barrier::new(1000));
+    let start = Arc::new(tokio::sync::Barrier::new(clients));
     let mut tasks = Vec::new();
-    for c in 0..1000 {
+    for c in 0..clients {
         let (api, start) = (api.clone(), start.clone());
         tasks.push(tokio::spawn(async move {
             let tok = token(&format!("fan-{c}"), "buyer");
@@ -69,10 +69,22 @@ async fn the_last_unit_among_1000_clients_has_exactly_one_winner() {
     }
     assert_eq!(winners.len(), 1, "{winners:?}");
     assert_eq!(counter(&redis, "drop", "stock"), 1);
-    let (mean, calls) = group_sizes(&api).await;
-    assert!(mean > 1.0, "1,000 holds at once should have been grouped: mean {mean} over {calls} calls");
     let acks = vec![Ack::Held(winners[0].clone())];
     assert_eq!(check(&redis, "drop", &acks, redis_now_ms(&redis)).await, Vec::<String>::new());
+    group_sizes(&api).await.0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_unit_among_1000_clients_has_exactly_one_winner() {
+    let _crowd = crowd().await;
+    let mean = last_unit("64", 1000).await;
+    assert!(mean > 1.0, "1,000 holds at once should have been grouped: mean {mean}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_batch_1_every_hold_is_its_own_call_and_the_last_unit_still_has_one_winner() {
+    let _crowd = crowd().await;
+    assert_eq!(last_unit("1", 300).await, 1.0);
 }
 
 /// `clients` buyers for `secs` on `resource`: hold, then consume, release or abandon by
