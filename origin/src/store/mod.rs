@@ -12,6 +12,7 @@ pub mod client;
 pub mod compactor;
 pub mod control;
 pub mod error;
+pub mod events;
 pub mod history;
 pub mod holds;
 pub mod keys;

@@ -17,6 +17,8 @@
 //! - [`reads`]: heavy reads queue and do not starve other requests
 //! - [`ops`]: metrics, audit, breaker, read-only mode, drift check, SLOs, rate limits, SIGTERM
 //! - [`events`]: availability changes on the resource's stream
+//! - [`live`]: the stream as Server-Sent Events, with `Last-Event-ID` resume
+//! - [`console`]: the web console's page and assets, with their Content-Security-Policy
 //! - [`faults`]: origin and Redis killed, frozen, full, under a checkout mix, then the checker
 //! - [`openapi`]: every answer as `origin/openapi.yaml` says
 //! - [`cluster`]: the same on a 3-node Redis Cluster
@@ -34,6 +36,7 @@ mod auth;
 mod bookings;
 mod carts;
 mod cluster;
+mod console;
 mod degraded;
 mod errors;
 mod events;
@@ -41,6 +44,7 @@ mod faults;
 mod holds;
 mod hostile;
 mod lifecycle;
+mod live;
 mod openapi;
 mod ops;
 mod reads;

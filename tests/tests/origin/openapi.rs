@@ -121,6 +121,11 @@ async fn the_server_answers_as_openapi_yaml_says() {
     {
         spec.check("get", bookings, &e.api.send(Method::GET, &format!("/v1/resources/sala/bookings?{q}"), Some(who), None, None).await);
     }
+    // The stream itself never ends (tests/tests/origin/live.rs reads it): its refusals here.
+    let events = "/v1/resources/{id}/events";
+    spec.check("get", events, &e.api.send(Method::GET, "/v1/resources/sala/events", Some(&e.buyer), None, None).await);
+    spec.check("get", events, &e.api.send(Method::GET, "/v1/resources/sala/events?x=1", Some(&e.seller), None, None).await);
+    spec.check("get", events, &e.api.send(Method::GET, "/v1/resources/nothing/events", Some(&e.ops), None, None).await);
     let holds = "/v1/holds";
     let h = e.api.hold(&e.buyer, "k1", &json!({"resource_id": "room", "date": d, "slot": "20:00", "qty": 3})).await;
     spec.check("post", holds, &h);

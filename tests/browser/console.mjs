@@ -1,0 +1,108 @@
+// Drives the console (served by the origin at /console/) in Debian's headless Chromium with
+// playwright-core, against the real origin and Redis:
+//   a seller opens the link ./dev prints (token in the fragment), creates a restaurant from the
+//   template, sets weekly hours and a season, sees an invalid value's error at its field (from
+//   aforo-core in wasm), fixes it, sees the preview and saves; then an operator switches the
+//   store to read-only (with the confirmation step) and a buyer's hold is refused with READ_ONLY.
+// Env: ORIGIN_URL, SELLER_TOKEN, OPS_TOKEN, BUYER_TOKEN, RESOURCE_ID, SHOTS (folder for PNGs).
+import { chromium } from "playwright-core";
+
+const { ORIGIN_URL, SELLER_TOKEN, OPS_TOKEN, BUYER_TOKEN, RESOURCE_ID, SHOTS } = process.env;
+const check = (ok, what) => { if (!ok) throw new Error(what); };
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.setDefaultTimeout(15000);
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
+  });
+
+  // The link ./dev prints: the token is read once into session storage and leaves the URL.
+  const resp = await page.goto(`${ORIGIN_URL}/console/#token=${SELLER_TOKEN}`);
+  const csp = resp.headers()["content-security-policy"] || "";
+  for (const d of ["default-src 'none'", "script-src 'self' 'wasm-unsafe-eval'", "connect-src 'self'", "frame-ancestors 'none'",
+                   "require-trusted-types-for 'script'"]) check(csp.includes(d), `CSP lacks ${d}: ${csp}`);
+  await page.waitForSelector("body[data-ready='1']");
+  check(!page.url().includes("token="), "the token stayed in the URL: " + page.url());
+  check(await page.evaluate(() => sessionStorage.length === 1 && localStorage.length === 0), "the token is not in session storage only");
+  check((await page.getByLabel("Token", { exact: true }).inputValue()) === SELLER_TOKEN, "the Token field does not hold the token");
+  check(await page.isVisible("nav [data-view='seller']") && !(await page.isVisible("nav [data-view='oncall']")),
+    "a seller sees the seller view and not on-call");
+  console.log("signed in: " + (await page.textContent("#who")));
+
+  // A restaurant from the template.
+  await page.selectOption("#template", "restaurant");
+  await page.fill("#new-id", RESOURCE_ID);
+  await page.click("#new-start");
+  await page.waitForSelector(".heatmap [data-date]");
+  // Weekly hours: Mondays too, and a lunch-only Sunday.
+  await page.fill("[data-path='hours.mon']", "19:30-23:30");
+  await page.fill("[data-path='hours.sun']", "13:00-16:30");
+  // A season with a bigger slot capacity.
+  await page.click("[data-add='seasons']");
+  await page.fill("[data-path='seasons[0].name']", "verano");
+  await page.fill("[data-path='seasons[0].overrides.slot_capacity']", "20");
+  // An invalid value: its error shows at its field, from the core in wasm, before any save.
+  const interval = page.locator("[data-path='dimensions.slots.interval_min']");
+  await interval.fill("0");
+  await page.waitForSelector("[data-path='dimensions.slots.interval_min'][aria-invalid='true']");
+  const errId = await interval.getAttribute("aria-describedby");
+  const fieldError = (await page.textContent("#" + errId)).trim();
+  check(fieldError.length > 0, "no error at the interval field");
+  await page.click("#save");
+  check((await page.textContent("#save-status")).includes("Not saved"), "an invalid document was sent");
+  await page.screenshot({ path: `${SHOTS}/console-field-error.png`, fullPage: false });
+  console.log("field error: dimensions.slots.interval_min: " + fieldError);
+  await interval.fill("15");
+  await page.waitForSelector("[data-path='dimensions.slots.interval_min']:not([aria-invalid])");
+  // The preview: a Monday is open now, with its slots.
+  const monday = await page.$$eval(".heatmap [data-date]", (els) => els.map((e) => [e.dataset.date, e.dataset.status])
+    .find(([d, s]) => new Date(d + "T12:00:00Z").getUTCDay() === 1 && s === "available"));
+  check(monday, "no open Monday in the preview");
+  await page.click(`.heatmap [data-date='${monday[0]}']`);
+  await page.waitForSelector("#day-slots [data-slot='19:30']");
+  const slots = await page.$$eval("#day-slots [data-slot]", (els) => els.map((e) => e.dataset.slot));
+  console.log(`preview: ${monday[0]} has ${slots.length} slots from ${slots[0]} to ${slots[slots.length - 1]}`);
+  await page.click("#save");
+  await page.waitForFunction(() => document.getElementById("save-status").textContent.startsWith("Saved"));
+  console.log("saved: " + (await page.textContent("#save-status")));
+  await page.click(`#resource-list [data-id='${RESOURCE_ID}']`);
+  await page.waitForSelector("#live-state");
+  await page.waitForFunction(() => document.getElementById("live-state").textContent === "live");
+  await page.screenshot({ path: `${SHOTS}/console-seller.png`, fullPage: false });
+
+  // The operator: on-call view, read-only with a confirmation, and a hold refused.
+  await page.getByLabel("Token", { exact: true }).fill(OPS_TOKEN);
+  await page.click("#signin button[type='submit']");
+  await page.click("nav [data-view='oncall']");
+  await page.waitForSelector("#mode-state");
+  check((await page.textContent("#mode-state")).includes("on"), "writes are not on at first");
+  await page.fill("#mode-reason", "console e2e");
+  await page.click("#mode-toggle");
+  await page.waitForSelector("dialog[open]");
+  await page.click("#confirm-yes");
+  await page.waitForFunction(() => document.getElementById("mode-state").textContent.includes("READ-ONLY"));
+  const refused = await page.evaluate(async ([token, id]) => {
+    const r = await fetch("/v1/holds", { method: "POST", headers: { authorization: "Bearer " + token, "idempotency-key": "e2e-ro",
+      "content-type": "application/json" }, body: JSON.stringify({ resource_id: "panettone", qty: 1 }) });
+    return [r.status, (await r.json()).code];
+  }, [BUYER_TOKEN, RESOURCE_ID]);
+  check(refused[0] === 503 && refused[1] === "READ_ONLY", "the hold was not refused: " + refused);
+  console.log(`read-only: a hold answered ${refused[0]} ${refused[1]}`);
+  await page.screenshot({ path: `${SHOTS}/console-oncall.png`, fullPage: false });
+
+  const violations = await page.evaluate(() => window.__violations);
+  check(violations.length === 0, "CSP violations: " + violations.join(", "));
+  check(errors.length === 0, "page errors: " + errors.join(", "));
+  console.log("no CSP violations, no page errors");
+} finally {
+  await browser.close();
+}
