@@ -22,7 +22,7 @@ enum Inner {
 impl std::fmt::Debug for Body {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.0 {
-            Inner::Full(b) => f.debug_tuple("Body::Full").field(&b.size_hint().exact()).finish(),
+            Inner::Full(b) => f.debug_tuple("Body::Full").field(&hyper::body::Body::size_hint(b).exact()).finish(),
             Inner::Stream(_) => f.write_str("Body::Stream"),
         }
     }

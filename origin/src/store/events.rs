@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use fred::prelude::Value;
+use fred::prelude::{ClientLike, Value};
 
 use super::audit_log::stream_entries;
 use super::{ResourceKeys, Store, StoreError};
