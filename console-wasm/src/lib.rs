@@ -88,6 +88,7 @@ pub fn preview_day(doc_json: &str, date: &str, qty: u32, now_rfc3339: &str) -> S
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

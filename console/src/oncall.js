@@ -5,6 +5,7 @@ import { call, get, problemText } from "./api.js";
 import { runbookLink } from "./runbook.js";
 
 const cls = (s) => el("span", { className: "status " + s }, s);
+const badge = (text, state) => el("span", { className: "status " + state }, text);
 const num = (v, d = 3) => (v === null || v === undefined ? "—" : Number(v).toFixed(d).replace(/\.?0+$/, ""));
 
 export function mount(root) {
@@ -57,9 +58,9 @@ function modeView(out, store, mode) {
   }, { id: "mode-toggle", className: ro ? "primary" : "danger" });
   const say = el("span", { role: "status" });
   out.mode.replaceChildren(
-    el("p", {}, "Breaker: ", cls(store.breaker === "closed" ? "ok" : "bad"), " ", store.breaker,
+    el("p", { id: "breaker-state" }, "Breaker: ", badge(store.breaker, store.breaker === "closed" ? "ok" : "bad"),
       ` · sweeper lag ${num(store.sweeper_lag_s, 1)} s · oversold buckets ${store.oversold_buckets} · drift buckets ${store.drift_buckets}`),
-    el("p", { id: "mode-state" }, "Writes: ", ro ? cls("firing") : cls("ok"), ro ? " READ-ONLY" : " on",
+    el("p", { id: "mode-state" }, "Writes: ", ro ? badge("READ-ONLY", "bad") : badge("on", "ok"),
       mode.reason ? ` (${mode.reason}${mode.by ? ", by " + mode.by : ""}${mode.since ? ", since " + mode.since : ""})` : ""),
     el("div", { className: "row" }, field("Reason (audited)", reason), toggle, say));
 }

@@ -55,24 +55,43 @@ function show(res, detail, list, role) {
   const month = el("input", { id: "preview-month", type: "month", value: new Date().toISOString().slice(0, 7) });
   const qty = el("input", { id: "preview-qty", type: "number", min: 1, value: 2 });
   const day = el("div", { id: "preview-day" });
+  // What the heat-map shows: this document as edited (wasm, nothing booked), or what the
+  // origin answers for the saved document with its bookings.
+  const source = el("select", { id: "preview-source" }, el("option", { value: "preview" }, "this document, nothing booked (preview)"),
+    el("option", { value: "origin", disabled: !!res.isNew }, "saved, with bookings (origin)"));
   let pickedDate = null;
-  const refreshPreview = () => {
+  const party = () => Number(qty.value) || 1;
+  const refreshPreview = async () => {
     const v = validate(res.doc);
     ed.setErrors(v.ok ? [] : v.errors);
-    if (!v.ok) { preview.replaceChildren(el("p", { className: "field-error" }, "Fix the fields above to see the preview.")); day.replaceChildren(); return; }
     const [from, to] = monthRange(month.value || new Date().toISOString().slice(0, 7));
-    const c = previewCalendar(res.doc, from, to, Number(qty.value) || 1);
-    if (!c.ok) { preview.replaceChildren(c.errors.map((e) => e.message).join("; ")); return; }
-    preview.replaceChildren(heatmap(c.calendar.days, (d) => { pickedDate = d; showDay(); }));
+    let days;
+    if (source.value === "origin") {
+      const a = await get(`/v1/resources/${encodeURIComponent(res.id)}/calendar?from=${from}&to=${to}&qty=${party()}`);
+      if (!a.ok) { preview.replaceChildren(problemText(a)); return; }
+      days = a.body.days;
+    } else {
+      if (!v.ok) { preview.replaceChildren(el("p", { className: "field-error" }, "Fix the fields marked in red to see the preview.")); day.replaceChildren(); return; }
+      const c = previewCalendar(res.doc, from, to, party());
+      if (!c.ok) { preview.replaceChildren(c.errors.map((e) => e.message).join("; ")); return; }
+      days = c.calendar.days;
+    }
+    preview.replaceChildren(heatmap(days, (d) => { pickedDate = d; showDay(); }));
     showDay();
   };
-  const showDay = () => {
+  const showDay = async () => {
     if (!pickedDate) { day.replaceChildren(el("p", { className: "muted" }, "Pick a day to see its slots.")); return; }
-    const a = previewDay(res.doc, pickedDate, Number(qty.value) || 1);
-    day.replaceChildren(el("h4", {}, `Slots on ${pickedDate} (preview, nothing booked)`), a.ok ? slotsList(a.availability) : a.errors[0].message);
+    let a;
+    if (source.value === "origin") {
+      const r = await get(`/v1/resources/${encodeURIComponent(res.id)}/availability?date=${pickedDate}&qty=${party()}`);
+      a = r.ok ? { ok: true, availability: r.body } : { ok: false, errors: [{ message: problemText(r) }] };
+    } else a = previewDay(res.doc, pickedDate, party());
+    day.replaceChildren(el("h4", {}, `Slots on ${pickedDate} (${source.value === "origin" ? "with bookings" : "preview, nothing booked"})`),
+      a.ok ? slotsList(a.availability) : a.errors[0].message);
   };
   const ed = editor(res.doc, () => { status.textContent = "Unsaved changes."; refreshPreview(); });
   month.addEventListener("input", refreshPreview);
+  source.addEventListener("input", refreshPreview);
   qty.addEventListener("input", refreshPreview);
 
   const save = async (force) => {
@@ -110,10 +129,12 @@ function show(res, detail, list, role) {
   detail.replaceChildren(
     el("h3", { id: "detail-title" }, res.isNew ? `New: ${res.id}` : `${res.id}`,
       res.info ? el("span", { className: "muted" }, ` · ${res.info.kind} · version ${res.info.version}${res.info.pause ? " · paused" : ""}`) : ""),
-    ed.element,
+    el("fieldset", {}, el("legend", {}, "Month (aforo-core in this browser, or the origin)"),
+      el("div", { className: "row" }, field("Show", source), field("Month", month), field("Party size", qty)),
+      el("div", { className: "preview" }, preview, day)),
     el("p", {}, button("Save", () => save(false), { id: "save", className: "primary" })), status, warn,
-    el("fieldset", {}, el("legend", {}, "Preview (aforo-core in this browser, nothing booked)"),
-      el("div", { className: "row" }, field("Month", month), field("Party size", qty)), preview, day),
+    ed.element,
+    el("p", {}, button("Save", () => save(false), { className: "primary" })),
     res.isNew ? "" : actions(res, () => open(res.id, detail, list, role)),
     res.isNew ? "" : bookingsPanel(res.id, role),
     res.isNew ? "" : livePanel(res.id));

@@ -30,6 +30,7 @@ fn tables_of(res: &Resource) -> Result<&SlotRules, PlanError> {
 
 /// The names of one table, pool, combination or join of the room that are exactly `names`
 /// (in any order), with its seat range: `(uses, label, min, max)`.
+#[allow(clippy::type_complexity)]
 fn option_named(rules: &SlotRules, names: &[String]) -> Result<(Vec<(usize, u32)>, String, u32, u32), PlanError> {
     let mut want: Vec<&str> = names.iter().map(String::as_str).collect();
     want.sort_unstable();

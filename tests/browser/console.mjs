@@ -77,7 +77,47 @@ try {
   await page.click(`#resource-list [data-id='${RESOURCE_ID}']`);
   await page.waitForSelector("#live-state");
   await page.waitForFunction(() => document.getElementById("live-state").textContent === "live");
+
+  // A buyer holds a table: the change arrives over Server-Sent Events within 2 s.
+  const api = (method, path, token, body, key) => page.evaluate(async ([method, path, token, body, key]) => {
+    const headers = { authorization: "Bearer " + token, "content-type": "application/json" };
+    if (key) headers["idempotency-key"] = key;
+    const r = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+    return { status: r.status, body: await r.json() };
+  }, [method, path, token, body, key]);
+  const held = await api("POST", "/v1/holds", BUYER_TOKEN, { resource_id: RESOURCE_ID, date: monday[0], slot: "19:30", qty: 2 }, "e2e-1");
+  check(held.status === 201, "hold: " + JSON.stringify(held));
+  const t0 = Date.now();
+  await page.waitForFunction((id) => [...document.querySelectorAll("#live-log li")].some((li) => li.textContent.includes(id)),
+    held.body.id, { timeout: 2000 });
+  console.log(`live: the hold ${held.body.id} appeared in ${Date.now() - t0} ms`);
+  // The month as the origin answers it, with that booking.
+  await page.selectOption("#preview-source", "origin");
+  await page.click(`.heatmap [data-date='${monday[0]}']`);
+  await page.waitForFunction(() => (document.querySelector("#preview-day h4") || {}).textContent?.includes("with bookings"));
+  await page.waitForSelector("#day-slots [data-slot='19:30']");
+  console.log("origin month: 19:30 on " + monday[0] + " shows " + (await page.textContent("#day-slots [data-slot='19:30']")));
   await page.screenshot({ path: `${SHOTS}/console-seller.png`, fullPage: false });
+
+  // Someone else saves meanwhile: 412, then "overwrite with mine".
+  const theirs = await api("GET", `/v1/resources/${RESOURCE_ID}`, SELLER_TOKEN);
+  const moved = await api("PUT", `/v1/resources/${RESOURCE_ID}`, SELLER_TOKEN, { ...theirs.body.document, name: "Changed elsewhere" });
+  check(moved.status === 200, "PUT elsewhere: " + JSON.stringify(moved));
+  await page.fill("[data-path='name']", "Casa Nueva");
+  await page.click("#save");
+  await page.waitForSelector("#conflict-overwrite");
+  console.log("conflict: " + (await page.textContent("#save-status")));
+  await page.click("#conflict-overwrite");
+  await page.waitForFunction(() => document.getElementById("save-status").textContent.startsWith("Saved (replaced"));
+
+  // A slot capacity under what is held: the warning, then "save anyway".
+  await page.fill("[data-path='dimensions.slots.capacity']", "1");
+  await page.click("#save");
+  await page.waitForSelector("#save-anyway");
+  console.log("overcommit: " + (await page.textContent("#save-warning p")));
+  await page.click("#save-anyway");
+  await page.waitForFunction(() => document.getElementById("save-status").textContent.startsWith("Saved (replaced"));
+  console.log("saved anyway: " + (await page.textContent("#save-status")));
 
   // The operator: on-call view, read-only with a confirmation, and a hold refused.
   await page.getByLabel("Token", { exact: true }).fill(OPS_TOKEN);

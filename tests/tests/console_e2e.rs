@@ -35,8 +35,16 @@ async fn a_seller_builds_a_restaurant_and_ops_switches_to_read_only() {
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "console browser test failed:\n{log}");
     println!("{log}");
-    for want in ["field error: dimensions.slots.interval_min", "saved: Saved (created", "read-only: a hold answered 503 READ_ONLY",
-                 "no CSP violations"] {
+    for want in [
+        "field error: dimensions.slots.interval_min",
+        "saved: Saved (created",
+        "live: the hold",
+        "conflict: Someone saved",
+        "overcommit: ",
+        "saved anyway: Saved (replaced",
+        "read-only: a hold answered 503 READ_ONLY",
+        "no CSP violations",
+    ] {
         assert!(log.contains(want), "{want}: {log}");
     }
     // What the browser did is what the API holds.
@@ -45,6 +53,9 @@ async fn a_seller_builds_a_restaurant_and_ops_switches_to_read_only() {
     assert_eq!(doc.body["document"]["hours"]["mon"], json!([["19:30", "23:30"]]));
     assert_eq!(doc.body["document"]["seasons"][0]["overrides"]["slot_capacity"], 20);
     assert_eq!(doc.body["document"]["dimensions"]["slots"]["tables"][0]["id"], "T1");
+    assert_eq!(doc.body["document"]["name"], "Casa Nueva", "the 412 was overwritten with the console's version");
+    assert_eq!(doc.body["document"]["dimensions"]["slots"]["capacity"], 1);
+    assert!(doc.body["overcommitted"].as_array().is_some_and(|o| !o.is_empty()), "{:?}", doc.body["overcommitted"]);
     let mode = e.api.get(&e.ops, "/v1/monitoring/mode").await;
     assert_eq!((mode.body["read_only"].as_bool(), mode.body["reason"].as_str()), (Some(true), Some("console e2e")));
     for shot in ["console-seller.png", "console-oncall.png", "console-field-error.png"] {

@@ -138,6 +138,7 @@ pub async fn stream(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -151,8 +152,11 @@ mod tests {
         let out = frame(&("17-0".to_string(), f));
         assert!(out.starts_with("id: 17-0\ndata: {") && out.ends_with("}\n\n"), "{out}");
         let data: Value = serde_json::from_str(out.lines().nth(1).unwrap().trim_start_matches("data: ")).unwrap();
-        assert_eq!(data, json!({"id": "17-0", "type": "held", "hold": "h_1", "version": 4,
-                                "changes": [{"bucket": "stock", "delta": 2, "committed": 2, "remaining": 8}]}));
+        assert_eq!(
+            data,
+            json!({"id": "17-0", "type": "held", "hold": "h_1", "version": 4,
+                                "changes": [{"bucket": "stock", "delta": 2, "committed": 2, "remaining": 8}]})
+        );
     }
 
     #[test]

@@ -16,8 +16,15 @@ async fn the_console_is_served_with_its_policy() {
     assert_eq!(page.status().as_u16(), if built { 200 } else { 503 });
     let h = page.headers().clone();
     let csp = h["content-security-policy"].to_str().unwrap().to_string();
-    for d in ["default-src 'none'", "script-src 'self' 'wasm-unsafe-eval'", "connect-src 'self'", "frame-ancestors 'none'",
-              "require-trusted-types-for 'script'", "form-action 'none'", "base-uri 'none'"] {
+    for d in [
+        "default-src 'none'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "require-trusted-types-for 'script'",
+        "form-action 'none'",
+        "base-uri 'none'",
+    ] {
         assert!(csp.contains(d), "CSP lacks {d}: {csp}");
     }
     assert_eq!(h["x-content-type-options"], "nosniff");
