@@ -132,7 +132,7 @@ function auditForm(box) {
     const events = a.body.events || a.body.items || [];
     box.replaceChildren(events.length === 0 ? el("p", { className: "muted" }, "No events.") :
       table(["at", "type", "actor", "role", "resource", "hold", "detail"], events.map((v) => [v.at, v.type,
-        v.actor?.sub ?? v.actor, v.actor?.role ?? v.role, v.resource_id, v.hold_id, JSON.stringify(v.detail ?? "")])));
+        v.actor, v.role, v.resource_id, v.hold_id, JSON.stringify(v.detail ?? "")])));
   });
   return f;
 }

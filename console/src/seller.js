@@ -135,7 +135,7 @@ function show(res, detail, list, role) {
     el("p", {}, button("Save", () => save(false), { id: "save", className: "primary" })), status, warn,
     ed.element,
     el("p", {}, button("Save", () => save(false), { className: "primary" })),
-    res.isNew ? "" : actions(res, () => open(res.id, detail, list, role)),
+    res.isNew ? "" : actions(res, () => { open(res.id, detail, list, role); loadList(list, detail, role); }),
     res.isNew ? "" : bookingsPanel(res.id, role),
     res.isNew ? "" : livePanel(res.id));
   refreshPreview();

@@ -119,6 +119,22 @@ try {
   await page.waitForFunction(() => document.getElementById("save-status").textContent.startsWith("Saved (replaced"));
   console.log("saved anyway: " + (await page.textContent("#save-status")));
 
+  // Pause with a reason, then stock adjusted on the shop item (with an Idempotency-Key).
+  await page.fill("#pause-reason", "kitchen works");
+  await page.click("#pause-toggle");
+  await page.waitForSelector(`#resource-list [data-id='${RESOURCE_ID}']:text("paused")`);
+  await page.waitForFunction(() => document.getElementById("pause-toggle").textContent === "Resume sales");
+  await page.click("#pause-toggle");
+  await page.waitForFunction(() => document.getElementById("pause-toggle").textContent === "Pause sales");
+  console.log("paused and resumed");
+  await page.click("#resource-list [data-id='panettone']");
+  await page.waitForSelector("#stock-apply");
+  await page.selectOption("#stock-how", "delta");
+  await page.fill("#stock-amount", "-2");
+  await page.click("#stock-apply");
+  await page.waitForFunction(() => document.getElementById("action-status").textContent.startsWith("Stock:"));
+  console.log("stock: " + (await page.textContent("#action-status")));
+
   // The operator: on-call view, read-only with a confirmation, and a hold refused.
   await page.getByLabel("Token", { exact: true }).fill(OPS_TOKEN);
   await page.click("#signin button[type='submit']");
@@ -137,6 +153,13 @@ try {
   }, [BUYER_TOKEN, RESOURCE_ID]);
   check(refused[0] === 503 && refused[1] === "READ_ONLY", "the hold was not refused: " + refused);
   console.log(`read-only: a hold answered ${refused[0]} ${refused[1]}`);
+  await page.click("#check-run");
+  await page.waitForSelector("#check-summary");
+  console.log("drift check: " + (await page.textContent("#check-summary")));
+  await page.fill("#audit-type", "mode.changed");
+  await page.click("form:has(#audit-type) button[type='submit']");
+  await page.waitForSelector("#oncall-audit table");
+  console.log("audit: " + (await page.textContent("#oncall-audit tbody tr")).slice(0, 120));
   await page.screenshot({ path: `${SHOTS}/console-oncall.png`, fullPage: false });
 
   const violations = await page.evaluate(() => window.__violations);
