@@ -138,6 +138,17 @@ try {
   // The operator: on-call view, read-only with a confirmation, and a hold refused.
   await page.getByLabel("Token", { exact: true }).fill(OPS_TOKEN);
   await page.click("#signin button[type='submit']");
+  check(await page.isVisible("nav [data-view='oncall']"), "ops does not see on-call");
+  // An operator releases the buyer's hold from the bookings of that day.
+  await page.click("nav [data-view='seller']");
+  await page.click(`#resource-list [data-id='${RESOURCE_ID}']`);
+  await page.fill("#bookings-date", monday[0]);
+  await page.click("form:has(#bookings-date) button[type='submit']");
+  await page.waitForSelector("#bookings table");
+  await page.click("#bookings button:text('Release')");
+  await page.click("#confirm-yes");
+  await page.waitForFunction(() => document.querySelector("#bookings tbody tr")?.textContent.includes("released"));
+  console.log("bookings: " + (await page.textContent("#bookings tbody tr")));
   await page.click("nav [data-view='oncall']");
   await page.waitForSelector("#mode-state");
   check((await page.textContent("#mode-state")).includes("on"), "writes are not on at first");

@@ -62,3 +62,12 @@ async fn a_seller_builds_a_restaurant_and_ops_switches_to_read_only() {
         assert!(std::fs::metadata(shots.join(shot)).map(|m| m.len() > 10_000).unwrap_or(false), "no screenshot {shot}");
     }
 }
+
+/// The console's pure helpers (paths, runbook sections, token claims) under `node --test`.
+#[test]
+fn the_console_helpers_pass_their_unit_tests() {
+    let root = repo_root();
+    let out = std::process::Command::new("node").args(["--test", "console/test/"]).current_dir(&root).output().expect("node");
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && log.contains("# fail 0"), "{log}");
+}
