@@ -27,7 +27,7 @@ export function problemText(a) {
   return `${b.code || a.status}: ${b.detail || b.title || ""}`;
 }
 
-// A fresh Idempotency-Key for one user action (retries of that action reuse it).
+// A fresh Idempotency-Key for one intended change.
 export function newKey(prefix) {
   const r = crypto.getRandomValues(new Uint8Array(8));
   return prefix + "-" + Array.from(r, (x) => x.toString(16).padStart(2, "0")).join("");

@@ -124,7 +124,10 @@ function sections(doc, changed, rerender) {
         b("Season name", `${p}.name`, "text", { size: 12 }), b("From", `${p}.from`, "text", { size: 10 }),
         b("To", `${p}.to`, "text", { size: 10 }), b("Priority", `${p}.priority`),
         b("Daily capacity", `${p}.overrides.daily_capacity`), b("Slot capacity", `${p}.overrides.slot_capacity`),
-        b("Lead time (min)", `${p}.overrides.lead_time_min`), b("Price multiplier", `${p}.overrides.price_multiplier`)],
+        b("Lead time (min)", `${p}.overrides.lead_time_min`), b("Price multiplier", `${p}.overrides.price_multiplier`),
+        b("Cutoff: days before", `${p}.overrides.cutoff.days_before`), b("Cutoff: at (HH:MM)", `${p}.overrides.cutoff.at`, "text", { size: 6 }),
+        el("details", {}, el("summary", {}, "Season's own weekly hours (empty: the usual hours)"),
+          hoursRow(doc, changed, `${p}.overrides.hours`, "Season hours"))],
       "Add season")),
     fs("Pricing", b("Currency", "pricing.currency", "text", { size: 4 }), b("Base price (minor units)", "pricing.base_minor"),
       ...rows(doc, changed, rerender, "pricing.triggers", () => ({ utilization_gte: 0.8, multiplier: 1.1, tier: "high" }), (p) => [

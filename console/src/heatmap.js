@@ -20,7 +20,7 @@ export function heatmap(days, onPick) {
     onclick: () => onPick && onPick(d.date),
     onkeydown: (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); onPick && onPick(d.date); } },
   }, d.date.slice(8), el("br"), d.status === "closed" ? "closed" : String(d.remaining)));
-  return el("div", { className: "heatmap", role: "grid", "aria-label": "Month" }, ...head, ...blanks, ...cells);
+  return el("div", { className: "heatmap", role: "group", "aria-label": "Month" }, ...head, ...blanks, ...cells);
 }
 
 export function slotsList(a) {

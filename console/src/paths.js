@@ -16,7 +16,8 @@ export function getPath(doc, path) {
   return parse(path).reduce((o, k) => (o === undefined || o === null ? undefined : o[k]), doc);
 }
 
-// Sets a value; `undefined` removes the key, and objects left empty on the way are removed.
+// Sets a value; `undefined` removes the key, and objects left empty on the way are removed
+// (but a season's `overrides`, which the document requires even when empty).
 export function setPath(doc, path, value) {
   const keys = parse(path);
   const stack = [];
@@ -33,7 +34,7 @@ export function setPath(doc, path, value) {
   if (value === undefined) delete o[last]; else o[last] = value;
   for (const [parent, k] of stack.reverse()) {
     const v = parent[k];
-    if (v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0) delete parent[k]; else break;
+    if (k !== "overrides" && v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0) delete parent[k]; else break;
   }
 }
 

@@ -155,11 +155,17 @@ function actions(res, reload) {
   const amount = el("input", { id: "stock-amount", type: "number", value: 0 });
   const how = el("select", { id: "stock-how" }, el("option", { value: "set" }, "set to"), el("option", { value: "delta" }, "adjust by"));
   const force = el("input", { id: "stock-force", type: "checkbox" });
+  // One key per intended change: a retry after a lost answer (same payload) reuses it, so an
+  // adjustment is never applied twice; a new payload, or an answer, starts a new one.
+  let pending = null;
   const stock = button("Apply stock change", async () => {
     const body = { [how.value]: Number(amount.value) };
     if (force.checked) body.force = true;
     if (force.checked && !(await confirmStep("Set stock below what is held and sold?", "Yes, force"))) return;
-    const a = await call("POST", `/v1/resources/${encodeURIComponent(res.id)}/stock`, { body, headers: { "idempotency-key": newKey("console-stock") } });
+    const payload = JSON.stringify(body);
+    if (!pending || pending.payload !== payload) pending = { payload, key: newKey("console-stock") };
+    const a = await call("POST", `/v1/resources/${encodeURIComponent(res.id)}/stock`, { body, headers: { "idempotency-key": pending.key } });
+    if (a.status !== 0 && a.status < 500) pending = null;
     say.textContent = a.ok ? `Stock: ${JSON.stringify(a.body)}` : problemText(a);
   }, { id: "stock-apply" });
   const hasStock = !!(res.doc.dimensions && res.doc.dimensions.stock);

@@ -17,6 +17,9 @@ test("paths are the core's: dotted names and [index]", () => {
   setPath(doc, "qty.min", 1);
   setPath(doc, "qty.min", undefined);
   assert.equal(doc.qty, undefined, "an object left empty goes");
+  const season = { seasons: [{ name: "s", overrides: { slot_capacity: 4 } }] };
+  setPath(season, "seasons[0].overrides.slot_capacity", undefined);
+  assert.deepEqual(season.seasons[0].overrides, {}, "a season keeps its overrides");
 });
 
 test("an error belongs to its field, or to the nearest enclosing one", () => {
