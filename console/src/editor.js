@@ -130,7 +130,7 @@ function sections(doc, changed, rerender) {
           hoursRow(doc, changed, `${p}.overrides.hours`, "Season hours"))],
       "Add season")),
     fs("Pricing", b("Currency", "pricing.currency", "text", { size: 4 }), b("Base price (minor units)", "pricing.base_minor"),
-      ...rows(doc, changed, rerender, "pricing.triggers", () => ({ utilization_gte: 0.8, multiplier: 1.1, tier: "high" }), (p) => [
+      ...rows(doc, changed, rerender, "pricing.triggers", () => ({ utilization_gte: 0.95, multiplier: 1.3, tier: "peak" }), (p) => [
         b("Utilization ≥", `${p}.utilization_gte`), b("Multiplier", `${p}.multiplier`), b("Tier", `${p}.tier`, "text", { size: 8 })],
       "Add price trigger")),
   ];

@@ -50,6 +50,25 @@ try {
   await page.click("[data-add='seasons']");
   await page.fill("[data-path='seasons[0].name']", "verano");
   await page.fill("[data-path='seasons[0].overrides.slot_capacity']", "20");
+  // A closure added and removed, a combination of three tables, a price trigger; the raw JSON
+  // view edits the same document.
+  await page.click("[data-add='closures']");
+  await page.fill("[data-path='closures[0].reason']", "inventario");
+  await page.click("button[aria-label='Remove closures 1']");
+  check(await page.locator("[data-path='closures[0].reason']").count() === 0, "the closure was not removed");
+  await page.click("[data-add='dimensions.slots.combinations']");
+  await page.fill("[data-path='dimensions.slots.combinations[1].of']", "T1+T2+T3");
+  await page.click("[data-add='pricing.triggers']");
+  await page.click("#raw-view summary");
+  const raw = JSON.parse(await page.inputValue("#raw-json"));
+  check(JSON.stringify(raw.dimensions.slots.combinations[1].of) === '["T1","T2","T3"]' && raw.pricing.triggers.length === 2 && !raw.closures,
+    "the raw view does not follow the form: " + JSON.stringify(raw));
+  raw.horizon_days = 90;
+  await page.fill("#raw-json", JSON.stringify(raw));
+  await page.click("#raw-apply");
+  check((await page.inputValue("[data-path='horizon_days']")) === "90", "the form does not follow the raw view");
+  await page.click("#raw-view summary");
+
   // An invalid value: its error shows at its field, from the core in wasm, before any save.
   const interval = page.locator("[data-path='dimensions.slots.interval_min']");
   await interval.fill("0");
@@ -66,7 +85,7 @@ try {
   // The preview: a Monday is open now, with its slots.
   const monday = await page.$$eval(".heatmap [data-date]", (els) => els.map((e) => [e.dataset.date, e.dataset.status])
     .find(([d, s]) => new Date(d + "T12:00:00Z").getUTCDay() === 1 && s === "available"));
-  check(monday, "no open Monday in the preview");
+  check(monday, "no open Monday in the preview; problems: " + (await page.textContent("#errors")));
   await page.click(`.heatmap [data-date='${monday[0]}']`);
   await page.waitForSelector("#day-slots [data-slot='19:30']");
   const slots = await page.$$eval("#day-slots [data-slot]", (els) => els.map((e) => e.dataset.slot));

@@ -54,6 +54,8 @@ async fn a_seller_builds_a_restaurant_and_ops_switches_to_read_only() {
     assert_eq!(doc.body["document"]["seasons"][0]["overrides"]["slot_capacity"], 20);
     assert_eq!(doc.body["document"]["dimensions"]["slots"]["tables"][0]["id"], "T1");
     assert_eq!(doc.body["document"]["name"], "Casa Nueva", "the 412 was overwritten with the console's version");
+    assert_eq!(doc.body["document"]["horizon_days"], 90, "set in the raw JSON view");
+    assert_eq!(doc.body["document"]["dimensions"]["slots"]["combinations"][1]["of"], json!(["T1", "T2", "T3"]));
     assert_eq!(doc.body["document"]["dimensions"]["slots"]["capacity"], 1);
     assert!(doc.body["overcommitted"].as_array().is_some_and(|o| !o.is_empty()), "{:?}", doc.body["overcommitted"]);
     let mode = e.api.get(&e.ops, "/v1/monitoring/mode").await;
