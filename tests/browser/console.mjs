@@ -82,7 +82,11 @@ try {
   console.log("field error: dimensions.slots.interval_min: " + fieldError);
   await interval.fill("15");
   await page.waitForSelector("[data-path='dimensions.slots.interval_min']:not([aria-invalid])");
-  // The preview: a Monday is open now, with its slots.
+  // The preview of next month (whatever today is, it has open Mondays within the horizon).
+  const now = new Date();
+  const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString().slice(0, 7);
+  await page.fill("#preview-month", next);
+  await page.waitForSelector(`.heatmap [data-date='${next}-01']`);
   const monday = await page.$$eval(".heatmap [data-date]", (els) => els.map((e) => [e.dataset.date, e.dataset.status])
     .find(([d, s]) => new Date(d + "T12:00:00Z").getUTCDay() === 1 && s === "available"));
   check(monday, "no open Monday in the preview; problems: " + (await page.textContent("#errors")));
@@ -111,7 +115,9 @@ try {
     held.body.id, { timeout: 2000 });
   console.log(`live: the hold ${held.body.id} appeared in ${Date.now() - t0} ms`);
   // The month as the origin answers it, with that booking.
+  await page.fill("#preview-month", next);
   await page.selectOption("#preview-source", "origin");
+  await page.waitForSelector(`.heatmap [data-date='${monday[0]}']`);
   await page.click(`.heatmap [data-date='${monday[0]}']`);
   await page.waitForFunction(() => (document.querySelector("#preview-day h4") || {}).textContent?.includes("with bookings"));
   await page.waitForSelector("#day-slots [data-slot='19:30']");
