@@ -12,6 +12,7 @@ cargo fmt --all -- --check
 step "lint"
 cargo clippy --workspace --exclude aforo-edge --all-targets -- -D warnings
 cargo clippy -p aforo-edge --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p aforo-console-wasm --target wasm32-unknown-unknown -- -D warnings
 
 step "alert rules (promtool check and unit tests), their routing (amtool) and the Grafana dashboard (JSON)"
 promtool check rules ops/alerts.yml
