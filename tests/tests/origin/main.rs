@@ -9,6 +9,7 @@
 //! - [`lifecycle`]: listings, `If-Match`, idempotent stock syncs, archive
 //! - [`adoption`]: shadow enforcement; limits lowered under what is committed
 //! - [`tables`]: tables assigned inside the atomic hold
+//! - [`seating`]: numbered tables and areas under a crowd of parties
 //! - [`degraded`]: validate-stock degraded (Redis frozen, killed) while holds refuse
 //! - [`audit`]: the audit trail read across its shards
 //! - [`auth`]: tokens (401), roles and ownership (403)
@@ -45,4 +46,5 @@ mod openapi;
 mod ops;
 mod reads;
 mod resources;
+mod seating;
 mod tables;
