@@ -182,7 +182,8 @@ pub fn alternatives_for(snap: &Snapshot, item: &HoldItem, now: DateTime<Utc>, qt
     if snap.check_covers(date, date + Duration::days(ALTERNATIVE_DAYS)).is_err() {
         return Vec::new();
     }
-    let ev = Evaluator::new(snap, now, qty, date, date + Duration::days(ALTERNATIVE_DAYS)).in_area(asked_area(&snap.resource, item).ok().flatten());
+    let ev = Evaluator::new(snap, now, qty, date, date + Duration::days(ALTERNATIVE_DAYS))
+        .in_area(asked_area(&snap.resource, item).ok().flatten());
     let units = ev.day(date).unwrap_or_default();
     let near = item
         .slot

@@ -83,8 +83,12 @@ fn concurrent_occupancy_counts_real_time_across_the_overlap() {
       "dimensions":{"slots":{"duration_min":120,"interval_min":60,"capacity":10,"concurrent":10}}}"#;
     let now = utc("2027-01-01T00:00:00+00:00");
     let s = snap(json, &[], "2027-10-01", "2027-11-30", "2027-01-01T00:00:00+00:00");
-    let p = plan_hold(&s, &HoldItem { resource_id: "r1".into(), date: Some("2027-10-31".into()), slot: Some("01:00".into()), qty: 1, area: None }, now)
-        .unwrap();
+    let p = plan_hold(
+        &s,
+        &HoldItem { resource_id: "r1".into(), date: Some("2027-10-31".into()), slot: Some("01:00".into()), qty: 1, area: None },
+        now,
+    )
+    .unwrap();
     let moments: Vec<String> = p.takes.iter().filter(|t| matches!(t.bucket, Bucket::Moment(_))).map(|t| t.bucket.to_string()).collect();
     // Starts inside [23:00Z, 02:00Z): 01:00+02 = 23:00Z, 02:00+02 = 00:00Z, 03:00+01 = 02:00Z is outside.
     assert_eq!(moments, ["c:2027-10-30T23:00Z", "c:2027-10-31T00:00Z"]);

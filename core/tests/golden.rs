@@ -48,7 +48,8 @@ fn api_stock_only_example_is_stock() {
 #[test]
 fn api_hold_example_price_is_3450_high() {
     let s = busy_trattoria();
-    let item = HoldItem { resource_id: "trattoria".into(), date: Some("2026-12-05".into()), slot: Some("20:15".into()), qty: 2, area: None };
+    let item =
+        HoldItem { resource_id: "trattoria".into(), date: Some("2026-12-05".into()), slot: Some("20:15".into()), qty: 2, area: None };
     let p = plan_hold(&s, &item, utc(AS_OF)).unwrap();
     assert_eq!(p.price, Some(Price { unit_minor: 3450, currency: "EUR".into(), tier: "high".into() }));
     assert_eq!(p.qty, 2);

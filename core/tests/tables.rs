@@ -108,9 +108,12 @@ fn a_big_party_takes_a_join_and_leaves_small_tables_alone() {
 #[test]
 fn resources_without_tables_plan_no_choices() {
     let s = snap(TRATTORIA, &[], "2026-12-01", "2026-12-31", "2026-12-01T09:00:00+00:00");
-    let p =
-        plan_hold(&s, &HoldItem { resource_id: "r".into(), date: Some("2026-12-05".into()), slot: Some("20:00".into()), qty: 2, area: None }, s.as_of)
-            .unwrap();
+    let p = plan_hold(
+        &s,
+        &HoldItem { resource_id: "r".into(), date: Some("2026-12-05".into()), slot: Some("20:00".into()), qty: 2, area: None },
+        s.as_of,
+    )
+    .unwrap();
     assert!(p.choices.is_empty() && p.choice_labels.is_empty());
 }
 

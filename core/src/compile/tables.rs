@@ -125,7 +125,10 @@ impl Validator {
             let found = tables.iter().position(|t| &t.name == name);
             match found {
                 Some(ix) if specific && !tables[ix].physical => {
-                    self.err(format!("{jp}.of[{k}]"), format!("{name:?} is a pool of tables: a combination lists table ids (joins take pools)"));
+                    self.err(
+                        format!("{jp}.of[{k}]"),
+                        format!("{name:?} is a pool of tables: a combination lists table ids (joins take pools)"),
+                    );
                     ok = false;
                 }
                 Some(ix) => match uses.iter_mut().find(|u| u.0 == ix) {

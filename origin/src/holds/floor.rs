@@ -46,7 +46,15 @@ enum Outcome {
 }
 
 /// Swaps the record's takes for `takes` (planned against `version`).
-async fn swap(app: &App, f: &Found, rec: &HoldRecord, version: u64, takes: &[Take], label: &str, kind: SwapKind) -> Result<Outcome, ApiError> {
+async fn swap(
+    app: &App,
+    f: &Found,
+    rec: &HoldRecord,
+    version: u64,
+    takes: &[Take],
+    label: &str,
+    kind: SwapKind,
+) -> Result<Outcome, ApiError> {
     let fields = match kind {
         SwapKind::Finished => vec![("finished_at".to_string(), app.now().timestamp_millis().to_string())],
         SwapKind::Moved => Vec::new(),
