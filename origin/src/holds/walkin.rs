@@ -31,17 +31,36 @@ pub struct WalkIn {
 }
 
 impl WalkIn {
-    /// The hash of the request (the idempotency check).
-    fn hash(&self) -> String {
-        let canonical = serde_json::to_vec(&(b'w', self)).unwrap_or_default();
+    /// The hash of the request on `resource` (the idempotency check).
+    fn hash(&self, resource: &str) -> String {
+        let canonical = serde_json::to_vec(&("walk-in", resource, self)).unwrap_or_default();
         Sha256::digest(&canonical).iter().take(16).map(|b| format!("{b:02x}")).collect()
     }
 }
 
-/// Seats the walk-in `w` on `resource` now, by `actor`, under `key`.
+/// Seats the walk-in `w` on `resource` now, by `actor`, under `key`. The key is claimed for
+/// the caller as a hold's is (another payload under it is refused, on any resource); a
+/// refused walk-in leaves it as if unused.
 pub async fn walk_in(app: &App, actor: &Actor, resource: &str, key: &str, w: &WalkIn) -> Result<Created, ApiError> {
+    let hash = w.hash(resource);
+    let claim = format!("{hash} {resource} {}", ulid::Ulid::new());
+    let claimed = match app.store.claim(&actor.sub, key, &claim, app.cfg.record_lifetime()).await? {
+        None => true,
+        Some(standing) if standing.split(' ').next() == Some(hash.as_str()) => false,
+        Some(_) => return Err(ApiError::IdempotencyKeyReused),
+    };
+    let r = seat(app, actor, resource, key, w, &hash).await;
+    if claimed && r.as_ref().is_err_and(|e| e.status().is_client_error()) {
+        if let Err(e) = app.store.unclaim(&actor.sub, key, &claim).await {
+            tracing::warn!(error = %e, "could not drop the claim of a refused walk-in; the key stays bound to its payload");
+        }
+    }
+    r
+}
+
+/// The walk-in taken, under the claimed key.
+async fn seat(app: &App, actor: &Actor, resource: &str, key: &str, w: &WalkIn, hash: &str) -> Result<Created, ApiError> {
     let id = idempotent_hold_id(&actor.sub, key, resource);
-    let hash = w.hash();
     for _ in 0..ATTEMPTS {
         let now = app.now();
         let today = aforo_core::local_date(app.load(resource, None).await?.resource.tz, now);
@@ -54,7 +73,7 @@ pub async fn walk_in(app: &App, actor: &Actor, resource: &str, key: &str, w: &Wa
             resource: resource.to_string(),
             version: snap.state.version,
             hold_id: id.clone(),
-            payload_hash: hash.clone(),
+            payload_hash: hash.to_string(),
             ttl,
             record_ttl: app.cfg.record_lifetime().max(ttl),
             caller: actor.sub.clone(),

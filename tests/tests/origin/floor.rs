@@ -176,6 +176,10 @@ async fn walk_ins_sit_now_and_a_finished_seating_frees_its_table() {
     let again = walk_in(&e, "w1", &json!({"party": 3, "tables": ["T3"]})).await;
     assert_eq!((again.status.as_u16(), again.body["id"].as_str()), (200, Some(id.as_str())));
     assert_eq!(walk_in(&e, "w1", &json!({"party": 2})).await.code(), "IDEMPOTENCY_KEY_REUSED");
+    // The key is the caller's across resources, as a hold's is.
+    create(&e, "floor2", &floor_doc()).await;
+    let elsewhere = post(&e, &e.seller, "/v1/resources/floor2/walk-ins", Some("w1"), &json!({"party": 3, "tables": ["T3"]})).await;
+    assert_eq!((elsewhere.status.as_u16(), elsewhere.code()), (422, "IDEMPOTENCY_KEY_REUSED"));
     // No expiry entry: a consumed seating never expires.
     assert_eq!(e.redis.cli(&["ZSCORE", "af:{r:floor}:x", &id]), "");
     // T3 is taken now.
@@ -234,4 +238,28 @@ async fn walk_ins_sit_now_and_a_finished_seating_frees_its_table() {
     let held = hold(&e, "later", &day(2), "20:00", 2).await;
     let not = finish(&e, &e.seller, held.body["id"].as_str().unwrap()).await;
     assert_eq!((not.status.as_u16(), not.code()), (409, "NOT_SEATED"), "{:?}", not.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hosts_moving_two_parties_onto_one_table_at_once_seat_one() {
+    let e = env();
+    create(&e, "floor", &floor_doc()).await;
+    let d = day(3);
+    for round in 0..5 {
+        let a = hold(&e, &format!("a{round}"), &d, "19:00", 2).await;
+        let b = hold(&e, &format!("b{round}"), &d, "19:00", 2).await;
+        assert_eq!((a.status.as_u16(), b.status.as_u16()), (201, 201));
+        let (ha, hb) = (a.body["id"].as_str().unwrap().to_string(), b.body["id"].as_str().unwrap().to_string());
+        let (ra, rb) = tokio::join!(move_to(&e, &e.seller, &ha, &["T5"]), move_to(&e, &e.ops, &hb, &["T5"]));
+        let mut codes = [ra.status.as_u16(), rb.status.as_u16()];
+        codes.sort();
+        assert_eq!(codes, [200, 409], "{:?} {:?}", ra.body, rb.body);
+        let v = host_view(&e, &d).await;
+        let at_t5 = seated_at(&v, "T5");
+        assert_eq!(at_t5.len(), 1, "{at_t5:?}");
+        assert_eq!(counter(&e.redis, "floor", &format!("t:T5@{d}T19:30Z")), 1);
+        // Free the room for the next round.
+        assert_eq!(e.api.release(&e.buyer, &ha).await.status, 200);
+        assert_eq!(e.api.release(&e.buyer, &hb).await.status, 200);
+    }
 }
