@@ -126,6 +126,9 @@ async fn a_seating_moves_to_a_free_table_never_onto_a_taken_one() {
     assert_eq!(move_to(&e, &e.seller, ha, &["T2"]).await.code(), "HOLD_NOT_ACTIVE");
     let moved = audited(&e, "type=hold.moved", |ev| ev["hold_id"] == hb).await;
     assert_eq!(moved["actor"], "ops-1");
+    // Downstream consumers see the moves on the resource's event stream.
+    let events = e.redis.cli(&["XRANGE", "af:{r:floor}:e", "-", "+"]);
+    assert!(events.lines().any(|l| l == "moved"), "{events}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -205,6 +208,16 @@ async fn walk_ins_sit_now_and_a_finished_seating_frees_its_table() {
     assert_eq!((next.status.as_u16(), tables_of(&next)), (201, json!(["T3"])), "{:?}", next.body);
     let finished = audited(&e, "type=hold.finished", |ev| ev["hold_id"] == id.as_str()).await;
     assert_eq!(finished["actor"], "seller-1");
+    let seated = audited(&e, "type=hold.walk_in", |ev| ev["hold_id"] == id.as_str()).await;
+    assert_eq!(seated["actor"], "seller-1");
+    // The finished seating holds T3 no later than the moment it was finished.
+    let v = host_view(&e, &today).await;
+    let t3 = v["tables"].as_array().unwrap().iter().find(|t| t["id"] == "T3").unwrap().clone();
+    let mine = t3["seatings"].as_array().unwrap().iter().find(|s| s["hold_id"] == id.as_str()).cloned();
+    if let Some(s) = mine {
+        let to = chrono::DateTime::parse_from_rfc3339(s["to"].as_str().unwrap()).unwrap();
+        assert!(to <= chrono::DateTime::parse_from_rfc3339(&at).unwrap(), "{s}");
+    }
 
     // Party after party until no table is free: T1, T2, T4, T5, then a refusal.
     let mut seated = Vec::new();
