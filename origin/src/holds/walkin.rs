@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use aforo_core::{plan_walk_in, Enforcement};
+use aforo_core::{plan_walk_in, Enforcement, Snapshot};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -109,8 +110,9 @@ async fn seat(app: &App, actor: &Actor, resource: &str, key: &str, w: &WalkIn, h
             HoldReply::SoldOut { bucket, .. } => {
                 let within = w.area.as_deref().map(|a| format!(" in area {a}")).unwrap_or_default();
                 let what = if bucket == "no_table" { "no table is free".to_string() } else { format!("not enough left ({bucket})") };
+                let elsewhere = if w.area.is_some() { free_elsewhere(&snap, now, w.party) } else { String::new() };
                 return Err(ApiError::SoldOut {
-                    detail: format!("a party of {} cannot be seated now{within} at {resource}: {what}", w.party),
+                    detail: format!("a party of {} cannot be seated now{within} at {resource}: {what}{elsewhere}", w.party),
                     alternatives: Vec::new(),
                     item: None,
                 });
@@ -118,4 +120,32 @@ async fn seat(app: &App, actor: &Actor, resource: &str, key: &str, w: &WalkIn, h
         }
     }
     Err(ApiError::StoreUnavailable("the resource kept changing while the walk-in was seated; retry".into()))
+}
+
+/// The tables (with their areas) that seat a party of `party` now in any area and look free in
+/// `snap` (a hint for the host whose area is full: the store decides), as `; free now
+/// elsewhere: T3 (hall), …`, or '' when none.
+fn free_elsewhere(snap: &Snapshot, now: DateTime<Utc>, party: u32) -> String {
+    let Ok(plan) = plan_walk_in(snap, now, party, None, None) else { return String::new() };
+    let area_of = |label: &str| {
+        let rules = snap.resource.slots.as_ref();
+        let table = rules.and_then(|r| r.tables.iter().find(|t| t.name == label)).and_then(|t| t.area.clone());
+        table.or_else(|| rules.and_then(|r| r.joins.iter().find(|j| j.label == label)).and_then(|j| j.area.clone()))
+    };
+    let free: Vec<String> = plan
+        .choice_labels
+        .iter()
+        .zip(&plan.choices)
+        .filter(|(_, takes)| takes.iter().all(|t| snap.counters.get(&t.bucket) + t.qty <= t.limit))
+        .take(5)
+        .map(|(label, _)| match area_of(label) {
+            Some(a) => format!("{label} ({a})"),
+            None => label.clone(),
+        })
+        .collect();
+    if free.is_empty() {
+        String::new()
+    } else {
+        format!("; free now elsewhere: {}", free.join(", "))
+    }
 }

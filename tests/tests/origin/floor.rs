@@ -224,14 +224,19 @@ async fn walk_ins_sit_now_and_a_finished_seating_frees_its_table() {
     for i in 0..4 {
         let a = walk_in(&e, &format!("fill-{i}"), &json!({"party": 2})).await;
         assert_eq!(a.status, 201, "{:?}", a.body);
-        seated.push(tables_of(&a)[0].as_str().unwrap().to_string());
+        seated.push((tables_of(&a)[0].as_str().unwrap().to_string(), a.body["id"].as_str().unwrap().to_string()));
     }
     seated.sort();
-    assert_eq!(seated, ["T1", "T2", "T4", "T5"]);
+    assert_eq!(seated.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>(), ["T1", "T2", "T4", "T5"]);
     let none = walk_in(&e, "fill-5", &json!({"party": 2})).await;
     assert_eq!((none.status.as_u16(), none.code()), (409, "SOLD_OUT"), "{:?}", none.body);
     let terrace = walk_in(&e, "fill-6", &json!({"party": 1, "area": "terrace"})).await;
     assert_eq!(terrace.code(), "SOLD_OUT");
+    // Once a hall table is free again, a host whose area is full is told where to look.
+    assert_eq!(finish(&e, &e.seller, &seated[2].1).await.status, 200);
+    let hint = walk_in(&e, "fill-7", &json!({"party": 2, "area": "terrace"})).await;
+    assert_eq!(hint.code(), "SOLD_OUT");
+    assert!(hint.body["detail"].as_str().unwrap().contains("free now elsewhere: T4 (hall)"), "{:?}", hint.body);
 
     // Bad input: 400 with the field; no key: 400; not the owner: 403.
     let unknown = walk_in(&e, "bad-1", &json!({"party": 2, "area": "roof"})).await;
