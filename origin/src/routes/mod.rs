@@ -4,6 +4,7 @@ pub mod audit;
 pub mod bookings;
 pub mod ctx;
 pub mod dispatch;
+pub mod floor;
 pub mod health;
 pub mod holds;
 pub mod monitoring;

@@ -10,6 +10,7 @@
 //! - [`adoption`]: shadow enforcement; limits lowered under what is committed
 //! - [`tables`]: tables assigned inside the atomic hold
 //! - [`seating`]: numbered tables and areas under a crowd of parties
+//! - [`floor`]: the host's moves, finishes and walk-ins on physical tables; the host view
 //! - [`degraded`]: validate-stock degraded (Redis frozen, killed) while holds refuse
 //! - [`audit`]: the audit trail read across its shards
 //! - [`auth`]: tokens (401), roles and ownership (403)
@@ -39,6 +40,7 @@ mod degraded;
 mod errors;
 mod events;
 mod faults;
+mod floor;
 mod holds;
 mod hostile;
 mod lifecycle;
