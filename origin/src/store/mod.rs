@@ -19,6 +19,7 @@ pub mod keys;
 pub mod records;
 pub mod reply;
 pub mod resources;
+pub mod scan;
 pub mod sweeper;
 
 pub use audit::{Actor, Audit, AuditEvent};
