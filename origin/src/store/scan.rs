@@ -3,8 +3,8 @@
 //! A year of a restaurant with numbered tables names hundreds of thousands of counters (every
 //! table at every seating instant of every date), while the hash holds only those a hold ever
 //! took. When the hash is much smaller than the names, scanning it (`HSCAN`, 2,000 fields a
-//! call) is fewer and shorter Redis calls than looking every name up, and far less
-//! for the origin to format and parse.
+//! call) is fewer and shorter Redis calls than looking every name up, with only the
+//! counters that exist coming back.
 
 use std::collections::HashMap;
 
