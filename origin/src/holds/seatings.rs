@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use aforo_core::{Bucket, EpochMin};
+use aforo_core::{epoch_min, Bucket, EpochMin};
 use chrono::NaiveDate;
 use futures::future::try_join_all;
 
@@ -29,6 +29,8 @@ pub struct Seating {
     pub finished_at_ms: Option<i64>,
     /// Each table (or pool) it holds, with the instants it holds it at, sorted.
     pub tables: BTreeMap<String, Vec<EpochMin>>,
+    /// The start of its seating (the item's slot start, or a walk-in's moment).
+    pub start: Option<EpochMin>,
 }
 
 impl Seating {
@@ -39,6 +41,13 @@ impl Seating {
             return Ok(None);
         }
         let party: u32 = rec.items.iter().filter(|it| it.date == Some(date)).map(|it| it.qty).sum();
+        let start = rec
+            .items
+            .iter()
+            .filter(|it| it.date == Some(date))
+            .filter_map(|it| chrono::DateTime::parse_from_rfc3339(it.start.as_deref()?).ok())
+            .map(|t| epoch_min(t.with_timezone(&chrono::Utc)))
+            .min();
         if party == 0 {
             return Ok(None);
         }
@@ -60,6 +69,7 @@ impl Seating {
             caller: rec.caller.clone(),
             finished_at_ms: rec.finished_at_ms,
             tables,
+            start,
         }))
     }
 
@@ -68,13 +78,18 @@ impl Seating {
         self.tables.values().any(|v| v.binary_search(&m).is_ok())
     }
 
-    /// The span it holds `table` for: its first instant, and the end of its last (one step of
-    /// the grid past it, `step` minutes when it holds a single instant).
-    pub fn span(&self, table: &str, step: i64) -> Option<(EpochMin, EpochMin)> {
+    /// The span it holds `table` for: from its first instant there to the end of the seating
+    /// (its start + `duration` minutes); the tables of a seating finished early are free from
+    /// the first instant it no longer holds (one step of the grid past its last, `step`
+    /// minutes when it holds a single instant).
+    pub fn span(&self, table: &str, step: i64, duration: i64) -> Option<(EpochMin, EpochMin)> {
         let v = self.tables.get(table)?;
         let (first, last) = (*v.first()?, *v.last()?);
         let gap = v.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0).min().unwrap_or(step);
-        Some((first, last + gap))
+        let end = self.start.map_or(last + gap, |s| s + duration);
+        // Finished before its end: its tables came back from the grid moment after its last.
+        let early = self.finished_at_ms.is_some_and(|ms| ms / 60_000 < end);
+        Some((first, if early { end.min(last + gap) } else { end }))
     }
 }
 

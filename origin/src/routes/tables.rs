@@ -21,7 +21,7 @@ fn seatings_of(table: &str, all: &[Seating], rules: &SlotRules, tz: Tz) -> Vec<V
     let step = i64::from(rules.interval_min.max(1));
     all.iter()
         .filter_map(|s| {
-            let (from, to) = s.span(table, step)?;
+            let (from, to) = s.span(table, step, i64::from(rules.duration_min))?;
             let mut v = json!({"hold_id": s.hold_id, "tables": s.label.split('+').collect::<Vec<_>>(), "party": s.party, "status": s.status,
                 "from": rfc3339_local(tz, from_epoch_min(from)), "to": rfc3339_local(tz, from_epoch_min(to)), "caller": s.caller});
             if let Some(at) = s.finished_at_ms {

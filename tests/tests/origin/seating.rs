@@ -1,8 +1,9 @@
 //! Numbered tables under a crowd, against real Redis: 240 parties of every size, some asking
 //! for an area, on overlapping seatings of one evening. Checked from the hold records: no
 //! table ever seats two parties at one moment (a combination counting on each of its
-//! tables), every party fits the seats it got, an area asked is the area given; and from the
-//! counters: no table counter above 1.
+//! tables), every party fits the seats it got, an area asked is the area given; from the
+//! host view: the same seatings per table, never two at once; and from the counters: no
+//! table counter above 1.
 
 use std::collections::HashMap;
 
@@ -107,6 +108,29 @@ async fn a_crowd_of_parties_never_shares_a_table_at_one_moment() {
         for w in list.windows(2) {
             assert!(w[0].1 <= w[1].0, "{t} seats {} and {} at once", w[0].2, w[1].2);
         }
+    }
+    // The host stand shows the same floor: each table's seatings, one at a time, the same
+    // parties the records name.
+    let floor = e.api.send(reqwest::Method::GET, &format!("/v1/resources/comedor/tables?date={d}"), Some(&e.seller), None, None).await;
+    assert_eq!(floor.status, 200, "{:?}", floor.body);
+    for t in floor.body["tables"].as_array().unwrap() {
+        let id = t["id"].as_str().unwrap();
+        let mut shown: Vec<(i64, i64, String)> = t["seatings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let at = |k: &str| chrono::DateTime::parse_from_rfc3339(s[k].as_str().unwrap()).unwrap().timestamp();
+                (at("from"), at("to"), s["hold_id"].as_str().unwrap().to_string())
+            })
+            .collect();
+        shown.sort();
+        for w in shown.windows(2) {
+            assert!(w[0].1 <= w[1].0, "the host view seats {} and {} at {id} at once", w[0].2, w[1].2);
+        }
+        let mut from_records = on_table.get(id).cloned().unwrap_or_default();
+        from_records.sort();
+        assert_eq!(shown, from_records, "{id}: host view vs hold records");
     }
     let raw = e.redis.cli(&["HGETALL", "af:{r:comedor}:c"]);
     let lines: Vec<&str> = raw.lines().collect();
