@@ -6,6 +6,7 @@ pub mod console;
 pub mod ctx;
 pub mod dispatch;
 pub mod events;
+pub mod floor;
 pub mod health;
 pub mod holds;
 pub mod monitoring;

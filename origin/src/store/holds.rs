@@ -106,7 +106,7 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
 
 impl HoldArgs {
     /// The keys and arguments of the `aforo_hold` call.
-    fn wire(&self) -> Result<(Vec<String>, Vec<String>), StoreError> {
+    pub(super) fn wire(&self) -> Result<(Vec<String>, Vec<String>), StoreError> {
         let k = ResourceKeys::new(&self.resource);
         let mut keys = vec![k.meta(), k.counters(), k.expiry(), k.hold(&self.hold_id), k.bookings()];
         keys.extend(self.date_index.map(|d| k.date_index(&d.to_string())));

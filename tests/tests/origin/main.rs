@@ -9,6 +9,8 @@
 //! - [`lifecycle`]: listings, `If-Match`, idempotent stock syncs, archive
 //! - [`adoption`]: shadow enforcement; limits lowered under what is committed
 //! - [`tables`]: tables assigned inside the atomic hold
+//! - [`seating`]: numbered tables and areas under a crowd of parties
+//! - [`floor`]: the host's moves, finishes and walk-ins on physical tables; the host view
 //! - [`degraded`]: validate-stock degraded (Redis frozen, killed) while holds refuse
 //! - [`audit`]: the audit trail read across its shards
 //! - [`auth`]: tokens (401), roles and ownership (403)
@@ -41,6 +43,7 @@ mod degraded;
 mod errors;
 mod events;
 mod faults;
+mod floor;
 mod holds;
 mod hostile;
 mod lifecycle;
@@ -49,4 +52,5 @@ mod openapi;
 mod ops;
 mod reads;
 mod resources;
+mod seating;
 mod tables;

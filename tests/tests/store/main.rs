@@ -5,12 +5,14 @@
 //! — finds the same decisions and the same counters.
 //!
 //! - [`differential`]: the library and the core's `take` / `decide_shadow`, hold by hold
+//! - [`floor`]: a seating's takes swapped (moved, finished) all or nothing; walk-ins
 //! - [`resources`]: documents under `If-Match` and under committed, keyed stock, archive,
 //!   listings
 
 #![allow(clippy::unwrap_used)]
 
 mod differential;
+mod floor;
 mod resources;
 
 use std::collections::{BTreeMap, HashMap};
