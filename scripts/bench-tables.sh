@@ -17,11 +17,12 @@ echo "# $(date -u +%F) $(nproc) cores, ${secs}s per run, $clients clients"
 for round in 1 2; do
   for scenario in room-plain room-tables; do
     target/release/aforo-load --origin "http://127.0.0.1:$oport" --redis "redis://127.0.0.1:$rport" --scenario "$scenario" \
-      --clients "$clients" --seconds "$secs" --resources 4 --prefix "r$round" --json > "$out/$scenario-$round.json"
+      --clients "$clients" --seconds "$secs" --resources 4 --prefix "r$round-$scenario" --json > "$out/$scenario-$round.json"
     node -e '
       const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
       const h = r.http.ops.hold, f = r.redis_commandstats_http.fcall || {};
-      console.log(`round ${process.argv[2]} ${r.scenario.padEnd(11)}: ${h.per_s} holds/s p50 ${h.p50_ms} p99 ${h.p99_ms} ms codes ${JSON.stringify(h.codes)} | FCALL ${f.usec_per_call} µs/call`);
+      const decided = (h.codes["201"] || 0) + (h.codes["409"] || 0);
+      console.log(`round ${process.argv[2]} ${r.scenario.padEnd(11)}: ${h.per_s} holds/s p50 ${h.p50_ms} p99 ${h.p99_ms} ms codes ${JSON.stringify(h.codes)} | FCALL ${f.usec_per_call} µs/call, ${(f.usec / decided).toFixed(1)} µs of FCALLs (hold and snapshot reads) per hold`);
     ' "$out/$scenario-$round.json" "$round"
   done
 done

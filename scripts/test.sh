@@ -12,6 +12,7 @@ cargo fmt --all -- --check
 step "lint"
 cargo clippy --workspace --exclude aforo-edge --all-targets -- -D warnings
 cargo clippy -p aforo-edge --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p aforo-console-wasm --target wasm32-unknown-unknown -- -D warnings
 
 step "alert rules (promtool check and unit tests), their routing (amtool) and the Grafana dashboard (JSON)"
 promtool check rules ops/alerts.yml
@@ -32,7 +33,10 @@ bash scripts/build-edge.sh
 ls -l edge-worker/build/index_bg.wasm | awk '{print "  wasm: " $5 " bytes"}'
 echo "  gzipped: $(gzip -9c edge-worker/build/index_bg.wasm | wc -c) bytes"
 
-step "tests (core, origin against real Redis, edge in workerd, buyer page in Chromium)"
+step "the console's assets (aforo-core to wasm with wasm-bindgen, esbuild; embedded by the origin)"
+bash scripts/build-console.sh
+
+step "tests (core, origin against real Redis, edge in workerd, buyer page and console in Chromium)"
 cargo test --workspace --exclude aforo-edge
 
 step "fuzzing: ${AFORO_FUZZ_SECONDS:-20} s per target (document, hold_request, query) and the regression cases"

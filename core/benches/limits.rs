@@ -14,6 +14,7 @@ const DOCS: &[(&str, &str)] = &[
     ("at-limit-day", include_str!("../../tests/documents/at-limit-day.json")),
     ("at-limit-hold", include_str!("../../tests/documents/at-limit-hold.json")),
     ("at-limit-tables", include_str!("../../tests/documents/at-limit-tables.json")),
+    ("at-limit-floor", include_str!("../../tests/documents/at-limit-floor.json")),
     ("at-limit-document", include_str!("../../tests/documents/at-limit-document.json")),
 ];
 

@@ -196,8 +196,14 @@ impl<'a> Evaluator<'a> {
         ];
         let measure = measure_committed(used.iter().zip(&limits).map(|(c, (_, l))| (*c, *l)).chain(per_instant.into_iter().flatten()));
         let has_tables = rules.is_some_and(|r| !r.tables.is_empty());
-        let mut peaks = Peaks::default();
-        let table = if has_tables { self.free_option(&self.options, &span, &mut peaks) } else { None };
+        // One hold seats one party: no more than the largest table free for its seating.
+        let (table, room) = if has_tables {
+            let mut peaks = Peaks::default();
+            let table = self.free_option(&self.options, &span, &mut peaks);
+            (table, self.free_option(&self.room, &span, &mut peaks).map_or(0, |i| self.room[i].max))
+        } else {
+            (None, u32::MAX)
+        };
         let no_table = has_tables && table.is_none();
         let status = match &rule {
             Some((code, _)) => Status::from_rule(*code),
@@ -209,8 +215,6 @@ impl<'a> Evaluator<'a> {
         let reason = (rule.is_none() && measure.remaining >= self.qty && no_table).then_some(NO_TABLE);
         let season = s.map_or(MULT_SCALE, |s| s.price_mult);
         let price = price(self.res(), season, measure.utilization());
-        // One hold seats one party: no more than the largest table free for its seating.
-        let room = if has_tables { self.free_option(&self.room, &span, &mut peaks).map_or(0, |i| self.room[i].max) } else { u32::MAX };
         let remaining = if rule.is_some() { 0 } else { measure.remaining.min(room) };
         let measure = Measure { remaining, ..measure };
         Unit { date, slot, status, rule, measure, price, limits, span, table, reason }

@@ -28,9 +28,12 @@ fn tables_of(res: &Resource) -> Result<&SlotRules, PlanError> {
     res.slots.as_ref().filter(|r| !r.tables.is_empty()).ok_or_else(|| PlanError::InvalidItem(format!("{} has no tables", res.doc.name)))
 }
 
+/// One table, pool, combination or join of a room: `(uses, label, min, max)`.
+type Named = (Vec<(usize, u32)>, String, u32, u32);
+
 /// The names of one table, pool, combination or join of the room that are exactly `names`
-/// (in any order), with its seat range: `(uses, label, min, max)`.
-fn option_named(rules: &SlotRules, names: &[String]) -> Result<(Vec<(usize, u32)>, String, u32, u32), PlanError> {
+/// (in any order), with its seat range.
+fn option_named(rules: &SlotRules, names: &[String]) -> Result<Named, PlanError> {
     let mut want: Vec<&str> = names.iter().map(String::as_str).collect();
     want.sort_unstable();
     if let [one] = want.as_slice() {

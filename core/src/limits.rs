@@ -39,7 +39,7 @@ pub const MAX_TABLE_BUCKETS: u32 = 1_500;
 /// several slots of one resource is one atomic Redis call).
 pub const MAX_CART_BUCKETS: usize = 2_000;
 /// Most counters one date has: what a read fetches from Redis per date.
-pub const MAX_DAY_BUCKETS: u32 = 4_000;
+pub const MAX_DAY_BUCKETS: u32 = 2_000;
 /// Most steps evaluating one date takes (slots × the instants each one scans): what a
 /// calendar computes per date, at the origin and at the edge.
 pub const MAX_DAY_STEPS: u32 = 40_000;

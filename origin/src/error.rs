@@ -48,6 +48,12 @@ pub enum ApiError {
     /// Consume of a released hold, release of a consumed one (409).
     #[error("{0}")]
     HoldNotActive(String),
+    /// The tables a seating is moved or seated to are not free for the whole seating (409).
+    #[error("{0}")]
+    TableTaken(String),
+    /// Finish of a hold that is not seated (consumed) (409).
+    #[error("{0}")]
+    NotSeated(String),
     /// Stock set under held + consumed without force (409).
     #[error("{0}")]
     StockBelowCommitted(String),
@@ -160,6 +166,8 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::SoldOut { .. }
             | ApiError::HoldNotActive(_)
+            | ApiError::TableTaken(_)
+            | ApiError::NotSeated(_)
             | ApiError::StockBelowCommitted(_)
             | ApiError::ResourceInUse(_)
             | ApiError::CapacityBelowCommitted { .. } => StatusCode::CONFLICT,
@@ -189,6 +197,8 @@ impl ApiError {
             ApiError::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             ApiError::SoldOut { .. } => "SOLD_OUT",
             ApiError::HoldNotActive(_) => "HOLD_NOT_ACTIVE",
+            ApiError::TableTaken(_) => "TABLE_TAKEN",
+            ApiError::NotSeated(_) => "NOT_SEATED",
             ApiError::StockBelowCommitted(_) => "STOCK_BELOW_COMMITTED",
             ApiError::HoldExpired(_) => "HOLD_EXPIRED",
             ApiError::RequestTimeout(_) => "REQUEST_TIMEOUT",

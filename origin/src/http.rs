@@ -1,28 +1,28 @@
 //! Small helpers for requests and responses.
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::{header, Request, Response, StatusCode};
 
 use crate::config::Config;
 use crate::error::ApiError;
 
-/// Response body type.
-pub type Body = Full<Bytes>;
+/// Response body type (whole, or a stream of Server-Sent Events).
+pub use crate::body::Body;
 
 /// A JSON response.
 pub fn json(status: StatusCode, body: String) -> Response<Body> {
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(body)))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+        .body(Body::new(Bytes::from(body)))
+        .unwrap_or_else(|_| Response::new(Body::new(Bytes::new())))
 }
 
 /// 204: done, nothing to say.
 pub fn no_content() -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::new()));
+    let mut r = Response::new(Body::new(Bytes::new()));
     *r.status_mut() = StatusCode::NO_CONTENT;
     r
 }
@@ -100,5 +100,5 @@ pub fn problem(e: &ApiError, request_id: &str) -> Response<Body> {
         // The rest of the body may still come: this connection is done (RFC 9110, 408).
         b = b.header(header::CONNECTION, "close");
     }
-    b.body(Full::new(Bytes::from(e.body().to_string()))).unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+    b.body(Body::new(Bytes::from(e.body().to_string()))).unwrap_or_else(|_| Response::new(Body::new(Bytes::new())))
 }

@@ -5,8 +5,10 @@
 
 pub mod app;
 pub mod auth;
+pub mod body;
 pub mod capacity;
 pub mod config;
+pub mod console;
 pub mod enforcement;
 pub mod error;
 pub mod holds;

@@ -15,10 +15,15 @@
 //! finds the claim and is refused (422), one with the same payload goes on and replays.
 
 pub mod create;
+pub mod floor;
 pub mod plan;
+pub mod seatings;
 pub mod settle;
 pub mod view;
+pub mod walkin;
 
 pub use create::{create, Created};
+pub use floor::{finish, move_to};
 pub use settle::{consume, find, release, Found};
 pub use view::hold_view;
+pub use walkin::{walk_in, WalkIn};

@@ -29,5 +29,9 @@ pub fn hold_view(id: &str, rec: &HoldRecord, now_ms: i64) -> Value {
     if let (Some(t), Some(home)) = (&rec.table, home_of(id)) {
         with_tables(&mut items, &HashMap::from([(home.to_string(), t.clone())]));
     }
-    json!({"id": id, "status": rec.shown_status(now_ms), "expires_at": rfc3339_ms(rec.expires_at_ms), "items": items})
+    let mut v = json!({"id": id, "status": rec.shown_status(now_ms), "expires_at": rfc3339_ms(rec.expires_at_ms), "items": items});
+    if let Some(at) = rec.finished_at_ms {
+        v["finished_at"] = json!(rfc3339_ms(at));
+    }
+    v
 }

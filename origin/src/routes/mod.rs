@@ -2,8 +2,11 @@
 
 pub mod audit;
 pub mod bookings;
+pub mod console;
 pub mod ctx;
 pub mod dispatch;
+pub mod events;
+pub mod floor;
 pub mod health;
 pub mod holds;
 pub mod monitoring;

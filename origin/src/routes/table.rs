@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
 
 use super::ctx::Ctx;
-use super::{audit, bookings, health, holds, monitoring, reads, resources, stock, tables, validate};
+use super::{audit, bookings, console, events, floor, health, holds, monitoring, reads, resources, stock, tables, validate};
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::http::Body;
@@ -85,7 +85,7 @@ const READS: bool = false;
 
 /// Every route of the origin.
 #[rustfmt::skip]
-pub static ROUTES: [Row; 29] = [
+pub static ROUTES: [Row; 36] = [
     row("/v1/resources/{id}",              Method::PUT,  Res,  Roles(SELLER), WRITES, h!(resources::put)),
     row("/v1/resources/{id}",              Method::GET,  Res,  Owner(SELLER), READS,  h!(resources::get)),
     row("/v1/resources/{id}",              Method::DELETE, Res, Owner(SELLER), WRITES, h!(resources::archive)),
@@ -98,10 +98,14 @@ pub static ROUTES: [Row; 29] = [
     row("/v1/resources/{id}/snapshot",     Method::GET,  Res,  Roles(EDGE),   READS,  h!(reads::snapshot)),
     row("/v1/resources/{id}/tables",       Method::GET,  Res,  Owner(SELLER), READS,  h!(tables::floor)),
     row("/v1/resources/{id}/bookings",     Method::GET,  Res,  Owner(SELLER), READS,  h!(bookings::list)),
+    row("/v1/resources/{id}/events",       Method::GET,  Res,  Owner(SELLER), READS,  h!(events::stream)),
+    row("/v1/resources/{id}/walk-ins",     Method::POST, Res,  Owner(SELLER), WRITES, h!(floor::walk_in)),
     row("/v1/holds",                       Method::POST, NoId, Roles(BUYER),  WRITES, h!(holds::create)),
     row("/v1/holds/{id}",                  Method::GET,  Hold, Owner(BUYER),  READS,  h!(holds::get)),
     row("/v1/holds/{id}/consume",          Method::POST, Hold, Owner(BUYER),  WRITES, h!(holds::consume)),
     row("/v1/holds/{id}/release",          Method::POST, Hold, Owner(BUYER),  WRITES, h!(holds::release)),
+    row("/v1/holds/{id}/tables",           Method::POST, Hold, Owner(SELLER), WRITES, h!(floor::move_to)),
+    row("/v1/holds/{id}/finish",           Method::POST, Hold, Owner(SELLER), WRITES, h!(floor::finish)),
     row("/v1/stock/validate",              Method::POST, NoId, Roles(BUYER),  READS,  h!(validate::validate)),
     row("/healthz",                        Method::GET,  NoId, Anyone,        READS,  h!(health::healthz)),
     row("/readyz",                         Method::GET,  NoId, Anyone,        READS,  h!(health::readyz)),
@@ -115,4 +119,7 @@ pub static ROUTES: [Row; 29] = [
     row("/v1/monitoring/enforcement",      Method::PUT,  NoId, Roles(OPS),    READS,  h!(monitoring::put_enforcement)),
     row("/v1/monitoring/check",            Method::POST, NoId, Roles(OPS),    READS,  h!(monitoring::check)),
     row("/v1/audit/events",                Method::GET,  NoId, Roles(OPS),    READS,  h!(audit::events)),
+    row("/console",                        Method::GET,  NoId, Anyone,        READS,  h!(console::redirect)),
+    row("/console/",                       Method::GET,  NoId, Anyone,        READS,  h!(console::serve)),
+    row("/console/{*asset}",               Method::GET,  NoId, Anyone,        READS,  h!(console::serve)),
 ];

@@ -560,6 +560,78 @@ local function consume(keys, args)
   return done({'expired'}, expired)
 end
 
+-- walk_in: KEYS m, c, x, h, bookings, date index, s ; ARGV as hold's (status 'consumed') — a
+-- party seated by the host now: taken as a hold is (every take and a table, or nothing, the
+-- record being the key's idempotency entry), consumed in the same step (no expiry entry, its
+-- takes settled, kept as a consumed part is).
+local function walk_in(keys, args)
+  local out = hold({keys[1], keys[2], keys[3], keys[4], keys[5], keys[6]}, args)
+  if out[1] ~= 'ok' then return out end
+  local h = keys[4]
+  redis.call('ZREM', keys[3], args[2])
+  redis.call('HSET', h, 'status', 'consumed', 'consumed_at', now_ms())
+  settle(keys[7], redis.call('HGET', h, 'takes'))
+  retain(h, keys[5])
+  out[3] = 'consumed'
+  return out
+end
+
+-- reseat: KEYS m, c, h, s ; ARGV version, the record's takes as the caller read them, the new
+-- takes, the new table label, the event kind ('moved' | 'finished'), extra field/value pairs
+-- for the record — swaps a live part's takes atomically (compare-and-set on its takes): per
+-- bucket the net change new - old is applied, and only buckets that rise are checked against
+-- their limit (a seating never collides with itself). A consumed part's settled ledger moves
+-- with it. Answers 'ok' and the status; 'not_found'; 'not_active' and the status shown (a held
+-- part past its expiry is 'expired'); 'changed' (the takes moved since they were read);
+-- 'version' and the counters' version; 'taken', the bucket, its count and its limit.
+local function reseat(keys, args)
+  local c, h = keys[2], keys[3]
+  local P = prefix_of(keys[1])
+  local rec = redis.call('HMGET', h, 'status', 'takes', 'expires_at')
+  local st = rec[1]
+  if not st then return {'not_found'} end
+  local now = now_ms()
+  if st == 'held' or st == 'pending' then
+    if tonumber(rec[3]) <= now then return {'not_active', 'expired'} end
+  elseif st ~= 'consumed' then
+    return {'not_active', st}
+  end
+  if rec[2] ~= args[2] then return {'changed', st} end
+  local v = redis.call('HGET', c, '~v')
+  if v ~= args[1] then return {'version', v or ''} end
+  local old, new, lims = {}, {}, {}
+  gather(old, rec[2])
+  gather(new, args[3], lims)
+  local names, delta = {}, {}
+  for k, q in pairs(new) do
+    if q ~= (old[k] or 0) then names[#names + 1] = k; delta[k] = q - (old[k] or 0) end
+  end
+  for k, q in pairs(old) do
+    if new[k] == nil then names[#names + 1] = k; delta[k] = -q end
+  end
+  table.sort(names)
+  local cur = hmget(c, names)
+  for i, k in ipairs(names) do
+    local have = tonumber(cur[i]) or 0
+    if delta[k] > 0 and have + delta[k] > lims[k] then return {'taken', k, tostring(have), tostring(lims[k])} end
+  end
+  local set, changes = {}, {}
+  for i, k in ipairs(names) do
+    local val = (tonumber(cur[i]) or 0) + delta[k]
+    if val < 0 then val = 0 end
+    set[#set + 1] = k
+    set[#set + 1] = val
+    changes[i] = {k, delta[k], val, lims[k]}
+    if st == 'consumed' then redis.call('HINCRBY', keys[4], k, delta[k]) end
+  end
+  hset_pairs(c, set)
+  local fields = {'takes', args[3], 'table', args[4], 'version', args[1]}
+  for k = 6, #args do fields[#fields + 1] = args[k] end
+  redis.call('HSET', h, unpack(fields))
+  emit(P, args[5], string.sub(h, #P + 3), args[1], changes)
+  return {'ok', st}
+end
+
 -- retake: KEYS m, c, h, s, bookings ; ARGV version, takes, choices — consume an expired hold
 -- if its units (and a table) are free.
 local function retake(keys, args)
@@ -1001,6 +1073,8 @@ redis.register_function{function_name = 'aforo_finish', callback = finish, flags
 redis.register_function{function_name = 'aforo_release', callback = release, flags = {'allow-oom'}}
 redis.register_function{function_name = 'aforo_consume', callback = consume, flags = {'allow-oom'}}
 redis.register_function{function_name = 'aforo_retake', callback = retake, flags = {'allow-oom'}}
+redis.register_function('aforo_walk_in', walk_in)
+redis.register_function('aforo_reseat', reseat)
 redis.register_function{function_name = 'aforo_read', callback = read, flags = {'allow-oom'}}
 redis.register_function('aforo_put', put)
 redis.register_function('aforo_stock', stock)

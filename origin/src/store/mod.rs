@@ -12,6 +12,8 @@ pub mod client;
 pub mod compactor;
 pub mod control;
 pub mod error;
+pub mod events;
+pub mod floor;
 pub mod group;
 pub mod history;
 pub mod holds;
@@ -19,11 +21,13 @@ pub mod keys;
 pub mod records;
 pub mod reply;
 pub mod resources;
+pub mod scan;
 pub mod sweeper;
 
 pub use audit::{Actor, Audit, AuditEvent};
 pub use client::{Store, StoreConfig, LIBRARY};
 pub use error::StoreError;
+pub use floor::{decode_takes, Swap, SwapKind};
 pub use group::Coalescer;
 pub use history::{BookingRow, BookingsPage, Compacted};
 pub use holds::{encode_choices, encode_starts, encode_takes, Choice, HoldArgs, Home};
@@ -31,5 +35,5 @@ pub use keys::{
     audit_shard, claim, hold_id, home_of, idempotent_hold_id, owned_by, ResourceKeys, AUDIT, DUE, ENFORCEMENT, MODE, RESOURCES,
 };
 pub use records::{HoldRecord, HoldStatus, Meta, Mode};
-pub use reply::{ArchiveReply, HoldReply, PartReply, PutReply, StockReply};
+pub use reply::{ArchiveReply, HoldReply, PartReply, PutReply, ReseatReply, StockReply};
 pub use resources::{DocWrite, IdempotencyKey, StockChange, READ_FIRST, READ_PART};

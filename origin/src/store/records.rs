@@ -168,6 +168,8 @@ pub struct HoldRecord {
     pub consumed_at_ms: Option<i64>,
     /// When it was released, voided or expired (ms).
     pub ended_at_ms: Option<i64>,
+    /// When the host finished the seating early (ms): its tables free from then on.
+    pub finished_at_ms: Option<i64>,
 }
 
 impl HoldRecord {
@@ -193,6 +195,7 @@ impl HoldRecord {
             parts: f.optional("parts").map(|p| p.split(',').filter(|s| !s.is_empty()).map(String::from).collect()).unwrap_or_default(),
             consumed_at_ms: f.parsed_opt("consumed_at")?,
             ended_at_ms: f.parsed_opt("ended_at")?,
+            finished_at_ms: f.parsed_opt("finished_at")?,
         }))
     }
 

@@ -165,6 +165,50 @@ impl PartReply {
     }
 }
 
+/// Outcome of swapping a part's takes (`aforo_reseat`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReseatReply {
+    /// Swapped; the part's status.
+    Ok(HoldStatus),
+    /// No such part.
+    NotFound,
+    /// Not live (released, void, expired, or held past its expiry: `expired`).
+    NotActive(HoldStatus),
+    /// The record's takes are not the ones read: read again.
+    Changed,
+    /// The document changed since the plan: the counters' version now.
+    Version {
+        /// The version the store has.
+        current: Option<u64>,
+    },
+    /// A counter that rises would pass its limit; nothing changed.
+    Taken {
+        /// The counter.
+        bucket: String,
+        /// Its count.
+        have: u64,
+        /// Its limit.
+        limit: u64,
+    },
+}
+
+impl ReseatReply {
+    /// Parses `aforo_reseat`'s reply.
+    pub fn parse(r: &Reply) -> Result<ReseatReply, StoreError> {
+        Ok(match r.tag() {
+            Some("ok") => ReseatReply::Ok(r.status(1)?),
+            Some("not_found") => ReseatReply::NotFound,
+            Some("not_active") => ReseatReply::NotActive(r.status(1)?),
+            Some("changed") => ReseatReply::Changed,
+            Some("version") => ReseatReply::Version { current: r.parsed_or_empty(1, "version")? },
+            Some("taken") => {
+                ReseatReply::Taken { bucket: r.text(1, "bucket")?.to_string(), have: r.parsed(2, "have")?, limit: r.parsed(3, "limit")? }
+            }
+            _ => return Err(r.unexpected()),
+        })
+    }
+}
+
 /// Outcome of a stock adjustment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StockReply {

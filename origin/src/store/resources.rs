@@ -10,6 +10,7 @@ use super::error::StoreError;
 use super::keys::{owned_by, ResourceKeys, RESOURCES};
 use super::records::Meta;
 use super::reply::{ArchiveReply, PutReply, StockReply};
+use super::scan::SCAN_FACTOR;
 
 /// A document write.
 #[derive(Debug, Clone)]
@@ -89,6 +90,8 @@ impl Store {
     /// Otherwise it answers the first [`READ_FIRST`] names and the rest are plain `HMGET`s of
     /// [`READ_PART`] names and the version, a few in flight at a time, so that a year of a
     /// large document is many short calls rather than one that stalls Redis for everyone.
+    /// When the hash holds far fewer fields than the rest names (sparse counters, a long
+    /// span), the whole hash is scanned instead ([`super::scan`]).
     /// Parts that saw different versions (a document change between them) are read again; the
     /// answer carries the time of the first part.
     pub async fn read(&self, id: &str, buckets: Vec<String>) -> Result<Option<(i64, u64, Vec<u32>)>, StoreError> {
@@ -117,6 +120,15 @@ impl Store {
             }
             let mut vals: Vec<u32> = Vec::with_capacity(buckets.len());
             vals.extend(values.iter().map(|v| parse(v)));
+            if rest.len() > READ_PART * SCAN_FACTOR && self.hash_len(&counters).await? * SCAN_FACTOR < rest.len() {
+                let all = self.scan_hash(&counters).await?;
+                let moved = all.get(VERSION_FIELD).and_then(|v| v.parse::<u64>().ok()) != Some(version);
+                if !moved || attempt >= READ_ATTEMPTS {
+                    vals.extend(rest.iter().map(|b| all.get(b.as_str()).map_or(0, |v| parse(v))));
+                    return Ok(Some((now, version, vals)));
+                }
+                continue;
+            }
             let mut moved = false;
             let parts: Vec<&[String]> = rest.chunks(READ_PART).collect();
             for batch in parts.chunks(READ_PARTS_IN_FLIGHT) {

@@ -9,6 +9,8 @@
 //! - [`lifecycle`]: listings, `If-Match`, idempotent stock syncs, archive
 //! - [`adoption`]: shadow enforcement; limits lowered under what is committed
 //! - [`tables`]: tables assigned inside the atomic hold
+//! - [`seating`]: numbered tables and areas under a crowd of parties
+//! - [`floor`]: the host's moves, finishes and walk-ins on physical tables; the host view
 //! - [`degraded`]: validate-stock degraded (Redis frozen, killed) while holds refuse
 //! - [`audit`]: the audit trail read across its shards
 //! - [`auth`]: tokens (401), roles and ownership (403)
@@ -17,6 +19,8 @@
 //! - [`reads`]: heavy reads queue and do not starve other requests
 //! - [`ops`]: metrics, audit, breaker, read-only mode, drift check, SLOs, rate limits, SIGTERM
 //! - [`events`]: availability changes on the resource's stream
+//! - [`live`]: the stream as Server-Sent Events, with `Last-Event-ID` resume
+//! - [`console`]: the web console's page and assets, with their Content-Security-Policy
 //! - [`faults`]: origin and Redis killed, frozen, full, under a checkout mix, then the checker
 //! - [`group`]: the group commit under crowds, carts and a killed origin, then the checker
 //! - [`openapi`]: every answer as `origin/openapi.yaml` says
@@ -35,16 +39,20 @@ mod auth;
 mod bookings;
 mod carts;
 mod cluster;
+mod console;
 mod degraded;
 mod errors;
 mod events;
 mod faults;
+mod floor;
 mod group;
 mod holds;
 mod hostile;
 mod lifecycle;
+mod live;
 mod openapi;
 mod ops;
 mod reads;
 mod resources;
+mod seating;
 mod tables;

@@ -115,12 +115,18 @@ async fn the_server_answers_as_openapi_yaml_says() {
     spec.check("get", tables, &e.api.send(Method::GET, &format!("/v1/resources/sala/tables?date={d}"), Some(&e.seller), None, None).await);
     spec.check("get", tables, &e.api.send(Method::GET, "/v1/resources/sala/tables", Some(&e.seller), None, None).await);
     spec.check("get", tables, &e.api.send(Method::GET, &format!("/v1/resources/sala/tables?date={d}"), Some(&e.buyer), None, None).await);
+    floor_routes(&spec, &e).await;
     let bookings = "/v1/resources/{id}/bookings";
     for (who, q) in
         [(&e.seller, format!("from={d}&to={d}&limit=1")), (&e.ops, String::new()), (&e.buyer, String::new()), (&e.seller, "limit=0".into())]
     {
         spec.check("get", bookings, &e.api.send(Method::GET, &format!("/v1/resources/sala/bookings?{q}"), Some(who), None, None).await);
     }
+    // The stream itself never ends (tests/tests/origin/live.rs reads it): its refusals here.
+    let events = "/v1/resources/{id}/events";
+    spec.check("get", events, &e.api.send(Method::GET, "/v1/resources/sala/events", Some(&e.buyer), None, None).await);
+    spec.check("get", events, &e.api.send(Method::GET, "/v1/resources/sala/events?x=1", Some(&e.seller), None, None).await);
+    spec.check("get", events, &e.api.send(Method::GET, "/v1/resources/nothing/events", Some(&e.ops), None, None).await);
     let holds = "/v1/holds";
     let h = e.api.hold(&e.buyer, "k1", &json!({"resource_id": "room", "date": d, "slot": "20:00", "qty": 3})).await;
     spec.check("post", holds, &h);
@@ -254,4 +260,55 @@ async fn the_server_answers_as_openapi_yaml_says() {
         }
     }
     assert!(checked.len() >= 40, "{}", checked.len());
+}
+
+/// The host's routes on a room of physical tables: the host view, moves, finishes, walk-ins.
+async fn floor_routes(spec: &Spec, e: &Env) {
+    let floor = crate::floor::floor_doc();
+    assert_eq!(e.api.put_resource(&e.seller, "floor", &floor).await.status, 201);
+    let d = day(2);
+    let post = |path: String, key: Option<&'static str>, body: Value, tok: String| {
+        let api = e.api.clone();
+        async move { api.send(Method::POST, &path, Some(&tok), key, Some(body.to_string().into_bytes())).await }
+    };
+    let h = e.api.hold(&e.buyer, "f1", &json!({"resource_id": "floor", "date": d, "slot": "20:00", "qty": 3, "area": "hall"})).await;
+    spec.check("post", "/v1/holds", &h);
+    e.api.hold(&e.buyer, "f2", &json!({"resource_id": "floor", "date": d, "slot": "20:00", "qty": 2})).await;
+    let id = h.body["id"].as_str().unwrap();
+    let mv = "/v1/holds/{id}/tables";
+    let to = |t: &[&str]| json!({"tables": t});
+    for (body, tok) in
+        [(to(&["T4"]), &e.seller), (to(&["T1"]), &e.seller), (to(&["T4"]), &e.ops), (to(&["T9"]), &e.seller), (to(&[]), &e.seller)]
+    {
+        spec.check("post", mv, &post(format!("/v1/holds/{id}/tables"), None, body, tok.clone()).await);
+    }
+    spec.check("post", mv, &post(format!("/v1/holds/{id}/tables"), None, json!({"tables": ["T1"]}), e.seller.clone()).await);
+    spec.check("post", mv, &post(format!("/v1/holds/{id}/tables"), None, to(&["T5"]), e.buyer.clone()).await);
+    spec.check("post", mv, &post(format!("/v1/holds/{id}/tables"), None, json!({"tables": ["T1", "T2"]}), e.seller.clone()).await);
+    let fin = "/v1/holds/{id}/finish";
+    spec.check("post", fin, &post(format!("/v1/holds/{id}/finish"), None, json!({}), e.seller.clone()).await);
+    spec.check("post", fin, &post("/v1/holds/h_00000000000000000000000000_floor/finish".into(), None, json!({}), e.seller.clone()).await);
+    let walk = "/v1/resources/{id}/walk-ins";
+    let w = post("/v1/resources/floor/walk-ins".into(), Some("w1"), json!({"party": 2, "area": "terrace"}), e.seller.clone()).await;
+    spec.check("post", walk, &w);
+    spec.check(
+        "post",
+        walk,
+        &post("/v1/resources/floor/walk-ins".into(), Some("w1"), json!({"party": 2, "area": "terrace"}), e.seller.clone()).await,
+    );
+    spec.check(
+        "post",
+        walk,
+        &post("/v1/resources/floor/walk-ins".into(), Some("w2"), json!({"party": 2, "area": "roof"}), e.seller.clone()).await,
+    );
+    spec.check("post", walk, &post("/v1/resources/floor/walk-ins".into(), Some("w3"), json!({"party": 9}), e.seller.clone()).await);
+    spec.check("post", walk, &post("/v1/resources/floor/walk-ins".into(), None, json!({"party": 2}), e.seller.clone()).await);
+    spec.check("post", walk, &post("/v1/resources/floor/walk-ins".into(), Some("w4"), json!({"party": 2}), e.buyer.clone()).await);
+    let today = w.body["items"][0]["date"].as_str().unwrap();
+    let wid = w.body["id"].as_str().unwrap();
+    spec.check("post", fin, &post(format!("/v1/holds/{wid}/finish"), None, json!({}), e.seller.clone()).await);
+    let tables = "/v1/resources/{id}/tables";
+    for q in [format!("date={today}"), format!("date={d}"), format!("date={d}&area=hall"), format!("date={d}&area=roof")] {
+        spec.check("get", tables, &e.api.send(Method::GET, &format!("/v1/resources/floor/tables?{q}"), Some(&e.seller), None, None).await);
+    }
 }

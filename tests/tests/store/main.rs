@@ -5,6 +5,7 @@
 //! — finds the same decisions and the same counters.
 //!
 //! - [`differential`]: the library and the core's `take` / `decide_shadow`, hold by hold
+//! - [`floor`]: a seating's takes swapped (moved, finished) all or nothing; walk-ins
 //! - [`group`]: the group commit (`aforo_hold_group`, the coalescer) against the same core
 //! - [`resources`]: documents under `If-Match` and under committed, keyed stock, archive,
 //!   listings
@@ -12,6 +13,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod differential;
+mod floor;
 mod group;
 mod resources;
 

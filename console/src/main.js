@@ -1,0 +1,51 @@
+// The console's entry point (bundled by esbuild into /console/console.js): the token field,
+// the role-aware navigation, and each view mounted when it is chosen.
+import { $, banner } from "./dom.js";
+import { fromFragment, getToken, setToken, claims, viewsFor } from "./token.js";
+import { load } from "./core.js";
+import * as seller from "./seller.js";
+import * as oncall from "./oncall.js";
+import * as host from "./host.js";
+
+const VIEWS = { seller, host, oncall };
+
+function signedIn() {
+  const t = getToken();
+  const c = t ? claims(t) : null;
+  const views = viewsFor(c && c.role);
+  $("token").value = t;
+  $("who").textContent = c ? `${c.sub} (${c.role})${c.exp && c.exp * 1000 < Date.now() ? " — expired" : ""}` : t ? "not a JWT" : "";
+  for (const b of document.querySelectorAll("nav button")) b.hidden = !views.includes(b.dataset.view);
+  $("welcome").hidden = views.length > 0;
+  if (t && !views.length) banner("This token's role has no view here (sellers and operators only).");
+  else banner("");
+  const current = document.querySelector("nav button[aria-current]");
+  show(current && views.includes(current.dataset.view) ? current.dataset.view : views[0], c && c.role);
+}
+
+function show(name, role) {
+  for (const b of document.querySelectorAll("nav button")) {
+    if (b.dataset.view === name) b.setAttribute("aria-current", "page"); else b.removeAttribute("aria-current");
+  }
+  for (const v of Object.keys(VIEWS)) $(v).hidden = v !== name;
+  if (name) VIEWS[name].mount($(name), role);
+}
+
+async function start() {
+  fromFragment();
+  $("signin").addEventListener("submit", (e) => { e.preventDefault(); setToken($("token").value); signedIn(); });
+  $("signout").addEventListener("click", () => { setToken(""); signedIn(); });
+  for (const b of document.querySelectorAll("nav button")) {
+    b.addEventListener("click", () => show(b.dataset.view, (claims(getToken()) || {}).role));
+  }
+  try {
+    await load();
+  } catch (e) {
+    banner("aforo-core (wasm) did not load: " + e);
+    return;
+  }
+  signedIn();
+  document.body.dataset.ready = "1";
+}
+
+start();

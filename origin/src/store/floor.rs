@@ -1,0 +1,110 @@
+//! The host's steps on the floor in Redis: swap a seating's takes (`aforo_reseat`: a move to
+//! other tables, or the tables freed by an early finish) and seat a walk-in, consumed at once
+//! (`aforo_walk_in`).
+
+use aforo_core::{Bucket, Take};
+
+use super::client::Store;
+use super::error::StoreError;
+use super::holds::{encode_takes, HoldArgs};
+use super::keys::ResourceKeys;
+use super::reply::{HoldReply, ReseatReply};
+
+/// Decodes the library's takes wire (`bucket\tqty\tlimit\n` lines), as a record keeps them.
+pub fn decode_takes(wire: &str) -> Result<Vec<Take>, StoreError> {
+    let bad = |line: &str| StoreError::Reply("takes", format!("{line:?}"));
+    wire.lines()
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let mut f = line.split('\t');
+            let (Some(b), Some(q), Some(l), None) = (f.next(), f.next(), f.next(), f.next()) else { return Err(bad(line)) };
+            Ok(Take {
+                bucket: b.parse::<Bucket>().map_err(|_| bad(line))?,
+                qty: q.parse().map_err(|_| bad(line))?,
+                limit: l.parse().map_err(|_| bad(line))?,
+            })
+        })
+        .collect()
+}
+
+/// Why a seating's takes are swapped: the event and the audit name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SwapKind {
+    /// Moved to other tables.
+    Moved,
+    /// Finished early: its tables free from the current moment on.
+    Finished,
+}
+
+impl SwapKind {
+    /// The word of the event stream.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SwapKind::Moved => "moved",
+            SwapKind::Finished => "finished",
+        }
+    }
+}
+
+/// One swap of a hold part's takes, compare-and-set on the takes its record has.
+#[derive(Debug, Clone)]
+pub struct Swap<'a> {
+    /// The resource.
+    pub resource: &'a str,
+    /// The hold id.
+    pub hold_id: &'a str,
+    /// The document version the new takes were planned against.
+    pub version: u64,
+    /// The record's takes as read (the wire string, compared byte for byte).
+    pub expected: &'a str,
+    /// The takes afterwards.
+    pub takes: &'a [Take],
+    /// The table label afterwards (`T4+T5`).
+    pub label: &'a str,
+    /// Why.
+    pub kind: SwapKind,
+    /// Extra field/value pairs for the record (`finished_at`).
+    pub fields: Vec<(String, String)>,
+}
+
+impl Store {
+    /// Swaps a live part's takes atomically (`aforo_reseat`): only counters that rise are
+    /// checked against their limits; nothing changes unless the whole swap fits.
+    pub async fn reseat(&self, s: &Swap<'_>) -> Result<ReseatReply, StoreError> {
+        let k = ResourceKeys::new(s.resource);
+        let keys = vec![k.meta(), k.counters(), k.hold(s.hold_id), k.settled()];
+        let mut args =
+            vec![s.version.to_string(), s.expected.to_string(), encode_takes(s.takes), s.label.to_string(), s.kind.as_str().to_string()];
+        for (f, v) in &s.fields {
+            args.extend([f.clone(), v.clone()]);
+        }
+        ReseatReply::parse(&self.fcall("aforo_reseat", keys, args).await?)
+    }
+
+    /// Seats a walk-in (`aforo_walk_in`): taken as a hold is, consumed in the same step. `a`
+    /// must name its date index (a resource with tables).
+    pub async fn walk_in(&self, a: &HoldArgs) -> Result<HoldReply, StoreError> {
+        let (mut keys, args) = a.wire()?;
+        if keys.len() != 6 {
+            return Err(StoreError::Reply("aforo_walk_in", "a walk-in needs its date index".into()));
+        }
+        keys.push(ResourceKeys::new(&a.resource).settled());
+        HoldReply::parse(&self.fcall_reclaiming("aforo_walk_in", &a.resource, keys, args).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn takes_round_trip_the_wire() {
+        let takes = vec![
+            Take { bucket: "t:T4@2027-03-01T19:00Z".parse().unwrap_or(Bucket::Stock), qty: 1, limit: 1 },
+            Take { bucket: Bucket::Stock, qty: 3, limit: 9 },
+        ];
+        assert_eq!(decode_takes(&encode_takes(&takes)).ok(), Some(takes));
+        assert!(decode_takes("stock\t1\n").is_err());
+        assert_eq!(decode_takes("").ok(), Some(vec![]));
+    }
+}
