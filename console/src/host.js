@@ -36,13 +36,16 @@ export function mount(root, role) {
     el("button", { type: "submit" }, "Show floor"), live);
   root.replaceChildren(root.firstElementChild, controls, status, floorBox, actionBox, walkBox);
 
-  const st = { id: "", slots: null, floor: null, selected: null, timer: null };
+  const st = { id: "", slots: null, floor: null, selected: null, timer: null, seq: 0 };
 
+  // The latest request wins: an answer to an older one (another date, area or resource) is dropped.
   const load = async () => {
     if (!st.id) return;
+    const seq = ++st.seq;
     const q = new URLSearchParams({ date: date.value });
     if (area.value) q.set("area", area.value);
     const a = await get(`/v1/resources/${encodeURIComponent(st.id)}/tables?${q}`);
+    if (seq !== st.seq) return;
     if (!a.ok) { floorBox.replaceChildren(el("p", { className: "field-error" }, problemText(a))); return; }
     st.floor = a.body;
     const keep = area.value;
@@ -57,9 +60,12 @@ export function mount(root, role) {
     if (stopLive) { stopLive(); stopLive = null; }
     st.id = resource.value;
     st.selected = null;
+    st.floor = null;
+    st.seq++;
     actionBox.replaceChildren();
     if (!st.id) return;
     const doc = await get(`/v1/resources/${encodeURIComponent(st.id)}`);
+    if (resource.value !== st.id) return;
     st.slots = doc.ok ? ((doc.body.document || {}).dimensions || {}).slots || null : null;
     if (!st.slots || !(st.slots.tables || []).length) {
       floorBox.replaceChildren(el("p", { className: "muted" }, `${st.id} has no tables: the floor is for restaurants with tables.`));
