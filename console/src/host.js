@@ -198,7 +198,7 @@ function walkInForm(st, status, reload) {
     const a = await call("POST", `/v1/resources/${encodeURIComponent(st.id)}/walk-ins`, { body, headers: { "idempotency-key": pending.key } });
     if (a.status !== 0 && a.status < 500) pending = null;
     status.className = a.ok ? "ok" : "field-error";
-    status.textContent = a.ok ? `Walk-in: party of ${a.body.qty} seated at ${(a.body.tables || []).join("+")} (${a.body.id}).`
+    status.textContent = a.ok ? `Walk-in: party of ${body.party} seated at ${((a.body.items || [])[0] || {}).tables?.join("+") || "?"} (${a.body.id}).`
       : `Walk-in: ${problemText(a)}${a.status === 0 || a.status >= 500 ? " — submit again to retry (same key)" : ""}`;
     reload();
   });
