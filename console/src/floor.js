@@ -26,8 +26,9 @@ export function seatingsOf(floor) {
   return [...seen.values()].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
 }
 
-// The evening's span in minutes: from the day's first slot (or the first seating, if earlier)
-// to the last seating's end (or the last slot start + the duration), on whole hours.
+// The evening's span in minutes: from the day's first slot (or the first seating, if earlier;
+// for a day of more than 12 hours of slots, an hour before the first seating) to the last
+// seating's end (or the last slot start + the duration), on whole hours.
 export function span(floor, durationMin) {
   const date = floor.date;
   const starts = (floor.slots || []).map((s) => minutesOn(date, s.start)).filter(Number.isFinite);
@@ -37,7 +38,10 @@ export function span(floor, durationMin) {
   const lo = Math.min(...starts, ...froms);
   const hi = Math.max(...starts.map((s) => s + (durationMin || 0)), ...tos);
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) return { from: 18 * 60, to: 24 * 60 };
-  const from = Math.floor(lo / 60) * 60;
+  // A room open (nearly) all day: the evening starts an hour before its first seating.
+  let start = lo;
+  if (hi - lo > 12 * 60 && froms.length) start = Math.max(lo, Math.min(...froms) - 60);
+  const from = Math.floor(start / 60) * 60;
   return { from, to: Math.max(from + 60, Math.ceil(hi / 60) * 60) };
 }
 

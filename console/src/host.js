@@ -118,9 +118,11 @@ export function mount(root, role) {
           title: `${clock(c.at)}: ${c.covers} covers${c.limit != null ? " of " + c.limit : ""}` }, c.limit != null ? `${c.covers}/${c.limit}` : String(c.covers)),
         c.at, c.at + step)))));
     const n = seatingsOf(f);
+    const floorGrid = el("div", { className: "floor", role: "group", "aria-label": "Floor: tables by time" }, rows);
+    floorGrid.style.setProperty("--hours", String((sp.to - sp.from) / 60));
     floorBox.replaceChildren(el("h3", {}, `${f.resource_id} on ${f.date}`, el("span", { className: "muted" },
       ` · ${n.length} seating(s), ${n.reduce((x, s) => x + s.party, 0)} covers · as of ${f.as_of.slice(11, 19)}Z`)),
-      el("div", { className: "floor", role: "group", "aria-label": "Floor: tables by time" }, rows),
+      floorGrid,
       el("p", { className: "muted legend" }, el("span", { className: "seating held" }, "held"), " ",
         el("span", { className: "seating seated" }, "seated"), " ", el("span", { className: "seating finished" }, "finished"),
         " · pick a bar (Tab, Enter) to move, finish or release it"));

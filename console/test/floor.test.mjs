@@ -20,6 +20,9 @@ test("the evening runs from the first slot to the last seating's end, on whole h
     tables: [{ id: "T1", seatings: [seat("a", "21:15", "23:40", 2)] }] };
   assert.deepEqual(span(floor, 90), { from: 1200, to: 1440 });
   assert.deepEqual(span({ date: D, slots: [], tables: [] }, 90), { from: 1080, to: 1440 }, "an empty day");
+  const allDay = { date: D, slots: [{ start: `${D}T00:00:00+01:00` }, { start: `${D}T23:30:00+01:00` }],
+    tables: [{ id: "T1", seatings: [seat("a", "19:30", "21:00", 2)] }] };
+  assert.deepEqual(span(allDay, 90), { from: 1080, to: 1500 }, "open all day: from an hour before the first seating");
   const b = bar({ from: 1200, to: 1440 }, 1260, 1350);
   assert.equal(b.left, 25);
   assert.equal(b.width, 37.5);

@@ -110,15 +110,29 @@ async fn the_host_runs_the_floor_live() {
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "host browser test failed:\n{log}");
     println!("{log}");
-    for want in ["live: the hold", "moved: ", "to T6", "taken: Move to T6", "TABLE_TAKEN", "released: ", "walk-in: Walk-in: party of 3 seated", "no CSP violations"] {
+    for want in [
+        "live: the hold",
+        "moved: ",
+        "to T6",
+        "taken: Move to T6",
+        "TABLE_TAKEN",
+        "released: ",
+        "walk-in: Walk-in: party of 3 seated",
+        "no CSP violations",
+    ] {
         assert!(log.contains(want), "{want}: {log}");
     }
     // What the browser did is what the API holds.
     let floor = e.api.get(&e.seller, &format!("/v1/resources/trattoria/tables?date={}", day(1))).await;
     assert_eq!(floor.status.as_u16(), 200, "{:?}", floor.body);
     let on = |t: &str| -> Vec<i64> {
-        floor.body["tables"].as_array().unwrap().iter().filter(|x| x["id"] == t)
-            .flat_map(|x| x["seatings"].as_array().unwrap().iter().map(|s| s["party"].as_i64().unwrap())).collect()
+        floor.body["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["id"] == t)
+            .flat_map(|x| x["seatings"].as_array().unwrap().iter().map(|s| s["party"].as_i64().unwrap()))
+            .collect()
     };
     assert_eq!(on("T6"), vec![2], "the moved seating is on T6");
     assert!(on("T1").is_empty(), "the released seating is gone from T1: {:?}", floor.body);
