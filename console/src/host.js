@@ -132,11 +132,11 @@ export function mount(root, role) {
   const act = async (what, fn) => {
     status.textContent = `${what}…`;
     const a = await fn();
+    await load();
     status.textContent = a.ok ? `${what}: done.` : a.body && a.body.code === "TABLE_TAKEN"
       ? `${what}: refused, TABLE_TAKEN — ${a.body.detail || "a target table is not free for the whole seating"}. Nothing changed.`
       : `${what}: ${problemText(a)}`;
     status.className = a.ok ? "ok" : "field-error";
-    await load();
     return a;
   };
 
@@ -191,13 +191,17 @@ function walkInForm(st, status, reload) {
   let pending = null;
   const f = el("form", { className: "row", id: "walkin-form" }, field("Party", party), field("Area (optional)", area),
     el("button", { type: "submit", id: "walkin-apply", className: "primary" }, "Seat walk-in"));
+  let busy = false;
   f.addEventListener("submit", async (e) => {
     e.preventDefault();
+    if (busy) return;
+    busy = true;
     const body = { party: Number(party.value) };
     if (area.value) body.area = area.value;
     const payload = st.id + JSON.stringify(body);
     if (!pending || pending.payload !== payload) pending = { payload, key: newKey("console-walkin") };
     const a = await call("POST", `/v1/resources/${encodeURIComponent(st.id)}/walk-ins`, { body, headers: { "idempotency-key": pending.key } });
+    busy = false;
     if (a.status !== 0 && a.status < 500) pending = null;
     status.className = a.ok ? "ok" : "field-error";
     status.textContent = a.ok ? `Walk-in: party of ${body.party} seated at ${((a.body.items || [])[0] || {}).tables?.join("+") || "?"} (${a.body.id}).`

@@ -112,6 +112,22 @@ try {
   const walkin = (await page.textContent("#host-status")).match(/\((h_[^)]+)\)/)[1];
   await page.waitForSelector(`#floor [data-hold='${walkin}'][data-state='seated']`);
   console.log("walk-in: " + (await page.textContent("#host-status")));
+  // The party leaves early: finished (its table free from the current moment of the grid).
+  await page.click(`#floor [data-hold='${walkin}']`);
+  await page.click("#finish-apply");
+  await page.click("#confirm-yes");
+  await page.waitForFunction(() => /^Finish: (?!…)/.test(document.getElementById("host-status").textContent));
+  // Finished at the moment it was seated, it may hold its table for no time at all.
+  const left = await page.$eval(`#floor [data-hold='${walkin}']`, (b) => b.dataset.state).catch(() => "gone");
+  console.log(`finished: ${await page.textContent("#host-status")} (bar: ${left})`);
+  check(left === "finished" || left === "gone", "the finished seating shows as " + left);
+  // The area filter: only the hall's tables.
+  await page.selectOption("#host-area", "hall");
+  await page.waitForSelector(".floor-row[data-table='T1']", { state: "detached" });
+  check(await page.isVisible(".floor-row[data-table='T3']"), "the hall's tables are not shown");
+  console.log("area: hall shows " + (await page.$$eval(".floor-row[data-table]", (r) => r.map((x) => x.dataset.table).join(" "))));
+  await page.selectOption("#host-area", "");
+  await page.waitForSelector(".floor-row[data-table='T1']");
   await page.locator("#host").screenshot({ path: `${SHOTS}/console-host-walkin.png` });
 
   const violations = await page.evaluate(() => window.__violations);

@@ -118,6 +118,8 @@ async fn the_host_runs_the_floor_live() {
         "TABLE_TAKEN",
         "released: ",
         "walk-in: Walk-in: party of 3 seated",
+        "finished: Finish: done",
+        "area: hall shows T3 T4 T5 T6",
         "no CSP violations",
     ] {
         assert!(log.contains(want), "{want}: {log}");
