@@ -78,9 +78,14 @@ export function mount(root, role) {
     await load();
   };
 
+  // A live redraw keeps the host's place: the focused bar or control, and the move target.
   const draw = () => {
     const f = st.floor;
     if (!f) return;
+    const active = document.activeElement;
+    const focusBar = active && active.dataset && active.dataset.hold && floorBox.contains(active) ? active.dataset.hold : null;
+    const focusId = active && actionBox.contains(active) ? active.id : null;
+    const moveTo = (actionBox.querySelector("#move-to") || {}).value;
     const dur = (st.slots && st.slots.duration_min) || 90;
     const sp = span(f, dur);
     const pos = (node, a, b) => { const p = bar(sp, a, b); node.style.left = p.left + "%"; node.style.width = p.width + "%"; return node; };
@@ -94,7 +99,7 @@ export function mount(root, role) {
           const a = minutesOn(f.date, s.from), b = minutesOn(f.date, s.to);
           const state = stateOf(s);
           const text = `${s.party} · ${s.caller}`;
-          return pos(button(text, () => { st.selected = s.hold_id; drawActions(); }, {
+          return pos(button(text, () => { st.selected = s.hold_id; draw(); const c = actionBox.querySelector("select, button"); if (c) c.focus(); }, {
             className: `seating ${state}${st.selected === s.hold_id ? " selected" : ""}`,
             dataset: { hold: s.hold_id, table: t.id, state },
             "aria-label": `${t.id}: party of ${s.party}, ${s.caller}, ${clock(a)}–${clock(b)}, ${state}${s.tables.length > 1 ? ", at " + s.tables.join("+") : ""}`,
@@ -127,6 +132,10 @@ export function mount(root, role) {
         el("span", { className: "seating seated" }, "seated"), " ", el("span", { className: "seating finished" }, "finished"),
         " · pick a bar (Tab, Enter) to move, finish or release it"));
     drawActions();
+    if (focusBar) { const b = floorBox.querySelector(`[data-hold="${CSS.escape(focusBar)}"]`); if (b) b.focus(); }
+    const mv = actionBox.querySelector("#move-to");
+    if (mv && moveTo && [...mv.options].some((o) => o.value === moveTo)) mv.value = moveTo;
+    if (focusId) { const c = actionBox.querySelector("#" + CSS.escape(focusId)); if (c) c.focus(); }
   };
 
   const act = async (what, fn) => {
@@ -165,7 +174,12 @@ export function mount(root, role) {
             if (a.ok) { st.selected = null; drawActions(); }
           }
         }, { id: "release-apply", className: "danger" }) : "",
-        button("Close", () => { st.selected = null; draw(); }, { id: "seating-close" })),
+        button("Close", () => {
+          st.selected = null;
+          draw();
+          const b = floorBox.querySelector(`[data-hold="${CSS.escape(s.hold_id)}"]`);
+          if (b) b.focus();
+        }, { id: "seating-close" })),
       role === "ops" ? "" : el("p", { className: "muted" }, "Releasing a buyer's hold is for the buyer or an operator.")));
   };
 

@@ -74,6 +74,7 @@ try {
   await page.focus(`#floor [data-hold='${fresh.id}']`);
   await page.keyboard.press("Enter");
   await page.waitForSelector("#move-to");
+  check(await page.evaluate(() => document.activeElement.id === "move-to"), "Enter on a bar does not bring the focus to its actions");
   const target = "T6";
   await page.selectOption("#move-to", target);
   await page.click("#move-apply");
