@@ -94,3 +94,15 @@ export function moveTargets(floor, seating) {
     ...(floor.combinations || []).filter((c) => fits(c.seats)).map((c) => ({ id: c.of.join("+"), tables: c.of, area: c.area })),
   ].filter((x) => x.id !== here);
 }
+
+// An instant (ms) as minutes on the floor's date in the resource's time zone (for the "now"
+// line), or NaN when the zone is unknown to this browser.
+export function instantOn(date, ms, timeZone) {
+  try {
+    const p = Object.fromEntries(new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+    return minutesOn(date, `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`);
+  } catch {
+    return NaN;
+  }
+}

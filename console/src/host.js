@@ -12,7 +12,7 @@
 import { el, field, button, confirmStep } from "./dom.js";
 import { call, get, problemText, newKey } from "./api.js";
 import { subscribe } from "./live.js";
-import { minutesOn, clock, seatingsOf, span, bar, stateOf, covers, byArea, moveTargets } from "./floor.js";
+import { instantOn, minutesOn, clock, seatingsOf, span, bar, stateOf, covers, byArea, moveTargets } from "./floor.js";
 
 let stopLive = null;
 
@@ -91,6 +91,9 @@ export function mount(root, role) {
     const pos = (node, a, b) => { const p = bar(sp, a, b); node.style.left = p.left + "%"; node.style.width = p.width + "%"; return node; };
     const ticks = [];
     for (let m = sp.from; m < sp.to; m += 60) ticks.push(pos(el("span", { className: "tick" }, clock(m)), m, m + 60));
+    // Now, when it falls in the evening shown (in the resource's time zone).
+    const now = instantOn(f.date, Date.now(), f.timezone);
+    if (now >= sp.from && now < sp.to) ticks.push(pos(el("span", { className: "now", id: "floor-now", title: `now ${clock(now)}` }, "now"), now, now));
     const rows = [el("div", { className: "floor-row floor-head" }, el("div", { className: "floor-label" }, "Table"), el("div", { className: "track" }, ticks))];
     for (const [name, tables] of byArea(f.tables || [])) {
       rows.push(el("div", { className: "floor-area", role: "heading", "aria-level": "3" }, name || "no area"));

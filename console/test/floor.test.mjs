@@ -1,7 +1,7 @@
 // The host floor's pure math (console/src/floor.js).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { minutesOn, clock, seatingsOf, span, bar, stateOf, covers, byArea, moveTargets } from "../src/floor.js";
+import { instantOn, minutesOn, clock, seatingsOf, span, bar, stateOf, covers, byArea, moveTargets } from "../src/floor.js";
 
 const D = "2026-12-05";
 const seat = (hold_id, from, to, party, extra = {}) =>
@@ -64,4 +64,12 @@ test("a seating moves to the tables and combinations that seat its party", () =>
     combinations: [{ id: "H1+H2", of: ["H1", "H2"], seats: [3, 8], area: "hall" }] };
   assert.deepEqual(moveTargets(floor, { party: 3, tables: ["H1"] }).map((x) => x.id), ["H2", "H1+H2"]);
   assert.deepEqual(moveTargets(floor, { party: 2, tables: ["T1"] }).map((x) => x.id), ["H1", "H2"], "not a pool, not a too-big combination");
+});
+
+test("now on the floor's date, in the resource's time zone", () => {
+  const ms = Date.UTC(2026, 11, 5, 19, 40);
+  assert.equal(instantOn(D, ms, "Europe/Madrid"), 20 * 60 + 40);
+  assert.equal(instantOn(D, ms, "UTC"), 19 * 60 + 40);
+  assert.equal(instantOn("2026-12-04", ms, "UTC"), 1440 + 19 * 60 + 40, "the next day counts on");
+  assert.ok(Number.isNaN(instantOn(D, ms, "Nowhere/Else")));
 });

@@ -113,6 +113,7 @@ try {
   const walkin = (await page.textContent("#host-status")).match(/\((h_[^)]+)\)/)[1];
   await page.waitForSelector(`#floor [data-hold='${walkin}'][data-state='seated']`);
   console.log("walk-in: " + (await page.textContent("#host-status")));
+  await page.locator("#host").screenshot({ path: `${SHOTS}/console-host-walkin.png` });
   // The party leaves early: finished (its table free from the current moment of the grid).
   await page.click(`#floor [data-hold='${walkin}']`);
   await page.click("#finish-apply");
@@ -129,7 +130,6 @@ try {
   console.log("area: hall shows " + (await page.$$eval(".floor-row[data-table]", (r) => r.map((x) => x.dataset.table).join(" "))));
   await page.selectOption("#host-area", "");
   await page.waitForSelector(".floor-row[data-table='T1']");
-  await page.locator("#host").screenshot({ path: `${SHOTS}/console-host-walkin.png` });
 
   const violations = await page.evaluate(() => window.__violations);
   check(violations.length === 0, "CSP violations: " + violations.join(", "));
