@@ -186,6 +186,10 @@ export function mount(root, role) {
       role === "ops" ? "" : el("p", { className: "muted" }, "Releasing a buyer's hold is for the buyer or an operator.")));
   };
 
+  // Escape in a seating's actions closes them and returns to its bar.
+  actionBox.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !document.querySelector("dialog[open]")) { const c = actionBox.querySelector("#seating-close"); if (c) c.click(); }
+  });
   controls.addEventListener("submit", (e) => { e.preventDefault(); load(); });
   resource.addEventListener("change", choose);
   date.addEventListener("change", load);

@@ -82,6 +82,11 @@ try {
   check(!(await page.isVisible(`.floor-row[data-table='${fresh.tables[0]}'] [data-hold='${fresh.id}']`)), "the bar stayed on the old table");
   console.log(`moved: ${fresh.id} from ${from} to ${target}: ${await page.textContent("#host-status")}`);
 
+  // Escape closes the seating's actions and returns to its bar.
+  await page.focus("#move-to");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#move-to", { state: "detached" });
+  check(await page.evaluate((id) => document.activeElement.dataset.hold === id, fresh.id), "Escape does not return to the bar");
   // A move onto a table taken for part of the seating: TABLE_TAKEN, shown, nothing changed.
   await page.click(`#floor [data-hold='${other.id}']`);
   await page.waitForSelector(`#host-actions legend:text("${other.id}")`);
