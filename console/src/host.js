@@ -1,18 +1,233 @@
-// HOST FLOOR — NOT BUILT YET (issue #16, "Host"): tonight's floor, tables (by area) × time,
-// seatings as bars with party size and buyer, covers per pacing window against its limit,
-// move/finish/walk-in, changes from other tabs and buyers within 2 s.
-// The API it needs is on main since the floor merge (issue #11):
-//   GET  /v1/resources/{id}/tables?date=D[&area=A]   every table with its seatings (the host view)
-//   POST /v1/holds/{id}/tables {"tables":[...]}       move a seating (409 TABLE_TAKEN)
-//   POST /v1/holds/{id}/finish                        an early finish
-//   POST /v1/resources/{id}/walk-ins {"party":n}      seat a walk-in now (Idempotency-Key)
-// Build it here: `mount(root, role)` is already wired into the navigation (sellers and ops see
-// the "Host floor" button), and live.js's `subscribe(resourceId, onEvent)` (Server-Sent Events
-// with Last-Event-ID resume; events include the host's moves) is what should redraw it.
-import { el } from "./dom.js";
+// The host floor: one resource's tables (by area) × the evening's time, each seating a bar
+// (party size and buyer, styled held / seated / finished), the covers per pacing window
+// against its limit, and the host's operations of issue #11 — move a seating to another table
+// or combination (409 TABLE_TAKEN shown), finish it early, release it (operators: a hold
+// belongs to its buyer), seat a walk-in (with an Idempotency-Key). Redrawn from the resource's
+// Server-Sent Events (live.js), so a buyer's hold in another tab shows within 2 s.
+//   GET  /v1/resources/{id}/tables?date=D[&area=A]   the floor
+//   POST /v1/holds/{id}/tables {"tables":[...]}       move
+//   POST /v1/holds/{id}/finish                        finish early
+//   POST /v1/holds/{id}/release                       release (the buyer, or ops)
+//   POST /v1/resources/{id}/walk-ins {"party":n}      a walk-in, seated now
+import { el, field, button, confirmStep } from "./dom.js";
+import { call, get, problemText, newKey } from "./api.js";
+import { subscribe } from "./live.js";
+import { instantOn, minutesOn, clock, seatingsOf, span, bar, stateOf, covers, byArea, moveTargets } from "./floor.js";
 
-export function mount(root) {
-  root.replaceChildren(root.firstElementChild, el("div", { className: "placeholder", id: "host-placeholder" },
-    el("p", {}, "The host floor is not built yet: its API (tables by area, moves, finishes, walk-ins) is in place; this view is next."),
-    el("p", { className: "muted" }, "Until then, the bookings of a day (with their tables) are in the Seller view.")));
+let stopLive = null;
+
+const localToday = () => {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+};
+
+export function mount(root, role) {
+  if (stopLive) { stopLive(); stopLive = null; }
+  const resource = el("select", { id: "host-resource" }, el("option", { value: "" }, "— pick a restaurant —"));
+  const date = el("input", { id: "host-date", type: "date", value: localToday() });
+  const area = el("select", { id: "host-area" }, el("option", { value: "" }, "all areas"));
+  const live = el("span", { id: "host-live", role: "status", className: "muted" }, "");
+  const status = el("p", { id: "host-status", role: "status", "aria-live": "polite" });
+  const floorBox = el("div", { id: "floor" }, el("p", { className: "muted" }, "Pick a restaurant with tables to see its floor."));
+  const actionBox = el("div", { id: "host-actions" });
+  const walkBox = el("div", { id: "host-walkin" });
+  const controls = el("form", { className: "row", id: "host-controls" },
+    field("Restaurant", resource), field("Date", date), field("Area", area),
+    el("button", { type: "submit" }, "Show floor"), live);
+  root.replaceChildren(root.firstElementChild, controls, status, floorBox, actionBox, walkBox);
+
+  const st = { id: "", slots: null, floor: null, selected: null, timer: null, seq: 0 };
+
+  // The latest request wins: an answer to an older one (another date, area or resource) is dropped.
+  const load = async () => {
+    if (!st.id) return;
+    const seq = ++st.seq;
+    const q = new URLSearchParams({ date: date.value });
+    if (area.value) q.set("area", area.value);
+    const a = await get(`/v1/resources/${encodeURIComponent(st.id)}/tables?${q}`);
+    if (seq !== st.seq) return;
+    if (!a.ok) { floorBox.replaceChildren(el("p", { className: "field-error" }, problemText(a))); return; }
+    st.floor = a.body;
+    const keep = area.value;
+    area.replaceChildren(el("option", { value: "" }, "all areas"), ...(a.body.areas || []).map((x) => el("option", { value: x }, x)));
+    area.value = keep;
+    draw();
+  };
+  // Events come in bursts (a hold is several changes): one redraw per 200 ms.
+  const soon = () => { clearTimeout(st.timer); st.timer = setTimeout(load, 200); };
+
+  const choose = async () => {
+    if (stopLive) { stopLive(); stopLive = null; }
+    st.id = resource.value;
+    st.selected = null;
+    st.floor = null;
+    st.seq++;
+    actionBox.replaceChildren();
+    if (!st.id) return;
+    const doc = await get(`/v1/resources/${encodeURIComponent(st.id)}`);
+    if (resource.value !== st.id) return;
+    st.slots = doc.ok ? ((doc.body.document || {}).dimensions || {}).slots || null : null;
+    if (!st.slots || !(st.slots.tables || []).length) {
+      floorBox.replaceChildren(el("p", { className: "muted" }, `${st.id} has no tables: the floor is for restaurants with tables.`));
+      walkBox.replaceChildren();
+      return;
+    }
+    walkBox.replaceChildren(walkInForm(st, status, load));
+    live.textContent = "connecting";
+    stopLive = subscribe(st.id, soon, (s) => { live.textContent = s === "live" ? "live" : s; });
+    await load();
+  };
+
+  // A live redraw keeps the host's place: the focused bar or control, and the move target.
+  const draw = () => {
+    const f = st.floor;
+    if (!f) return;
+    const active = document.activeElement;
+    const focusBar = active && active.dataset && active.dataset.hold && floorBox.contains(active) ? active.dataset.hold : null;
+    const focusId = active && actionBox.contains(active) ? active.id : null;
+    const moveTo = (actionBox.querySelector("#move-to") || {}).value;
+    const dur = (st.slots && st.slots.duration_min) || 90;
+    const sp = span(f, dur);
+    const pos = (node, a, b) => { const p = bar(sp, a, b); node.style.left = p.left + "%"; node.style.width = p.width + "%"; return node; };
+    const ticks = [];
+    for (let m = sp.from; m < sp.to; m += 60) ticks.push(pos(el("span", { className: "tick" }, clock(m)), m, m + 60));
+    // Now, when it falls in the evening shown (in the resource's time zone).
+    const now = instantOn(f.date, Date.now(), f.timezone);
+    if (now >= sp.from && now < sp.to) ticks.push(pos(el("span", { className: "now", id: "floor-now", title: `now ${clock(now)}` }, "now"), now, now));
+    const rows = [el("div", { className: "floor-row floor-head" }, el("div", { className: "floor-label" }, "Table"), el("div", { className: "track" }, ticks))];
+    for (const [name, tables] of byArea(f.tables || [])) {
+      rows.push(el("div", { className: "floor-area", role: "heading", "aria-level": "3" }, name || "no area"));
+      for (const t of tables) {
+        const bars = (t.seatings || []).map((s) => {
+          const a = minutesOn(f.date, s.from), b = minutesOn(f.date, s.to);
+          const state = stateOf(s);
+          const text = `${s.party} · ${s.caller}`;
+          return pos(button(text, () => { st.selected = s.hold_id; draw(); const c = actionBox.querySelector("select, button"); if (c) c.focus(); }, {
+            className: `seating ${state}${st.selected === s.hold_id ? " selected" : ""}`,
+            dataset: { hold: s.hold_id, table: t.id, state },
+            "aria-label": `${t.id}: party of ${s.party}, ${s.caller}, ${clock(a)}–${clock(b)}, ${state}${s.tables.length > 1 ? ", at " + s.tables.join("+") : ""}`,
+            title: `${s.hold_id} ${clock(a)}–${clock(b)} ${state}`,
+          }), a, b);
+        });
+        rows.push(el("div", { className: "floor-row", dataset: { table: t.id } },
+          el("div", { className: "floor-label" }, t.id, el("span", { className: "muted" }, ` ${t.seats[0]}–${t.seats[1]}${t.count > 1 ? " ×" + t.count : ""}`)),
+          el("div", { className: "track" }, bars)));
+      }
+    }
+    // Covers: per pacing window (or per slot) against its limit.
+    const starts = (f.slots || []).map((s) => minutesOn(f.date, s.start));
+    const step = starts.length > 1 ? starts[1] - starts[0] : 15;
+    const cv = covers(seatingsOf(f), starts, st.slots, f.date);
+    const paced = st.slots && st.slots.pacing;
+    rows.push(el("div", { className: "floor-row floor-covers", id: "floor-covers" },
+      el("div", { className: "floor-label" }, paced ? `Covers / ${paced.window_min} min (max ${paced.max})` : "Covers / slot"),
+      el("div", { className: "track" }, cv.filter((c) => c.covers > 0 || starts.length <= 24).map((c) =>
+        pos(el("span", { className: `cover${c.over ? " over" : c.full ? " full" : ""}`, dataset: { at: clock(c.at), covers: c.covers },
+          title: `${clock(c.at)}: ${c.covers} covers${c.limit != null ? " of " + c.limit : ""}` }, c.limit != null ? `${c.covers}/${c.limit}` : String(c.covers)),
+        c.at, c.at + step)))));
+    const n = seatingsOf(f);
+    const floorGrid = el("div", { className: "floor", role: "group", "aria-label": "Floor: tables by time" }, rows);
+    floorGrid.style.setProperty("--hours", String((sp.to - sp.from) / 60));
+    floorBox.replaceChildren(el("h3", {}, `${f.resource_id} on ${f.date}`, el("span", { className: "muted" },
+      ` · ${n.length} seating(s), ${n.reduce((x, s) => x + s.party, 0)} covers · as of ${f.as_of.slice(11, 19)}Z`)),
+      floorGrid,
+      el("p", { className: "muted legend" }, el("span", { className: "seating held" }, "held"), " ",
+        el("span", { className: "seating seated" }, "seated"), " ", el("span", { className: "seating finished" }, "finished"),
+        " · pick a bar (Tab, Enter) to move, finish or release it"));
+    drawActions();
+    if (focusBar) { const b = floorBox.querySelector(`[data-hold="${CSS.escape(focusBar)}"]`); if (b) b.focus(); }
+    const mv = actionBox.querySelector("#move-to");
+    if (mv && moveTo && [...mv.options].some((o) => o.value === moveTo)) mv.value = moveTo;
+    if (focusId) { const c = actionBox.querySelector("#" + CSS.escape(focusId)); if (c) c.focus(); }
+  };
+
+  const act = async (what, fn) => {
+    status.textContent = `${what}…`;
+    const a = await fn();
+    await load();
+    status.textContent = a.ok ? `${what}: done.` : a.body && a.body.code === "TABLE_TAKEN"
+      ? `${what}: refused, TABLE_TAKEN — ${a.body.detail || "a target table is not free for the whole seating"}. Nothing changed.`
+      : `${what}: ${problemText(a)}`;
+    status.className = a.ok ? "ok" : "field-error";
+    return a;
+  };
+
+  const drawActions = () => {
+    const f = st.floor;
+    const s = f && seatingsOf(f).find((x) => x.hold_id === st.selected);
+    if (!s) { actionBox.replaceChildren(); return; }
+    const state = stateOf(s);
+    const targets = moveTargets(f, s);
+    const to = el("select", { id: "move-to" }, targets.map((x) => el("option", { value: x.tables.join(",") }, `${x.id}${x.area ? " (" + x.area + ")" : ""}`)));
+    const hold = encodeURIComponent(s.hold_id);
+    actionBox.replaceChildren(el("fieldset", {}, el("legend", {}, `Seating ${s.hold_id}`),
+      el("p", {}, `Party of ${s.party} · ${s.caller} · ${s.tables.join("+")} · ${clock(minutesOn(f.date, s.from))}–${clock(minutesOn(f.date, s.to))} · ${state}`),
+      el("div", { className: "row" },
+        targets.length ? field("Move to", to) : el("span", { className: "muted" }, "No other table seats this party."),
+        targets.length ? button("Move", () => act(`Move to ${to.selectedOptions[0].textContent}`,
+          () => call("POST", `/v1/holds/${hold}/tables`, { body: { tables: to.value.split(",") } })), { id: "move-apply", className: "primary" }) : "",
+        state === "seated" ? button("Finish early", async () => {
+          if (await confirmStep(`Finish ${s.hold_id} now (its table is free from this moment)?`, "Yes, finish")) {
+            await act("Finish", () => call("POST", `/v1/holds/${hold}/finish`));
+          }
+        }, { id: "finish-apply" }) : "",
+        role === "ops" && (state === "held" || state === "pending") ? button("Release", async () => {
+          if (await confirmStep(`Release hold ${s.hold_id} (party of ${s.party})?`, "Yes, release")) {
+            const a = await act("Release", () => call("POST", `/v1/holds/${hold}/release`));
+            if (a.ok) { st.selected = null; drawActions(); }
+          }
+        }, { id: "release-apply", className: "danger" }) : "",
+        button("Close", () => {
+          st.selected = null;
+          draw();
+          const b = floorBox.querySelector(`[data-hold="${CSS.escape(s.hold_id)}"]`);
+          if (b) b.focus();
+        }, { id: "seating-close" })),
+      role === "ops" ? "" : el("p", { className: "muted" }, "Releasing a buyer's hold is for the buyer or an operator.")));
+  };
+
+  // Escape in a seating's actions closes them and returns to its bar.
+  actionBox.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !document.querySelector("dialog[open]")) { const c = actionBox.querySelector("#seating-close"); if (c) c.click(); }
+  });
+  controls.addEventListener("submit", (e) => { e.preventDefault(); load(); });
+  resource.addEventListener("change", choose);
+  date.addEventListener("change", load);
+  area.addEventListener("change", load);
+
+  (async () => {
+    const a = await get("/v1/resources?limit=200");
+    if (!a.ok) { status.textContent = problemText(a); return; }
+    resource.append(...a.body.items.map((r) => el("option", { value: r.id }, `${r.id} — ${r.name}`)));
+  })();
+}
+
+// A walk-in: a party seated now on the best free table (or the area's). One Idempotency-Key
+// per intended walk-in: a retry of the same submission after a lost answer reuses it (the
+// origin answers the first seating again); an answer, or another party, starts a new one.
+function walkInForm(st, status, reload) {
+  const party = el("input", { id: "walkin-party", type: "number", min: 1, value: 2, required: true });
+  const area = el("select", { id: "walkin-area" }, el("option", { value: "" }, "any area"),
+    ...[...new Set((st.slots.tables || []).map((t) => t.area).filter(Boolean))].map((a) => el("option", { value: a }, a)));
+  let pending = null;
+  const f = el("form", { className: "row", id: "walkin-form" }, field("Party", party), field("Area (optional)", area),
+    el("button", { type: "submit", id: "walkin-apply", className: "primary" }, "Seat walk-in"));
+  let busy = false;
+  f.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (busy) return;
+    busy = true;
+    const body = { party: Number(party.value) };
+    if (area.value) body.area = area.value;
+    const payload = st.id + JSON.stringify(body);
+    if (!pending || pending.payload !== payload) pending = { payload, key: newKey("console-walkin") };
+    const a = await call("POST", `/v1/resources/${encodeURIComponent(st.id)}/walk-ins`, { body, headers: { "idempotency-key": pending.key } });
+    busy = false;
+    if (a.status !== 0 && a.status < 500) pending = null;
+    status.className = a.ok ? "ok" : "field-error";
+    status.textContent = a.ok ? `Walk-in: party of ${body.party} seated at ${((a.body.items || [])[0] || {}).tables?.join("+") || "?"} (${a.body.id}).`
+      : `Walk-in: ${problemText(a)}${a.status === 0 || a.status >= 500 ? " — submit again to retry (same key)" : ""}`;
+    reload();
+  });
+  return el("fieldset", {}, el("legend", {}, "Walk-in (seated now)"), f);
 }

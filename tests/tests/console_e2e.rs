@@ -73,3 +73,72 @@ fn the_console_helpers_pass_their_unit_tests() {
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success() && log.contains("# fail 0"), "{log}");
 }
+
+/// The host floor (tests/browser/host.mjs): a buyer's hold shows within 2 s, the host moves
+/// it, a move onto a taken table shows TABLE_TAKEN, an operator releases another seating, a
+/// walk-in is seated. Screenshots: target/artifacts/console-host*.png.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_runs_the_floor_live() {
+    assert!(aforo_origin::console::built(), "the console's assets are not built: run scripts/build-console.sh, then test again");
+    let e = env();
+    // Open all day (UTC): two 2-tops on the terrace, four 4-tops in the hall, T4+T5 for 3 to 8.
+    let doc = json!({"name": "Trattoria", "timezone": "UTC", "qty": {"min": 1, "max": 8},
+        "dimensions": {"slots": {"duration_min": 90, "interval_min": 30, "capacity": 40, "pacing": {"window_min": 30, "max": 8},
+            "tables": [{"id": "T1", "seats": [1, 2], "area": "terrace"}, {"id": "T2", "seats": [1, 2], "area": "terrace"},
+                       {"id": "T3", "seats": [2, 4], "area": "hall"}, {"id": "T4", "seats": [2, 4], "area": "hall"},
+                       {"id": "T5", "seats": [2, 4], "area": "hall"}, {"id": "T6", "seats": [2, 4], "area": "hall"}],
+            "combinations": [{"of": ["T4", "T5"], "seats": [3, 8]}]}}});
+    create(&e, "trattoria", &doc).await;
+    let root = repo_root();
+    let shots = root.join("target/artifacts");
+    std::fs::create_dir_all(&shots).unwrap();
+    let out = tokio::process::Command::new("node")
+        .arg(root.join("tests/browser/host.mjs"))
+        .env("ORIGIN_URL", e.origin.url())
+        .env("SELLER_TOKEN", &e.seller)
+        .env("OPS_TOKEN", &e.ops)
+        .env("BUYER_TOKEN", &e.buyer)
+        .env("RESOURCE_ID", "trattoria")
+        .env("DATE", day(1))
+        .env("TODAY", day(0))
+        .env("TZ", "UTC")
+        .env("SHOTS", &shots)
+        .current_dir(&root)
+        .output()
+        .await
+        .expect("node");
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "host browser test failed:\n{log}");
+    println!("{log}");
+    for want in [
+        "live: the hold",
+        "moved: ",
+        "to T6",
+        "taken: Move to T6",
+        "TABLE_TAKEN",
+        "released: ",
+        "walk-in: Walk-in: party of 3 seated",
+        "finished: Finish: done",
+        "area: hall shows T3 T4 T5 T6",
+        "no CSP violations",
+    ] {
+        assert!(log.contains(want), "{want}: {log}");
+    }
+    // What the browser did is what the API holds.
+    let floor = e.api.get(&e.seller, &format!("/v1/resources/trattoria/tables?date={}", day(1))).await;
+    assert_eq!(floor.status.as_u16(), 200, "{:?}", floor.body);
+    let on = |t: &str| -> Vec<i64> {
+        floor.body["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["id"] == t)
+            .flat_map(|x| x["seatings"].as_array().unwrap().iter().map(|s| s["party"].as_i64().unwrap()))
+            .collect()
+    };
+    assert_eq!(on("T6"), vec![2], "the moved seating is on T6");
+    assert!(on("T1").is_empty(), "the released seating is gone from T1: {:?}", floor.body);
+    for shot in ["console-host.png", "console-host-walkin.png"] {
+        assert!(std::fs::metadata(shots.join(shot)).map(|m| m.len() > 10_000).unwrap_or(false), "no screenshot {shot}");
+    }
+}

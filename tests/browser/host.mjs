@@ -1,0 +1,145 @@
+// The host floor of the console in headless Chromium (playwright-core) against the real
+// origin and Redis (run by tests/tests/console_e2e.rs): a restaurant with numbered tables
+// (RESOURCE_ID, created by the Rust side) and a few buyers' holds on DATE;
+//   the seller opens the floor; a buyer's hold made through the API shows on it within 2 s
+//   (over Server-Sent Events); the host moves it to another table (its bar moves to that row);
+//   a move onto a taken table shows TABLE_TAKEN; an operator releases another seating (its bar
+//   goes); a walk-in is seated today.
+// Env: ORIGIN_URL, SELLER_TOKEN, OPS_TOKEN, BUYER_TOKEN, RESOURCE_ID, DATE, TODAY, SHOTS.
+import { chromium } from "playwright-core";
+
+const { ORIGIN_URL, SELLER_TOKEN, OPS_TOKEN, BUYER_TOKEN, RESOURCE_ID, DATE, TODAY, SHOTS } = process.env;
+const check = (ok, what) => { if (!ok) throw new Error(what); };
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page.setDefaultTimeout(15000);
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
+  });
+  await page.goto(`${ORIGIN_URL}/console/#token=${SELLER_TOKEN}`);
+  await page.waitForSelector("body[data-ready='1']");
+  const api = (method, path, token, body, key) => page.evaluate(async ([method, path, token, body, key]) => {
+    const headers = { authorization: "Bearer " + token, "content-type": "application/json" };
+    if (key) headers["idempotency-key"] = key;
+    const r = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+    return { status: r.status, body: await r.json() };
+  }, [method, path, token, body, key]);
+  const hold = async (slot, qty, key) => {
+    const h = await api("POST", "/v1/holds", BUYER_TOKEN, { resource_id: RESOURCE_ID, date: DATE, slot, qty }, key);
+    check(h.status === 201, `hold ${slot} x${qty}: ` + JSON.stringify(h));
+    return { id: h.body.id, tables: h.body.items[0].tables };
+  };
+  // The evening so far: a few parties (one at the pushed-together tables).
+  const other = await hold("21:00", 2, "host-e2e-other");
+  await hold("19:30", 4, "host-e2e-a");
+  await hold("20:30", 6, "host-e2e-b");
+  await hold("22:00", 3, "host-e2e-c");
+
+  // The host's floor, opened by keyboard-usable controls.
+  const open = async () => {
+    await page.click("nav [data-view='host']");
+    await page.waitForSelector(`#host-resource option[value='${RESOURCE_ID}']`, { state: "attached" });
+    await page.fill("#host-date", DATE);
+    await page.selectOption("#host-resource", RESOURCE_ID);
+    await page.waitForSelector(`#floor h3:text("${RESOURCE_ID} on ${DATE}")`);
+    await page.waitForFunction(() => document.getElementById("host-live").textContent === "live");
+  };
+  await open();
+  check(await page.isVisible(`#floor [data-hold='${other.id}']`), "a hold made before opening is not on the floor");
+  const labelled = [await page.getByLabel(/^Restaurant/).count(), await page.getByLabel("Party", { exact: true }).count()];
+  check(labelled[0] >= 1 && labelled[1] >= 1, "controls lack labels: " + labelled);
+
+  // A buyer's hold (another tab, through the API) appears within 2 s.
+  const fresh = await hold("20:00", 2, "host-e2e-fresh");
+  const t0 = Date.now();
+  await page.waitForSelector(`#floor [data-hold='${fresh.id}']`, { timeout: 2000 });
+  const ms = Date.now() - t0;
+  check(ms <= 2000, `the hold took ${ms} ms`);
+  const from = fresh.tables.join("+");
+  check(await page.isVisible(`.floor-row[data-table='${fresh.tables[0]}'] [data-hold='${fresh.id}']`), "the hold is not on its table's row");
+  console.log(`live: the hold ${fresh.id} (party 2 at ${from}) appeared on the floor in ${ms} ms`);
+  const coversText = await page.textContent("#floor-covers [data-at='20:00']");
+  console.log(`covers: 20:00 window ${coversText}`);
+
+  // The host moves it (keyboard: focus the bar, Enter, choose the table, Move).
+  await page.focus(`#floor [data-hold='${fresh.id}']`);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#move-to");
+  check(await page.evaluate(() => document.activeElement.id === "move-to"), "Enter on a bar does not bring the focus to its actions");
+  const target = "T6";
+  await page.selectOption("#move-to", target);
+  await page.click("#move-apply");
+  await page.waitForSelector(`.floor-row[data-table='${target}'] [data-hold='${fresh.id}']`);
+  check(!(await page.isVisible(`.floor-row[data-table='${fresh.tables[0]}'] [data-hold='${fresh.id}']`)), "the bar stayed on the old table");
+  console.log(`moved: ${fresh.id} from ${from} to ${target}: ${await page.textContent("#host-status")}`);
+
+  // Escape closes the seating's actions and returns to its bar.
+  await page.focus("#move-to");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#move-to", { state: "detached" });
+  check(await page.evaluate((id) => document.activeElement.dataset.hold === id, fresh.id), "Escape does not return to the bar");
+  // A move onto a table taken for part of the seating: TABLE_TAKEN, shown, nothing changed.
+  await page.click(`#floor [data-hold='${other.id}']`);
+  await page.waitForSelector(`#host-actions legend:text("${other.id}")`);
+  await page.selectOption("#move-to", target);
+  await page.click("#move-apply");
+  await page.waitForFunction(() => document.getElementById("host-status").textContent.includes("TABLE_TAKEN"));
+  console.log("taken: " + (await page.textContent("#host-status")));
+  check(await page.isVisible(`.floor-row[data-table='${other.tables[0]}'] [data-hold='${other.id}']`), "a refused move changed the floor");
+  check(await page.locator("#release-apply").count() === 0, "a seller is offered the release of a buyer's hold");
+  await page.locator("#host").screenshot({ path: `${SHOTS}/console-host.png` });
+
+  // An operator releases the other seating: its bar goes.
+  await page.getByLabel("Token", { exact: true }).fill(OPS_TOKEN);
+  await page.click("#signin button[type='submit']");
+  await open();
+  await page.click(`#floor [data-hold='${other.id}']`);
+  await page.click("#release-apply");
+  await page.click("#confirm-yes");
+  await page.waitForSelector(`#floor [data-hold='${other.id}']`, { state: "detached" });
+  console.log(`released: ${other.id}: ${await page.textContent("#host-status")}`);
+
+  // A walk-in, seated now (today's floor).
+  await page.fill("#host-date", TODAY);
+  await page.click("#host-controls button[type='submit']");
+  await page.waitForSelector(`#floor h3:text("${RESOURCE_ID} on ${TODAY}")`);
+  await page.fill("#walkin-party", "3");
+  await page.click("#walkin-apply");
+  await page.waitForFunction(() => document.getElementById("host-status").textContent.startsWith("Walk-in: party of 3 seated"));
+  const walkin = (await page.textContent("#host-status")).match(/\((h_[^)]+)\)/)[1];
+  await page.waitForSelector(`#floor [data-hold='${walkin}'][data-state='seated']`);
+  console.log("walk-in: " + (await page.textContent("#host-status")));
+  await page.locator("#host").screenshot({ path: `${SHOTS}/console-host-walkin.png` });
+  // The party leaves early: finished (its table free from the current moment of the grid).
+  await page.click(`#floor [data-hold='${walkin}']`);
+  await page.click("#finish-apply");
+  await page.click("#confirm-yes");
+  await page.waitForFunction(() => /^Finish: (?!…)/.test(document.getElementById("host-status").textContent));
+  // Finished at the moment it was seated, it may hold its table for no time at all.
+  const left = await page.$eval(`#floor [data-hold='${walkin}']`, (b) => b.dataset.state).catch(() => "gone");
+  console.log(`finished: ${await page.textContent("#host-status")} (bar: ${left})`);
+  check(left === "finished" || left === "gone", "the finished seating shows as " + left);
+  // The area filter: only the hall's tables.
+  await page.selectOption("#host-area", "hall");
+  await page.waitForSelector(".floor-row[data-table='T1']", { state: "detached" });
+  check(await page.isVisible(".floor-row[data-table='T3']"), "the hall's tables are not shown");
+  console.log("area: hall shows " + (await page.$$eval(".floor-row[data-table]", (r) => r.map((x) => x.dataset.table).join(" "))));
+  await page.selectOption("#host-area", "");
+  await page.waitForSelector(".floor-row[data-table='T1']");
+
+  const violations = await page.evaluate(() => window.__violations);
+  check(violations.length === 0, "CSP violations: " + violations.join(", "));
+  check(errors.length === 0, "page errors: " + errors.join(", "));
+  console.log("no CSP violations, no page errors");
+} finally {
+  await browser.close();
+}
