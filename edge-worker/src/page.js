@@ -30,6 +30,7 @@ async function search(ev) {
   const q = new URLSearchParams({ date: $("date").value, qty: $("qty").value });
   say("Loading…");
   $("slots").replaceChildren();
+  $("alternatives").replaceChildren();
   const r = await fetch(`/v1/resources/${id}/availability?${q}`);
   const a = await r.json();
   if (!r.ok) { say(a.detail || a.title); return; }
@@ -57,8 +58,39 @@ function renderSlots(a) {
     say(`no table for ${a.qty} at ${noTable.slot}` + (next ? `, try ${next.slot}` : "") + ".");
   }
   if (a.alternatives && a.alternatives.length && !slots.some(fits)) {
-    say($("message").textContent + " Try " + a.alternatives.map((x) => x.date + (x.slot ? " " + x.slot : "")).join(", ") + ".");
+    say($("message").textContent + " Try " + a.alternatives.map(altName).join(", ") + ".");
+    showAlternatives(a, a.alternatives);
   }
+}
+
+const altName = (x) => x.date + (x.slot ? " " + x.slot : "");
+
+// The places where the party fits instead, as buttons (keyboard-usable: a button takes focus
+// and Enter/Space); holding one asks for the same party at that date and slot.
+function showAlternatives(a, alts) {
+  const box = $("alternatives");
+  const list = el("ul", { className: "alternatives" });
+  for (const x of alts) {
+    const b = el("button", { type: "button", className: "alternative" }, "Hold " + altName(x),
+      el("span", { className: "muted" }, " (" + x.remaining + " left)"));
+    b.dataset.date = x.date;
+    if (x.slot) b.dataset.slot = x.slot;
+    b.addEventListener("click", () => hold({ resource_id: a.resource_id, date: x.date, qty: a.qty }, { slot: x.slot }));
+    list.append(el("li", null, b));
+  }
+  box.replaceChildren(el("p", { id: "alternatives-title" }, "Where your party of " + a.qty + " fits instead:"), list);
+  list.setAttribute("aria-labelledby", "alternatives-title");
+}
+
+// A refusal said plainly: maintenance (read-only) and an unreachable service are not the
+// buyer's doing, and nothing was held or charged.
+function refusal(r, h, a, s) {
+  const wait = Number(r.headers.get("retry-after"));
+  const again = wait > 0 && wait <= 600 ? `Try again in ${wait} seconds.` : "Try again shortly.";
+  if (h.code === "READ_ONLY") return `Bookings are paused for maintenance; nothing was charged or held. ${again}`;
+  if (r.status === 503) return `We could not reach the booking service (${h.title || "unavailable"}); nothing was charged or held. ${again}`;
+  if (h.code === "SOLD_OUT" && h.detail && h.detail.includes("no_table")) return `no table for ${a.qty} at ${s.slot}`;
+  return h.detail || h.title || "The hold was refused.";
 }
 
 async function hold(a, s) {
@@ -69,11 +101,11 @@ async function hold(a, s) {
     headers: { "content-type": "application/json", "authorization": "Bearer " + $("token").value.trim(), "idempotency-key": key },
     body: JSON.stringify(body),
   });
-  const h = await r.json();
+  const h = await r.json().catch(() => ({}));
   if (!r.ok) {
     const alt = (h.alternatives || []).map((x) => x.slot || x.date);
-    const reason = h.code === "SOLD_OUT" && h.detail && h.detail.includes("no_table") ? `no table for ${a.qty} at ${s.slot}` : (h.detail || h.title);
-    say(reason + (alt.length ? ", try " + alt.slice(0, 3).join(", ") : ""));
+    say(refusal(r, h, a, s) + (alt.length ? ", try " + alt.slice(0, 3).join(", ") : ""));
+    if (alt.length) showAlternatives(a, h.alternatives);
     return;
   }
   showHold(h);

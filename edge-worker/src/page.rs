@@ -109,4 +109,12 @@ mod tests {
         assert_eq!(asset("/page.css").map(|a| a.0), Some("text/css; charset=utf-8"));
         assert_eq!(asset("/page.html"), None);
     }
+
+    #[test]
+    fn alternatives_are_buttons_and_a_read_only_refusal_is_said_plainly() {
+        assert!(HTML.contains(r#"<div id="alternatives"></div>"#));
+        assert!(JS.contains(r#"el("button", { type: "button", className: "alternative" }"#), "alternatives are buttons built with the DOM");
+        assert!(JS.contains(r#"h.code === "READ_ONLY""#));
+        assert!(JS.contains("Bookings are paused for maintenance; nothing was charged or held."));
+    }
 }
