@@ -4,10 +4,12 @@
 // run, under the page's Content-Security-Policy.
 // Env: EDGE_URL, BUYER_TOKEN, DATE (YYYY-MM-DD), SCREENSHOT (path of the PNG kept),
 // HOSTILE_ID (a resource whose price tiers are HOSTILE_TIERS, a JSON list of strings),
-// UNSERVED_TOKEN (a DEMO_BUYER_TOKEN the Worker has but must not serve: no LOCAL_DEMO).
+// UNSERVED_TOKEN (a DEMO_BUYER_TOKEN the Worker has but must not serve: no LOCAL_DEMO),
+// ALT_ID (a resource whose one seating, 20:00 with table B1, has no room for 2 on DATE),
+// ORIGIN_URL and OPS_TOKEN (to switch the origin to read-only and back).
 import { chromium } from "playwright-core";
 
-const { EDGE_URL, BUYER_TOKEN, DATE, SCREENSHOT, HOSTILE_ID, UNSERVED_TOKEN } = process.env;
+const { EDGE_URL, BUYER_TOKEN, DATE, SCREENSHOT, HOSTILE_ID, UNSERVED_TOKEN, ALT_ID, ORIGIN_URL, OPS_TOKEN } = process.env;
 const HOSTILE_TIERS = JSON.parse(process.env.HOSTILE_TIERS);
 const check = (ok, what) => { if (!ok) throw new Error(what); };
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
@@ -96,6 +98,57 @@ try {
   check(box.includes("(" + scriptTier + ")"), "hold box: " + box);
   check((await page.$$("#hold img, #hold script")).length === 0, "markup in the hold box became elements");
   await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, "-hostile.png"), fullPage: true });
+
+  // Capacity exceeded: a party of 2 does not fit on DATE; the page offers where it does, as
+  // buttons, and holding one (from the keyboard) works.
+  await page.fill("#resource", ALT_ID);
+  await page.fill("#date", DATE);
+  await page.fill("#qty", "2");
+  await page.click("#show");
+  await page.waitForSelector("#alternatives button.alternative");
+  check(await page.isDisabled("#slots .slot[data-slot='20:00']"), "the full 20:00 seating is offered");
+  const alts = await page.$$eval("#alternatives button.alternative", (els) => els.map((e) => e.textContent));
+  const first = page.locator("#alternatives button.alternative").first();
+  const [altDate, altSlot] = [await first.getAttribute("data-date"), await first.getAttribute("data-slot")];
+  check(altDate > DATE && altSlot === "20:00", `first alternative: ${altDate} ${altSlot}`);
+  console.log("alternatives: " + alts.join(" | "));
+  await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, "-alternatives.png"), fullPage: true });
+  const shown = await page.textContent("#hold");
+  await first.focus();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((was) => document.getElementById("hold").textContent.split("left to pay")[1] !==
+                                      was.split("left to pay")[1], shown);
+  const altBox = (await page.textContent("#hold")).split("left to pay")[0].trim();
+  check((await page.textContent("#hold-status")).trim() === "Held", "alternative hold: " + altBox);
+  check(altBox.startsWith(`Held: 2 at 20:00 on ${altDate}`), "alternative hold box: " + altBox);
+  check((await page.textContent("#hold-tables")).trim() === "table B1", "alternative hold tables: " + altBox);
+  console.log("alternative held: " + altBox);
+
+  // Ops switch the origin to read-only: a hold from the page is refused, said plainly; then
+  // the switch goes back on.
+  const mode = async (readOnly) => {
+    const r = await fetch(ORIGIN_URL + "/v1/monitoring/mode", {
+      method: "PUT",
+      headers: { authorization: "Bearer " + OPS_TOKEN, "content-type": "application/json" },
+      body: JSON.stringify({ read_only: readOnly, reason: "edge e2e" }),
+    });
+    check(r.status === 200, `PUT mode ${readOnly}: ${r.status} ${await r.text()}`);
+  };
+  await mode(true);
+  try {
+    await page.fill("#resource", "trattoria");
+    await page.fill("#qty", "2");
+    await page.click("#show");
+    await page.waitForSelector("#slots .slot.available");
+    await page.locator("#slots .slot.available").first().click();
+    await page.waitForFunction(() => document.getElementById("message").textContent.startsWith("Bookings are paused"));
+    const refusedMsg = (await page.textContent("#message")).trim();
+    check(/nothing was charged or held\. Try again (in \d+ seconds|shortly)\.$/.test(refusedMsg), "read-only message: " + refusedMsg);
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, "-read-only.png"), fullPage: true });
+    console.log("read-only: " + refusedMsg);
+  } finally {
+    await mode(false);
+  }
 
   // The page's own flow needs nothing the policy refuses.
   const before = await page.evaluate(() => window.__violations.slice());

@@ -2,12 +2,13 @@
 // playwright-core, against the real origin and Redis:
 //   a seller opens the link ./dev prints (token in the fragment), creates a restaurant from the
 //   template, sets weekly hours and a season, sees an invalid value's error at its field (from
-//   aforo-core in wasm), fixes it, sees the preview and saves; then an operator switches the
+//   aforo-core in wasm), fixes it, sees the preview and saves; the buyer page at the edge
+//   (EDGE_URL) shows the slots the seller's hours make on that Monday; then an operator switches the
 //   store to read-only (with the confirmation step) and a buyer's hold is refused with READ_ONLY.
-// Env: ORIGIN_URL, SELLER_TOKEN, OPS_TOKEN, BUYER_TOKEN, RESOURCE_ID, SHOTS (folder for PNGs).
+// Env: ORIGIN_URL, EDGE_URL, SELLER_TOKEN, OPS_TOKEN, BUYER_TOKEN, RESOURCE_ID, SHOTS (folder for PNGs).
 import { chromium } from "playwright-core";
 
-const { ORIGIN_URL, SELLER_TOKEN, OPS_TOKEN, BUYER_TOKEN, RESOURCE_ID, SHOTS } = process.env;
+const { ORIGIN_URL, EDGE_URL, SELLER_TOKEN, OPS_TOKEN, BUYER_TOKEN, RESOURCE_ID, SHOTS } = process.env;
 const check = (ok, what) => { if (!ok) throw new Error(what); };
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -97,6 +98,23 @@ try {
   await page.click("#save");
   await page.waitForFunction(() => document.getElementById("save-status").textContent.startsWith("Saved"));
   console.log("saved: " + (await page.textContent("#save-status")));
+
+  // The buyer page at the edge shows the new restaurant's slots on that Monday: the ones the
+  // seller's hours (19:30-23:30) make, as the preview showed them.
+  const buyer = await browser.newPage({ viewport: { width: 900, height: 700 } });
+  buyer.setDefaultTimeout(15000);
+  await buyer.goto(EDGE_URL + "/");
+  await buyer.fill("#resource", RESOURCE_ID);
+  await buyer.fill("#date", monday[0]);
+  await buyer.fill("#qty", "2");
+  await buyer.click("#show");
+  await buyer.waitForSelector("#slots .slot.available, #slots .slot.limited");
+  const atEdge = await buyer.$$eval("#slots .slot", (els) => els.map((e) => e.dataset.slot));
+  check(atEdge[0] === "19:30" && JSON.stringify(atEdge) === JSON.stringify(slots),
+    `the edge shows ${atEdge.join(" ")}; the preview showed ${slots.join(" ")}`);
+  await buyer.screenshot({ path: `${SHOTS}/console-edge-buyer-page.png`, fullPage: true });
+  console.log(`edge: the buyer page shows ${atEdge.length} slots on ${monday[0]} from ${atEdge[0]} to ${atEdge[atEdge.length - 1]}`);
+  await buyer.close();
   await page.click(`#resource-list [data-id='${RESOURCE_ID}']`);
   await page.waitForSelector("#live-state");
   await page.waitForFunction(() => document.getElementById("live-state").textContent === "live");

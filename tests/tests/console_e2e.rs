@@ -1,6 +1,7 @@
 //! The web console in headless Chromium (tests/browser/console.mjs, playwright-core) against
 //! the real origin and Redis: a seller builds a restaurant from the template with the
-//! preview and field errors of aforo-core in wasm, saves it; an operator switches to read-only
+//! preview and field errors of aforo-core in wasm, saves it, and the buyer page at the edge
+//! (the Worker in workerd, `wrangler dev`) shows its slots; an operator switches to read-only
 //! and a hold is refused. Screenshots go to target/artifacts/ (CI artifacts).
 //! Needs the console's assets (scripts/build-console.sh, which scripts/test.sh runs first).
 
@@ -8,7 +9,7 @@
 
 mod common;
 
-use aforo_tests::harness::repo_root;
+use aforo_tests::harness::{repo_root, Edge};
 use common::*;
 use serde_json::json;
 
@@ -17,6 +18,8 @@ async fn a_seller_builds_a_restaurant_and_ops_switches_to_read_only() {
     assert!(aforo_origin::console::built(), "the console's assets are not built: run scripts/build-console.sh, then test again");
     let e = env();
     create(&e, "panettone", &json!({"name": "Panettone", "timezone": "UTC", "dimensions": {"stock": {"on_hand": 5}}})).await;
+    // The buyer page at the edge, in front of this origin (a snapshot lives 1 s).
+    let edge = Edge::start(&e.origin.url(), &[("SNAPSHOT_TTL_S", "1")]);
     let root = repo_root();
     let shots = root.join("target/artifacts");
     std::fs::create_dir_all(&shots).unwrap();
@@ -27,6 +30,7 @@ async fn a_seller_builds_a_restaurant_and_ops_switches_to_read_only() {
         .env("OPS_TOKEN", &e.ops)
         .env("BUYER_TOKEN", &e.buyer)
         .env("RESOURCE_ID", "casa-nueva")
+        .env("EDGE_URL", edge.url())
         .env("SHOTS", &shots)
         .current_dir(&root)
         .output()
@@ -38,6 +42,7 @@ async fn a_seller_builds_a_restaurant_and_ops_switches_to_read_only() {
     for want in [
         "field error: dimensions.slots.interval_min",
         "saved: Saved (created",
+        "edge: the buyer page shows ",
         "live: the hold",
         "conflict: Someone saved",
         "overcommit: ",
@@ -60,7 +65,7 @@ async fn a_seller_builds_a_restaurant_and_ops_switches_to_read_only() {
     assert!(doc.body["overcommitted"].as_array().is_some_and(|o| !o.is_empty()), "{:?}", doc.body["overcommitted"]);
     let mode = e.api.get(&e.ops, "/v1/monitoring/mode").await;
     assert_eq!((mode.body["read_only"].as_bool(), mode.body["reason"].as_str()), (Some(true), Some("console e2e")));
-    for shot in ["console-seller.png", "console-oncall.png", "console-field-error.png"] {
+    for shot in ["console-seller.png", "console-oncall.png", "console-field-error.png", "console-edge-buyer-page.png"] {
         assert!(std::fs::metadata(shots.join(shot)).map(|m| m.len() > 10_000).unwrap_or(false), "no screenshot {shot}");
     }
 }

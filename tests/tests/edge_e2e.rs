@@ -72,6 +72,15 @@ fn hostile() -> Value {
             {"utilization_gte": 0.5, "multiplier": 1.5, "tier": HOSTILE_TIERS[0]}]}})
 }
 
+/// A bar with one table of 4 and one seating a night, at 20:00 (UTC).
+fn barra() -> Value {
+    let week: serde_json::Map<String, Value> =
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].iter().map(|d| (d.to_string(), json!([["20:00", "21:00"]]))).collect();
+    json!({"name": "Barra", "timezone": "UTC", "hours": week,
+        "dimensions": {"slots": {"duration_min": 60, "interval_min": 60, "capacity": 4,
+            "tables": [{"id": "B1", "seats": [1, 4]}]}}})
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
     let mut e = env();
@@ -98,7 +107,11 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
             "tables": [{"type": "6-top", "count": 1, "seats": [5, 6]}, {"type": "2-top", "count": 4, "seats": [1, 2]}]}}});
     create(&e, "sala", &sala).await;
     create(&e, "hostile", &hostile()).await;
+    create(&e, "barra", &barra()).await;
     let d = day(2);
+    // The bar's one seating on that date is taken by 3 of its 4: a party of 2 does not fit.
+    let three = e.api.hold(&e.buyer, "barra-three", &json!({"resource_id": "barra", "date": d, "slot": "20:00", "qty": 3})).await;
+    assert_eq!(three.status, 201, "{:?}", three.body);
     let six = e.api.hold(&e.buyer, "six", &json!({"resource_id": "sala", "date": d, "slot": "20:00", "qty": 6})).await;
     assert_eq!(six.body["items"][0]["table"], "6-top", "{:?}", six.body);
     // Half of the 19:30 seating: its tier is the <script> one, the others' the <img> one.
@@ -212,7 +225,7 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
 
     // 4. The buyer page in headless Chromium: pick a date, see slots, hold one, see it held;
     //    a seller's HTML is text, the CSP is sent and enforced, the demo token is not served.
-    browser_holds_a_table(&edge.url(), &e.buyer, &d).await;
+    browser_holds_a_table(&edge.url(), &e, &d).await;
     page_headers(&edge.url()).await;
     demo_token_only_in_a_local_demo_on_loopback(&e.origin.url(), &e.buyer).await;
 
@@ -343,7 +356,8 @@ async fn the_edge_bounds_its_calls_to_a_failing_origin() {
     assert_eq!(count("POST /v1/holds "), 1, "a hold is sent once: {:?}", seen.lock().unwrap());
 }
 
-async fn browser_holds_a_table(edge_url: &str, buyer: &str, date: &str) {
+async fn browser_holds_a_table(edge_url: &str, e: &Env, date: &str) {
+    let buyer = &e.buyer;
     let root = repo_root();
     let shot = root.join("target/artifacts/buyer-page.png");
     std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
@@ -356,6 +370,9 @@ async fn browser_holds_a_table(edge_url: &str, buyer: &str, date: &str) {
         .env("HOSTILE_ID", "hostile")
         .env("HOSTILE_TIERS", serde_json::to_string(&HOSTILE_TIERS).unwrap())
         .env("UNSERVED_TOKEN", buyer)
+        .env("ALT_ID", "barra")
+        .env("ORIGIN_URL", e.origin.url())
+        .env("OPS_TOKEN", &e.ops)
         .current_dir(&root)
         .output()
         .await
@@ -365,7 +382,16 @@ async fn browser_holds_a_table(edge_url: &str, buyer: &str, date: &str) {
     assert!(log.contains("held:"), "{log}");
     assert!(log.contains("no-table: no table for 6 at 20:00, try 20:30"), "{log}");
     assert!(log.contains("hostile: tiers shown as text") && log.contains("window.__xss undefined"), "{log}");
+    assert!(log.contains("alternatives: Hold ") && log.contains("alternative held: Held: 2 at 20:00 on "), "{log}");
+    assert!(log.contains("read-only: Bookings are paused for maintenance; nothing was charged or held."), "{log}");
     println!("{log}");
+    // The switch is back on: a hold goes through again.
+    let mode = e.api.get(&e.ops, "/v1/monitoring/mode").await;
+    assert_eq!(mode.body["read_only"], false, "{:?}", mode.body);
+    for suffix in ["-alternatives.png", "-read-only.png"] {
+        let p = root.join(format!("target/artifacts/buyer-page{suffix}"));
+        assert!(std::fs::metadata(&p).map(|m| m.len() > 10_000).unwrap_or(false), "no screenshot at {}", p.display());
+    }
     assert!(std::fs::metadata(&shot).map(|m| m.len() > 10_000).unwrap_or(false), "no screenshot at {}", shot.display());
 }
 
