@@ -39,9 +39,11 @@ async function search(ev) {
 
 function renderSlots(a) {
   const slots = a.slots || [];
+  const fits = (s) => s.status === "available" || s.status === "limited";
   if (a.stale) say("Showing data from " + a.as_of + " (the origin is not answering).");
   else if (!slots.length) say("Nothing on this date: " + a.status.replace("_", " ") + ".");
-  else say(slots.length + " times on " + a.date + " for " + a.qty + ".");
+  else if (!slots.some(fits)) say("No time on " + a.date + " has room for " + a.qty + ".");
+  else say(slots.length + (slots.length === 1 ? " time on " : " times on ") + a.date + " for " + a.qty + ".");
   for (const s of slots) {
     const label = s.reason === "no_table" ? "no table" : s.status.replace("_", " ");
     const b = el("button", { className: "slot " + s.status, disabled: !(s.status === "available" || s.status === "limited") },
@@ -51,7 +53,6 @@ function renderSlots(a) {
     b.addEventListener("click", () => hold(a, s));
     $("slots").append(b);
   }
-  const fits = (s) => s.status === "available" || s.status === "limited";
   const noTable = slots.find((s) => s.reason === "no_table");
   if (noTable) {
     const next = slots.find((s) => s.start > noTable.start && fits(s));
