@@ -118,7 +118,7 @@ try {
   await page.keyboard.press("Enter");
   await page.waitForFunction((was) => document.getElementById("hold").textContent.split("left to pay")[1] !==
                                       was.split("left to pay")[1], shown);
-  const altBox = (await page.textContent("#hold")).split("left to pay")[0].trim();
+  const altBox = (await page.textContent("#hold")).split("left to pay")[0].replace(/\d\d:\d\d\s*$/, "").trim();
   check((await page.textContent("#hold-status")).trim() === "Held", "alternative hold: " + altBox);
   check(altBox.startsWith(`Held: 2 at 20:00 on ${altDate}`), "alternative hold box: " + altBox);
   check((await page.textContent("#hold-tables")).trim() === "table B1", "alternative hold tables: " + altBox);
