@@ -25,6 +25,32 @@ fn wait_until(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
     }
 }
 
+/// Whether the origin `child` answers its health check on `port` within 60 s: `false` as
+/// soon as it has exited (it could not bind the port), so that what answers is ours.
+fn answers(child: &mut Child, port: u16) -> bool {
+    use std::io::{Read, Write};
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return false;
+        }
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+            let _ = s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let mut buf = String::new();
+            let _ = s.read_to_string(&mut buf);
+            if buf.starts_with("HTTP/1.1 ") {
+                // Another server on the port answers too: ours is the one still running after
+                // its bind would have failed.
+                std::thread::sleep(Duration::from_millis(50));
+                return matches!(child.try_wait(), Ok(None));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("aforo-origin did not come up within 60 s");
+}
+
 fn redis_cli(port: u16, args: &[&str]) -> Option<String> {
     let out = Command::new("redis-cli").args(["-h", "127.0.0.1", "-p", &port.to_string()]).args(args).output().ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
@@ -220,6 +246,7 @@ pub struct Origin {
     child: Option<Child>,
     redis_url: String,
     env: Vec<(String, String)>,
+    restarted: bool,
 }
 
 impl Origin {
@@ -235,27 +262,42 @@ impl Origin {
             child: None,
             redis_url: redis_url.to_string(),
             env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            restarted: false,
         };
         o.spawn();
         o
     }
 
     fn spawn(&mut self) {
+        // A port found free may be taken before the origin binds it (by another test's
+        // server, or as a client's ephemeral port): then the origin exits, and a fresh start
+        // goes to another port. A restart keeps its port, since the test holds its URL.
+        for _ in 0..5 {
+            let mut child = self.command().spawn().expect("spawn aforo-origin");
+            if answers(&mut child, self.port) {
+                self.child = Some(child);
+                return;
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            assert!(!self.restarted, "aforo-origin could not listen again on port {}", self.port);
+            self.port = free_port();
+        }
+        panic!("aforo-origin did not come up on five ports");
+    }
+
+    fn command(&self) -> Command {
         let log = std::env::var("AFORO_TEST_LOG").is_ok();
-        let child = Command::new(origin_bin())
-            .env("AFORO_LISTEN", format!("127.0.0.1:{}", self.port))
+        let mut cmd = Command::new(origin_bin());
+        cmd.env("AFORO_LISTEN", format!("127.0.0.1:{}", self.port))
             .env("AFORO_REDIS_URL", &self.redis_url)
             .env("AFORO_JWT_SECRET", SECRET)
             .env("AFORO_LOG", if log { "info" } else { "warn" })
             .env("AFORO_LOG_FORMAT", "pretty")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
-            .stderr(if log { Stdio::inherit() } else { Stdio::null() })
-            .spawn()
-            .expect("spawn aforo-origin");
-        self.child = Some(child);
-        let url = format!("127.0.0.1:{}", self.port);
-        wait_until("aforo-origin", Duration::from_secs(60), || std::net::TcpStream::connect(&url).is_ok());
+            .stderr(if log { Stdio::inherit() } else { Stdio::null() });
+        cmd
     }
 
     /// Base URL.
@@ -289,6 +331,7 @@ impl Origin {
     /// Starts it again on the same port.
     pub fn restart(&mut self) {
         self.kill();
+        self.restarted = true;
         self.spawn();
     }
 }
