@@ -46,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(units.iter().filter(|u| u.slot.is_some()).count() as u32 <= bound.slots_per_day, "{d}: {bound:?}");
         for u in units.iter().take(8) {
             let slot = u.slot.map(|s| s.name());
-            let item = HoldItem { resource_id: "f".into(), date: Some(d.to_string()), slot, qty: 2 };
+            let item = HoldItem { resource_id: "f".into(), date: Some(d.to_string()), slot, qty: 2, area: None };
             if let Ok(plan) = plan_hold(&snap, &item, now) {
                 assert!(plan.takes.len() as u32 <= bound.hold_buckets, "{d}: {} takes, {bound:?}", plan.takes.len());
                 let tables: usize = plan.choices.iter().map(Vec::len).sum();
