@@ -8,7 +8,7 @@ use aforo_core::{HoldPlan, ItemView, Take};
 use chrono::NaiveDate;
 use fred::prelude::*;
 
-use super::client::Store;
+use super::client::{function_name, Store};
 use super::error::StoreError;
 use super::keys::{buyer_held, buyer_on, claim, ResourceKeys};
 use super::records::{HoldRecord, HoldStatus};
@@ -152,27 +152,78 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
     serde_json::to_string(v).map_err(|e| StoreError::Reply("hold arguments", e.to_string()))
 }
 
+/// The positions of a hold's arguments in a call of `aforo_hold` (1-based, as Lua reads them),
+/// the same as `A` in lua/holds.lua (a test holds the two equal).
+pub mod arg {
+    /// The document version planned against.
+    pub const VERSION: usize = 1;
+    /// The hold id.
+    pub const ID: usize = 2;
+    /// The payload hash.
+    pub const HASH: usize = 3;
+    /// Milliseconds the units stay taken.
+    pub const TTL: usize = 4;
+    /// Milliseconds the record lives.
+    pub const LIFE: usize = 5;
+    /// The caller's `sub`.
+    pub const CALLER: usize = 6;
+    /// `held`, `pending` or `consumed`.
+    pub const STATUS: usize = 7;
+    /// The takes (units and the buyer's share).
+    pub const TAKES: usize = 8;
+    /// The table choices.
+    pub const CHOICES: usize = 9;
+    /// The items (JSON).
+    pub const ITEMS: usize = 10;
+    /// The end of the last date (ms), or empty.
+    pub const RETAIN: usize = 11;
+    /// The retention (ms).
+    pub const RETENTION: usize = 12;
+    /// The items' starts.
+    pub const STARTS: usize = 13;
+    /// The first of the extra field/value pairs for the record.
+    pub const EXTRA: usize = 14;
+}
+
+/// The positions of the keys of a call of `aforo_hold` (1-based), the same as `K` in
+/// lua/holds.lua: the resource's, then per hold its record and, if it has one, its date index.
+pub mod key {
+    /// Meta hash.
+    pub const META: usize = 1;
+    /// Counters.
+    pub const COUNTERS: usize = 2;
+    /// Expiry zset.
+    pub const EXPIRY: usize = 3;
+    /// Bookings index.
+    pub const BOOKINGS: usize = 4;
+    /// Settled ledger.
+    pub const SETTLED: usize = 5;
+    /// The first key of the holds'.
+    pub const HOLDS: usize = 6;
+}
+
 impl HoldArgs {
-    /// The keys and arguments of the `aforo_hold` call.
+    /// This hold's own keys (its record, its date index if any) and its arguments, in the
+    /// positions of [`arg`].
     pub(super) fn wire(&self) -> Result<(Vec<String>, Vec<String>), StoreError> {
         let k = ResourceKeys::new(&self.resource);
-        let mut keys = vec![k.meta(), k.counters(), k.expiry(), k.hold(&self.hold_id), k.bookings()];
+        let mut keys = vec![k.hold(&self.hold_id)];
         keys.extend(self.date_index.map(|d| k.date_index(&d.to_string())));
-        let mut args = vec![
-            self.version.to_string(),
-            self.hold_id.clone(),
-            self.payload_hash.clone(),
-            self.ttl.as_millis().to_string(),
-            self.record_ttl.as_millis().to_string(),
-            self.caller.clone(),
-            self.status.as_str().to_string(),
-            encode_takes(&self.takes) + &self.buyer.as_ref().map(BuyerShare::encode).unwrap_or_default(),
-            encode_choices(&self.choices),
-            to_json(&self.items)?,
-            self.retain_until_ms.map(|t| t.to_string()).unwrap_or_default(),
-            self.retention.as_millis().to_string(),
-            encode_starts(&self.starts_ms),
-        ];
+        let mut args = vec![String::new(); arg::EXTRA - 1];
+        let mut put = |i: usize, v: String| args[i - 1] = v;
+        put(arg::VERSION, self.version.to_string());
+        put(arg::ID, self.hold_id.clone());
+        put(arg::HASH, self.payload_hash.clone());
+        put(arg::TTL, self.ttl.as_millis().to_string());
+        put(arg::LIFE, self.record_ttl.as_millis().to_string());
+        put(arg::CALLER, self.caller.clone());
+        put(arg::STATUS, self.status.as_str().to_string());
+        put(arg::TAKES, encode_takes(&self.takes) + &self.buyer.as_ref().map(BuyerShare::encode).unwrap_or_default());
+        put(arg::CHOICES, encode_choices(&self.choices));
+        put(arg::ITEMS, to_json(&self.items)?);
+        put(arg::RETAIN, self.retain_until_ms.map(|t| t.to_string()).unwrap_or_default());
+        put(arg::RETENTION, self.retention.as_millis().to_string());
+        put(arg::STARTS, encode_starts(&self.starts_ms));
         if let Some(h) = &self.home {
             args.extend(["body".to_string(), to_json(&h.body)?, "parts".to_string(), h.parts.join(",")]);
         }
@@ -190,8 +241,8 @@ impl Store {
     /// Takes one resource's part of a hold atomically (`hold` in the library): every take and
     /// one fitting choice, or nothing; a replay of the same key answers the part as it is.
     pub async fn hold_part(&self, a: &HoldArgs) -> Result<HoldReply, StoreError> {
-        let (keys, args) = a.wire()?;
-        HoldReply::parse(&self.fcall_reclaiming("aforo_hold", &a.resource, keys, args).await?)
+        let mut replies = self.hold_group(&a.resource, std::slice::from_ref(a)).await?;
+        replies.pop().ok_or_else(|| StoreError::Reply("aforo_hold", "no answer for the hold".into()))
     }
 
     /// Claims a caller's idempotency key for `value` (`<payload hash> <home> <nonce>`) for
@@ -220,7 +271,7 @@ impl Store {
         let st: String = self
             .guarded(
                 "aforo_finish",
-                self.pool.next().fcall::<String, _, _, _>("aforo_finish", vec![ResourceKeys::new(id).hold(hold_id)], Vec::<String>::new()),
+                self.pool.next().fcall::<String, _, _, _>(function_name("aforo_finish"), vec![ResourceKeys::new(id).hold(hold_id)], Vec::<String>::new()),
             )
             .await?;
         match st.as_str() {

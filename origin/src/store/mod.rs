@@ -26,7 +26,7 @@ pub mod scan;
 pub mod sweeper;
 
 pub use audit::{Actor, Audit, AuditEvent};
-pub use client::{Store, StoreConfig, LIBRARY};
+pub use client::{function_name, Store, StoreConfig, LIBRARY, LIBRARY_NAME, LIBRARY_VERSION};
 pub use error::StoreError;
 pub use floor::{decode_takes, Swap, SwapKind};
 pub use group::Coalescer;
