@@ -103,6 +103,14 @@ pub fn owned_by(owner: &str) -> String {
     format!("af:owner:{}", digest(&[b"owner", owner.as_bytes()]))
 }
 
+/// One seller's footprint: a hash of `resources` (live documents) and `bytes` (stored
+/// document bytes, archived summaries included), in a slot of its own (`{s:<hash of the
+/// owner>}`): a resource's library call cannot reach it, so the origin keeps it around the
+/// document writes (docs/limits.md, "Seller quotas").
+pub fn seller_quota(owner: &str) -> String {
+    format!("af:{{s:{}}}:q", digest(&[b"seller", owner.as_bytes()]))
+}
+
 /// 32 hex characters of SHA-256 over the parts, each followed by a NUL (so that `a`,`bc` and
 /// `ab`,`c` differ).
 fn digest(parts: &[&[u8]]) -> String {
@@ -203,6 +211,8 @@ mod tests {
         assert_ne!(e, k.stock_entry("seller-2", "sync-7"));
         assert_ne!(k.stock_entry("a", "bc"), k.stock_entry("ab", "c"));
         assert_ne!(owned_by("a"), owned_by("b"));
+        assert_ne!(seller_quota("a"), seller_quota("b"));
+        assert!(seller_quota("a").starts_with("af:{s:") && seller_quota("a").ends_with("}:q"));
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub mod group;
 pub mod history;
 pub mod holds;
 pub mod keys;
+pub mod memory;
+pub mod quota;
 pub mod records;
 pub mod reply;
 pub mod resources;
