@@ -25,12 +25,7 @@ pub struct Summary {
 impl Summary {
     /// The summary of `res`.
     pub fn of(res: &Resource) -> Summary {
-        Summary {
-            archived: true,
-            name: crate::text::clip(&res.doc.name, NAME_MAX),
-            timezone: res.doc.timezone.clone(),
-            kind: res.kind,
-        }
+        Summary { archived: true, name: crate::text::clip(&res.doc.name, NAME_MAX), timezone: res.doc.timezone.clone(), kind: res.kind }
     }
 
     /// As stored.

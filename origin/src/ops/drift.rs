@@ -65,7 +65,11 @@ pub struct Finding {
 
 impl Finding {
     fn clean(&self) -> bool {
-        self.drift.is_empty() && self.stale.is_empty() && self.oversold.is_empty() && self.overcommitted.is_empty() && self.shadow.is_empty()
+        self.drift.is_empty()
+            && self.stale.is_empty()
+            && self.oversold.is_empty()
+            && self.overcommitted.is_empty()
+            && self.shadow.is_empty()
     }
 }
 

@@ -56,7 +56,9 @@ async fn poll_memory(app: &AppRef) {
             let was = app.metrics.shedding();
             app.metrics.note_memory(m.used, m.max, app.cfg.memory_shed_ratio);
             match (was, app.metrics.shedding()) {
-                (false, true) => tracing::error!(used = m.used, max = m.max, "Redis is near its memory ceiling: non-booking writes are shed"),
+                (false, true) => {
+                    tracing::error!(used = m.used, max = m.max, "Redis is near its memory ceiling: non-booking writes are shed")
+                }
                 (true, false) => tracing::warn!(used = m.used, max = m.max, "Redis memory is below the shedding ratio again"),
                 _ => {}
             }

@@ -209,13 +209,14 @@ async fn near_the_memory_ceiling_denials_are_shed_while_holds_and_consumes_go_on
     }
     let reported = m["ratio"].as_f64().unwrap();
     assert!(reported >= 0.9 && (reported - ratio).abs() < 0.02, "health says {reported}, Redis {ratio}");
-    assert!(m["used_bytes"].as_u64().unwrap() > 15 << 20);
+    assert!(m["used_bytes"].as_u64().unwrap() > 14 << 20, "{m:?}");
     let metrics = e.api.text("/metrics").await;
     assert!(sum_metric(&metrics, "aforo_store_memory_ratio") >= 0.9, "{metrics}");
     let ready = e.api.send(Method::GET, "/readyz", None, None, None).await;
     assert_eq!((ready.status.as_u16(), ready.body["memory"].as_str()), (200, Some("near_ceiling")), "{:?}", ready.body);
     // A flood of bogus tokens writes nothing.
-    let denied = || async { e.api.get(&e.ops, "/v1/audit/events?type=auth.denied&limit=1000").await.body["events"].as_array().unwrap().len() };
+    let denied =
+        || async { e.api.get(&e.ops, "/v1/audit/events?type=auth.denied&limit=1000").await.body["events"].as_array().unwrap().len() };
     let before = denied().await;
     for i in 0..20 {
         let a = e.api.send(Method::GET, &format!("/v1/resources/x{i}"), Some("bogus"), None, None).await;

@@ -101,11 +101,20 @@ async fn a_write_under_committed_is_refused_unless_forced_and_a_new_counter_asks
     assert_eq!(store.put("r", &lower(3, 2, false)).await.unwrap(), PutReply::Over { lines: over.clone() });
     assert_eq!(store.meta("r").await.unwrap().unwrap().version, 1, "refused: nothing written");
     assert_eq!(store.put("r", &lower(3, 1, false)).await.unwrap(), PutReply::Moved, "a counter the origin did not see");
-    assert_eq!(store.put("r", &lower(8, 2, false)).await.unwrap(), PutReply::Replaced { version: 2, owner: "seller-1".into(), prev_bytes: 2 });
+    assert_eq!(
+        store.put("r", &lower(8, 2, false)).await.unwrap(),
+        PutReply::Replaced { version: 2, owner: "seller-1".into(), prev_bytes: 2 }
+    );
     assert_eq!(store.meta("r").await.unwrap().unwrap().overcommitted, None);
-    assert_eq!(store.put("r", &lower(3, 2, true)).await.unwrap(), PutReply::Replaced { version: 3, owner: "seller-1".into(), prev_bytes: 2 });
+    assert_eq!(
+        store.put("r", &lower(3, 2, true)).await.unwrap(),
+        PutReply::Replaced { version: 3, owner: "seller-1".into(), prev_bytes: 2 }
+    );
     assert_eq!(store.meta("r").await.unwrap().unwrap().overcommitted, Some(over), "forced: recorded as the seller's decision");
-    assert_eq!(store.put("r", &lower(9, 2, false)).await.unwrap(), PutReply::Replaced { version: 4, owner: "seller-1".into(), prev_bytes: 2 });
+    assert_eq!(
+        store.put("r", &lower(9, 2, false)).await.unwrap(),
+        PutReply::Replaced { version: 4, owner: "seller-1".into(), prev_bytes: 2 }
+    );
     assert_eq!(store.meta("r").await.unwrap().unwrap().overcommitted, None, "raised again: nothing overcommitted");
     // A forced stock under what is committed is recorded the same way.
     resource(&store, "s", Some(5)).await;
