@@ -97,11 +97,10 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_for_hold_ids_with_dots() {
-        for member in ["000001767225600000|h_01JD5Q8ZK3M4N5P6Q7R8S9T0VW_room.a.b|3", "000001767225600000|h_01JD5Q8ZK3M4N5P6Q7R8S9T0VW_r|0"]
-        {
+        for member in ["001767225600000|h_01JD5Q8ZK3M4N5P6Q7R8S9T0VW_room.a.b|3", "001767225600000|h_01JD5Q8ZK3M4N5P6Q7R8S9T0VW_r|0"] {
             assert_eq!(member_of(&cursor_of(member)).ok().as_deref(), Some(member));
         }
-        for bad in ["", "x", "1.2", "000001767225600000.h.x", "000001767225600000|h|0"] {
+        for bad in ["", "x", "1.2", "001767225600000.h.x", "001767225600000|h|0"] {
             assert!(member_of(bad).is_err(), "{bad}");
         }
     }
