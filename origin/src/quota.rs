@@ -17,10 +17,28 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::app::App;
+use crate::archived::Summary;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
 use crate::store::quota::{Over, Usage};
 use crate::store::PutReply;
+
+/// Bytes past which an archived resource still holds its whole document (archived before
+/// summaries; a summary is a few hundred).
+const ARCHIVED_MAX: u64 = 1024;
+
+/// Counts every seller's figures once on a Redis that had documents before the quotas (and
+/// trims resources archived before summaries); a no-op once done.
+pub async fn count_once(app: &App) -> Result<(), ApiError> {
+    if app.store.quotas_counted().await? {
+        return Ok(());
+    }
+    let ids = app.store.resource_ids().await?;
+    let drift = app.recount_quotas(&ids, true).await?;
+    app.store.mark_quotas_counted().await?;
+    tracing::info!(resources = ids.len(), sellers = drift.len(), "seller quota figures counted");
+    Ok(())
+}
 
 /// Room reserved for one document write, settled after it.
 #[derive(Debug)]
@@ -111,12 +129,20 @@ impl App {
     }
 
     /// Counts every seller's live resources and document bytes from `ids` and compares them
-    /// with the stored figures; `repair` sets the stored figures to the count. Run while
-    /// sellers write, a count may differ by the writes in flight: repair when it is quiet.
+    /// with the stored figures; `repair` sets the stored figures to the count, and trims
+    /// resources archived before summaries (their whole document kept) to a summary. Run
+    /// while sellers write, a count may differ by the writes in flight: repair when it is quiet.
     pub async fn recount_quotas(&self, ids: &[String], repair: bool) -> Result<Vec<QuotaDrift>, ApiError> {
         let mut counted: BTreeMap<String, Usage> = BTreeMap::new();
         for id in ids {
-            let Some(f) = self.store.footprint(id).await? else { continue };
+            let Some(mut f) = self.store.footprint(id).await? else { continue };
+            if repair && f.archived && f.bytes > ARCHIVED_MAX {
+                let summary = Summary::of(&self.load_any(id, None).await?.resource).to_json();
+                self.store.trim_archived(id, &summary).await?;
+                self.forget(id);
+                tracing::info!(resource = %id, dropped = f.bytes, "an archived resource's document gave way to its summary");
+                f.bytes = summary.len() as u64;
+            }
             let u = counted.entry(f.owner).or_default();
             u.resources += i64::from(!f.archived);
             u.bytes += f.bytes as i64;

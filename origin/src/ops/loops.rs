@@ -96,6 +96,12 @@ pub fn spawn(app: AppRef, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
         })
     }));
     let a = app.clone();
+    tasks.push(tokio::spawn(async move {
+        if let Err(e) = crate::quota::count_once(&a).await {
+            tracing::warn!(error = %e, "could not count the sellers' quota figures; the drift check's repair counts them");
+        }
+    }));
+    let a = app.clone();
     tasks.push(every(Duration::from_millis(app.cfg.memory_poll_ms), stop.clone(), move || {
         let a = a.clone();
         Box::pin(async move { poll_memory(&a).await })

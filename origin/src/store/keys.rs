@@ -26,6 +26,10 @@ pub const MODE: &str = "af:mode";
 /// The lease of a compaction round (one origin at a time walks every resource).
 pub const COMPACT_LEASE: &str = "af:compact:lease";
 
+/// Set once every seller's quota figures were counted on this Redis (they are kept by every
+/// document write from then on; the count is for a Redis that had documents before them).
+pub const QUOTAS_COUNTED: &str = "af:quota:counted";
+
 /// The pattern of every resource's meta key, for scans.
 pub const META_PATTERN: &str = "af:{r:*}:m";
 

@@ -6,7 +6,7 @@ use fred::prelude::*;
 
 use super::client::Store;
 use super::error::StoreError;
-use super::keys::{seller_quota, ResourceKeys};
+use super::keys::{seller_quota, ResourceKeys, QUOTAS_COUNTED};
 
 /// What a resource's meta hash says of its footprint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +72,32 @@ impl Store {
         let f: Vec<Option<i64>> = self.guarded("hmget", self.pool.next().hmget(seller_quota(owner), vec!["resources", "bytes"])).await?;
         let at = |i: usize| f.get(i).copied().flatten().unwrap_or(0);
         Ok(Usage { resources: at(0), bytes: at(1) })
+    }
+
+    /// Whether every seller's figures were counted once on this Redis.
+    pub async fn quotas_counted(&self) -> Result<bool, StoreError> {
+        self.guarded("exists", self.pool.next().exists::<i64, _>(QUOTAS_COUNTED)).await.map(|n| n > 0)
+    }
+
+    /// Records that every seller's figures were counted.
+    pub async fn mark_quotas_counted(&self) -> Result<(), StoreError> {
+        self.guarded("set", self.pool.next().set::<(), _, _>(QUOTAS_COUNTED, "1", None, None, false)).await
+    }
+
+    /// Brings a resource archived before summaries to what an archive keeps now: its document
+    /// gives way to `summary`; its counters (but the version), settled ledger and event stream
+    /// go. Nothing else writes an archived resource, so these are plain commands.
+    pub async fn trim_archived(&self, id: &str, summary: &str) -> Result<(), StoreError> {
+        let k = ResourceKeys::new(id);
+        let c = self.pool.next();
+        let version: Option<String> = self.guarded("hget", c.hget(k.meta(), "version")).await?;
+        let _: () = self.guarded("hset", c.hset(k.meta(), [("doc", summary)])).await?;
+        let _: i64 = self.guarded("hdel", c.hdel(k.meta(), vec!["on_hand", "pause", "overcommitted"])).await?;
+        let _: i64 = self.guarded("unlink", c.unlink(vec![k.counters(), k.settled(), k.events()])).await?;
+        if let Some(v) = version {
+            let _: () = self.guarded("hset", c.hset(k.counters(), [("~v", v)])).await?;
+        }
+        Ok(())
     }
 
     /// Sets `owner`'s figures (a recount by the drift check's repair).

@@ -306,3 +306,29 @@ async fn booking_cursors_page_through_a_dotted_resource_id() {
         assert_eq!(seen, held, "{id}: every booking, once");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_redis_gets_its_figures_counted_once_and_its_old_archives_trimmed() {
+    let mut e = env_with(&[], &[("AFORO_SELLER_MAX_RESOURCES", "2")]);
+    create(&e, "old", &doc_of(20_000)).await;
+    create(&e, "live", &daily_doc(5)).await;
+    // As a release before quotas left it: archived with its whole document, and no figures.
+    e.redis.cli(&["HSET", "af:{r:old}:m", "archived", "1764900000000"]);
+    let figures = e.redis.cli(&["KEYS", "af:{s:*}:q"]);
+    e.redis.cli(&["DEL", figures.trim(), "af:quota:counted"]);
+    e.origin.restart();
+    let start = Instant::now();
+    while e.redis.cli(&["EXISTS", "af:quota:counted"]).trim() != "1" {
+        assert!(start.elapsed() < Duration::from_secs(10), "never counted");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(stored(&e.redis, "old") < 400, "the old archive gave way to a summary");
+    let q = e.redis.cli(&["HGETALL", figures.trim()]);
+    let want = format!("resources\n1\nbytes\n{}", stored(&e.redis, "old") + stored(&e.redis, "live"));
+    assert_eq!(q.trim(), want);
+    assert_eq!(e.api.put_resource(&e.seller, "next", &daily_doc(5)).await.status, 201);
+    quota_problem(&e.api.put_resource(&e.seller, "more", &daily_doc(5)).await, "resources");
+    let check = e.api.send(Method::POST, "/v1/monitoring/check", Some(&e.ops), None, None).await;
+    assert!(check.body.get("quota_drift").is_none(), "{:?}", check.body);
+    assert_eq!(e.api.get(&e.seller, "/v1/resources/old/bookings").await.status, 200);
+}
