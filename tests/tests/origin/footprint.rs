@@ -45,7 +45,7 @@ fn sum_metric(text: &str, name: &str) -> f64 {
 }
 
 fn quota_problem(a: &Answer, quota: &str) {
-    assert_eq!((a.status.as_u16(), a.code()), (422, "QUOTA_EXCEEDED"), "{:?}", a.body);
+    assert_eq!((a.status.as_u16(), a.code()), (422, "QUOTA_EXCEEDED"), "{:.300}", a.body.to_string());
     assert_eq!(a.content_type, "application/problem+json");
     assert_eq!(a.body["quota"], quota, "{:?}", a.body);
     assert_human(a.body["detail"].as_str().unwrap());
