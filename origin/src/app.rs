@@ -64,6 +64,8 @@ pub struct App {
     pub holds: Coalescer,
     /// JWT verifier.
     pub verifier: Verifier,
+    /// Makes and reads the opaque hold ids.
+    pub ids: crate::store::HoldIds,
     docs: RwLock<HashMap<String, Arc<Loaded>>>,
     clock_offset_ms: AtomicI64,
     /// Per resource, the sweep time this origin last put in `af:due`.
@@ -118,6 +120,7 @@ impl App {
     /// New state; errs when the alert rules file cannot be used.
     pub fn new(cfg: Config, store: Store, obs: Observability) -> Result<Self, String> {
         let verifier = Verifier::new(cfg.jwt_secret.as_bytes(), cfg.jwt_max_lifetime());
+        let ids = crate::store::HoldIds::new(cfg.hold_id_secret());
         let rules = match &cfg.alerts_file {
             Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
             None => crate::obs::alerts::BUILTIN.to_string(),
@@ -134,6 +137,7 @@ impl App {
         Ok(App {
             holds: Coalescer::new(store.clone(), usize::try_from(cfg.batch_max).unwrap_or(1)),
             store,
+            ids,
             verifier,
             docs: RwLock::new(HashMap::new()),
             clock_offset_ms: AtomicI64::new(0),

@@ -22,6 +22,15 @@ pub struct Config {
     /// `iat`). Longer-lived tokens are refused (401). Default 30 days.
     #[arg(long, env = "AFORO_JWT_MAX_LIFETIME_S", default_value_t = 30 * 86_400, value_parser = clap::value_parser!(u64).range(60..))]
     pub jwt_max_lifetime_s: u64,
+    /// The key hold ids are made under (they reveal no resource, buyer or key); every origin
+    /// of a deployment needs the same one, and changing it makes existing hold ids unknown.
+    /// Empty: derived from `AFORO_JWT_SECRET`.
+    #[arg(long, env = "AFORO_HOLD_ID_SECRET", hide_env_values = true, default_value = "")]
+    pub hold_id_secret: String,
+    /// Seconds after its expiry during which consuming a hold takes its units again (if free,
+    /// at today's price); later, 410 HOLD_EXPIRED. An expired hold is no option on the units.
+    #[arg(long, env = "AFORO_RETAKE_GRACE_S", default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub retake_grace_s: u64,
     /// Redis connections in the pool.
     #[arg(long, env = "AFORO_REDIS_POOL", default_value_t = 4)]
     pub redis_pool: usize,
@@ -194,6 +203,20 @@ impl Config {
             error_rate: self.slo_error_rate,
             availability: self.slo_availability,
         }
+    }
+
+    /// The secret hold ids are made under.
+    pub fn hold_id_secret(&self) -> &[u8] {
+        if self.hold_id_secret.is_empty() {
+            self.jwt_secret.as_bytes()
+        } else {
+            self.hold_id_secret.as_bytes()
+        }
+    }
+
+    /// How long after its expiry a hold may still be consumed.
+    pub fn retake_grace(&self) -> Duration {
+        Duration::from_secs(self.retake_grace_s)
     }
 
     /// Audit retention.

@@ -54,6 +54,26 @@ pub enum ApiError {
     /// Finish of a hold that is not seated (consumed) (409).
     #[error("{0}")]
     NotSeated(String),
+    /// One buyer over the resource's `per_buyer` limits (409): nothing taken.
+    #[error("{detail}")]
+    BuyerLimit {
+        /// Why, in words.
+        detail: String,
+        /// Which limit: `max_held_units` or `max_units_per_date`.
+        limit_name: &'static str,
+        /// Units the buyer has against it now.
+        used: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Consume of an expired hold whose price moved since it was quoted (409): nothing taken.
+    #[error("{detail}")]
+    PriceChanged {
+        /// Why, in words.
+        detail: String,
+        /// Each item's price today, in request order (`null` where it quotes none).
+        prices: Vec<Option<aforo_core::Price>>,
+    },
     /// Stock set under held + consumed without force (409).
     #[error("{0}")]
     StockBelowCommitted(String),
@@ -183,6 +203,8 @@ impl ApiError {
             | ApiError::HoldNotActive(_)
             | ApiError::TableTaken(_)
             | ApiError::NotSeated(_)
+            | ApiError::BuyerLimit { .. }
+            | ApiError::PriceChanged { .. }
             | ApiError::StockBelowCommitted(_)
             | ApiError::ResourceInUse(_)
             | ApiError::CapacityBelowCommitted { .. } => StatusCode::CONFLICT,
@@ -216,6 +238,8 @@ impl ApiError {
             ApiError::HoldNotActive(_) => "HOLD_NOT_ACTIVE",
             ApiError::TableTaken(_) => "TABLE_TAKEN",
             ApiError::NotSeated(_) => "NOT_SEATED",
+            ApiError::BuyerLimit { .. } => "BUYER_LIMIT",
+            ApiError::PriceChanged { .. } => "PRICE_CHANGED",
             ApiError::StockBelowCommitted(_) => "STOCK_BELOW_COMMITTED",
             ApiError::HoldExpired(_) => "HOLD_EXPIRED",
             ApiError::RequestTimeout(_) => "REQUEST_TIMEOUT",
@@ -256,6 +280,12 @@ impl ApiError {
                 }
             }
             ApiError::Rule { item: Some(i), .. } => v["item"] = json!(i),
+            ApiError::BuyerLimit { limit_name, used, limit, .. } => {
+                v["limit_name"] = json!(limit_name);
+                v["used"] = json!(used);
+                v["limit"] = json!(limit);
+            }
+            ApiError::PriceChanged { prices, .. } => v["prices"] = json!(prices),
             ApiError::CapacityBelowCommitted { overcommitted, .. } => v["overcommitted"] = json!(overcommitted),
             ApiError::QuotaExceeded { quota, used, limit, requested, .. } => {
                 for (k, x) in [("quota", json!(quota)), ("used", json!(used)), ("limit", json!(limit)), ("requested", json!(requested))] {

@@ -7,6 +7,7 @@ use hyper::{Request, Response, StatusCode};
 use serde_json::{json, Value};
 
 use super::Ctx;
+use crate::auth::Role;
 use crate::error::ApiError;
 use crate::holds::view::rfc3339_ms;
 use crate::http::{json, query_params, Body};
@@ -40,7 +41,7 @@ fn date(q: &std::collections::BTreeMap<String, String>, name: &str) -> Result<Op
 /// A page of the resource's bookings.
 pub async fn list(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let loaded = ctx.app.load_any(&ctx.id, None).await?;
-    ctx.owner(&loaded.owner)?;
+    ctx.owner(Role::Seller, &loaded.owner)?;
     let q = query_params(&ctx.query, &["from", "to", "status", "limit", "cursor"])?;
     let (from, to) = (date(&q, "from")?, date(&q, "to")?);
     if let (Some(f), Some(t)) = (from, to) {

@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 
 use super::Ctx;
 use crate::app::AppRef;
+use crate::auth::Role;
 use crate::error::ApiError;
 use crate::http::{query_params, Body};
 use crate::store::events::{valid_stream_id, StreamEntry};
@@ -111,7 +112,7 @@ async fn next(mut s: Live) -> Option<(Bytes, Live)> {
 /// Opens the stream.
 pub async fn stream(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let loaded = ctx.app.load(&ctx.id, None).await?;
-    ctx.owner(&loaded.owner)?;
+    ctx.owner(Role::Seller, &loaded.owner)?;
     query_params(&ctx.query, &[])?;
     let after = match req.headers().get("last-event-id") {
         Some(v) => {

@@ -116,7 +116,7 @@ pub async fn get(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, Ap
     // Always fresh from Redis: the owner must see their last write.
     let meta_version = ctx.app.store.meta(&ctx.id).await?.ok_or_else(|| ApiError::ResourceNotFound(ctx.id.clone()))?.version;
     let l = ctx.app.load(&ctx.id, Some(meta_version)).await?;
-    ctx.owner(&l.owner)?;
+    ctx.owner(Role::Seller, &l.owner)?;
     Ok(tagged(json(StatusCode::OK, view(&l).to_string()), l.state.version))
 }
 
@@ -187,7 +187,7 @@ pub async fn list(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, A
 /// holds are held, unless `force=true`, which releases them (each audited).
 pub async fn archive(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let l = ctx.app.load(&ctx.id, None).await?;
-    let caller = ctx.owner(&l.owner)?.clone();
+    let caller = ctx.owner(Role::Seller, &l.owner)?.clone();
     let force = force_of(&ctx)?;
     let summary = Summary::of(&l.resource).to_json();
     let reply = ctx.app.store.archive(&ctx.id, &l.owner, force, &summary).await?;

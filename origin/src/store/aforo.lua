@@ -20,6 +20,12 @@
 --                       ordered by name, "<start ms, 15 digits>|<hold id>|<item index>"
 --                       (undated stock: the hold's creation). Lives as long as its records.
 --   P..'z'        hash  where the compaction of old dates stands (docs/retention.md)
+--                       Counters named '~…' are the library's own, never a unit's: '~v' the
+--                       version; '~h:<buyer>' the units a buyer holds now and
+--                       '~u:<date | all>:<buyer>' those it holds or bought on a date (per_buyer,
+--                       docs/abuse.md). They travel as takes, so the all-or-nothing check covers
+--                       them, but never reach the event stream, the snapshot or the drift check;
+--                       '~h:' leaves the counters when its hold is consumed (private below).
 -- where P is 'af:{r:<id>}:'. Takes travel as "bucket\tqty\tlimit\n..." lines.
 -- Every function reads Redis TIME: the one clock for expiry.
 -- Functions that reclaim expired holds end their reply with the ids they expired, joined by
@@ -63,6 +69,20 @@ local function prefix_of(key)
   return string.sub(key, 1, -2)
 end
 
+-- Whether a counter is the library's own (a buyer's share, the version), not a unit's.
+local function private(name)
+  return string.byte(name, 1) == 126
+end
+
+-- The take lines of the library's own counters in `takes`.
+local function private_lines(takes)
+  local out = {}
+  for line in string.gmatch(takes, '[^\n]+') do
+    if private(line) then out[#out + 1] = line .. '\n' end
+  end
+  return table.concat(out)
+end
+
 local function parse_takes(s)
   local b, q, l = {}, {}, {}
   for name, qty, lim in string.gmatch(s, '([^\t\n]+)\t(%d+)\t(%d+)') do
@@ -82,15 +102,20 @@ local function add_counts(c, per, sign, lims)
   if #names == 0 then return {} end
   table.sort(names)
   local cur = hmget(c, names)
-  local set, changes = {}, {}
+  local set, changes, gone = {}, {}, {}
   for i, k in ipairs(names) do
     local v = (tonumber(cur[i]) or 0) + sign * per[k]
     if v < 0 then v = 0 end
-    set[#set + 1] = k
-    set[#set + 1] = v
-    changes[i] = {k, sign * per[k], v, lims and lims[k]}
+    if v == 0 and private(k) then
+      gone[#gone + 1] = k
+    else
+      set[#set + 1] = k
+      set[#set + 1] = v
+    end
+    changes[#changes + 1] = {k, sign * per[k], v, lims and lims[k]}
   end
   hset_pairs(c, set)
+  each_part('HDEL', c, gone)
   return changes
 end
 
@@ -108,10 +133,12 @@ end
 -- holds cheap.
 local function emit(P, kind, hold_id, version, changes)
   local parts = {}
-  for i, ch in ipairs(changes or {}) do
-    local rem = ''
-    if ch[4] then rem = ',"remaining":' .. math.max(ch[4] - ch[3], 0) end
-    parts[i] = '{"bucket":"' .. ch[1] .. '","delta":' .. ch[2] .. ',"committed":' .. ch[3] .. rem .. '}'
+  for _, ch in ipairs(changes or {}) do
+    if not private(ch[1]) then
+      local rem = ''
+      if ch[4] then rem = ',"remaining":' .. math.max(ch[4] - ch[3], 0) end
+      parts[#parts + 1] = '{"bucket":"' .. ch[1] .. '","delta":' .. ch[2] .. ',"committed":' .. ch[3] .. rem .. '}'
+    end
   end
   redis.call('XADD', P .. 'e', '*', 'type', kind, 'hold', hold_id or '', 'version', tostring(version or ''),
              'changes', '[' .. table.concat(parts, ',') .. ']')
@@ -202,7 +229,7 @@ local function try_take(c, version, takes, choices, shadow)
     local have = tonumber(cur[i + 1]) or 0
     if have + q[i] > l[i] then
       if not shadow then return nil, b[i], have, l[i] end
-      over[#over + 1] = b[i]
+      if not private(b[i]) then over[#over + 1] = b[i] end
     end
     set[#set + 1] = b[i]
     set[#set + 1] = have + q[i]
@@ -307,7 +334,7 @@ local function take_in(cur, ver, version, takes, parsed, choices, shadow)
     local have = cur[b[i]] or 0
     if have + q[i] > l[i] then
       if not shadow then return nil, b[i], have, l[i] end
-      over[#over + 1] = b[i]
+      if not private(b[i]) then over[#over + 1] = b[i] end
     end
     set[#set + 1] = {b[i], have + q[i]}
     changes[i] = {b[i], q[i], have + q[i], l[i]}
@@ -525,10 +552,19 @@ local function release(keys, args)
   return {'ok', final}
 end
 
--- Moves a consumed hold's takes into the settled ledger.
-local function settle(s, takes)
+-- Moves a consumed hold's takes into the settled ledger; the units a buyer holds ('~h:')
+-- are held no longer and leave the counters.
+local function settle(c, s, takes)
   local b, q = parse_takes(takes)
-  for i = 1, #b do redis.call('HINCRBY', s, b[i], q[i]) end
+  local held = {}
+  for i = 1, #b do
+    if string.sub(b[i], 1, 3) == '~h:' then
+      held[b[i]] = (held[b[i]] or 0) + q[i]
+    else
+      redis.call('HINCRBY', s, b[i], q[i])
+    end
+  end
+  add_counts(c, held, -1)
 end
 
 -- consume: KEYS c, x, h, s, bookings — a consumed part is kept until its date has passed
@@ -550,7 +586,7 @@ local function consume(keys, args)
     if tonumber(rec[2]) > now then
       redis.call('HSET', h, 'status', 'consumed', 'consumed_at', now)
       redis.call('ZREM', keys[2], string.sub(h, #P + 3))
-      settle(keys[4], rec[3])
+      settle(keys[1], keys[4], rec[3])
       retain(h, keys[5])
       return done({'ok', 'consumed'})
     end
@@ -570,7 +606,7 @@ local function walk_in(keys, args)
   local h = keys[4]
   redis.call('ZREM', keys[3], args[2])
   redis.call('HSET', h, 'status', 'consumed', 'consumed_at', now_ms())
-  settle(keys[7], redis.call('HGET', h, 'takes'))
+  settle(keys[2], keys[7], redis.call('HGET', h, 'takes'))
   retain(h, keys[5])
   out[3] = 'consumed'
   return out
@@ -599,9 +635,11 @@ local function reseat(keys, args)
   if rec[2] ~= args[2] then return {'changed', st} end
   local v = redis.call('HGET', c, '~v')
   if v ~= args[1] then return {'version', v or ''} end
+  -- The buyer's shares are not the host's to move: they go along unchanged.
+  local takes = args[3] .. private_lines(rec[2])
   local old, new, lims = {}, {}, {}
   gather(old, rec[2])
-  gather(new, args[3], lims)
+  gather(new, takes, lims)
   local names, delta = {}, {}
   for k, q in pairs(new) do
     if q ~= (old[k] or 0) then names[#names + 1] = k; delta[k] = q - (old[k] or 0) end
@@ -625,33 +663,36 @@ local function reseat(keys, args)
     if st == 'consumed' then redis.call('HINCRBY', keys[4], k, delta[k]) end
   end
   hset_pairs(c, set)
-  local fields = {'takes', args[3], 'table', args[4], 'version', args[1]}
+  local fields = {'takes', takes, 'table', args[4], 'version', args[1]}
   for k = 6, #args do fields[#fields + 1] = args[k] end
   redis.call('HSET', h, unpack(fields))
   emit(P, args[5], string.sub(h, #P + 3), args[1], changes)
   return {'ok', st}
 end
 
--- retake: KEYS m, c, h, s, bookings ; ARGV version, takes, choices — consume an expired hold
--- if its units (and a table) are free.
+-- retake: KEYS m, c, h, s, bookings ; ARGV version, takes, choices, grace ms — consume an
+-- expired hold if its units (and a table) are free, within `grace` of its expiry ('gone'
+-- after: a lapsed hold is no option on the units).
 local function retake(keys, args)
   local h = keys[3]
   local P = prefix_of(keys[1])
-  local st = redis.call('HGET', h, 'status')
+  local rec = redis.call('HMGET', h, 'status', 'expires_at')
+  local st = rec[1]
   if not st then return {'not_found'} end
   if st == 'consumed' then
     retain(h, keys[5])
     return {'ok', st}
   end
   if st ~= 'expired' then return {'not_active', st} end
-  local taken, label, changes = try_take(keys[2], args[1], args[2], args[3])
+  if (tonumber(rec[2]) or 0) + tonumber(args[4] or '0') < now_ms() then return {'gone'} end
+  local taken, label, changes, lim = try_take(keys[2], args[1], args[2], args[3])
   if not taken then
     if label == 'version' then return {'version'} end
-    return {'sold_out', label}
+    return {'sold_out', label, tostring(changes), tostring(lim)}
   end
   local now = now_ms()
   redis.call('HSET', h, 'status', 'consumed', 'consumed_at', now, 'takes', taken, 'table', label, 'version', args[1])
-  settle(keys[4], taken)
+  settle(keys[2], keys[4], taken)
   retain(h, keys[5])
   emit(P, 'retaken', string.sub(h, #P + 3), args[1], changes)
   return {'ok', 'consumed'}
@@ -939,6 +980,7 @@ end
 -- The date a counter is about: the local date of d: and s:, the UTC date of c:, p:, t:.
 local function bucket_date(name)
   return string.match(name, '^[dscp]:(%d%d%d%d%-%d%d%-%d%d)') or string.match(name, '^t:[^@]*@(%d%d%d%d%-%d%d%-%d%d)')
+    or string.match(name, '^~u:(%d%d%d%d%-%d%d%-%d%d):')
 end
 
 -- compact: KEYS m, c, s, bookings, events, state ; ARGV clock offset ms (tests), retention
@@ -1053,10 +1095,13 @@ local function check(keys, args)
       stale[#stale + 1] = id
     end
   end
+  for k in pairs(expected) do
+    if private(k) then expected[k] = nil end
+  end
   local counters = {}
   local cur = redis.call('HGETALL', keys[2])
   for i = 1, #cur, 2 do
-    if string.sub(cur[i], 1, 1) ~= '~' then counters[cur[i]] = tonumber(cur[i + 1]) or 0 end
+    if not private(cur[i]) then counters[cur[i]] = tonumber(cur[i + 1]) or 0 end
   end
   local drift = {}
   local names = {}

@@ -13,8 +13,9 @@ use super::reply::{HoldReply, ReseatReply};
 /// Decodes the library's takes wire (`bucket\tqty\tlimit\n` lines), as a record keeps them.
 pub fn decode_takes(wire: &str) -> Result<Vec<Take>, StoreError> {
     let bad = |line: &str| StoreError::Reply("takes", format!("{line:?}"));
+    // Lines under `~` are the library's own counters (a buyer's share): not the floor's.
     wire.lines()
-        .filter(|l| !l.is_empty())
+        .filter(|l| !l.is_empty() && !l.starts_with('~'))
         .map(|line| {
             let mut f = line.split('\t');
             let (Some(b), Some(q), Some(l), None) = (f.next(), f.next(), f.next(), f.next()) else { return Err(bad(line)) };

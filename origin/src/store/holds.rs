@@ -10,7 +10,7 @@ use fred::prelude::*;
 
 use super::client::Store;
 use super::error::StoreError;
-use super::keys::{claim, ResourceKeys};
+use super::keys::{buyer_held, buyer_on, claim, ResourceKeys};
 use super::records::{HoldRecord, HoldStatus};
 use super::reply::{HoldReply, PartReply};
 
@@ -37,6 +37,49 @@ pub struct Home {
     pub body: Vec<ItemView>,
     /// The other resources of a cart, in order (empty for one resource).
     pub parts: Vec<String>,
+}
+
+/// A buyer's share of one resource's part (`per_buyer`, docs/abuse.md): its counters are
+/// checked and taken with the units, all or nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuyerShare {
+    /// The buyer's `sub`.
+    pub buyer: String,
+    /// Units the part holds.
+    pub units: u32,
+    /// The most the buyer may hold at once.
+    pub max_held: u32,
+    /// Units per date (`YYYY-MM-DD`, `all` for undated stock), with `max_units_per_date`;
+    /// empty without that limit.
+    pub dates: Vec<(String, u32)>,
+    /// `max_units_per_date`.
+    pub max_per_date: u32,
+}
+
+impl BuyerShare {
+    /// Its take lines, as [`encode_takes`] writes a unit's.
+    pub fn encode(&self) -> String {
+        let mut s = format!("{}\t{}\t{}\n", buyer_held(&self.buyer), self.units, self.max_held);
+        for (date, n) in &self.dates {
+            s.push_str(&format!("{}\t{n}\t{}\n", buyer_on(date, &self.buyer), self.max_per_date));
+        }
+        s
+    }
+}
+
+/// An expired part taken again at consume, as planned anew.
+#[derive(Debug, Clone, Copy)]
+pub struct Retake<'a> {
+    /// The version planned against.
+    pub version: u64,
+    /// Its takes.
+    pub takes: &'a [Take],
+    /// Its table choices.
+    pub choices: &'a [Choice],
+    /// The buyer's share.
+    pub buyer: Option<&'a BuyerShare>,
+    /// How long after its expiry a part may still be taken again.
+    pub grace: Duration,
 }
 
 /// One resource's part of a hold, as `aforo_hold` takes it: all of its takes and one choice
@@ -78,6 +121,11 @@ pub struct HoldArgs {
     pub home: Option<Home>,
     /// Shadow enforcement: limits checked and recorded, not refused.
     pub shadow: bool,
+    /// The buyer's share, for a hold a buyer makes.
+    pub buyer: Option<BuyerShare>,
+    /// The role of the caller when it is not a buyer (a walk-in's seller, ops): holds are
+    /// owned by role and subject.
+    pub role: Option<&'static str>,
 }
 
 /// Encodes takes for the library: `bucket\tqty\tlimit\n` per take.
@@ -118,7 +166,7 @@ impl HoldArgs {
             self.record_ttl.as_millis().to_string(),
             self.caller.clone(),
             self.status.as_str().to_string(),
-            encode_takes(&self.takes),
+            encode_takes(&self.takes) + &self.buyer.as_ref().map(BuyerShare::encode).unwrap_or_default(),
             encode_choices(&self.choices),
             to_json(&self.items)?,
             self.retain_until_ms.map(|t| t.to_string()).unwrap_or_default(),
@@ -130,6 +178,9 @@ impl HoldArgs {
         }
         if self.shadow {
             args.extend(["enforcement".to_string(), "shadow".to_string()]);
+        }
+        if let Some(role) = self.role {
+            args.extend(["role".to_string(), role.to_string()]);
         }
         Ok((keys, args))
     }
@@ -194,10 +245,11 @@ impl Store {
     }
 
     /// Consumes an expired part by taking its units (and a table) again.
-    pub async fn retake(&self, id: &str, hold_id: &str, version: u64, takes: &[Take], choices: &[Choice]) -> Result<PartReply, StoreError> {
+    pub async fn retake(&self, id: &str, hold_id: &str, r: &Retake<'_>) -> Result<PartReply, StoreError> {
         let k = ResourceKeys::new(id);
         let keys = vec![k.meta(), k.counters(), k.hold(hold_id), k.settled(), k.bookings()];
-        let args = vec![version.to_string(), encode_takes(takes), encode_choices(choices)];
+        let takes = encode_takes(r.takes) + &r.buyer.map(BuyerShare::encode).unwrap_or_default();
+        let args = vec![r.version.to_string(), takes, encode_choices(r.choices), r.grace.as_millis().to_string()];
         PartReply::parse(&self.fcall("aforo_retake", keys, args).await?)
     }
 

@@ -17,6 +17,7 @@ pub mod floor;
 pub mod group;
 pub mod history;
 pub mod holds;
+pub mod ids;
 pub mod keys;
 pub mod memory;
 pub mod quota;
@@ -32,9 +33,11 @@ pub use error::StoreError;
 pub use floor::{decode_takes, Swap, SwapKind};
 pub use group::Coalescer;
 pub use history::{BookingRow, BookingsPage, Compacted};
-pub use holds::{encode_choices, encode_starts, encode_takes, Choice, HoldArgs, Home};
+pub use holds::{encode_choices, encode_starts, encode_takes, BuyerShare, Choice, HoldArgs, Home, Retake};
+pub use ids::HoldIds;
 pub use keys::{
-    audit_shard, claim, hold_id, home_of, idempotent_hold_id, owned_by, ResourceKeys, AUDIT, DUE, ENFORCEMENT, MODE, RESOURCES,
+    audit_shard, buyer_held, buyer_on, claim, hold_id, home_of, legacy_hold_id, owned_by, ResourceKeys, AUDIT, DUE, ENFORCEMENT, MODE,
+    RESOURCES,
 };
 pub use records::{HoldRecord, HoldStatus, Meta, Mode};
 pub use reply::{ArchiveReply, HoldReply, PartReply, PutReply, ReseatReply, StockReply};

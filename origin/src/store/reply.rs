@@ -145,7 +145,16 @@ pub enum PartReply {
     /// No such part.
     NotFound,
     /// Retake refused: units taken meanwhile.
-    SoldOut,
+    SoldOut {
+        /// The counter that did not fit.
+        bucket: String,
+        /// Its count.
+        have: u64,
+        /// Its limit.
+        limit: u64,
+    },
+    /// Retake refused: the part expired longer ago than the grace allows.
+    Gone,
     /// Retake planned against another version.
     Version,
 }
@@ -158,7 +167,10 @@ impl PartReply {
             Some("not_active") => PartReply::NotActive(r.status(1)?),
             Some("expired") => PartReply::Expired,
             Some("not_found") => PartReply::NotFound,
-            Some("sold_out") => PartReply::SoldOut,
+            Some("sold_out") => {
+                PartReply::SoldOut { bucket: r.text(1, "bucket")?.to_string(), have: r.parsed(2, "have")?, limit: r.parsed(3, "limit")? }
+            }
+            Some("gone") => PartReply::Gone,
             Some("version") => PartReply::Version,
             _ => return Err(r.unexpected()),
         })

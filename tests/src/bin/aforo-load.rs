@@ -275,13 +275,14 @@ async fn baseline(a: &Args, ids: &[String]) -> Value {
         let (store, stop, stats, ids, versions, prefix) =
             (store.clone(), stop.clone(), stats.clone(), ids.to_vec(), versions.clone(), a.prefix.clone());
         tasks.push(tokio::spawn(async move {
+            let hold_ids = aforo_origin::store::HoldIds::new(b"baseline");
             let mut local = Stats::default();
             let mut n = 0usize;
             while !stop.load(Ordering::Relaxed) {
                 n += 1;
                 let k = (i + n * 7) % ids.len();
                 let id = &ids[k];
-                let hold = aforo_origin::store::idempotent_hold_id("baseline", &format!("{prefix}-b-{i}-{n}"), id);
+                let hold = hold_ids.make("baseline", &format!("{prefix}-b-{i}-{n}"), id);
                 let t = Instant::now();
                 let args = HoldArgs {
                     resource: id.clone(),
@@ -301,6 +302,8 @@ async fn baseline(a: &Args, ids: &[String]) -> Value {
                     items: vec![],
                     home: None,
                     shadow: false,
+                    buyer: None,
+                    role: None,
                 };
                 let r = store.hold_part(&args).await;
                 local.record("hold_direct", t.elapsed().as_micros() as u64, if r.is_ok() { 200 } else { 503 });

@@ -14,6 +14,7 @@
 //! - [`degraded`]: validate-stock degraded (Redis frozen, killed) while holds refuse
 //! - [`audit`]: the audit trail read across its shards
 //! - [`auth`]: tokens (401), roles and ownership (403)
+//! - [`abuse`]: a buyer's share, `qty.max` over a cart, host actions, retake grace, opaque ids
 //! - [`errors`]: every error status of API.md, in words
 //! - [`hostile`]: hostile and careless input at the door
 //! - [`reads`]: heavy reads queue and do not starve other requests
@@ -35,6 +36,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod abuse;
 mod adoption;
 mod audit;
 mod auth;
