@@ -83,6 +83,24 @@ pub struct Config {
     /// is old (nothing else moves).
     #[arg(long, env = "AFORO_TEST_COMPACT_OFFSET_D", default_value_t = 0, hide = true)]
     pub test_compact_offset_d: i64,
+    /// Most live (not archived) resources one seller may own; a create past it is refused
+    /// with 422 `QUOTA_EXCEEDED`. Operators are exempt.
+    #[arg(long, env = "AFORO_SELLER_MAX_RESOURCES", default_value_t = 1_000)]
+    pub seller_max_resources: u64,
+    /// Most bytes of stored documents one seller may have (canonical JSON as stored, archived
+    /// summaries included); a write growing past it is refused with 422 `QUOTA_EXCEEDED`.
+    /// Operators are exempt. Default 64 MiB.
+    #[arg(long, env = "AFORO_SELLER_MAX_DOCUMENT_BYTES", default_value_t = 64 << 20)]
+    pub seller_max_document_bytes: u64,
+    /// Milliseconds between polls of Redis's memory (`INFO memory`) for
+    /// `aforo_store_memory_ratio`, the health report and the shedding of non-booking writes.
+    #[arg(long, env = "AFORO_MEMORY_POLL_MS", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(50..))]
+    pub memory_poll_ms: u64,
+    /// Used / max memory of Redis from which the origin stops writing what is not a booking
+    /// (denied-request and validate-stock audits, new documents and documents that grow), so
+    /// that holds, consumes and releases last to the ceiling. 1 or more: never.
+    #[arg(long, env = "AFORO_MEMORY_SHED_RATIO", default_value_t = 0.9)]
+    pub memory_shed_ratio: f64,
     /// Milliseconds between sweeper passes.
     #[arg(long, env = "AFORO_SWEEP_INTERVAL_MS", default_value_t = 250)]
     pub sweep_interval_ms: u64,

@@ -119,6 +119,21 @@ pub enum ApiError {
     /// The resource still has holds held; archive it with `?force=true` to release them (409).
     #[error("{0}")]
     ResourceInUse(String),
+    /// A seller over one of its quotas (422): which, what it uses, the limit, and what this
+    /// write would add.
+    #[error("{detail}")]
+    QuotaExceeded {
+        /// Why, in words.
+        detail: String,
+        /// `resources` or `document_bytes`.
+        quota: &'static str,
+        /// What the seller uses now.
+        used: u64,
+        /// The limit.
+        limit: u64,
+        /// What this write would add.
+        requested: u64,
+    },
     /// Redis is down or too slow (503).
     #[error("{0}")]
     StoreUnavailable(String),
@@ -197,9 +212,11 @@ impl ApiError {
             ApiError::HoldExpired(_) => StatusCode::GONE,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Rule { .. } | ApiError::InvalidConfig(_) | ApiError::StockOutOfRange(_) | ApiError::IdempotencyKeyReused => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ApiError::Rule { .. }
+            | ApiError::InvalidConfig(_)
+            | ApiError::StockOutOfRange(_)
+            | ApiError::IdempotencyKeyReused
+            | ApiError::QuotaExceeded { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::StoreUnavailable(_) | ApiError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -234,6 +251,7 @@ impl ApiError {
             ApiError::VersionConflict(_) => "VERSION_CONFLICT",
             ApiError::ResourceInUse(_) => "RESOURCE_IN_USE",
             ApiError::CapacityBelowCommitted { .. } => "CAPACITY_BELOW_COMMITTED",
+            ApiError::QuotaExceeded { .. } => "QUOTA_EXCEEDED",
             ApiError::StoreUnavailable(_) => "STORE_UNAVAILABLE",
             ApiError::ReadOnly => "READ_ONLY",
             ApiError::RateLimited(_) => "RATE_LIMITED",
@@ -269,6 +287,11 @@ impl ApiError {
             }
             ApiError::PriceChanged { prices, .. } => v["prices"] = json!(prices),
             ApiError::CapacityBelowCommitted { overcommitted, .. } => v["overcommitted"] = json!(overcommitted),
+            ApiError::QuotaExceeded { quota, used, limit, requested, .. } => {
+                for (k, x) in [("quota", json!(quota)), ("used", json!(used)), ("limit", json!(limit)), ("requested", json!(requested))] {
+                    v[k] = x;
+                }
+            }
             ApiError::InvalidConfig(e) => {
                 v["errors"] = json!(e.errors);
                 for m in v["errors"].as_array_mut().into_iter().flatten().filter_map(|x| x.get_mut("message")) {

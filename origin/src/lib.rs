@@ -4,6 +4,7 @@
 //! with aforo-core, and takes them atomically in Redis through fred.
 
 pub mod app;
+pub mod archived;
 pub mod auth;
 pub mod body;
 pub mod capacity;
@@ -17,6 +18,7 @@ pub mod lastknown;
 pub mod metrics;
 pub mod obs;
 pub mod ops;
+pub mod quota;
 pub mod routes;
 pub mod server;
 pub mod store;

@@ -276,8 +276,9 @@ impl Store {
 
     /// Whether the library is present (readiness).
     pub async fn library_present(&self) -> Result<bool, StoreError> {
-        let v: Value =
-            self.guarded("function_list", self.pool.next().custom(fred::cmd!("FUNCTION"), vec!["LIST", "LIBRARYNAME", LIBRARY_NAME])).await?;
+        let v: Value = self
+            .guarded("function_list", self.pool.next().custom(fred::cmd!("FUNCTION"), vec!["LIST", "LIBRARYNAME", LIBRARY_NAME]))
+            .await?;
         Ok(matches!(v, Value::Array(a) if !a.is_empty()))
     }
 

@@ -271,7 +271,11 @@ impl Store {
         let st: String = self
             .guarded(
                 "aforo_finish",
-                self.pool.next().fcall::<String, _, _, _>(function_name("aforo_finish"), vec![ResourceKeys::new(id).hold(hold_id)], Vec::<String>::new()),
+                self.pool.next().fcall::<String, _, _, _>(
+                    function_name("aforo_finish"),
+                    vec![ResourceKeys::new(id).hold(hold_id)],
+                    Vec::<String>::new(),
+                ),
             )
             .await?;
         match st.as_str() {

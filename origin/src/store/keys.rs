@@ -26,6 +26,10 @@ pub const MODE: &str = "af:mode";
 /// The lease of a compaction round (one origin at a time walks every resource).
 pub const COMPACT_LEASE: &str = "af:compact:lease";
 
+/// Set once every seller's quota figures were counted on this Redis (they are kept by every
+/// document write from then on; the count is for a Redis that had documents before them).
+pub const QUOTAS_COUNTED: &str = "af:quota:counted";
+
 /// The pattern of every resource's meta key, for scans.
 pub const META_PATTERN: &str = "af:{r:*}:m";
 
@@ -113,6 +117,14 @@ pub fn buyer_on(date: &str, buyer: &str) -> String {
 /// The live resource ids of one owner (a sorted set like [`RESOURCES`]).
 pub fn owned_by(owner: &str) -> String {
     format!("af:owner:{}", digest(&[b"owner", owner.as_bytes()]))
+}
+
+/// One seller's footprint: a hash of `resources` (live documents) and `bytes` (stored
+/// document bytes, archived summaries included), in a slot of its own (`{s:<hash of the
+/// owner>}`): a resource's library call cannot reach it, so the origin keeps it around the
+/// document writes (docs/limits.md, "Seller quotas").
+pub fn seller_quota(owner: &str) -> String {
+    format!("af:{{s:{}}}:q", digest(&[b"seller", owner.as_bytes()]))
 }
 
 /// 32 hex characters of SHA-256 over the parts, each followed by a NUL (so that `a`,`bc` and
@@ -222,6 +234,8 @@ mod tests {
         assert_ne!(e, k.stock_entry("seller-2", "sync-7"));
         assert_ne!(k.stock_entry("a", "bc"), k.stock_entry("ab", "c"));
         assert_ne!(owned_by("a"), owned_by("b"));
+        assert_ne!(seller_quota("a"), seller_quota("b"));
+        assert!(seller_quota("a").starts_with("af:{s:") && seller_quota("a").ends_with("}:q"));
     }
 
     #[test]

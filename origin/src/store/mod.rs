@@ -1,7 +1,7 @@
 //! All Redis access, one room per concern: the connection and the library ([`client`]), the
 //! typed replies ([`reply`]) and records ([`records`]), a hold's steps ([`holds`]), documents
 //! and counters ([`resources`]), the read-only switch ([`control`]), the sweeper, the drift
-//! check, the audit trail. Every key name is in [`keys`], every atomic step in `aforo.lua`.
+//! check, the audit trail. Every key name is in [`keys`], every atomic step in the Lua library of `lua/`.
 
 pub mod audit;
 pub mod audit_log;
@@ -19,6 +19,8 @@ pub mod history;
 pub mod holds;
 pub mod ids;
 pub mod keys;
+pub mod memory;
+pub mod quota;
 pub mod records;
 pub mod reply;
 pub mod resources;

@@ -292,6 +292,8 @@ pub enum PutReply {
         version: u64,
         /// The seller who owns it.
         owner: String,
+        /// Bytes of the document it replaced.
+        prev_bytes: u64,
     },
     /// Another seller owns it.
     Forbidden,
@@ -321,7 +323,11 @@ impl PutReply {
     pub fn parse(r: &Reply) -> Result<PutReply, StoreError> {
         Ok(match r.tag() {
             Some("created") => PutReply::Created { version: r.parsed(1, "version")?, owner: r.text(2, "owner")?.to_string() },
-            Some("replaced") => PutReply::Replaced { version: r.parsed(1, "version")?, owner: r.text(2, "owner")?.to_string() },
+            Some("replaced") => PutReply::Replaced {
+                version: r.parsed(1, "version")?,
+                owner: r.text(2, "owner")?.to_string(),
+                prev_bytes: r.parsed(4, "prev_bytes")?,
+            },
             Some("forbidden") => PutReply::Forbidden,
             Some("precondition") => PutReply::Precondition { current: r.parsed_or_empty(1, "current")? },
             Some("archived") => PutReply::Archived,
@@ -342,6 +348,8 @@ pub enum ArchiveReply {
         version: u64,
         /// Holds released by a forced archive.
         released: Vec<String>,
+        /// Bytes of the document dropped.
+        bytes: u64,
     },
     /// Holds are held (how many); nothing changed.
     InUse {
@@ -359,6 +367,7 @@ impl ArchiveReply {
             Some("ok") => ArchiveReply::Archived {
                 version: r.parsed(1, "version")?,
                 released: r.text(2, "released")?.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+                bytes: r.parsed(3, "bytes")?,
             },
             Some("in_use") => ArchiveReply::InUse { held: r.parsed(1, "held")? },
             Some("not_found") => ArchiveReply::NotFound,

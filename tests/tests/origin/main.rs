@@ -26,6 +26,8 @@
 //! - [`group`]: the group commit under crowds, carts and a killed origin, then the checker
 //! - [`openapi`]: every answer as `origin/openapi.yaml` says
 //! - [`cluster`]: the same on a 3-node Redis Cluster
+//! - [`footprint`]: seller quotas, archived resources' size, memory as a signal, shadow
+//!   overflows apart from oversells, booking cursors on dotted ids
 //!
 //! `cargo test -p aforo-tests --test origin` runs them all; `-- holds::` runs one module.
 
@@ -47,6 +49,7 @@ mod errors;
 mod events;
 mod faults;
 mod floor;
+mod footprint;
 mod group;
 mod holds;
 mod hostile;

@@ -275,7 +275,10 @@ async fn documents_stock_and_reads_answer_what_they_say() {
     let store = connect(&redis).await;
     resource(&store, "r", Some(5)).await;
     assert_eq!(store.put("r", &w("seller-2", false, Some(5))).await.unwrap(), PutReply::Forbidden);
-    assert_eq!(store.put("r", &w("ops-1", true, Some(5))).await.unwrap(), PutReply::Replaced { version: 2, owner: "seller-1".into() });
+    assert_eq!(
+        store.put("r", &w("ops-1", true, Some(5))).await.unwrap(),
+        PutReply::Replaced { version: 2, owner: "seller-1".into(), prev_bytes: 2 }
+    );
     let a = HoldArgs { version: 2, ..args("r", 1, "h", vec![t(Bucket::Stock, 3, 5)]) };
     store.hold_part(&a).await.unwrap();
     assert_eq!(store.put("r", &w("seller-1", false, Some(2))).await.unwrap(), PutReply::Below { committed: 3 });

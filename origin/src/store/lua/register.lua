@@ -9,7 +9,8 @@ fn('aforo_hold', hold)
 -- Steps that only read, finish or undo what a hold took run even at Redis's memory ceiling
 -- (allow-oom): reads go on, a paid booking is still consumed, a cart step still undone, an
 -- expired hold's units still come back. Steps that take or add (hold, put, stock) are
--- refused there.
+-- refused there. An archive frees far more than it writes (its document, counters and
+-- stream), and a quota step moves two fields: both run there too.
 fn('aforo_finish', finish, {'allow-oom'})
 fn('aforo_release', release, {'allow-oom'})
 fn('aforo_consume', consume, {'allow-oom'})
@@ -19,7 +20,8 @@ fn('aforo_read', read, {'allow-oom'})
 fn('aforo_put', put)
 fn('aforo_stock', stock)
 fn('aforo_pause', pause)
-fn('aforo_archive', archive)
+fn('aforo_archive', archive, {'allow-oom'})
+fn('aforo_quota', quota, {'allow-oom'})
 fn('aforo_sweep', sweep, {'allow-oom'})
 fn('aforo_due_claim', due_claim)
 fn('aforo_due_done', due_done)

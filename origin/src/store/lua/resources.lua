@@ -34,7 +34,8 @@ end
 -- counter added since ('moved') is read again by the origin. Counters past their new limit
 -- refuse the write ('over') unless forced; a forced write records them in the meta hash
 -- ('overcommitted', "bucket\tcommitted\tlimit\n" lines) so that the drift check counts them
--- as the seller's decision, not as oversells.
+-- as the seller's decision, not as oversells. 'created' and 'replaced' end with the bytes of
+-- the document replaced (0 for a new one): the seller's quota is settled with them.
 local function put(keys, args)
   local P = prefix_of(keys[1])
   local now = now_ms()
@@ -73,11 +74,12 @@ local function put(keys, args)
     redis.call('HDEL', keys[1], 'overcommitted')
   end
   local v = redis.call('HINCRBY', keys[1], 'version', 1)
+  local prev = redis.call('HSTRLEN', keys[1], 'doc')
   redis.call('HSET', keys[1], 'doc', args[1], 'owner', owner or args[2])
   redis.call('HSET', keys[2], '~v', v)
   emit(P, 'config', '', v, nil)
-  if owner then return done({'replaced', tostring(v), owner, table.concat(over, '\n')}, expired) end
-  return done({'created', tostring(v), args[2], ''}, expired)
+  if owner then return done({'replaced', tostring(v), owner, table.concat(over, '\n'), tostring(prev)}, expired) end
+  return done({'created', tostring(v), args[2], '', '0'}, expired)
 end
 
 -- stock: KEYS m, c, [idempotency entry] ; ARGV mode ('set' | 'delta'), n, force ('1' | '0'),
@@ -148,10 +150,15 @@ local function pause(keys, args)
   return {'ok', tostring(v)}
 end
 
--- archive: KEYS m, c, x ; ARGV force ('1' | '0') — retires a resource: reads, holds and
--- writes on it answer not found from now on; its hold records (the bookings) stay. Refused
--- while holds are held, unless forced: then each is released, as a release would.
--- Answers the new version and the ids released (joined by ','), then the ids expired.
+-- archive: KEYS m, c, x ; ARGV force ('1' | '0'), summary — retires a resource: reads, holds
+-- and writes on it answer not found from now on; its hold records (the bookings: P..'h:',
+-- P..'b', P..'j:') stay. Refused while holds are held, unless forced: then each is released,
+-- as a release would. Its document gives way to `summary` (what its bookings are read with:
+-- name, timezone), its counters and settled ledger go (only the version stays, so that a
+-- hold planned before refuses), and so does its event stream (a stream costs 4 KB even with
+-- one entry; consumers learn of the archive from the audit trail): a few hundred bytes
+-- beyond its bookings. Answers the new version, the ids released (joined by
+-- ','), the bytes of the document dropped, then the ids expired.
 local function archive(keys, args)
   local P = prefix_of(keys[1])
   local meta = redis.call('HMGET', keys[1], 'version', 'archived')
@@ -165,9 +172,26 @@ local function archive(keys, args)
     if end_live(P, id, now, 'released') then released[#released + 1] = id end
   end
   each_part('ZREM', keys[3], live)
-  redis.call('HSET', keys[1], 'archived', now)
+  local bytes = redis.call('HSTRLEN', keys[1], 'doc')
+  redis.call('HSET', keys[1], 'archived', now, 'doc', args[2])
+  redis.call('HDEL', keys[1], 'on_hand', 'pause', 'overcommitted')
   local v = redis.call('HINCRBY', keys[1], 'version', 1)
+  redis.call('UNLINK', keys[2], P .. 's', P .. 'e')
   redis.call('HSET', keys[2], '~v', v)
-  emit(P, 'archived', '', v, nil)
-  return done({'ok', tostring(v), table.concat(released, ',')}, expired)
+  return done({'ok', tostring(v), table.concat(released, ','), tostring(bytes)}, expired)
+end
+
+-- quota: KEYS seller quota hash ; ARGV resources delta, bytes delta, max resources, max bytes
+-- ('' for no check: ops, and settling) — one seller's footprint moved in one step: a delta
+-- that grows a figure past its limit is refused whole ('over', which, used, limit); figures
+-- never go below 0. Answers 'ok' and the figures after it.
+local function quota(keys, args)
+  local cur = redis.call('HMGET', keys[1], 'resources', 'bytes')
+  local r, b = tonumber(cur[1]) or 0, tonumber(cur[2]) or 0
+  local dr, db = tonumber(args[1]), tonumber(args[2])
+  if args[3] ~= '' and dr > 0 and r + dr > tonumber(args[3]) then return {'over', 'resources', tostring(r), args[3]} end
+  if args[4] ~= '' and db > 0 and b + db > tonumber(args[4]) then return {'over', 'bytes', tostring(b), args[4]} end
+  r, b = math.max(r + dr, 0), math.max(b + db, 0)
+  redis.call('HSET', keys[1], 'resources', r, 'bytes', b)
+  return {'ok', tostring(r), tostring(b)}
 end
