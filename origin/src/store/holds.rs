@@ -319,3 +319,48 @@ impl Store {
         HoldRecord::parse(h)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `name = n` pairs of the Lua table `local <table> = {...}` in lua/holds.lua.
+    fn lua_table(table: &str) -> Vec<(String, usize)> {
+        let src = include_str!("lua/holds.lua");
+        let start = src.find(&format!("local {table} = {{")).unwrap_or_else(|| panic!("no table {table} in holds.lua"));
+        let body = &src[start..start + src[start..].find('}').unwrap_or(0)];
+        let body = body.split_once('{').map_or("", |(_, b)| b);
+        body.split(',').filter_map(|p| p.split_once('=')).map(|(k, v)| (k.trim().to_string(), v.trim().parse().unwrap_or(0))).collect()
+    }
+
+    #[test]
+    fn argument_and_key_positions_are_the_same_in_rust_and_lua() {
+        let args = [
+            ("version", arg::VERSION),
+            ("id", arg::ID),
+            ("hash", arg::HASH),
+            ("ttl", arg::TTL),
+            ("life", arg::LIFE),
+            ("caller", arg::CALLER),
+            ("status", arg::STATUS),
+            ("takes", arg::TAKES),
+            ("choices", arg::CHOICES),
+            ("items", arg::ITEMS),
+            ("retain", arg::RETAIN),
+            ("retention", arg::RETENTION),
+            ("starts", arg::STARTS),
+            ("extra", arg::EXTRA),
+        ];
+        let keys = [
+            ("meta", key::META),
+            ("counters", key::COUNTERS),
+            ("expiry", key::EXPIRY),
+            ("bookings", key::BOOKINGS),
+            ("settled", key::SETTLED),
+            ("holds", key::HOLDS),
+        ];
+        let want = |pairs: &[(&str, usize)]| pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect::<Vec<_>>();
+        assert_eq!(lua_table("A"), want(&args));
+        assert_eq!(lua_table("K"), want(&keys));
+    }
+}

@@ -6,9 +6,10 @@
 //!
 //! - [`differential`]: the library and the core's `take` / `decide_shadow`, hold by hold
 //! - [`floor`]: a seating's takes swapped (moved, finished) all or nothing; walk-ins
-//! - [`group`]: the group commit (`aforo_hold_group`, the coalescer) against the same core
+//! - [`group`]: the group commit (`aforo_hold` with N holds, the coalescer) against the same core
 //! - [`resources`]: documents under `If-Match` and under committed, keyed stock, archive,
 //!   listings
+//! - [`versions`]: two releases' libraries side by side on one Redis
 
 #![allow(clippy::unwrap_used)]
 
@@ -16,6 +17,7 @@ mod differential;
 mod floor;
 mod group;
 mod resources;
+mod versions;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
