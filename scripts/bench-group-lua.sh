@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # The hold function alone (no origin, no network but redis-cli --pipe): Redis's CPU per hold
-# (INFO cpu, user + sys) for `aforo_hold` one hold a call beside `aforo_hold_group` with groups
-# of 8, 16, 32 and 64, interleaved, $1 rounds (default 3) of 1,280 holds each.
+# (INFO cpu, user + sys) for `aforo_hold` one hold a call, then in groups of 8, 16, 32 and 64,
+# beside the reference hold (scripts/lib/reference_hold.lua: the least a correct hold does),
+# interleaved, $1 rounds (default 3) of 1,280 holds each. ORIGIN_BIN measures another build's
+# library (the one `aforo-origin library` prints).
 # Usage: scripts/bench-group-lua.sh [rounds]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 rounds="${1:-3}"
+bin="${ORIGIN_BIN:-target/release/aforo-origin}"
+[ -n "${ORIGIN_BIN:-}" ] || cargo build -q --release -p aforo-origin --bin aforo-origin
+version=$("$bin" library --version)
 source scripts/lib/stack.sh
 port=$(free_port); dir=$(mktemp -d)
 redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --save '' --appendonly no --daemonize no > "$dir/redis.log" 2>&1 &
@@ -17,11 +22,12 @@ cpu() { redis-cli -p "$port" info cpu | tr -d '\r' | awk -F: '/^used_cpu_(user|s
 echo "# $(date -u +%F) $(nproc) cores; Redis CPU µs per hold (1,280 holds a run)"
 for r in $(seq "$rounds"); do
   line="round $r:"
-  for m in "single 1 1280" "group 8 160" "group 16 80" "group 32 40" "group 64 20"; do
+  for m in "reference 1 1280" "aforo 1 1280" "aforo 8 160" "aforo 16 80" "aforo 32 40" "aforo 64 20"; do
     set -- $m
     redis-cli -p "$port" flushall >/dev/null
-    python3 scripts/lib/group_calls.py "$1" "$2" "$3" > "$dir/calls"
-    redis-cli -p "$port" function load replace "$(cat origin/src/store/aforo.lua)" >/dev/null
+    python3 scripts/lib/group_calls.py "$1" "$2" "$3" "$version" > "$dir/calls"
+    redis-cli -p "$port" function load replace "$("$bin" library)" >/dev/null
+    redis-cli -p "$port" function load replace "$(cat scripts/lib/reference_hold.lua)" >/dev/null
     a=$(cpu); redis-cli -p "$port" --pipe < "$dir/calls" >/dev/null; b=$(cpu)
     line="$line  $1×$2 $(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.1f", (b - a) * 1e6 / 1280}')"
   done

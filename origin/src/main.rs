@@ -29,6 +29,13 @@ enum Cmd {
         #[arg(long)]
         resource: Option<String>,
     },
+    /// Prints the Redis library this release loads (for benchmarks and ops), or with
+    /// `--version` only its version (the suffix of its name and of every function's).
+    Library {
+        /// Only the version.
+        #[arg(long)]
+        version: bool,
+    },
 }
 
 fn init_logs(format: &str, signals: &std::sync::Arc<Signals>) {
@@ -67,6 +74,10 @@ async fn signal(tx: watch::Sender<bool>) {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if let Some(Cmd::Library { version }) = cli.cmd {
+        print!("{}", if version { aforo_origin::store::LIBRARY_VERSION } else { aforo_origin::store::LIBRARY });
+        return std::process::ExitCode::SUCCESS;
+    }
     let cfg = cli.cfg;
     let signals = Signals::new();
     init_logs(&cfg.log_format, &signals);
