@@ -123,6 +123,11 @@ pub struct Metrics {
     /// Holds per call of the hold function on one resource (the group commit; 1 when the
     /// resource was idle or `AFORO_BATCH_MAX` is 1).
     pub hold_group_size: Histogram,
+    /// Refused requests not audited: over `AFORO_DENIED_AUDIT_PER_MIN` entries a minute.
+    pub denied_audit_dropped: Counter,
+    /// Requests refused by admission (`anonymous_rate`, `sse_caller`, `sse_process`,
+    /// `heavy_share`).
+    pub admission_refused: Family<ReasonLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -162,6 +167,8 @@ impl Metrics {
             edge_stale_answers: Counter::default(),
             // 1 .. 512 holds
             hold_group_size: Histogram::new(exponential_buckets(1.0, 2.0, 10)),
+            denied_audit_dropped: Counter::default(),
+            admission_refused: Family::default(),
         };
         let r = &mut m.registry;
         r.register("http_requests", "HTTP requests by route, method and status", m.requests.clone());
@@ -197,6 +204,12 @@ impl Metrics {
         );
         r.register("edge_stale_answers", "Stale answers edges served, as they reported them", m.edge_stale_answers.clone());
         r.register("hold_group_size", "Holds decided per call of the hold function on one resource", m.hold_group_size.clone());
+        r.register(
+            "denied_audit_dropped",
+            "Refused requests (401, 403) not audited: over AFORO_DENIED_AUDIT_PER_MIN entries a minute",
+            m.denied_audit_dropped.clone(),
+        );
+        r.register("admission_refused", "Requests refused by admission (docs/shares.md), by reason", m.admission_refused.clone());
         m
     }
 

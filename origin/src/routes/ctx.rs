@@ -26,6 +26,12 @@ pub struct Ctx {
     pub caller: Option<Caller>,
     /// The route writes: refused in read-only mode (for owner routes, once the owner is known).
     pub writes: bool,
+    /// The client address (the TCP peer, or behind a trusted proxy the address it forwarded
+    /// for: `crate::admission::client`).
+    pub client: std::net::IpAddr,
+    /// The caller the request's token names when it is valid, on any route (routes open to
+    /// anyone too); not checked for roles nor counted against its rate.
+    pub token: Option<Caller>,
 }
 
 /// How audit events and logs name a route: `POST /v1/holds/{id}/consume`.
@@ -52,6 +58,15 @@ impl Ctx {
         let caller = self.app.verifier.caller(h)?;
         self.app.rate_limit(&caller.sub)?;
         Ok(caller)
+    }
+
+    /// Who a request's share of the origin is counted for: its token's caller (role and
+    /// `sub`), or without a valid token its client address.
+    pub fn share_key(&self) -> String {
+        match &self.token {
+            Some(c) => format!("{}:{}", c.role_name(), c.sub),
+            None => format!("addr:{}", crate::admission::client::limit_key(self.client)),
+        }
     }
 
     /// The caller the route table authenticated (a route open to anyone has none: asking is
