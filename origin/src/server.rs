@@ -15,10 +15,10 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tracing::Instrument;
 
+use crate::admission::denied::{Denial, Who};
 use crate::app::AppRef;
 use crate::error::ApiError;
 use crate::http::Body;
-use crate::admission::denied::{Denial, Who};
 use crate::metrics::{method_label, ReasonLabels, RequestLabels, RouteLabels};
 use crate::routes::{dispatch, route_label, Ctx, IdKind, Router};
 

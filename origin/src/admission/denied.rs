@@ -150,13 +150,11 @@ impl Denials {
         for w in windows {
             if let Some(stats) = inner.windows.remove(&w).filter(|s| s.dropped > 0) {
                 let (from, to) = self.bounds(w);
-                out.push(
-                    AuditEvent::new("auth.denied", "system", "system", at(to.min(now_ms))).detail(json!({
-                        "summary": true, "count": stats.dropped, "entries": stats.entries, "cap": self.cap,
-                        "reason": "refused requests over AFORO_DENIED_AUDIT_PER_MIN distinct entries: counted here only",
-                        "from": rfc(from), "to": rfc(to),
-                    })),
-                );
+                out.push(AuditEvent::new("auth.denied", "system", "system", at(to.min(now_ms))).detail(json!({
+                    "summary": true, "count": stats.dropped, "entries": stats.entries, "cap": self.cap,
+                    "reason": "refused requests over AFORO_DENIED_AUDIT_PER_MIN distinct entries: counted here only",
+                    "from": rfc(from), "to": rfc(to),
+                })));
             }
         }
         out
@@ -173,13 +171,12 @@ impl Denials {
             Who::Anonymous(_) => ("anonymous", "none"),
         };
         let (from, to) = self.bounds(k.window);
-        let mut ev = AuditEvent::new("auth.denied", actor, role, at(e.last_ms)).request(Some(&e.first_request), Some(k.route)).detail(
-            json!({
+        let mut ev =
+            AuditEvent::new("auth.denied", actor, role, at(e.last_ms)).request(Some(&e.first_request), Some(k.route)).detail(json!({
                 "status": k.status, "code": e.code, "reason": k.reason, "count": e.count,
                 "client": e.client.to_string(), "from": rfc(from), "to": rfc(to),
                 "targets": e.targets.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), "more_targets": e.more,
-            }),
-        );
+            }));
         if let (Some((id, hold)), 1) = (e.targets.first(), e.targets.len()) {
             ev = if *hold { ev.hold(id) } else { ev.resource(id) };
         }
