@@ -32,7 +32,7 @@ use tokio::sync::watch;
 /// How long `run` takes at most to return once shutdown is asked for: open requests get
 /// `server::GRACE`, background tasks the rest; within the 10 s an orchestrator gives after
 /// SIGTERM, whether or not Redis answers.
-pub const SHUTDOWN_BUDGET: Duration = Duration::from_secs(8);
+pub const SHUTDOWN_BUDGET: Duration = Duration::from_secs(7);
 
 /// What `run` can fail with.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
