@@ -346,13 +346,13 @@ impl App {
     /// one waits for one of the `AFORO_HEAVY_READS` permits and keeps it until it has answered
     /// (or its request timed out), so that heavy reads run a few at a time, each to its end,
     /// rather than all interleaved and all late; each key has at most its share of them
-    /// waiting or running (`crate::admission::shares`: 429 beyond its own queue); a light one
-    /// needs none.
-    pub async fn admit(&self, work: usize, key: &str) -> Result<Option<crate::admission::shares::Permit>, ApiError> {
+    /// waiting or running (`crate::admission::shares`: 429 beyond its own queue unless
+    /// `patient`); a light one needs none.
+    pub async fn admit(&self, work: usize, (key, patient): (String, bool)) -> Result<Option<crate::admission::shares::Permit>, ApiError> {
         if work < HEAVY_WORK {
             return Ok(None);
         }
-        let permit = self.admission.heavy.acquire(key).await;
+        let permit = self.admission.heavy.acquire(&key, patient).await;
         if permit.is_err() {
             self.metrics.admission_refused.get_or_create(&crate::metrics::ReasonLabels { reason: "heavy_share".into() }).inc();
         }

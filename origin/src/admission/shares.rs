@@ -71,12 +71,13 @@ impl Heavy {
     }
 
     /// Waits for a permit for `key`: first for a place in its share, then in the shared queue.
-    /// 429 when the key already has its share and [`QUEUE_PER_KEY`] more waiting.
-    pub async fn acquire(&self, key: &str) -> Result<Permit, ApiError> {
+    /// 429 when the key already has its share and [`QUEUE_PER_KEY`] more waiting, unless
+    /// `patient` (it then waits in its own queue, within its request's timeout).
+    pub async fn acquire(&self, key: &str, patient: bool) -> Result<Permit, ApiError> {
         let (own, user) = {
             let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
             let slot = keys.entry(key.to_string()).or_insert_with(|| Slot { own: Arc::new(Semaphore::new(self.share)), users: 0 });
-            if slot.users >= self.share + QUEUE_PER_KEY {
+            if !patient && slot.users >= self.share + QUEUE_PER_KEY {
                 return Err(ApiError::RateLimited(Duration::from_secs(1)));
             }
             slot.users += 1;
@@ -103,17 +104,19 @@ mod tests {
     async fn a_flooding_key_never_queues_in_front_of_another() {
         let h = Arc::new(Heavy::new(2));
         assert_eq!(h.share(), 1);
-        let first = h.acquire("flood").await.unwrap();
+        let first = h.acquire("flood", false).await.unwrap();
         // The flood's next reads wait in its own queue, not for the shared permits.
         let mut waiting = Vec::new();
         for _ in 0..QUEUE_PER_KEY {
             let h = h.clone();
-            waiting.push(tokio::spawn(async move { h.acquire("flood").await.map(|_| ()) }));
+            waiting.push(tokio::spawn(async move { h.acquire("flood", false).await.map(|_| ()) }));
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(matches!(h.acquire("flood").await, Err(ApiError::RateLimited(_))), "beyond its queue: 429");
+        assert!(matches!(h.acquire("flood", false).await, Err(ApiError::RateLimited(_))), "beyond its queue: 429");
+        let patient = tokio::time::timeout(Duration::from_millis(50), h.acquire("flood", true)).await;
+        assert!(patient.is_err(), "a patient key waits in its own queue instead");
         // Another key gets the free permit at once.
-        let other = tokio::time::timeout(Duration::from_millis(100), h.acquire("other")).await;
+        let other = tokio::time::timeout(Duration::from_millis(100), h.acquire("other", false)).await;
         assert!(other.is_ok_and(|p| p.is_ok()), "another key waited behind the flood");
         drop(first);
         for w in waiting {
@@ -125,8 +128,8 @@ mod tests {
     async fn keys_are_forgotten_when_idle() {
         let h = Heavy::new(4);
         assert_eq!(h.share(), 2);
-        let a = h.acquire("a").await.unwrap();
-        let b = h.acquire("a").await.unwrap();
+        let a = h.acquire("a", false).await.unwrap();
+        let b = h.acquire("a", false).await.unwrap();
         assert_eq!(h.busy_keys(), 1);
         drop((a, b));
         assert_eq!(h.busy_keys(), 0);

@@ -54,18 +54,26 @@ impl Ctx {
     /// headers are refused: which one a proxy or a library would pick differs, so neither is
     /// trusted.
     pub fn authenticate(&self, req: &Request<Incoming>) -> Result<Caller, ApiError> {
-        let h = single_authorization(req.headers())?.map(|v| v.to_str().unwrap_or(""));
-        let caller = self.app.verifier.caller(h)?;
+        let caller = match &self.token {
+            // Verified once already, at the door.
+            Some(c) => c.clone(),
+            None => {
+                let h = single_authorization(req.headers())?.map(|v| v.to_str().unwrap_or(""));
+                self.app.verifier.caller(h)?
+            }
+        };
         self.app.rate_limit(&caller.sub)?;
         Ok(caller)
     }
 
     /// Who a request's share of the origin is counted for: its token's caller (role and
-    /// `sub`), or without a valid token its client address.
-    pub fn share_key(&self) -> String {
+    /// `sub`), or without a valid token its client address; and whether it may wait however
+    /// many of its reads are queued (the edge, whose one token serves every visitor of a
+    /// snapshot, and ops) rather than be answered 429.
+    pub fn share_key(&self) -> (String, bool) {
         match &self.token {
-            Some(c) => format!("{}:{}", c.role_name(), c.sub),
-            None => format!("addr:{}", crate::admission::client::limit_key(self.client)),
+            Some(c) => (format!("{}:{}", c.role_name(), c.sub), matches!(c.role, crate::auth::Role::Edge | crate::auth::Role::Ops)),
+            None => (format!("addr:{}", crate::admission::client::limit_key(self.client)), false),
         }
     }
 
