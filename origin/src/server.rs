@@ -48,12 +48,12 @@ async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>, peer: 
         let token = app.verifier.caller(auth.as_ref().and_then(|v| v.to_str().ok())).ok();
         // Without a valid token (none, or refused), the client address's anonymous rate.
         let limited = if token.is_none() && !crate::admission::exempt(template) { app.admission.anonymous(client).err() } else { None };
-        let result = match found {
-            _ if limited.is_some() => {
+        let result = match (limited, found) {
+            (Some(e), _) => {
                 app.metrics.admission_refused.get_or_create(&ReasonLabels { reason: "anonymous_rate".into() }).inc();
-                limited.map_or(Err(ApiError::RateLimited(std::time::Duration::from_secs(1))), Err)
+                Err(e)
             }
-            Some(matched) => {
+            (None, Some(matched)) => {
                 let ctx = Ctx {
                     app: app.clone(),
                     id: matched.id.clone().unwrap_or_default(),
@@ -99,7 +99,7 @@ async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>, peer: 
                     Err(_) => Err(ApiError::StoreUnavailable("the request timed out".into())),
                 }
             }
-            None => Err(ApiError::RouteNotFound(crate::text::clip(&path, 128))),
+            (None, None) => Err(ApiError::RouteNotFound(crate::text::clip(&path, 128))),
         };
         let mut resp = match result {
             Ok(r) => r,
