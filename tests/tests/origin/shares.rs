@@ -415,6 +415,8 @@ async fn sigterm_ends_the_origin_within_10_s_while_redis_does_not_answer() {
     // A client that sent half a request head and stalls.
     let mut slow = std::net::TcpStream::connect(("127.0.0.1", e.origin.port)).unwrap();
     std::io::Write::write_all(&mut slow, b"GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
+    // Accepted and its head being read when the signal comes.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let mut origin = e.origin;
     let started = Instant::now();
     let clean = tokio::task::spawn_blocking(move || origin.terminate()).await.unwrap();
