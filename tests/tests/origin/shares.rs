@@ -380,8 +380,8 @@ async fn one_clients_heavy_reads_do_not_make_another_wait() {
 }
 
 /// Before: with Redis not answering, SIGTERM left the origin running past 10 s (open
-/// connections waited for, up to 10 s, then the audit writer retried a store that did not
-/// answer). Now open requests get 5 s, background work the rest of a 7 s budget.
+/// connections waited for, up to 10 s, and the audit writer retried, batch after batch, the
+/// refusals it had queued for a store that did not answer). Now open requests get 5 s, background work the rest of a 7 s budget.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_ends_the_origin_within_10_s_while_redis_does_not_answer() {
     let e = env();
@@ -410,6 +410,19 @@ async fn sigterm_ends_the_origin_within_10_s_while_redis_does_not_answer() {
                 )
                 .await;
         }));
+    }
+    // Refused requests while it does not: before, each one an audit event to write.
+    let mut refused = Vec::new();
+    for w in 0..8 {
+        let api = e.api.clone();
+        refused.push(tokio::spawn(async move {
+            for i in (w..800).step_by(8) {
+                let _ = api.try_send(Method::GET, &format!("/v1/holds/h_{i:026}_p"), Some("bogus"), None, None).await;
+            }
+        }));
+    }
+    for t in refused {
+        t.await.unwrap();
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     // A client that sent half a request head and stalls.
