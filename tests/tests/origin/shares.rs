@@ -437,6 +437,8 @@ async fn sigterm_ends_the_origin_within_10_s_while_redis_does_not_answer() {
     e.redis.resume();
     drop(slow);
     eprintln!("SIGTERM with Redis paused: exited in {took:?}");
-    assert!(took < Duration::from_secs(10), "the origin took {took:?} to exit after SIGTERM");
+    // Within the 10 s an orchestrator gives before SIGKILL, with a second to spare (before:
+    // 9.7 to 12.2 s here; now about 7 s: 5 s for open requests, 2 s for background work).
+    assert!(took < Duration::from_secs(9), "the origin took {took:?} to exit after SIGTERM");
     assert!(clean, "the origin exits 0");
 }
