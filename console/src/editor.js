@@ -1,5 +1,5 @@
 // The document editor: a form for every part of a resource document (limits, weekly hours,
-// closures, seasons and their overrides, lead time, cutoff, horizon, qty, pricing triggers,
+// closures, seasons and their overrides, lead time, cutoff, horizon, qty, per-buyer limits, pricing triggers,
 // tables and combinations) and a raw JSON view, both editing one object. Errors are shown at
 // the field their path names, whether they come from the wasm validator or the API.
 import { el, field, button } from "./dom.js";
@@ -110,6 +110,8 @@ function sections(doc, changed, rerender) {
     fs("General", b("Name", "name", "text", { size: 40 }), b("Timezone", "timezone", "text"),
       b("Lead time (min)", "lead_time_min"), b("Horizon (days)", "horizon_days"), b("Hold TTL (s)", "hold_ttl_s"),
       b("Min qty per hold", "qty.min"), b("Max qty per hold", "qty.max"),
+      b("Per buyer: max units held at once", "per_buyer.max_held_units"),
+      b("Per buyer: max units per date", "per_buyer.max_units_per_date"),
       b("Cutoff: days before", "cutoff.days_before"), b("Cutoff: at (HH:MM)", "cutoff.at", "text", { size: 6 })),
     fs("Capacity", b("Stock on hand", "dimensions.stock.on_hand"), b("Daily capacity", "dimensions.daily.capacity"),
       b("Slot: duration (min)", "dimensions.slots.duration_min"), b("Slot: interval (min)", "dimensions.slots.interval_min"),

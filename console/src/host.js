@@ -5,8 +5,8 @@
 // belongs to its buyer), seat a walk-in (with an Idempotency-Key). Redrawn from the resource's
 // Server-Sent Events (live.js), so a buyer's hold in another tab shows within 2 s.
 //   GET  /v1/resources/{id}/tables?date=D[&area=A]   the floor
-//   POST /v1/holds/{id}/tables {"tables":[...]}       move
-//   POST /v1/holds/{id}/finish                        finish early
+//   POST /v1/holds/{id}/tables {"tables":[...],"resource_id"}  move (this floor's seating)
+//   POST /v1/holds/{id}/finish {"resource_id"}                 finish early
 //   POST /v1/holds/{id}/release                       release (the buyer, or ops)
 //   POST /v1/resources/{id}/walk-ins {"party":n}      a walk-in, seated now
 import { el, field, button, confirmStep } from "./dom.js";
@@ -110,7 +110,7 @@ export function mount(root, role) {
           }), a, b);
         });
         rows.push(el("div", { className: "floor-row", dataset: { table: t.id } },
-          el("div", { className: "floor-label" }, t.id, el("span", { className: "muted" }, ` ${t.seats[0]}–${t.seats[1]}${t.count > 1 ? " ×" + t.count : ""}`)),
+          el("div", { className: "floor-label", title: t.id }, t.id, el("span", { className: "muted" }, ` ${t.seats[0]}–${t.seats[1]}${t.count > 1 ? " ×" + t.count : ""}`)),
           el("div", { className: "track" }, bars)));
       }
     }
@@ -165,10 +165,10 @@ export function mount(root, role) {
       el("div", { className: "row" },
         targets.length ? field("Move to", to) : el("span", { className: "muted" }, "No other table seats this party."),
         targets.length ? button("Move", () => act(`Move to ${to.selectedOptions[0].textContent}`,
-          () => call("POST", `/v1/holds/${hold}/tables`, { body: { tables: to.value.split(",") } })), { id: "move-apply", className: "primary" }) : "",
+          () => call("POST", `/v1/holds/${hold}/tables`, { body: { tables: to.value.split(","), resource_id: st.id } })), { id: "move-apply", className: "primary" }) : "",
         state === "seated" ? button("Finish early", async () => {
           if (await confirmStep(`Finish ${s.hold_id} now (its table is free from this moment)?`, "Yes, finish")) {
-            await act("Finish", () => call("POST", `/v1/holds/${hold}/finish`));
+            await act("Finish", () => call("POST", `/v1/holds/${hold}/finish`, { body: { resource_id: st.id } }));
           }
         }, { id: "finish-apply" }) : "",
         role === "ops" && (state === "held" || state === "pending") ? button("Release", async () => {

@@ -55,6 +55,7 @@ struct Parts {
     cutoff: Option<CutoffRule>,
     qty_min: u32,
     qty_max: Option<u32>,
+    per_buyer: PerBuyer,
     pricing: Option<PricingRules>,
 }
 
@@ -75,6 +76,7 @@ impl Parts {
             qty_min: self.qty_min,
             qty_max: self.qty_max,
             hold_ttl_s: doc.hold_ttl_s.unwrap_or(DEFAULT_HOLD_TTL_S),
+            per_buyer: self.per_buyer,
             pricing: self.pricing,
             doc,
         }
@@ -112,6 +114,20 @@ impl Validator {
         } else {
             Some(v as u32)
         }
+    }
+
+    /// `per_buyer`: each limit at least `qty.min` (below it no hold could ever fit).
+    fn per_buyer(&mut self, doc: Option<&PerBuyerDoc>, qty_min: u32, qty_max: Option<u32>) -> PerBuyer {
+        let mut field = |path: &str, v: Option<i64>| {
+            let n = self.units(path, v?, 1)?;
+            if n < qty_min {
+                self.err(path, format!("must be >= qty.min ({qty_min}): no hold could fit under it"));
+            }
+            Some(n)
+        };
+        let held = field("per_buyer.max_held_units", doc.and_then(|d| d.max_held_units));
+        let per_date = field("per_buyer.max_units_per_date", doc.and_then(|d| d.max_units_per_date));
+        PerBuyer::of(held, per_date, qty_max)
     }
 
     fn date(&mut self, path: &str, s: &str) -> Option<NaiveDate> {
@@ -258,6 +274,7 @@ impl Validator {
                 }
             }
         }
+        let per_buyer = self.per_buyer(doc.per_buyer.as_ref(), qty_min, qty_max);
         if let Some(t) = doc.hold_ttl_s {
             if !(1..=MAX_HOLD_TTL_S).contains(&t) {
                 self.err("hold_ttl_s", format!("must be between 1 and {MAX_HOLD_TTL_S}"));
@@ -270,7 +287,7 @@ impl Validator {
                 self.err("dimensions", "a stock-only resource has no dates: hours, closures, seasons and cutoff need daily or slots");
             }
         }
-        Some(Parts { kind, tz: tz?, daily, slots, hours, closures, seasons, cutoff, qty_min, qty_max, pricing })
+        Some(Parts { kind, tz: tz?, daily, slots, hours, closures, seasons, cutoff, qty_min, qty_max, per_buyer, pricing })
     }
 
     fn slots(&mut self, s: &SlotsDoc) -> Option<SlotRules> {

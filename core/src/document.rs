@@ -40,6 +40,9 @@ pub struct ResourceDoc {
     /// Seconds a hold lasts before it expires by itself (1..=86400, default 600).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hold_ttl_s: Option<u32>,
+    /// What one buyer may take of this resource (denial of inventory, docs/abuse.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_buyer: Option<PerBuyerDoc>,
     /// Price and utilization triggers; absent means the engine quotes no price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pricing: Option<PricingDoc>,
@@ -286,6 +289,20 @@ pub struct QtyLimitsDoc {
     /// Largest qty (default unbounded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<i64>,
+}
+
+/// Limits per buyer as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerBuyerDoc {
+    /// Units one buyer may have held (not yet consumed) at once (default 2 × `qty.max`, or
+    /// 20 without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_held_units: Option<i64>,
+    /// Units one buyer may have held or consumed on one date, or in all for stock (default
+    /// unlimited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_units_per_date: Option<i64>,
 }
 
 /// Pricing as written.

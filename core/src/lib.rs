@@ -65,13 +65,13 @@ pub use local::{
     end_of_local_date, epoch_min, from_epoch_min, local_date, parse_date, parse_hhmm, rfc3339, rfc3339_local, start_of_local_date, EpochMin,
 };
 pub use measure::{measure, Measure, Price, Status, BASE_TIER};
-pub use plan::{alternatives_for, merge_takes, plan_hold, take, HoldPlan, ItemView};
+pub use plan::{alternatives_for, check_total_qty, merge_takes, plan_hold, take, HoldPlan, ItemView};
 pub use problem::problem;
 pub use query::{AvailabilityQuery, CalendarQuery, ALTERNATIVE_DAYS, MAX_ALTERNATIVES, MAX_CALENDAR_DAYS};
 pub use request::{HoldItem, HoldRequest, RequestError, MAX_ITEMS};
 pub use resource::{
-    valid_resource_id, CutoffRule, DayHours, Join, Kind, PricingRules, Resource, SeasonRule, SlotRules, TableType, Trigger, Week,
-    DEFAULT_HOLD_TTL_S, DEFAULT_HORIZON_DAYS, MAX_HOLD_TTL_S, MAX_HORIZON_DAYS, MAX_UNITS, MULT_SCALE,
+    valid_resource_id, CutoffRule, DayHours, Join, Kind, PerBuyer, PricingRules, Resource, SeasonRule, SlotRules, TableType, Trigger, Week,
+    DEFAULT_HOLD_TTL_S, DEFAULT_HORIZON_DAYS, DEFAULT_MAX_HELD_UNITS, MAX_HOLD_TTL_S, MAX_HORIZON_DAYS, MAX_UNITS, MULT_SCALE,
 };
 pub use rules::{day_settings, today, DaySettings, Pause};
 pub use slots::{slots_on, Slot};

@@ -192,6 +192,17 @@ pub fn alternatives_for(snap: &Snapshot, item: &HoldItem, now: DateTime<Utc>, qt
     alternatives(&ev, date, near, &units)
 }
 
+/// Refuses the items of one resource in one hold whose units together pass `qty.max`: a cart
+/// that repeats an item gets no more than one item may ask.
+pub fn check_total_qty(res: &crate::resource::Resource, total: u64) -> Result<(), PlanError> {
+    match res.qty_max {
+        Some(max) if total > u64::from(max) => {
+            Err(PlanError::rule(RuleCode::QtyOutOfRange, format!("the items of one resource add up to {total} units, over qty.max {max}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Sums the takes of several plans on one resource into one all-or-nothing set.
 pub fn merge_takes<'a>(plans: impl IntoIterator<Item = &'a HoldPlan>) -> Vec<Take> {
     let mut m: BTreeMap<Bucket, Take> = BTreeMap::new();

@@ -203,6 +203,8 @@ pub struct Resource {
     pub qty_max: Option<u32>,
     /// Hold TTL in seconds.
     pub hold_ttl_s: u32,
+    /// What one buyer may take.
+    pub per_buyer: PerBuyer,
     /// Pricing.
     pub pricing: Option<PricingRules>,
 }
@@ -221,6 +223,27 @@ impl Resource {
     /// Whether the resource sells dated units (daily or slots).
     pub fn is_dated(&self) -> bool {
         self.daily.is_some() || self.slots.is_some()
+    }
+}
+
+/// What one buyer (a token's `sub` with the buyer role) may take of a resource, checked in
+/// the same atomic step as the capacity (OWASP OAT-021, denial of inventory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PerBuyer {
+    /// Units the buyer may have held (not consumed) at once.
+    pub max_held_units: u32,
+    /// Units the buyer may have held or consumed on one date (stock: in all).
+    pub max_units_per_date: Option<u32>,
+}
+
+/// `per_buyer.max_held_units` without `qty.max`.
+pub const DEFAULT_MAX_HELD_UNITS: u32 = 20;
+
+impl PerBuyer {
+    /// The limits a document's `per_buyer` and `qty.max` give.
+    pub fn of(max_held_units: Option<u32>, max_units_per_date: Option<u32>, qty_max: Option<u32>) -> Self {
+        let default = qty_max.map_or(DEFAULT_MAX_HELD_UNITS, |m| m.saturating_mul(2));
+        PerBuyer { max_held_units: max_held_units.unwrap_or(default), max_units_per_date }
     }
 }
 

@@ -64,6 +64,8 @@ pub struct App {
     pub holds: Coalescer,
     /// JWT verifier.
     pub verifier: Verifier,
+    /// Makes and reads the opaque hold ids.
+    pub ids: crate::store::HoldIds,
     docs: RwLock<HashMap<String, Arc<Loaded>>>,
     clock_offset_ms: AtomicI64,
     /// Per resource, the sweep time this origin last put in `af:due`.
@@ -83,7 +85,7 @@ pub struct App {
     pub shadow_default: AtomicBool,
     limiter: Option<governor::DefaultKeyedRateLimiter<String>>,
     /// Per resource, (drifted, oversold) buckets at its last check.
-    findings: Mutex<HashMap<String, (usize, usize, usize)>>,
+    findings: Mutex<HashMap<String, [usize; 4]>>,
     /// What each caller or client address gets: anonymous rate, denied audits, heavy-read
     /// shares, event streams.
     pub admission: crate::admission::Admission,
@@ -119,6 +121,7 @@ impl App {
     /// New state; errs when the alert rules file cannot be used.
     pub fn new(cfg: Config, store: Store, obs: Observability) -> Result<Self, String> {
         let verifier = Verifier::new(cfg.jwt_secret.as_bytes(), cfg.jwt_max_lifetime());
+        let ids = crate::store::HoldIds::new(cfg.hold_id_secret());
         let rules = match &cfg.alerts_file {
             Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
             None => crate::obs::alerts::BUILTIN.to_string(),
@@ -135,6 +138,7 @@ impl App {
         Ok(App {
             holds: Coalescer::new(store.clone(), usize::try_from(cfg.batch_max).unwrap_or(1)),
             store,
+            ids,
             verifier,
             docs: RwLock::new(HashMap::new()),
             clock_offset_ms: AtomicI64::new(0),
@@ -214,20 +218,22 @@ impl App {
     }
 
     /// Records one resource's check results and refreshes the gauges.
-    pub fn note_findings(&self, id: &str, drift: usize, oversold: usize, overcommitted: usize) {
+    pub fn note_findings(&self, id: &str, drift: usize, oversold: usize, overcommitted: usize, shadow: usize) {
         let mut f = self.findings.lock().unwrap_or_else(|p| p.into_inner());
-        if drift == 0 && oversold == 0 && overcommitted == 0 {
+        if drift == 0 && oversold == 0 && overcommitted == 0 && shadow == 0 {
             f.remove(id);
         } else {
-            f.insert(id.to_string(), (drift, oversold, overcommitted));
+            f.insert(id.to_string(), [drift, oversold, overcommitted, shadow]);
         }
         self.publish_findings(&f);
     }
 
-    fn publish_findings(&self, f: &HashMap<String, (usize, usize, usize)>) {
-        self.metrics.drift_buckets.set(f.values().map(|v| v.0 as i64).sum());
-        self.metrics.oversold_buckets.set(f.values().map(|v| v.1 as i64).sum());
-        self.metrics.overcommitted_buckets.set(f.values().map(|v| v.2 as i64).sum());
+    fn publish_findings(&self, f: &HashMap<String, [usize; 4]>) {
+        let sum = |i: usize| f.values().map(|v| v[i] as i64).sum();
+        self.metrics.drift_buckets.set(sum(0));
+        self.metrics.oversold_buckets.set(sum(1));
+        self.metrics.overcommitted_buckets.set(sum(2));
+        self.metrics.shadow_over_buckets.set(sum(3));
     }
 
     /// After a full check: forget findings of resources no longer present.
@@ -269,8 +275,12 @@ impl App {
     }
 
     fn compile(id: &str, meta: Meta) -> Result<Loaded, ApiError> {
-        let resource =
-            Resource::from_json(meta.doc.as_bytes()).map_err(|e| ApiError::Internal(format!("stored document of {id} is invalid: {e}")))?;
+        // An archived resource keeps a summary in place of its document (crate::archived).
+        let resource = match meta.archived_at {
+            Some(_) => crate::archived::compile(&meta.doc),
+            None => Resource::from_json(meta.doc.as_bytes()).map_err(|e| e.to_string()),
+        }
+        .map_err(|e| ApiError::Internal(format!("stored document of {id} is invalid: {e}")))?;
         let pause = match meta.pause {
             Some(p) => Some(serde_json::from_str(&p).map_err(|e| ApiError::Internal(format!("stored pause of {id}: {e}")))?),
             None => None,

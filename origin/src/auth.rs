@@ -22,6 +22,19 @@ pub enum Role {
     Edge,
 }
 
+impl Role {
+    /// The role a hold record names (`None`: a buyer's hold); an unknown name is ops', whom
+    /// only ops match.
+    pub fn of_record(name: Option<&str>) -> Role {
+        match name {
+            None | Some("buyer") => Role::Buyer,
+            Some("seller") => Role::Seller,
+            Some("edge") => Role::Edge,
+            Some(_) => Role::Ops,
+        }
+    }
+}
+
 /// The claims Aforo reads.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
@@ -72,9 +85,10 @@ impl Caller {
         }
     }
 
-    /// Errs with 403 unless the caller is ops or `owner`.
-    pub fn require_owner(&self, owner: &str) -> Result<(), ApiError> {
-        if self.role == Role::Ops || self.sub == owner {
+    /// Errs with 403 unless the caller is ops or `owner` with role `role`: ownership is by
+    /// role and subject, so a buyer whose `sub` equals a seller's owns nothing of its.
+    pub fn require_owner(&self, role: Role, owner: &str) -> Result<(), ApiError> {
+        if self.role == Role::Ops || (self.role == role && self.sub == owner) {
             Ok(())
         } else {
             Err(ApiError::Forbidden("only the owner or ops may do this".into()))

@@ -22,6 +22,15 @@ pub struct Config {
     /// `iat`). Longer-lived tokens are refused (401). Default 30 days.
     #[arg(long, env = "AFORO_JWT_MAX_LIFETIME_S", default_value_t = 30 * 86_400, value_parser = clap::value_parser!(u64).range(60..))]
     pub jwt_max_lifetime_s: u64,
+    /// The key hold ids are made under (they reveal no resource, buyer or key); every origin
+    /// of a deployment needs the same one, and changing it makes existing hold ids unknown.
+    /// Empty: derived from `AFORO_JWT_SECRET`.
+    #[arg(long, env = "AFORO_HOLD_ID_SECRET", hide_env_values = true, default_value = "")]
+    pub hold_id_secret: String,
+    /// Seconds after its expiry during which consuming a hold takes its units again (if free,
+    /// at today's price); later, 410 HOLD_EXPIRED. An expired hold is no option on the units.
+    #[arg(long, env = "AFORO_RETAKE_GRACE_S", default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub retake_grace_s: u64,
     /// Redis connections in the pool.
     #[arg(long, env = "AFORO_REDIS_POOL", default_value_t = 4)]
     pub redis_pool: usize,
@@ -74,6 +83,24 @@ pub struct Config {
     /// is old (nothing else moves).
     #[arg(long, env = "AFORO_TEST_COMPACT_OFFSET_D", default_value_t = 0, hide = true)]
     pub test_compact_offset_d: i64,
+    /// Most live (not archived) resources one seller may own; a create past it is refused
+    /// with 422 `QUOTA_EXCEEDED`. Operators are exempt.
+    #[arg(long, env = "AFORO_SELLER_MAX_RESOURCES", default_value_t = 1_000)]
+    pub seller_max_resources: u64,
+    /// Most bytes of stored documents one seller may have (canonical JSON as stored, archived
+    /// summaries included); a write growing past it is refused with 422 `QUOTA_EXCEEDED`.
+    /// Operators are exempt. Default 64 MiB.
+    #[arg(long, env = "AFORO_SELLER_MAX_DOCUMENT_BYTES", default_value_t = 64 << 20)]
+    pub seller_max_document_bytes: u64,
+    /// Milliseconds between polls of Redis's memory (`INFO memory`) for
+    /// `aforo_store_memory_ratio`, the health report and the shedding of non-booking writes.
+    #[arg(long, env = "AFORO_MEMORY_POLL_MS", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(50..))]
+    pub memory_poll_ms: u64,
+    /// Used / max memory of Redis from which the origin stops writing what is not a booking
+    /// (denied-request and validate-stock audits, new documents and documents that grow), so
+    /// that holds, consumes and releases last to the ceiling. 1 or more: never.
+    #[arg(long, env = "AFORO_MEMORY_SHED_RATIO", default_value_t = 0.9)]
+    pub memory_shed_ratio: f64,
     /// Milliseconds between sweeper passes.
     #[arg(long, env = "AFORO_SWEEP_INTERVAL_MS", default_value_t = 250)]
     pub sweep_interval_ms: u64,
@@ -211,6 +238,20 @@ impl Config {
     /// The length of a denied-audit window: a minute (tests may shorten it).
     pub fn denied_window(&self) -> Duration {
         Duration::from_millis(self.test_denied_window_ms.unwrap_or(60_000).max(10))
+    }
+
+    /// The secret hold ids are made under.
+    pub fn hold_id_secret(&self) -> &[u8] {
+        if self.hold_id_secret.is_empty() {
+            self.jwt_secret.as_bytes()
+        } else {
+            self.hold_id_secret.as_bytes()
+        }
+    }
+
+    /// How long after its expiry a hold may still be consumed.
+    pub fn retake_grace(&self) -> Duration {
+        Duration::from_secs(self.retake_grace_s)
     }
 
     /// Audit retention.

@@ -54,6 +54,26 @@ pub enum ApiError {
     /// Finish of a hold that is not seated (consumed) (409).
     #[error("{0}")]
     NotSeated(String),
+    /// One buyer over the resource's `per_buyer` limits (409): nothing taken.
+    #[error("{detail}")]
+    BuyerLimit {
+        /// Why, in words.
+        detail: String,
+        /// Which limit: `max_held_units` or `max_units_per_date`.
+        limit_name: &'static str,
+        /// Units the buyer has against it now.
+        used: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Consume of an expired hold whose price moved since it was quoted (409): nothing taken.
+    #[error("{detail}")]
+    PriceChanged {
+        /// Why, in words.
+        detail: String,
+        /// Each item's price today, in request order (`null` where it quotes none).
+        prices: Vec<Option<aforo_core::Price>>,
+    },
     /// Stock set under held + consumed without force (409).
     #[error("{0}")]
     StockBelowCommitted(String),
@@ -99,6 +119,21 @@ pub enum ApiError {
     /// The resource still has holds held; archive it with `?force=true` to release them (409).
     #[error("{0}")]
     ResourceInUse(String),
+    /// A seller over one of its quotas (422): which, what it uses, the limit, and what this
+    /// write would add.
+    #[error("{detail}")]
+    QuotaExceeded {
+        /// Why, in words.
+        detail: String,
+        /// `resources` or `document_bytes`.
+        quota: &'static str,
+        /// What the seller uses now.
+        used: u64,
+        /// The limit.
+        limit: u64,
+        /// What this write would add.
+        requested: u64,
+    },
     /// Redis is down or too slow (503).
     #[error("{0}")]
     StoreUnavailable(String),
@@ -168,6 +203,8 @@ impl ApiError {
             | ApiError::HoldNotActive(_)
             | ApiError::TableTaken(_)
             | ApiError::NotSeated(_)
+            | ApiError::BuyerLimit { .. }
+            | ApiError::PriceChanged { .. }
             | ApiError::StockBelowCommitted(_)
             | ApiError::ResourceInUse(_)
             | ApiError::CapacityBelowCommitted { .. } => StatusCode::CONFLICT,
@@ -175,9 +212,11 @@ impl ApiError {
             ApiError::HoldExpired(_) => StatusCode::GONE,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Rule { .. } | ApiError::InvalidConfig(_) | ApiError::StockOutOfRange(_) | ApiError::IdempotencyKeyReused => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ApiError::Rule { .. }
+            | ApiError::InvalidConfig(_)
+            | ApiError::StockOutOfRange(_)
+            | ApiError::IdempotencyKeyReused
+            | ApiError::QuotaExceeded { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::StoreUnavailable(_) | ApiError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -199,6 +238,8 @@ impl ApiError {
             ApiError::HoldNotActive(_) => "HOLD_NOT_ACTIVE",
             ApiError::TableTaken(_) => "TABLE_TAKEN",
             ApiError::NotSeated(_) => "NOT_SEATED",
+            ApiError::BuyerLimit { .. } => "BUYER_LIMIT",
+            ApiError::PriceChanged { .. } => "PRICE_CHANGED",
             ApiError::StockBelowCommitted(_) => "STOCK_BELOW_COMMITTED",
             ApiError::HoldExpired(_) => "HOLD_EXPIRED",
             ApiError::RequestTimeout(_) => "REQUEST_TIMEOUT",
@@ -210,6 +251,7 @@ impl ApiError {
             ApiError::VersionConflict(_) => "VERSION_CONFLICT",
             ApiError::ResourceInUse(_) => "RESOURCE_IN_USE",
             ApiError::CapacityBelowCommitted { .. } => "CAPACITY_BELOW_COMMITTED",
+            ApiError::QuotaExceeded { .. } => "QUOTA_EXCEEDED",
             ApiError::StoreUnavailable(_) => "STORE_UNAVAILABLE",
             ApiError::ReadOnly => "READ_ONLY",
             ApiError::RateLimited(_) => "RATE_LIMITED",
@@ -238,7 +280,18 @@ impl ApiError {
                 }
             }
             ApiError::Rule { item: Some(i), .. } => v["item"] = json!(i),
+            ApiError::BuyerLimit { limit_name, used, limit, .. } => {
+                v["limit_name"] = json!(limit_name);
+                v["used"] = json!(used);
+                v["limit"] = json!(limit);
+            }
+            ApiError::PriceChanged { prices, .. } => v["prices"] = json!(prices),
             ApiError::CapacityBelowCommitted { overcommitted, .. } => v["overcommitted"] = json!(overcommitted),
+            ApiError::QuotaExceeded { quota, used, limit, requested, .. } => {
+                for (k, x) in [("quota", json!(quota)), ("used", json!(used)), ("limit", json!(limit)), ("requested", json!(requested))] {
+                    v[k] = x;
+                }
+            }
             ApiError::InvalidConfig(e) => {
                 v["errors"] = json!(e.errors);
                 for m in v["errors"].as_array_mut().into_iter().flatten().filter_map(|x| x.get_mut("message")) {

@@ -5,6 +5,7 @@
 
 pub mod admission;
 pub mod app;
+pub mod archived;
 pub mod auth;
 pub mod body;
 pub mod capacity;
@@ -18,6 +19,7 @@ pub mod lastknown;
 pub mod metrics;
 pub mod obs;
 pub mod ops;
+pub mod quota;
 pub mod routes;
 pub mod server;
 pub mod store;

@@ -128,6 +128,26 @@ pub struct Metrics {
     /// Requests refused by admission (`anonymous_rate`, `sse_caller`, `sse_process`,
     /// `heavy_share`).
     pub admission_refused: Family<ReasonLabels, Counter>,
+    /// Buckets past their limit on resources in shadow enforcement, at the last drift check:
+    /// overflows shadow granted on purpose, never oversells.
+    pub shadow_over_buckets: Gauge,
+    /// Redis `used_memory / maxmemory` at the last poll (0 without a ceiling).
+    pub store_memory_ratio: Gauge<f64, AtomicU64>,
+    /// Redis `used_memory`, bytes, at the last poll.
+    pub store_memory_used: Gauge,
+    /// Redis `maxmemory`, bytes (0: none).
+    pub store_memory_max: Gauge,
+    /// Writes not made because the store was near its ceiling, by what (`audit`, `document`).
+    pub writes_shed: Family<WhatLabels, Counter>,
+    /// The ratio from which non-booking writes are shed (f64 bits; set by the memory loop).
+    shed_at: AtomicU64,
+}
+
+/// What kind of write.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WhatLabels {
+    /// `audit`, `document`.
+    pub what: &'static str,
 }
 
 impl Default for Metrics {
@@ -169,6 +189,12 @@ impl Metrics {
             hold_group_size: Histogram::new(exponential_buckets(1.0, 2.0, 10)),
             denied_audit_dropped: Counter::default(),
             admission_refused: Family::default(),
+            shadow_over_buckets: Gauge::default(),
+            store_memory_ratio: Gauge::default(),
+            store_memory_used: Gauge::default(),
+            store_memory_max: Gauge::default(),
+            writes_shed: Family::default(),
+            shed_at: AtomicU64::new(0.9f64.to_bits()),
         };
         let r = &mut m.registry;
         r.register("http_requests", "HTTP requests by route, method and status", m.requests.clone());
@@ -210,7 +236,34 @@ impl Metrics {
             m.denied_audit_dropped.clone(),
         );
         r.register("admission_refused", "Requests refused by admission (docs/shares.md), by reason", m.admission_refused.clone());
+        r.register(
+            "shadow_over_buckets",
+            "Buckets past their limit on resources in shadow enforcement (granted on purpose, not oversells)",
+            m.shadow_over_buckets.clone(),
+        );
+        r.register("store_memory_ratio", "Redis used_memory / maxmemory at the last poll", m.store_memory_ratio.clone());
+        r.register("store_memory_used_bytes", "Redis used_memory at the last poll", m.store_memory_used.clone());
+        r.register("store_memory_max_bytes", "Redis maxmemory (0: none)", m.store_memory_max.clone());
+        r.register("writes_shed", "Non-booking writes not made because Redis was near its ceiling", m.writes_shed.clone());
         m
+    }
+
+    /// Records a poll of the store's memory and the ratio to shed from.
+    pub fn note_memory(&self, used: u64, max: u64, shed_at: f64) {
+        self.store_memory_used.set(used.min(i64::MAX as u64) as i64);
+        self.store_memory_max.set(max.min(i64::MAX as u64) as i64);
+        self.store_memory_ratio.set(if max == 0 { 0.0 } else { used as f64 / max as f64 });
+        self.shed_at.store(shed_at.to_bits(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the store is near its ceiling: non-booking writes are shed.
+    pub fn shedding(&self) -> bool {
+        self.store_memory_ratio.get() >= f64::from_bits(self.shed_at.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Counts one write shed.
+    pub fn shed(&self, what: &'static str) {
+        self.writes_shed.get_or_create(&WhatLabels { what }).inc();
     }
 
     /// The text exposition format.
@@ -274,6 +327,7 @@ mod tests {
         m.redis_call("aforo_hold", std::time::Duration::from_millis(1), false);
         m.alerts_firing.get_or_create(&AlertLabels { alert: "A".into() }).set(0);
         m.degraded_answers.get_or_create(&ReasonLabels { reason: "timeout".into() }).inc();
+        m.shed("audit");
         let text = m.encode();
         let exported: std::collections::BTreeSet<&str> =
             text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split(['{', ' ']).next()).collect();

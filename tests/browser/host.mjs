@@ -55,6 +55,11 @@ try {
   };
   await open();
   check(await page.isVisible(`#floor [data-hold='${other.id}']`), "a hold made before opening is not on the floor");
+  // Every row's time track starts where the head's does, a 32-character table id included:
+  // a bar stands under its time whatever the table is called.
+  const lefts = await page.$$eval("#floor .floor-row .track", (ts) => ts.map((t) => Math.round(t.getBoundingClientRect().left)));
+  check(lefts.length > 2 && lefts.every((l) => Math.abs(l - lefts[0]) <= 1), `the time tracks are not aligned: ${lefts.join(",")}`);
+  console.log(`tracks: ${lefts.length} rows aligned at ${lefts[0]} px`);
   const labelled = [await page.getByLabel(/^Restaurant/).count(), await page.getByLabel("Party", { exact: true }).count()];
   check(labelled[0] >= 1 && labelled[1] >= 1, "controls lack labels: " + labelled);
 
@@ -115,7 +120,7 @@ try {
   await page.fill("#walkin-party", "3");
   await page.click("#walkin-apply");
   await page.waitForFunction(() => document.getElementById("host-status").textContent.startsWith("Walk-in: party of 3 seated"));
-  const walkin = (await page.textContent("#host-status")).match(/\((h_[^)]+)\)/)[1];
+  const walkin = (await page.textContent("#host-status")).match(/\((hk?_[^)]+)\)/)[1];
   await page.waitForSelector(`#floor [data-hold='${walkin}'][data-state='seated']`);
   console.log("walk-in: " + (await page.textContent("#host-status")));
   await page.locator("#host").screenshot({ path: `${SHOTS}/console-host-walkin.png` });

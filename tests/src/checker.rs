@@ -59,14 +59,16 @@ pub async fn check(redis: &Redis, resource: &str, acks: &[Ack], now_ms: i64) -> 
         if status == "held" && expires + 3000 < now_ms {
             bad.push(format!("{id}: still held {} ms past its expiry", now_ms - expires));
         }
-        let live = status == "consumed" || ((status == "held" || status == "pending") && expires > now_ms);
+        let held = (status == "held" || status == "pending") && expires > now_ms;
+        let live = status == "consumed" || held;
         for line in rec.get("takes").map(String::as_str).unwrap_or("").lines() {
             let parts: Vec<&str> = line.split('\t').collect();
             if let [bucket, qty, limit] = parts.as_slice() {
                 let (q, l): (u64, u64) = (qty.parse().unwrap_or(0), limit.parse().unwrap_or(0));
                 let e = limits.entry(bucket.to_string()).or_insert(l);
                 *e = (*e).min(l);
-                if live {
+                // A buyer's held units (`~h:`) count while the hold is held, not once consumed.
+                if if bucket.starts_with("~h:") { held } else { live } {
                     *expected.entry(bucket.to_string()).or_insert(0) += q;
                 }
             }
@@ -91,15 +93,18 @@ pub async fn check(redis: &Redis, resource: &str, acks: &[Ack], now_ms: i64) -> 
             bad.push(format!("{resource}: stock committed {c} over on hand {n}"));
         }
     }
+    // Hold ids are opaque: their home is read with the harness's secret, as the origin reads it.
+    let ids = aforo_origin::store::HoldIds::new(crate::harness::SECRET.as_bytes());
+    let here = |id: &str| ids.home_of(id).as_deref() == Some(resource);
     for a in acks {
         match a {
-            Ack::Held(id) if id.ends_with(&format!("_{resource}")) && !status_of.contains_key(id) => {
+            Ack::Held(id) if here(id) && !status_of.contains_key(id) => {
                 bad.push(format!("{id}: acknowledged to a client, missing in Redis"))
             }
-            Ack::Consumed(id) if id.ends_with(&format!("_{resource}")) && status_of.get(id).map(String::as_str) != Some("consumed") => {
+            Ack::Consumed(id) if here(id) && status_of.get(id).map(String::as_str) != Some("consumed") => {
                 bad.push(format!("{id}: consume acknowledged, status {:?}", status_of.get(id)))
             }
-            Ack::Released(id) if id.ends_with(&format!("_{resource}")) && status_of.get(id).map(String::as_str) == Some("consumed") => {
+            Ack::Released(id) if here(id) && status_of.get(id).map(String::as_str) == Some("consumed") => {
                 bad.push(format!("{id}: release acknowledged, yet consumed"))
             }
             _ => {}

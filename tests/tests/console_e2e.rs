@@ -86,10 +86,11 @@ fn the_console_helpers_pass_their_unit_tests() {
 async fn the_host_runs_the_floor_live() {
     assert!(aforo_origin::console::built(), "the console's assets are not built: run scripts/build-console.sh, then test again");
     let e = env();
-    // Open all day (UTC): two 2-tops on the terrace, four 4-tops in the hall, T4+T5 for 3 to 8.
+    // Open all day (UTC): three 2-tops on the terrace (one with a 32-character id), four 4-tops in the hall, T4+T5 for 3 to 8.
     let doc = json!({"name": "Trattoria", "timezone": "UTC", "qty": {"min": 1, "max": 8},
         "dimensions": {"slots": {"duration_min": 90, "interval_min": 30, "capacity": 40, "pacing": {"window_min": 30, "max": 8},
             "tables": [{"id": "T1", "seats": [1, 2], "area": "terrace"}, {"id": "T2", "seats": [1, 2], "area": "terrace"},
+                       {"id": "terrace-corner-by-the-olive-tree", "seats": [1, 2], "area": "terrace"},
                        {"id": "T3", "seats": [2, 4], "area": "hall"}, {"id": "T4", "seats": [2, 4], "area": "hall"},
                        {"id": "T5", "seats": [2, 4], "area": "hall"}, {"id": "T6", "seats": [2, 4], "area": "hall"}],
             "combinations": [{"of": ["T4", "T5"], "seats": [3, 8]}]}}});
@@ -125,6 +126,7 @@ async fn the_host_runs_the_floor_live() {
         "walk-in: Walk-in: party of 3 seated",
         "finished: Finish: done",
         "area: hall shows T3 T4 T5 T6",
+        "rows aligned at",
         "no CSP violations",
     ] {
         assert!(log.contains(want), "{want}: {log}");

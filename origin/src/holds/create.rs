@@ -9,13 +9,14 @@ use aforo_core::{alternatives_for, merge_takes};
 use aforo_core::{Enforcement, HoldPlan, HoldRequest, ItemView};
 use serde_json::{json, Value};
 
-use super::plan::{group, payload_hash, plan_group, Group, Planned, ATTEMPTS};
+use super::claim::claimed;
+use super::plan::{buyer_refusal, buyer_share, group, payload_hash, plan_group, Group, Planned, ATTEMPTS};
 use super::view::{hold_view, rfc3339_ms, with_tables};
 use crate::app::App;
 use crate::error::ApiError;
 use crate::metrics::{kind_label, KindLabels};
 use crate::store::history::retain_and_starts;
-use crate::store::{idempotent_hold_id, Actor, Choice, HoldArgs, HoldReply, HoldStatus, Home};
+use crate::store::{Actor, Choice, HoldArgs, HoldReply, HoldStatus, Home};
 
 /// A hold made, or found made by an earlier request with the same key.
 #[derive(Debug, Clone)]
@@ -31,32 +32,21 @@ pub async fn create(app: &App, actor: &Actor, key: &str, request: &HoldRequest) 
     let hash = payload_hash(request);
     let groups = group(&request.items);
     // The key is the caller's across resources: the first request claims it with its payload;
-    // another payload is refused here, the same one goes on (the hold function replays it).
-    let claim = format!("{hash} {} {}", groups[0].resource, ulid::Ulid::new());
-    let record_ttl = app.cfg.record_lifetime();
-    let claimed = match app.store.claim(&actor.sub, key, &claim, record_ttl).await? {
-        None => true,
-        Some(standing) if standing.split(' ').next() == Some(hash.as_str()) => false,
-        Some(_) => return Err(ApiError::IdempotencyKeyReused),
-    };
-    let cart = Cart { app, actor, key, hash: &hash, groups: &groups, multi: request.items.len() > 1 };
-    let r = cart.attempts().await;
-    // A refused request leaves its key as if unused (as its voided cart steps do), so the
-    // buyer may use it for something else. After a store failure the outcome may be unknown:
-    // the claim stays, and a retry with the same payload finds out.
-    if claimed && r.as_ref().is_err_and(|e| e.status().is_client_error()) {
-        if let Err(e) = app.store.unclaim(&actor.sub, key, &claim).await {
-            tracing::warn!(error = %e, "could not drop the claim of a refused hold; the key stays bound to its payload");
-        }
-    }
-    r
+    // another payload is refused there, the same one goes on (the hold function replays it).
+    let (hash, groups) = (&hash, &groups);
+    claimed(app, actor, key, hash, &groups[0].resource, |id| async move {
+        let cart = Cart { app, actor, id, hash, groups, multi: request.items.len() > 1 };
+        cart.attempts().await
+    })
+    .await
 }
 
 /// One hold request on its way through the saga.
 struct Cart<'a> {
     app: &'a App,
     actor: &'a Actor,
-    key: &'a str,
+    /// The hold's id, bound to the caller's key by its claim.
+    id: String,
     hash: &'a str,
     groups: &'a [Group],
     multi: bool,
@@ -107,7 +97,7 @@ impl<'a> Cart<'a> {
         body.sort_by_key(|(i, _)| *i);
         let body: Vec<ItemView> = body.into_iter().map(|(_, v)| v).collect();
         let mut p = Progress {
-            id: idempotent_hold_id(&self.actor.sub, self.key, self.home()),
+            id: self.id.clone(),
             taken: Vec::new(),
             home_expiry: 0,
             replayed: false,
@@ -175,6 +165,8 @@ impl<'a> Cart<'a> {
             items,
             home: (gi == 0).then(|| Home { body: body.to_vec(), parts: self.groups[1..].iter().map(|g| g.resource.clone()).collect() }),
             shadow: self.app.enforcement_of(&pl.snap.resource) == Enforcement::Shadow,
+            buyer: (self.actor.role == "buyer").then(|| buyer_share(&pl.snap, &self.actor.sub, &pl.plans)),
+            role: (self.actor.role != "buyer").then_some("ops"),
         }
     }
 
@@ -222,9 +214,12 @@ impl<'a> Cart<'a> {
                 self.app.forget(&g.resource);
                 Ok(Step::Replan)
             }
-            HoldReply::SoldOut { bucket, .. } => {
+            HoldReply::SoldOut { bucket, have, limit } => {
                 self.undo(p).await;
-                Err(self.sold_out(g, pl, &bucket).await)
+                match buyer_refusal(&g.resource, &bucket, have, limit) {
+                    Some(e) => Err(e),
+                    None => Err(self.sold_out(g, pl, &bucket).await),
+                }
             }
         }
     }

@@ -26,6 +26,11 @@ fn table_of(bucket: &str) -> String {
     }
 }
 
+/// When the seating of a part starts: its earliest item's start (`None` for undated items).
+fn seating_start(rec: &HoldRecord) -> Option<chrono::DateTime<chrono::Utc>> {
+    rec.items.iter().filter_map(|it| chrono::DateTime::parse_from_rfc3339(it.start.as_deref()?).ok()).map(|t| t.to_utc()).min()
+}
+
 /// The hold's home record, read again (the one the swap compares against), or 404.
 async fn record(app: &App, f: &Found) -> Result<HoldRecord, ApiError> {
     app.store.hold_record(&f.home, &f.id).await?.ok_or_else(|| ApiError::HoldNotFound(f.id.clone()))
@@ -90,7 +95,7 @@ pub async fn move_to(app: &App, actor: &Actor, f: &Found, names: &[String]) -> R
         let loaded = app.load(&f.home, None).await?;
         let takes = decode_takes(&rec.takes)?;
         let r = reseat(&loaded.resource, &takes, party(&rec), names).map_err(|e| plan_err(e, None))?;
-        if encode_takes(&r.takes) == rec.takes {
+        if encode_takes(&r.takes) == encode_takes(&takes) {
             return Ok(hold_view(&f.id, &rec, app.now().timestamp_millis()));
         }
         if let Outcome::Done = swap(app, f, &rec, loaded.state.version, &r.takes, &r.label, SwapKind::Moved).await? {
@@ -117,6 +122,15 @@ pub async fn finish(app: &App, actor: &Actor, f: &Found) -> Result<Value, ApiErr
                 return Err(ApiError::NotSeated(format!("hold {} is held, not seated: consume it when the party arrives", f.id)))
             }
             st => return Err(ApiError::NotSeated(format!("hold {} is {st}, not seated", f.id))),
+        }
+        // Nothing frees a table before its seating has started: a booking ahead is cancelled,
+        // not finished, or its table would be sold twice for its time.
+        if let Some(start) = seating_start(&rec).filter(|s| *s > now) {
+            return Err(ApiError::NotSeated(format!(
+                "hold {} is booked for {}: its seating has not started, so it cannot be finished",
+                f.id,
+                aforo_core::rfc3339(&start)
+            )));
         }
         let loaded = app.load(&f.home, None).await?;
         let takes = finished(&decode_takes(&rec.takes)?, now);

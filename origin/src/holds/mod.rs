@@ -14,6 +14,7 @@
 //! it (`af:{k:…}`, a key of its own) with its payload hash; a request with another payload
 //! finds the claim and is refused (422), one with the same payload goes on and replays.
 
+pub mod claim;
 pub mod create;
 pub mod floor;
 pub mod plan;
@@ -24,6 +25,6 @@ pub mod walkin;
 
 pub use create::{create, Created};
 pub use floor::{finish, move_to};
-pub use settle::{consume, find, release, Found};
-pub use view::hold_view;
+pub use settle::{consume, find, find_part, release, Found};
+pub use view::{hold_view, only_resource};
 pub use walkin::{walk_in, WalkIn};

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::app::App;
 use crate::error::ApiError;
+use crate::store::BuyerShare;
 
 /// Plans made against a document that kept changing are given up after this many.
 pub const ATTEMPTS: usize = 3;
@@ -94,6 +95,8 @@ pub async fn plan_group(app: &App, g: &Group, multi: bool) -> Result<Planned, Ap
         let p = plan_hold(&snap, it, now).map_err(|e| plan_err(e, multi.then_some(*i)))?;
         plans.push((*i, p));
     }
+    let total: u64 = plans.iter().map(|(_, p)| u64::from(p.qty)).sum();
+    aforo_core::check_total_qty(&snap.resource, total).map_err(|e| plan_err(e, None))?;
     let counters: usize = plans.iter().map(|(_, p)| p.takes.len() + p.choices.iter().map(Vec::len).sum::<usize>()).sum();
     if counters > aforo_core::limits::MAX_CART_BUCKETS {
         return Err(ApiError::InvalidRequest(format!(
@@ -103,4 +106,44 @@ pub async fn plan_group(app: &App, g: &Group, multi: bool) -> Result<Planned, Ap
         )));
     }
     Ok(Planned { snap, plans })
+}
+
+/// What the plans of one resource add to buyer `buyer`'s counters (`per_buyer`).
+pub fn buyer_share(snap: &Snapshot, buyer: &str, plans: &[(usize, HoldPlan)]) -> BuyerShare {
+    let limits = snap.resource.per_buyer;
+    let mut dates: Vec<(String, u32)> = Vec::new();
+    if limits.max_units_per_date.is_some() {
+        for (_, p) in plans {
+            let d = p.date.map_or_else(|| "all".to_string(), |d| d.to_string());
+            match dates.iter_mut().find(|(x, _)| *x == d) {
+                Some((_, n)) => *n = n.saturating_add(p.qty),
+                None => dates.push((d, p.qty)),
+            }
+        }
+    }
+    BuyerShare {
+        buyer: buyer.to_string(),
+        units: plans.iter().map(|(_, p)| p.qty).fold(0, u32::saturating_add),
+        max_held: limits.max_held_units,
+        dates,
+        max_per_date: limits.max_units_per_date.unwrap_or(u32::MAX),
+    }
+}
+
+/// The refusal of a take on a buyer's own counter (`~h:`, `~u:`), if `bucket` is one.
+pub fn buyer_refusal(resource: &str, bucket: &str, have: u64, limit: u64) -> Option<ApiError> {
+    let (limit_name, what) = match bucket.get(..3)? {
+        "~h:" => ("max_held_units", "held at once".to_string()),
+        "~u:" => {
+            let date = bucket[3..].split(':').next().unwrap_or_default();
+            ("max_units_per_date", if date == "all" { "in all".to_string() } else { format!("on {date}") })
+        }
+        _ => return None,
+    };
+    Some(ApiError::BuyerLimit {
+        detail: format!("one buyer may have at most {limit} units of {resource} {what} (per_buyer.{limit_name}); you have {have}"),
+        limit_name,
+        used: have,
+        limit,
+    })
 }

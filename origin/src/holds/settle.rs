@@ -5,11 +5,12 @@ use aforo_core::merge_takes;
 use aforo_core::HoldItem;
 use serde_json::{json, Value};
 
-use super::plan::{plan_group, Group, ATTEMPTS};
+use super::plan::{buyer_refusal, buyer_share, plan_group, Group, ATTEMPTS};
 use super::view::hold_view;
 use crate::app::App;
+use crate::auth::Role;
 use crate::error::ApiError;
-use crate::store::{home_of, Actor, Choice, HoldRecord, HoldStatus, PartReply};
+use crate::store::{Actor, Choice, HoldRecord, HoldStatus, PartReply, Retake};
 
 /// A hold found by its id: its home resource and the home's record.
 #[derive(Debug, Clone)]
@@ -28,6 +29,18 @@ impl Found {
         &self.record.caller
     }
 
+    /// The role its owner made it with.
+    pub fn owner_role(&self) -> Role {
+        Role::of_record(self.record.role.as_deref())
+    }
+
+    /// Every resource the hold has items on, the home first.
+    pub fn resources(&self) -> Vec<String> {
+        let mut v = vec![self.home.clone()];
+        v.extend(self.record.parts.iter().cloned());
+        v
+    }
+
     /// Other resources first, home last: the home's status is the hold's.
     fn parts(&self) -> Vec<String> {
         let mut v = self.record.parts.clone();
@@ -43,10 +56,16 @@ impl Found {
 
 /// The hold `id`, or 404.
 pub async fn find(app: &App, id: &str) -> Result<Found, ApiError> {
-    let home = home_of(id).ok_or_else(|| ApiError::HoldNotFound(id.to_string()))?.to_string();
+    let home = app.ids.home_of(id).ok_or_else(|| ApiError::HoldNotFound(id.to_string()))?;
     let record =
         app.store.hold_record(&home, id).await?.filter(|r| r.body.is_some()).ok_or_else(|| ApiError::HoldNotFound(id.to_string()))?;
     Ok(Found { id: id.to_string(), home, record })
+}
+
+/// The part of hold `id` on `resource`, one of its resources (404 otherwise).
+pub async fn find_part(app: &App, id: &str, resource: &str) -> Result<Found, ApiError> {
+    let record = app.store.hold_record(resource, id).await?.ok_or_else(|| ApiError::HoldNotFound(id.to_string()))?;
+    Ok(Found { id: id.to_string(), home: resource.to_string(), record })
 }
 
 /// How a status reads in a refusal: a voided cart step is `released`.
@@ -94,7 +113,8 @@ pub async fn consume(app: &App, actor: &Actor, f: &Found) -> Result<Value, ApiEr
 
 /// Takes an expired part's units (and a table) again, planned anew.
 async fn retake(app: &App, f: &Found, resource: &str) -> Result<(), ApiError> {
-    let views = app.store.hold_record(resource, &f.id).await?.map(|r| r.items).unwrap_or_default();
+    let rec = app.store.hold_record(resource, &f.id).await?.ok_or_else(|| ApiError::HoldNotFound(f.id.clone()))?;
+    let views = rec.items.clone();
     let g = Group {
         resource: resource.to_string(),
         items: views
@@ -120,11 +140,36 @@ async fn retake(app: &App, f: &Found, resource: &str) -> Result<(), ApiError> {
                 ApiError::HoldExpired(format!("hold {} expired and cannot be taken again: {}", f.id, e.detail()))
             }
         })?;
+        // An expired hold is no option on its old price: taken again at today's, or not at all.
+        let prices: Vec<_> = p.plans.iter().map(|(_, pl)| pl.price.clone()).collect();
+        if prices.iter().zip(&views).any(|(now, then)| *now != then.price) {
+            return Err(ApiError::PriceChanged {
+                detail: format!("hold {} expired and its price has changed since; hold again at today's price", f.id),
+                prices,
+            });
+        }
         let takes = merge_takes(p.plans.iter().map(|(_, pl)| pl));
         let choices = p.plans.first().map(|(_, pl)| Choice::of_plan(pl)).unwrap_or_default();
-        match app.store.retake(resource, &f.id, p.snap.state.version, &takes, &choices).await? {
+        let buyer = (rec.role.is_none()).then(|| buyer_share(&p.snap, &rec.caller, &p.plans));
+        let r = Retake {
+            version: p.snap.state.version,
+            takes: &takes,
+            choices: &choices,
+            buyer: buyer.as_ref(),
+            grace: app.cfg.retake_grace(),
+        };
+        match app.store.retake(resource, &f.id, &r).await? {
             PartReply::Ok(_) => return Ok(()),
-            PartReply::SoldOut => return Err(ApiError::HoldExpired(format!("hold {} expired and its units were taken by others", f.id))),
+            PartReply::SoldOut { bucket, have, limit } => {
+                return Err(buyer_refusal(resource, &bucket, have, limit)
+                    .unwrap_or_else(|| ApiError::HoldExpired(format!("hold {} expired and its units were taken by others", f.id))));
+            }
+            PartReply::Gone => {
+                return Err(ApiError::HoldExpired(format!(
+                    "hold {} expired more than {} s ago: its units are no longer kept for it",
+                    f.id, app.cfg.retake_grace_s
+                )))
+            }
             PartReply::Version => app.forget(resource),
             PartReply::NotActive(st) => return Err(not_active(f, st)),
             other => return Err(ApiError::Internal(format!("retake answered {other:?}"))),

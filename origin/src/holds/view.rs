@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use crate::store::{home_of, HoldRecord};
+use crate::store::HoldRecord;
 
 /// An instant in ms as RFC 3339 ('' when out of range).
 pub fn rfc3339_ms(ms: i64) -> String {
@@ -25,13 +25,23 @@ pub fn with_tables(items: &mut Value, tables: &HashMap<String, String>) {
 
 /// The hold `id` as its home record `rec` shows it at `now_ms`.
 pub fn hold_view(id: &str, rec: &HoldRecord, now_ms: i64) -> Value {
-    let mut items = rec.body.clone().unwrap_or(json!([]));
-    if let (Some(t), Some(home)) = (&rec.table, home_of(id)) {
-        with_tables(&mut items, &HashMap::from([(home.to_string(), t.clone())]));
+    // The home part keeps the whole hold's items; another part its own.
+    let mut items = rec.body.clone().unwrap_or_else(|| json!(rec.items));
+    // The home resource is the first item's.
+    if let (Some(t), Some(home)) = (&rec.table, items[0]["resource_id"].as_str().map(String::from)) {
+        with_tables(&mut items, &HashMap::from([(home, t.clone())]));
     }
     let mut v = json!({"id": id, "status": rec.shown_status(now_ms), "expires_at": rfc3339_ms(rec.expires_at_ms), "items": items});
     if let Some(at) = rec.finished_at_ms {
         v["finished_at"] = json!(rfc3339_ms(at));
     }
     v
+}
+
+/// Keeps only the items on `resource` in a hold's answer: what a seller sees of a cart that
+/// has items of other sellers too.
+pub fn only_resource(view: &mut Value, resource: &str) {
+    if let Some(items) = view["items"].as_array_mut() {
+        items.retain(|it| it["resource_id"] == resource);
+    }
 }

@@ -9,13 +9,14 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use super::claim::claimed;
 use super::create::Created;
 use super::plan::{plan_err, ATTEMPTS};
 use super::view::hold_view;
 use crate::app::App;
 use crate::error::ApiError;
 use crate::store::history::retain_and_starts;
-use crate::store::{idempotent_hold_id, Actor, Choice, HoldArgs, HoldReply, HoldStatus, Home};
+use crate::store::{Actor, Choice, HoldArgs, HoldReply, HoldStatus, Home};
 
 /// What the host asks: a party, and where (an area, or exact tables).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -44,24 +45,11 @@ impl WalkIn {
 /// refused walk-in leaves it as if unused.
 pub async fn walk_in(app: &App, actor: &Actor, resource: &str, key: &str, w: &WalkIn) -> Result<Created, ApiError> {
     let hash = w.hash(resource);
-    let claim = format!("{hash} {resource} {}", ulid::Ulid::new());
-    let claimed = match app.store.claim(&actor.sub, key, &claim, app.cfg.record_lifetime()).await? {
-        None => true,
-        Some(standing) if standing.split(' ').next() == Some(hash.as_str()) => false,
-        Some(_) => return Err(ApiError::IdempotencyKeyReused),
-    };
-    let r = seat(app, actor, resource, key, w, &hash).await;
-    if claimed && r.as_ref().is_err_and(|e| e.status().is_client_error()) {
-        if let Err(e) = app.store.unclaim(&actor.sub, key, &claim).await {
-            tracing::warn!(error = %e, "could not drop the claim of a refused walk-in; the key stays bound to its payload");
-        }
-    }
-    r
+    claimed(app, actor, key, &hash, resource, |id| seat(app, actor, resource, id, w, &hash)).await
 }
 
 /// The walk-in taken, under the claimed key.
-async fn seat(app: &App, actor: &Actor, resource: &str, key: &str, w: &WalkIn, hash: &str) -> Result<Created, ApiError> {
-    let id = idempotent_hold_id(&actor.sub, key, resource);
+async fn seat(app: &App, actor: &Actor, resource: &str, id: String, w: &WalkIn, hash: &str) -> Result<Created, ApiError> {
     for _ in 0..ATTEMPTS {
         let now = app.now();
         let today = aforo_core::local_date(app.load(resource, None).await?.resource.tz, now);
@@ -88,6 +76,8 @@ async fn seat(app: &App, actor: &Actor, resource: &str, key: &str, w: &WalkIn, h
             items: vec![item.clone()],
             home: Some(Home { body: vec![item], parts: Vec::new() }),
             shadow: app.enforcement_of(&snap.resource) == Enforcement::Shadow,
+            buyer: None,
+            role: Some(if actor.role == "ops" { "ops" } else { "seller" }),
         };
         match app.store.walk_in(&args).await? {
             HoldReply::Taken { table, .. } => {

@@ -16,7 +16,7 @@ use crate::metrics::{AlertLabels, Metrics};
 pub const BUILTIN: &str = include_str!("../../../ops/alerts.yml");
 
 /// Signals an `aforo_eval` condition may read.
-pub const SIGNALS: [&str; 12] = [
+pub const SIGNALS: [&str; 13] = [
     "breaker_open",
     "hold_p95_ms_5m",
     "read_p95_ms_5m",
@@ -29,6 +29,7 @@ pub const SIGNALS: [&str; 12] = [
     "degraded_answers_5m",
     "edge_stale_5m",
     "overcommitted_buckets",
+    "store_memory_ratio",
 ];
 
 /// Severities a rule may carry: P0 pages, P1 notifies on-call, P2 opens a ticket

@@ -1,6 +1,6 @@
 //! The background loops that keep the operations figures current: breaker probes, the
-//! shared read-only switch, alert evaluation, forgetting quiet callers, auditing refused
-//! requests, the periodic drift check.
+//! shared read-only switch, the store's memory, alert evaluation, forgetting quiet callers,
+//! auditing refused requests, the periodic drift check.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -23,6 +23,7 @@ pub fn signals(app: &AppRef) -> HashMap<&'static str, f64> {
     let now = app.now().timestamp_millis();
     s.insert("degraded_answers_5m", app.degraded.sum(now, 300) as f64);
     s.insert("edge_stale_5m", app.edge_stale.sum(now, 300) as f64);
+    s.insert("store_memory_ratio", m.store_memory_ratio.get());
     s
 }
 
@@ -49,6 +50,25 @@ fn every(
             }
         }
     })
+}
+
+/// Reads Redis's memory into the gauges the health report, the alerts and the shedding of
+/// non-booking writes read; logs once when shedding starts or stops.
+async fn poll_memory(app: &AppRef) {
+    match app.store.memory().await {
+        Ok(m) => {
+            let was = app.metrics.shedding();
+            app.metrics.note_memory(m.used, m.max, app.cfg.memory_shed_ratio);
+            match (was, app.metrics.shedding()) {
+                (false, true) => {
+                    tracing::error!(used = m.used, max = m.max, "Redis is near its memory ceiling: non-booking writes are shed")
+                }
+                (true, false) => tracing::warn!(used = m.used, max = m.max, "Redis memory is below the shedding ratio again"),
+                _ => {}
+            }
+        }
+        Err(e) => tracing::debug!(error = %e, "could not read Redis memory"),
+    }
 }
 
 /// Starts the background loops; they end when `stop` turns true.
@@ -78,6 +98,17 @@ pub fn spawn(app: AppRef, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
             let s = signals(&a);
             a.alerts.evaluate(a.now().timestamp_millis(), &s, &a.metrics);
         })
+    }));
+    let a = app.clone();
+    tasks.push(tokio::spawn(async move {
+        if let Err(e) = crate::quota::count_once(&a).await {
+            tracing::warn!(error = %e, "could not count the sellers' quota figures; the drift check's repair counts them");
+        }
+    }));
+    let a = app.clone();
+    tasks.push(every(Duration::from_millis(app.cfg.memory_poll_ms), stop.clone(), move || {
+        let a = a.clone();
+        Box::pin(async move { poll_memory(&a).await })
     }));
     let a = app.clone();
     tasks.push(every(Duration::from_secs(60), stop.clone(), move || {

@@ -7,6 +7,7 @@ use hyper::{Request, Response, StatusCode};
 use serde_json::{json, Value};
 
 use super::Ctx;
+use crate::auth::Role;
 use crate::error::ApiError;
 use crate::holds::view::rfc3339_ms;
 use crate::http::{json, query_params, Body};
@@ -18,15 +19,17 @@ const LIMIT: (usize, usize) = (50, 200);
 /// Statuses a caller may filter on.
 const STATUSES: [&str; 5] = ["held", "pending", "consumed", "released", "expired"];
 
-/// The cursor of a page: the index member it ends at, with `.` for `|` (opaque to callers).
+/// The cursor of a page: the index member it ends at, `<start>|<hold id>|<item>`, with `.`
+/// for `|` (opaque to callers). A hold id may hold dots (its resource id may): the start and
+/// the item are digits, so the first and the last dot are the separators.
 fn cursor_of(member: &str) -> String {
     member.replace('|', ".")
 }
 
 fn member_of(cursor: &str) -> Result<String, ApiError> {
-    let m = cursor.replace('.', "|");
-    let ok = cursor.len() <= 200 && !cursor.contains('|') && parse_member(&m).is_some();
-    ok.then_some(m).ok_or_else(|| ApiError::InvalidRequest("cursor: not a cursor this route answered".into()))
+    let m = cursor.split_once('.').and_then(|(start, rest)| rest.rsplit_once('.').map(|(hold, item)| format!("{start}|{hold}|{item}")));
+    let ok = |m: &String| cursor.len() <= 200 && !cursor.contains('|') && parse_member(m).is_some();
+    m.filter(ok).ok_or_else(|| ApiError::InvalidRequest("cursor: not a cursor this route answered".into()))
 }
 
 fn date(q: &std::collections::BTreeMap<String, String>, name: &str) -> Result<Option<chrono::NaiveDate>, ApiError> {
@@ -38,7 +41,7 @@ fn date(q: &std::collections::BTreeMap<String, String>, name: &str) -> Result<Op
 /// A page of the resource's bookings.
 pub async fn list(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let loaded = ctx.app.load_any(&ctx.id, None).await?;
-    ctx.owner(&loaded.owner)?;
+    ctx.owner(Role::Seller, &loaded.owner)?;
     let q = query_params(&ctx.query, &["from", "to", "status", "limit", "cursor"])?;
     let (from, to) = (date(&q, "from")?, date(&q, "to")?);
     if let (Some(f), Some(t)) = (from, to) {
@@ -87,4 +90,19 @@ fn entry(r: &BookingRow) -> Option<Value> {
         v["consumed_at"] = json!(rfc3339_ms(c));
     }
     Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_for_hold_ids_with_dots() {
+        for member in ["001767225600000|h_01JD5Q8ZK3M4N5P6Q7R8S9T0VW_room.a.b|3", "001767225600000|h_01JD5Q8ZK3M4N5P6Q7R8S9T0VW_r|0"] {
+            assert_eq!(member_of(&cursor_of(member)).ok().as_deref(), Some(member));
+        }
+        for bad in ["", "x", "1.2", "001767225600000.h.x", "001767225600000|h|0"] {
+            assert!(member_of(bad).is_err(), "{bad}");
+        }
+    }
 }

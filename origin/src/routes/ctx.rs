@@ -5,7 +5,7 @@ use hyper::body::Incoming;
 use hyper::Request;
 
 use crate::app::AppRef;
-use crate::auth::Caller;
+use crate::auth::{Caller, Role};
 use crate::error::ApiError;
 use crate::store::{Actor, AuditEvent};
 
@@ -83,11 +83,11 @@ impl Ctx {
         self.caller.as_ref().ok_or_else(|| ApiError::Internal(format!("{} asked for a caller but is open to anyone", self.route)))
     }
 
-    /// The caller, who must be `owner` or ops (403); then, if the route writes, the read-only
-    /// switch (503). Owner routes call this once they know the owner.
-    pub fn owner(&self, owner: &str) -> Result<&Caller, ApiError> {
+    /// The caller, who must be `owner` with role `role`, or ops (403); then, if the route
+    /// writes, the read-only switch (503). Owner routes call this once they know the owner.
+    pub fn owner(&self, role: Role, owner: &str) -> Result<&Caller, ApiError> {
         let c = self.caller()?;
-        c.require_owner(owner)?;
+        c.require_owner(role, owner)?;
         if self.writes {
             self.app.writable()?;
         }

@@ -10,10 +10,6 @@ use super::table::{Access, IdKind, Row, ROUTES};
 use crate::error::ApiError;
 use crate::http::Body;
 
-/// The longest `{id}` a path may carry into a handler: a hold id is
-/// `h_<26>_<resource id of at most 64>`; resource ids are checked by the core's rule.
-pub const MAX_HOLD_ID: usize = 2 + 26 + 1 + 64;
-
 /// The compiled router: each template to its rows (one per method).
 #[derive(Debug)]
 pub struct Router(matchit::Router<Vec<&'static Row>>);
@@ -68,21 +64,19 @@ impl Router {
 }
 
 /// Checks what the path's `{id}` must be.
-fn check_id(kind: IdKind, id: &str) -> Result<(), ApiError> {
+fn check_id(ids: &crate::store::HoldIds, kind: IdKind, id: &str) -> Result<(), ApiError> {
     match kind {
         IdKind::Resource if !aforo_core::valid_resource_id(id) => {
             Err(ApiError::InvalidRequest("resource id: must be 1-64 characters of A-Z a-z 0-9 - _ . (not . or ..)".into()))
         }
-        IdKind::Hold if id.len() > MAX_HOLD_ID || crate::store::home_of(id).is_none() => {
-            Err(ApiError::HoldNotFound(crate::text::clip(id, 100)))
-        }
+        IdKind::Hold if ids.home_of(id).is_none() => Err(ApiError::HoldNotFound(crate::text::clip(id, 100))),
         _ => Ok(()),
     }
 }
 
 /// Runs the handler of a matched route once its row's checks pass.
 pub async fn dispatch(matched: Matched<'_>, mut ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    check_id(matched.id_kind(), &ctx.id)?;
+    check_id(&ctx.app.ids, matched.id_kind(), &ctx.id)?;
     let row = matched.rows.iter().find(|r| r.method == req.method()).ok_or(ApiError::MethodNotAllowed)?;
     ctx.writes = row.writes;
     match row.access {

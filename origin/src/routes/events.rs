@@ -93,7 +93,7 @@ async fn next(mut s: Live) -> Option<(Bytes, Live)> {
 /// Opens the stream.
 pub async fn stream(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let loaded = ctx.app.load(&ctx.id, None).await?;
-    ctx.owner(&loaded.owner)?;
+    ctx.owner(Role::Seller, &loaded.owner)?;
     query_params(&ctx.query, &[])?;
     let after = match req.headers().get("last-event-id") {
         Some(v) => {

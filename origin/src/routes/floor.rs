@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::ctx::idempotency_key;
 use super::Ctx;
+use crate::auth::Role;
 use crate::error::ApiError;
 use crate::holds::{self, Found, WalkIn};
 use crate::http::{json, parse_json, read_body, Body};
@@ -19,6 +20,17 @@ const MAX_TABLES: usize = 16;
 #[serde(deny_unknown_fields)]
 struct MoveBody {
     tables: Vec<String>,
+    /// The resource whose seating moves, for a hold with items on several.
+    #[serde(default)]
+    resource_id: Option<String>,
+}
+
+/// The body of a finish: empty, or the resource whose seating finishes.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SeatingBody {
+    #[serde(default)]
+    resource_id: Option<String>,
 }
 
 /// The names of `tables` (the field at `path`), checked: 1 to [`MAX_TABLES`] non-empty ids.
@@ -32,35 +44,65 @@ fn check_tables(path: &str, tables: &[String]) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The hold of the path, once the caller is shown to own its home resource (or is ops).
-async fn owned_hold(ctx: &Ctx) -> Result<Found, ApiError> {
-    let f = holds::find(&ctx.app, &ctx.id).await?;
-    let l = ctx.app.load(&f.home, None).await?;
-    ctx.owner(&l.owner)?;
-    Ok(f)
+/// The seating of the path's hold on `resource_id` (or on its one resource), once the caller
+/// is shown to own that resource (or is ops). A host acts on its own floor only: a cart's
+/// items on another seller's resources are neither touched nor shown.
+async fn owned_seating(ctx: &Ctx, resource_id: Option<String>) -> Result<Found, ApiError> {
+    let whole = holds::find(&ctx.app, &ctx.id).await?;
+    let resources = whole.resources();
+    let target = match resource_id {
+        Some(r) => r,
+        None if resources.len() == 1 => whole.home.clone(),
+        None => {
+            return Err(ApiError::InvalidRequest(
+                "resource_id: required, the hold has items on several resources; name the one whose seating this is".into(),
+            ))
+        }
+    };
+    if !aforo_core::valid_resource_id(&target) {
+        return Err(ApiError::InvalidRequest("resource_id: not a resource id".into()));
+    }
+    let l = ctx.app.load(&target, None).await?;
+    ctx.owner(Role::Seller, &l.owner)?;
+    if !resources.contains(&target) {
+        return Err(ApiError::HoldNotFound(format!("{} (no item on {target})", ctx.id)));
+    }
+    holds::find_part(&ctx.app, &ctx.id, &target).await
 }
 
-/// `POST /v1/holds/{id}/tables` `{"tables":["T3"]}`: 200 with the hold, 409 `TABLE_TAKEN`.
+/// The answer of a host's step: the hold as the seller of `f`'s resource may see it.
+fn answer(ctx: &Ctx, f: &Found, mut view: serde_json::Value) -> Response<Body> {
+    if ctx.caller.as_ref().is_some_and(|c| c.role != Role::Ops) {
+        holds::only_resource(&mut view, &f.home);
+    }
+    json(StatusCode::OK, view.to_string())
+}
+
+/// `POST /v1/holds/{id}/tables` `{"tables":["T3"], "resource_id"?}`: 200 with the hold, 409
+/// `TABLE_TAKEN`.
 pub async fn move_to(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let f = owned_hold(&ctx).await?;
     let body: MoveBody = parse_json(&read_body(req, &ctx.app.cfg).await?)?;
     check_tables("tables", &body.tables)?;
+    let f = owned_seating(&ctx, body.resource_id).await?;
     let view = holds::move_to(&ctx.app, &ctx.actor()?, &f, &body.tables).await?;
-    Ok(json(StatusCode::OK, view.to_string()))
+    Ok(answer(&ctx, &f, view))
 }
 
-/// `POST /v1/holds/{id}/finish`: 200 with the hold and its `finished_at`; idempotent.
-pub async fn finish(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let f = owned_hold(&ctx).await?;
+/// `POST /v1/holds/{id}/finish` (`{"resource_id"?}`): 200 with the hold and its
+/// `finished_at`; idempotent; 409 `NOT_SEATED` before the seating started.
+pub async fn finish(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let raw = read_body(req, &ctx.app.cfg).await?;
+    let body: SeatingBody = if raw.iter().all(u8::is_ascii_whitespace) { SeatingBody::default() } else { parse_json(&raw)? };
+    let f = owned_seating(&ctx, body.resource_id).await?;
     let view = holds::finish(&ctx.app, &ctx.actor()?, &f).await?;
-    Ok(json(StatusCode::OK, view.to_string()))
+    Ok(answer(&ctx, &f, view))
 }
 
 /// `POST /v1/resources/{id}/walk-ins` `{"party":3,"area"?:"hall","tables"?:["T3"]}`: 201 with
 /// the hold (consumed), 200 for a replay of the same `Idempotency-Key`.
 pub async fn walk_in(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let l = ctx.app.load(&ctx.id, None).await?;
-    ctx.owner(&l.owner)?;
+    ctx.owner(Role::Seller, &l.owner)?;
     let key = idempotency_key(&req)?.ok_or(ApiError::IdempotencyKeyRequired)?;
     let w: WalkIn = parse_json(&read_body(req, &ctx.app.cfg).await?)?;
     if w.party == 0 || w.party > aforo_core::MAX_UNITS as u32 {

@@ -22,7 +22,13 @@ pub async fn readyz(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>,
     })
     .await;
     let (status, body) = match ready {
-        Ok(Ok(true)) => (StatusCode::OK, json!({"status": "ready", "redis": "ok", "library": "loaded"})),
+        // Near the memory ceiling still ready (holds go on up to it), with a warning.
+        Ok(Ok(true)) if ctx.app.metrics.shedding() => (
+            StatusCode::OK,
+            json!({"status": "ready", "redis": "ok", "library": "loaded", "memory": "near_ceiling",
+                   "warning": "the store is near its memory ceiling: non-booking writes are shed; holds go on"}),
+        ),
+        Ok(Ok(true)) => (StatusCode::OK, json!({"status": "ready", "redis": "ok", "library": "loaded", "memory": "ok"})),
         Ok(Ok(false)) => {
             // A flushed library is reloaded here so that readiness heals itself.
             let _ = store.load_library().await;

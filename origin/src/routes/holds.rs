@@ -34,7 +34,7 @@ async fn create_as(ctx: &Ctx, req: Request<Incoming>) -> Result<Response<Body>, 
 /// `GET /v1/holds/{id}`.
 pub async fn get(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let f = holds::find(&ctx.app, &ctx.id).await?;
-    ctx.owner(f.owner())?;
+    ctx.owner(f.owner_role(), f.owner())?;
     Ok(json(StatusCode::OK, f.view(&ctx.app).to_string()))
 }
 
@@ -42,7 +42,7 @@ pub async fn get(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, Ap
 /// if its units are still free (taken again), else 410.
 pub async fn consume(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let f = holds::find(&ctx.app, &ctx.id).await?;
-    ctx.owner(f.owner())?;
+    ctx.owner(f.owner_role(), f.owner())?;
     let view = holds::consume(&ctx.app, &ctx.actor()?, &f).await?;
     Ok(json(StatusCode::OK, view.to_string()))
 }
@@ -50,7 +50,7 @@ pub async fn consume(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>
 /// `POST /v1/holds/{id}/release`: give the units back; idempotent.
 pub async fn release(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let f = holds::find(&ctx.app, &ctx.id).await?;
-    ctx.owner(f.owner())?;
+    ctx.owner(f.owner_role(), f.owner())?;
     let view = holds::release(&ctx.app, &ctx.actor()?, &f).await?;
     Ok(json(StatusCode::OK, view.to_string()))
 }

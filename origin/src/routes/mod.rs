@@ -18,5 +18,5 @@ pub mod tables;
 pub mod validate;
 
 pub use ctx::{route_label, single_authorization, Ctx};
-pub use dispatch::{dispatch, Matched, Router, MAX_HOLD_ID};
+pub use dispatch::{dispatch, Matched, Router};
 pub use table::{Access, IdKind, Row, ROUTES};

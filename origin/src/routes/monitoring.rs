@@ -33,9 +33,24 @@ pub async fn health(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>,
         "sweeper_lag_s": app.metrics.sweeper_lag.get(),
         "oversold_buckets": app.metrics.oversold_buckets.get(),
         "drift_buckets": app.metrics.drift_buckets.get(),
+        "shadow_over_buckets": app.metrics.shadow_over_buckets.get(),
+        "memory": memory(app),
     });
     body["alerts_firing"] = json!(app.alerts.report()["active"].as_array().map_or(0, Vec::len));
     Ok(json(StatusCode::OK, body.to_string()))
+}
+
+/// The store's memory as last polled: used and maximum bytes, their ratio (`null` without a
+/// ceiling), and whether non-booking writes are shed.
+pub fn memory(app: &crate::app::App) -> serde_json::Value {
+    let m = &app.metrics;
+    let max = m.store_memory_max.get();
+    json!({
+        "used_bytes": m.store_memory_used.get(),
+        "max_bytes": max,
+        "ratio": (max > 0).then(|| (m.store_memory_ratio.get() * 1000.0).round() / 1000.0),
+        "shedding": m.shedding(),
+    })
 }
 
 /// `GET /v1/monitoring/alerts`.

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::monitoring::limit_of;
 use super::Ctx;
 use crate::app::Loaded;
+use crate::archived::Summary;
 use crate::auth::Role;
 use crate::capacity;
 use crate::error::ApiError;
@@ -68,7 +69,10 @@ pub async fn put(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, Api
     let is_ops = caller.role == Role::Ops;
     let write =
         DocWrite { doc: &doc, caller: &caller.sub, is_ops, on_hand: res.initial_on_hand(), if_match, checks: vec![], fields: None, force };
-    let reply = write_checked(&ctx, &res, write).await?;
+    let reserved = ctx.app.reserve_document(&ctx.id, &caller, doc.len()).await?;
+    let reply = write_checked(&ctx, &res, write).await;
+    ctx.app.settle_document(reserved, reply.as_ref().ok()).await;
+    let reply = reply?;
     ctx.app.forget(&ctx.id);
     let status = match reply {
         PutReply::Created { .. } => StatusCode::CREATED,
@@ -112,7 +116,7 @@ pub async fn get(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, Ap
     // Always fresh from Redis: the owner must see their last write.
     let meta_version = ctx.app.store.meta(&ctx.id).await?.ok_or_else(|| ApiError::ResourceNotFound(ctx.id.clone()))?.version;
     let l = ctx.app.load(&ctx.id, Some(meta_version)).await?;
-    ctx.owner(&l.owner)?;
+    ctx.owner(Role::Seller, &l.owner)?;
     Ok(tagged(json(StatusCode::OK, view(&l).to_string()), l.state.version))
 }
 
@@ -183,12 +187,14 @@ pub async fn list(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, A
 /// holds are held, unless `force=true`, which releases them (each audited).
 pub async fn archive(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let l = ctx.app.load(&ctx.id, None).await?;
-    let caller = ctx.owner(&l.owner)?.clone();
+    let caller = ctx.owner(Role::Seller, &l.owner)?.clone();
     let force = force_of(&ctx)?;
-    let reply = ctx.app.store.archive(&ctx.id, &l.owner, force).await?;
+    let summary = Summary::of(&l.resource).to_json();
+    let reply = ctx.app.store.archive(&ctx.id, &l.owner, force, &summary).await?;
     ctx.app.forget(&ctx.id);
     match reply {
-        ArchiveReply::Archived { version, released } => {
+        ArchiveReply::Archived { version, released, bytes } => {
+            ctx.app.archived_quota(&l.owner, bytes, summary.len()).await;
             for hold in &released {
                 ctx.audit("hold.released", |e| e.resource(&ctx.id).hold(hold).detail(json!({"by": "archive", "force": true})));
             }

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use super::ctx::idempotency_key;
 use super::Ctx;
 use crate::auth::Caller;
+use crate::auth::Role;
 use crate::error::ApiError;
 use crate::http::{json, parse_json, read_body, Body};
 use crate::store::{IdempotencyKey, StockChange, StockReply};
@@ -23,7 +24,7 @@ use crate::store::{IdempotencyKey, StockChange, StockReply};
 /// switch).
 async fn owned(ctx: &Ctx) -> Result<Caller, ApiError> {
     let l = ctx.app.load(&ctx.id, None).await?;
-    Ok(ctx.owner(&l.owner)?.clone())
+    Ok(ctx.owner(Role::Seller, &l.owner)?.clone())
 }
 
 fn audit(ctx: &Ctx, kind: &str, detail: serde_json::Value) {

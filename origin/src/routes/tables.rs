@@ -11,6 +11,7 @@ use hyper::{Request, Response, StatusCode};
 use serde_json::{json, Value};
 
 use super::Ctx;
+use crate::auth::Role;
 use crate::error::ApiError;
 use crate::holds::seatings::{seatings, Seating};
 use crate::holds::view::rfc3339_ms;
@@ -35,7 +36,7 @@ fn seatings_of(table: &str, all: &[Seating], rules: &SlotRules, tz: Tz) -> Vec<V
 /// The floor of a date.
 pub async fn floor(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let loaded = ctx.app.load(&ctx.id, None).await?;
-    ctx.owner(&loaded.owner)?;
+    ctx.owner(Role::Seller, &loaded.owner)?;
     let q = query_params(&ctx.query, &["date", "area"])?;
     let d = q.get("date").ok_or_else(|| ApiError::InvalidRequest("date: required".into()))?;
     let date = parse_date(d).ok_or_else(|| ApiError::InvalidRequest(format!("date: must be a date YYYY-MM-DD, got {d:?}")))?;

@@ -158,6 +158,13 @@ impl Actor {
 /// `sub` is at most 256 bytes, a hold id 93).
 pub const FIELD_MAX: usize = 256;
 
+/// Whether an event of `kind` is shed near the memory ceiling: denied requests (`auth.*`:
+/// anyone can cause them, at any rate) and the audit of a read (`stock.validated`). Bookings
+/// (`hold.*`), documents, stock, modes and repairs are always written.
+pub fn sheddable(kind: &str) -> bool {
+    kind.starts_with("auth.") || kind == "stock.validated"
+}
+
 /// The handle requests record events with.
 #[derive(Debug, Clone)]
 pub struct Audit {
@@ -175,8 +182,14 @@ impl Audit {
         (Audit { tx, metrics }, rx)
     }
 
-    /// Queues an event (every string bounded); never waits.
+    /// Queues an event (every string bounded); never waits. Near the store's memory ceiling
+    /// ([`Metrics::shedding`]) an event that is neither a booking nor a decision
+    /// ([`sheddable`]) is not written, and counted in `aforo_writes_shed_total{what="audit"}`.
     pub fn record(&self, ev: AuditEvent) {
+        if sheddable(&ev.kind) && self.metrics.shedding() {
+            self.metrics.shed("audit");
+            return;
+        }
         if let Err(e) = self.tx.try_send(ev.bounded()) {
             self.metrics.audit_dropped.inc();
             tracing::warn!(error = %e, "audit queue full; event dropped");
@@ -203,5 +216,21 @@ mod tests {
         assert_eq!(ev.detail["n"], 1);
         let short = AuditEvent::new("hold.created", "buyer-1", "buyer", chrono::Utc::now()).hold("h_x_y");
         assert_eq!(short.clone().bounded(), short);
+    }
+
+    #[test]
+    fn near_the_ceiling_denials_are_shed_and_bookings_kept() {
+        let metrics = Arc::new(Metrics::new());
+        let (audit, mut rx) = Audit::channel(metrics.clone());
+        let ev = |kind: &str| AuditEvent::new(kind, "x", "none", chrono::Utc::now());
+        audit.record(ev("auth.denied"));
+        assert!(rx.try_recv().is_ok(), "below the ceiling everything is written");
+        metrics.note_memory(91, 100, 0.9);
+        for kind in ["auth.denied", "stock.validated", "hold.created", "resource.archived"] {
+            audit.record(ev(kind));
+        }
+        let kept: Vec<String> = std::iter::from_fn(|| rx.try_recv().ok()).map(|e| e.kind).collect();
+        assert_eq!(kept, ["hold.created", "resource.archived"]);
+        assert!(metrics.encode().contains("aforo_writes_shed_total{what=\"audit\"} 2"));
     }
 }

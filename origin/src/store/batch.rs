@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use fred::prelude::*;
 
-use super::client::{is_outage, strings, Store};
+use super::client::{function_name, is_outage, strings, Store};
 use super::error::StoreError;
 use super::keys::ResourceKeys;
 use super::reply::Reply;
@@ -49,7 +49,7 @@ impl Store {
             let mut args = Vec::with_capacity(names.len() + 1);
             args.push(names.len().to_string());
             args.extend(names.iter().cloned());
-            let _: () = p.fcall("aforo_read", vec![k.meta(), k.counters()], args).await?;
+            let _: () = p.fcall(function_name("aforo_read"), vec![k.meta(), k.counters()], args).await?;
         }
         let replies = self
             .guarded("aforo_read_pipeline", async {

@@ -1,11 +1,15 @@
 //! The connection: a fred pool behind the circuit breaker, the function library loaded into
 //! Redis, and the plain calls (PING, TIME) every other room of the store builds on.
 //!
-//! The library is loaded as Redis Functions (`FUNCTION LOAD REPLACE`) rather than EVALSHA
-//! scripts: functions persist with the data (RDB/AOF) and replicate, so a restarted Redis
-//! still has them and there is no NOSCRIPT reload stampede. If they are missing anyway (a
-//! `FUNCTION FLUSH`, a fresh server without persistence), one caller reloads them while the
-//! others wait on the same lock, then all retry once.
+//! The library is loaded as Redis Functions rather than EVALSHA scripts: functions persist
+//! with the data (RDB/AOF) and replicate, so a restarted Redis still has them and there is no
+//! NOSCRIPT reload stampede. If they are missing anyway (a `FUNCTION FLUSH`, a fresh server
+//! without persistence), one caller reloads them while the others wait on the same lock, then
+//! all retry once.
+//!
+//! The library and each of its functions carry the library's version (a hash of its source,
+//! from build.rs): an origin loads its own version beside the others and never replaces or
+//! deletes another's, so that during a rolling deploy every origin calls its own code.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
@@ -21,8 +25,25 @@ use super::error::StoreError;
 use super::reply::Reply;
 use crate::metrics::Metrics;
 
-/// The library's source.
-pub const LIBRARY: &str = include_str!("aforo.lua");
+/// The library's source, joined from src/store/lua/ by build.rs.
+pub const LIBRARY: &str = include_str!(concat!(env!("OUT_DIR"), "/aforo.lua"));
+
+/// The library's version: a hash of its source.
+pub const LIBRARY_VERSION: &str = env!("AFORO_LUA_VERSION");
+
+/// The library's name in Redis.
+pub const LIBRARY_NAME: &str = concat!("aforo_", env!("AFORO_LUA_VERSION"));
+
+/// The name in Redis of library function `name` (`aforo_hold` → `aforo_hold_<version>`).
+pub fn function_name(name: &str) -> String {
+    format!("{name}_{LIBRARY_VERSION}")
+}
+
+/// Whether a load failed because this version is there already (loaded by another origin of
+/// the same release meanwhile): the same name is the same code.
+fn already_loaded(e: &fred::error::Error) -> bool {
+    e.details().contains("already exists")
+}
 
 /// Whether a Redis error means Redis is unreachable or too slow (what the breaker counts), as
 /// opposed to an error reply from a Redis that works.
@@ -196,10 +217,14 @@ impl Store {
     /// (Re)loads the function library on every primary.
     pub async fn load_library(&self) -> Result<(), StoreError> {
         let client = self.pool.next();
-        if self.clustered {
-            client.function_load_cluster::<(), _>(true, LIBRARY).await?;
+        let loaded = if self.clustered {
+            client.function_load_cluster::<(), _>(false, LIBRARY).await
         } else {
-            client.function_load::<String, _>(true, LIBRARY).await?;
+            client.function_load::<String, _>(false, LIBRARY).await.map(|_| ())
+        };
+        match loaded {
+            Err(e) if !already_loaded(&e) => return Err(e.into()),
+            _ => {}
         }
         self.reloads.fetch_add(1, AtomicOrdering::SeqCst);
         Ok(())
@@ -213,7 +238,8 @@ impl Store {
     /// Calls library function `name`, reloading the library once if Redis lost it.
     pub(super) async fn fcall(&self, name: &'static str, keys: Vec<String>, args: Vec<String>) -> Result<Reply, StoreError> {
         let seen = self.reloads.load(AtomicOrdering::SeqCst);
-        let out = match self.guarded(name, self.pool.next().fcall::<Vec<Value>, _, _, _>(name, keys.clone(), args.clone())).await {
+        let f = function_name(name);
+        let out = match self.guarded(name, self.pool.next().fcall::<Vec<Value>, _, _, _>(f.as_str(), keys.clone(), args.clone())).await {
             Ok(v) => v,
             Err(StoreError::Redis(e)) if e.details().contains("Function not found") => {
                 // Single flight: whoever gets the lock first reloads; the rest see the count move.
@@ -222,7 +248,7 @@ impl Store {
                     tracing::warn!(function = name, "function library missing in Redis; reloading");
                     self.load_library().await?;
                 }
-                self.guarded(name, self.pool.next().fcall::<Vec<Value>, _, _, _>(name, keys, args)).await?
+                self.guarded(name, self.pool.next().fcall::<Vec<Value>, _, _, _>(f, keys, args)).await?
             }
             Err(e) => return Err(e),
         };
@@ -250,8 +276,9 @@ impl Store {
 
     /// Whether the library is present (readiness).
     pub async fn library_present(&self) -> Result<bool, StoreError> {
-        let v: Value =
-            self.guarded("function_list", self.pool.next().custom(fred::cmd!("FUNCTION"), vec!["LIST", "LIBRARYNAME", "aforo_v1"])).await?;
+        let v: Value = self
+            .guarded("function_list", self.pool.next().custom(fred::cmd!("FUNCTION"), vec!["LIST", "LIBRARYNAME", LIBRARY_NAME]))
+            .await?;
         Ok(matches!(v, Value::Array(a) if !a.is_empty()))
     }
 

@@ -1,6 +1,6 @@
 //! The host's steps on the floor in Redis: swap a seating's takes (`aforo_reseat`: a move to
 //! other tables, or the tables freed by an early finish) and seat a walk-in, consumed at once
-//! (`aforo_walk_in`).
+//! (a consumed hold, `aforo_hold`).
 
 use aforo_core::{Bucket, Take};
 
@@ -8,13 +8,15 @@ use super::client::Store;
 use super::error::StoreError;
 use super::holds::{encode_takes, HoldArgs};
 use super::keys::ResourceKeys;
+use super::records::HoldStatus;
 use super::reply::{HoldReply, ReseatReply};
 
 /// Decodes the library's takes wire (`bucket\tqty\tlimit\n` lines), as a record keeps them.
 pub fn decode_takes(wire: &str) -> Result<Vec<Take>, StoreError> {
     let bad = |line: &str| StoreError::Reply("takes", format!("{line:?}"));
+    // Lines under `~` are the library's own counters (a buyer's share): not the floor's.
     wire.lines()
-        .filter(|l| !l.is_empty())
+        .filter(|l| !l.is_empty() && !l.starts_with('~'))
         .map(|line| {
             let mut f = line.split('\t');
             let (Some(b), Some(q), Some(l), None) = (f.next(), f.next(), f.next(), f.next()) else { return Err(bad(line)) };
@@ -81,15 +83,13 @@ impl Store {
         ReseatReply::parse(&self.fcall("aforo_reseat", keys, args).await?)
     }
 
-    /// Seats a walk-in (`aforo_walk_in`): taken as a hold is, consumed in the same step. `a`
-    /// must name its date index (a resource with tables).
+    /// Seats a walk-in: taken as a hold is (`aforo_hold`, a group of one), consumed in the
+    /// same step. `a` must name its date index (a resource with tables) and be `consumed`.
     pub async fn walk_in(&self, a: &HoldArgs) -> Result<HoldReply, StoreError> {
-        let (mut keys, args) = a.wire()?;
-        if keys.len() != 6 {
-            return Err(StoreError::Reply("aforo_walk_in", "a walk-in needs its date index".into()));
+        if a.date_index.is_none() || a.status != HoldStatus::Consumed {
+            return Err(StoreError::Reply("aforo_hold", "a walk-in is consumed and needs its date index".into()));
         }
-        keys.push(ResourceKeys::new(&a.resource).settled());
-        HoldReply::parse(&self.fcall_reclaiming("aforo_walk_in", &a.resource, keys, args).await?)
+        self.hold_part(a).await
     }
 }
 

@@ -1,5 +1,5 @@
 //! The group commit: holds on one resource that arrive while a call on it is in flight wait,
-//! and go together in one call of `aforo_hold_group` when it returns. Redis decides them in
+//! and go together in one call of `aforo_hold` when it returns. Redis decides them in
 //! arrival order, each on its own (replay, refusal, shadow), and pays the fixed costs of a
 //! hold once per group. There is no timer: a hold on an idle resource is sent at once, so an
 //! idle resource adds no wait; the queue only forms behind a call already in flight.
@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 
 use super::client::Store;
 use super::error::StoreError;
-use super::holds::HoldArgs;
+use super::holds::{key, HoldArgs};
 use super::keys::ResourceKeys;
 use super::records::HoldStatus;
 use super::reply::{HoldReply, Reply};
@@ -24,23 +24,29 @@ type Waiting = (HoldArgs, oneshot::Sender<Result<HoldReply, StoreError>>);
 
 impl Store {
     /// Takes the parts `parts`, all of resource `resource`, in order, in one call of
-    /// `aforo_hold_group`: one answer per part, in the same order, each as
+    /// `aforo_hold`: one answer per part, in the same order, each as
     /// [`Store::hold_part`] would have answered it.
     pub async fn hold_group(&self, resource: &str, parts: &[HoldArgs]) -> Result<Vec<HoldReply>, StoreError> {
         let k = ResourceKeys::new(resource);
-        let mut keys = vec![k.meta(), k.counters(), k.expiry(), k.bookings()];
+        let mut keys = vec![String::new(); key::HOLDS - 1];
+        for (i, name) in [
+            (key::META, k.meta()),
+            (key::COUNTERS, k.counters()),
+            (key::EXPIRY, k.expiry()),
+            (key::BOOKINGS, k.bookings()),
+            (key::SETTLED, k.settled()),
+        ] {
+            keys[i - 1] = name;
+        }
         let mut args = vec![parts.len().to_string()];
         for p in parts {
-            let (pk, pa) = p.wire()?;
-            // `hold`'s keys are m, c, x, h, bookings, [date index]: only h and the index
-            // differ between the holds of a group.
-            let own: Vec<String> = pk.into_iter().enumerate().filter(|(i, _)| *i == 3 || *i > 4).map(|(_, key)| key).collect();
+            let (own, pa) = p.wire()?;
             args.push(own.len().to_string());
             args.push(pa.len().to_string());
             keys.extend(own);
             args.extend(pa);
         }
-        let out = self.fcall_reclaiming("aforo_hold_group", resource, keys, args).await?.into_inner();
+        let out = self.fcall_reclaiming("aforo_hold", resource, keys, args).await?.into_inner();
         split(&out, parts.len())
     }
 }
@@ -50,10 +56,10 @@ fn split(out: &[String], n: usize) -> Result<Vec<HoldReply>, StoreError> {
     let mut replies = Vec::with_capacity(n);
     let mut i = 0;
     while replies.len() < n {
-        let bad = || StoreError::Reply("aforo_hold_group", format!("{out:?}"));
+        let bad = || StoreError::Reply("aforo_hold", format!("{out:?}"));
         let len: usize = out.get(i).and_then(|s| s.parse().ok()).ok_or_else(bad)?;
         let part = out.get(i + 1..i + 1 + len).ok_or_else(bad)?;
-        replies.push(HoldReply::parse(&Reply::new("aforo_hold_group", part.to_vec()))?);
+        replies.push(HoldReply::parse(&Reply::new("aforo_hold", part.to_vec()))?);
         i += 1 + len;
     }
     Ok(replies)
@@ -84,7 +90,7 @@ impl Coalescer {
     /// holds of the same resource that arrive while a call on it is in flight.
     pub async fn hold(&self, part: HoldArgs) -> Result<HoldReply, StoreError> {
         let l = &self.lanes;
-        // Only what `aforo_hold_group` takes goes in a group; anything else keeps its own call.
+        // Only holds that wait for payment go in a group; a walk-in keeps its own call.
         if l.max <= 1 || !matches!(part.status, HoldStatus::Held | HoldStatus::Pending) {
             l.store.metrics().hold_group_size.observe(1.0);
             return l.store.hold_part(&part).await;
@@ -109,7 +115,7 @@ impl Coalescer {
             // disconnect) does not stall the holds queued behind it.
             tokio::spawn(self.lanes.clone().drive(resource, vec![first]));
         }
-        rx.await.map_err(|_| StoreError::Reply("aforo_hold_group", "the group's call ended without an answer".into()))?
+        rx.await.map_err(|_| StoreError::Reply("aforo_hold", "the group's call ended without an answer".into()))?
     }
 }
 

@@ -8,9 +8,9 @@ use aforo_core::{HoldPlan, ItemView, Take};
 use chrono::NaiveDate;
 use fred::prelude::*;
 
-use super::client::Store;
+use super::client::{function_name, Store};
 use super::error::StoreError;
-use super::keys::{claim, ResourceKeys};
+use super::keys::{buyer_held, buyer_on, claim, ResourceKeys};
 use super::records::{HoldRecord, HoldStatus};
 use super::reply::{HoldReply, PartReply};
 
@@ -37,6 +37,49 @@ pub struct Home {
     pub body: Vec<ItemView>,
     /// The other resources of a cart, in order (empty for one resource).
     pub parts: Vec<String>,
+}
+
+/// A buyer's share of one resource's part (`per_buyer`, docs/abuse.md): its counters are
+/// checked and taken with the units, all or nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuyerShare {
+    /// The buyer's `sub`.
+    pub buyer: String,
+    /// Units the part holds.
+    pub units: u32,
+    /// The most the buyer may hold at once.
+    pub max_held: u32,
+    /// Units per date (`YYYY-MM-DD`, `all` for undated stock), with `max_units_per_date`;
+    /// empty without that limit.
+    pub dates: Vec<(String, u32)>,
+    /// `max_units_per_date`.
+    pub max_per_date: u32,
+}
+
+impl BuyerShare {
+    /// Its take lines, as [`encode_takes`] writes a unit's.
+    pub fn encode(&self) -> String {
+        let mut s = format!("{}\t{}\t{}\n", buyer_held(&self.buyer), self.units, self.max_held);
+        for (date, n) in &self.dates {
+            s.push_str(&format!("{}\t{n}\t{}\n", buyer_on(date, &self.buyer), self.max_per_date));
+        }
+        s
+    }
+}
+
+/// An expired part taken again at consume, as planned anew.
+#[derive(Debug, Clone, Copy)]
+pub struct Retake<'a> {
+    /// The version planned against.
+    pub version: u64,
+    /// Its takes.
+    pub takes: &'a [Take],
+    /// Its table choices.
+    pub choices: &'a [Choice],
+    /// The buyer's share.
+    pub buyer: Option<&'a BuyerShare>,
+    /// How long after its expiry a part may still be taken again.
+    pub grace: Duration,
 }
 
 /// One resource's part of a hold, as `aforo_hold` takes it: all of its takes and one choice
@@ -78,6 +121,11 @@ pub struct HoldArgs {
     pub home: Option<Home>,
     /// Shadow enforcement: limits checked and recorded, not refused.
     pub shadow: bool,
+    /// The buyer's share, for a hold a buyer makes.
+    pub buyer: Option<BuyerShare>,
+    /// The role of the caller when it is not a buyer (a walk-in's seller, ops): holds are
+    /// owned by role and subject.
+    pub role: Option<&'static str>,
 }
 
 /// Encodes takes for the library: `bucket\tqty\tlimit\n` per take.
@@ -104,32 +152,86 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
     serde_json::to_string(v).map_err(|e| StoreError::Reply("hold arguments", e.to_string()))
 }
 
+/// The positions of a hold's arguments in a call of `aforo_hold` (1-based, as Lua reads them),
+/// the same as `A` in lua/holds.lua (a test holds the two equal).
+pub mod arg {
+    /// The document version planned against.
+    pub const VERSION: usize = 1;
+    /// The hold id.
+    pub const ID: usize = 2;
+    /// The payload hash.
+    pub const HASH: usize = 3;
+    /// Milliseconds the units stay taken.
+    pub const TTL: usize = 4;
+    /// Milliseconds the record lives.
+    pub const LIFE: usize = 5;
+    /// The caller's `sub`.
+    pub const CALLER: usize = 6;
+    /// `held`, `pending` or `consumed`.
+    pub const STATUS: usize = 7;
+    /// The takes (units and the buyer's share).
+    pub const TAKES: usize = 8;
+    /// The table choices.
+    pub const CHOICES: usize = 9;
+    /// The items (JSON).
+    pub const ITEMS: usize = 10;
+    /// The end of the last date (ms), or empty.
+    pub const RETAIN: usize = 11;
+    /// The retention (ms).
+    pub const RETENTION: usize = 12;
+    /// The items' starts.
+    pub const STARTS: usize = 13;
+    /// The first of the extra field/value pairs for the record.
+    pub const EXTRA: usize = 14;
+}
+
+/// The positions of the keys of a call of `aforo_hold` (1-based), the same as `K` in
+/// lua/holds.lua: the resource's, then per hold its record and, if it has one, its date index.
+pub mod key {
+    /// Meta hash.
+    pub const META: usize = 1;
+    /// Counters.
+    pub const COUNTERS: usize = 2;
+    /// Expiry zset.
+    pub const EXPIRY: usize = 3;
+    /// Bookings index.
+    pub const BOOKINGS: usize = 4;
+    /// Settled ledger.
+    pub const SETTLED: usize = 5;
+    /// The first key of the holds'.
+    pub const HOLDS: usize = 6;
+}
+
 impl HoldArgs {
-    /// The keys and arguments of the `aforo_hold` call.
+    /// This hold's own keys (its record, its date index if any) and its arguments, in the
+    /// positions of [`arg`].
     pub(super) fn wire(&self) -> Result<(Vec<String>, Vec<String>), StoreError> {
         let k = ResourceKeys::new(&self.resource);
-        let mut keys = vec![k.meta(), k.counters(), k.expiry(), k.hold(&self.hold_id), k.bookings()];
+        let mut keys = vec![k.hold(&self.hold_id)];
         keys.extend(self.date_index.map(|d| k.date_index(&d.to_string())));
-        let mut args = vec![
-            self.version.to_string(),
-            self.hold_id.clone(),
-            self.payload_hash.clone(),
-            self.ttl.as_millis().to_string(),
-            self.record_ttl.as_millis().to_string(),
-            self.caller.clone(),
-            self.status.as_str().to_string(),
-            encode_takes(&self.takes),
-            encode_choices(&self.choices),
-            to_json(&self.items)?,
-            self.retain_until_ms.map(|t| t.to_string()).unwrap_or_default(),
-            self.retention.as_millis().to_string(),
-            encode_starts(&self.starts_ms),
-        ];
+        let mut args = vec![String::new(); arg::EXTRA - 1];
+        let mut put = |i: usize, v: String| args[i - 1] = v;
+        put(arg::VERSION, self.version.to_string());
+        put(arg::ID, self.hold_id.clone());
+        put(arg::HASH, self.payload_hash.clone());
+        put(arg::TTL, self.ttl.as_millis().to_string());
+        put(arg::LIFE, self.record_ttl.as_millis().to_string());
+        put(arg::CALLER, self.caller.clone());
+        put(arg::STATUS, self.status.as_str().to_string());
+        put(arg::TAKES, encode_takes(&self.takes) + &self.buyer.as_ref().map(BuyerShare::encode).unwrap_or_default());
+        put(arg::CHOICES, encode_choices(&self.choices));
+        put(arg::ITEMS, to_json(&self.items)?);
+        put(arg::RETAIN, self.retain_until_ms.map(|t| t.to_string()).unwrap_or_default());
+        put(arg::RETENTION, self.retention.as_millis().to_string());
+        put(arg::STARTS, encode_starts(&self.starts_ms));
         if let Some(h) = &self.home {
             args.extend(["body".to_string(), to_json(&h.body)?, "parts".to_string(), h.parts.join(",")]);
         }
         if self.shadow {
             args.extend(["enforcement".to_string(), "shadow".to_string()]);
+        }
+        if let Some(role) = self.role {
+            args.extend(["role".to_string(), role.to_string()]);
         }
         Ok((keys, args))
     }
@@ -139,8 +241,8 @@ impl Store {
     /// Takes one resource's part of a hold atomically (`hold` in the library): every take and
     /// one fitting choice, or nothing; a replay of the same key answers the part as it is.
     pub async fn hold_part(&self, a: &HoldArgs) -> Result<HoldReply, StoreError> {
-        let (keys, args) = a.wire()?;
-        HoldReply::parse(&self.fcall_reclaiming("aforo_hold", &a.resource, keys, args).await?)
+        let mut replies = self.hold_group(&a.resource, std::slice::from_ref(a)).await?;
+        replies.pop().ok_or_else(|| StoreError::Reply("aforo_hold", "no answer for the hold".into()))
     }
 
     /// Claims a caller's idempotency key for `value` (`<payload hash> <home> <nonce>`) for
@@ -169,7 +271,11 @@ impl Store {
         let st: String = self
             .guarded(
                 "aforo_finish",
-                self.pool.next().fcall::<String, _, _, _>("aforo_finish", vec![ResourceKeys::new(id).hold(hold_id)], Vec::<String>::new()),
+                self.pool.next().fcall::<String, _, _, _>(
+                    function_name("aforo_finish"),
+                    vec![ResourceKeys::new(id).hold(hold_id)],
+                    Vec::<String>::new(),
+                ),
             )
             .await?;
         match st.as_str() {
@@ -194,10 +300,11 @@ impl Store {
     }
 
     /// Consumes an expired part by taking its units (and a table) again.
-    pub async fn retake(&self, id: &str, hold_id: &str, version: u64, takes: &[Take], choices: &[Choice]) -> Result<PartReply, StoreError> {
+    pub async fn retake(&self, id: &str, hold_id: &str, r: &Retake<'_>) -> Result<PartReply, StoreError> {
         let k = ResourceKeys::new(id);
         let keys = vec![k.meta(), k.counters(), k.hold(hold_id), k.settled(), k.bookings()];
-        let args = vec![version.to_string(), encode_takes(takes), encode_choices(choices)];
+        let takes = encode_takes(r.takes) + &r.buyer.map(BuyerShare::encode).unwrap_or_default();
+        let args = vec![r.version.to_string(), takes, encode_choices(r.choices), r.grace.as_millis().to_string()];
         PartReply::parse(&self.fcall("aforo_retake", keys, args).await?)
     }
 
@@ -210,5 +317,50 @@ impl Store {
     pub async fn hold_record(&self, id: &str, hold_id: &str) -> Result<Option<HoldRecord>, StoreError> {
         let h: HashMap<String, String> = self.guarded("hgetall", self.pool.next().hgetall(ResourceKeys::new(id).hold(hold_id))).await?;
         HoldRecord::parse(h)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `name = n` pairs of the Lua table `local <table> = {...}` in lua/holds.lua.
+    fn lua_table(table: &str) -> Vec<(String, usize)> {
+        let src = include_str!("lua/holds.lua");
+        let start = src.find(&format!("local {table} = {{")).unwrap_or_else(|| panic!("no table {table} in holds.lua"));
+        let body = &src[start..start + src[start..].find('}').unwrap_or(0)];
+        let body = body.split_once('{').map_or("", |(_, b)| b);
+        body.split(',').filter_map(|p| p.split_once('=')).map(|(k, v)| (k.trim().to_string(), v.trim().parse().unwrap_or(0))).collect()
+    }
+
+    #[test]
+    fn argument_and_key_positions_are_the_same_in_rust_and_lua() {
+        let args = [
+            ("version", arg::VERSION),
+            ("id", arg::ID),
+            ("hash", arg::HASH),
+            ("ttl", arg::TTL),
+            ("life", arg::LIFE),
+            ("caller", arg::CALLER),
+            ("status", arg::STATUS),
+            ("takes", arg::TAKES),
+            ("choices", arg::CHOICES),
+            ("items", arg::ITEMS),
+            ("retain", arg::RETAIN),
+            ("retention", arg::RETENTION),
+            ("starts", arg::STARTS),
+            ("extra", arg::EXTRA),
+        ];
+        let keys = [
+            ("meta", key::META),
+            ("counters", key::COUNTERS),
+            ("expiry", key::EXPIRY),
+            ("bookings", key::BOOKINGS),
+            ("settled", key::SETTLED),
+            ("holds", key::HOLDS),
+        ];
+        let want = |pairs: &[(&str, usize)]| pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect::<Vec<_>>();
+        assert_eq!(lua_table("A"), want(&args));
+        assert_eq!(lua_table("K"), want(&keys));
     }
 }

@@ -26,6 +26,10 @@ pub const MODE: &str = "af:mode";
 /// The lease of a compaction round (one origin at a time walks every resource).
 pub const COMPACT_LEASE: &str = "af:compact:lease";
 
+/// Set once every seller's quota figures were counted on this Redis (they are kept by every
+/// document write from then on; the count is for a Redis that had documents before them).
+pub const QUOTAS_COUNTED: &str = "af:quota:counted";
+
 /// The pattern of every resource's meta key, for scans.
 pub const META_PATTERN: &str = "af:{r:*}:m";
 
@@ -98,9 +102,29 @@ impl ResourceKeys {
     }
 }
 
+/// The counter of the units a buyer holds (not yet consumed) on a resource: `~h:<digest>`.
+/// Counters under `~` are the library's own: never in events, snapshots or the drift check.
+pub fn buyer_held(buyer: &str) -> String {
+    format!("~h:{}", digest(&[b"buyer", buyer.as_bytes()]))
+}
+
+/// The counter of the units a buyer holds or bought on `date` (`all` for undated stock):
+/// `~u:<date>:<digest>`, dropped by compaction once the date is old.
+pub fn buyer_on(date: &str, buyer: &str) -> String {
+    format!("~u:{date}:{}", digest(&[b"buyer", buyer.as_bytes()]))
+}
+
 /// The live resource ids of one owner (a sorted set like [`RESOURCES`]).
 pub fn owned_by(owner: &str) -> String {
     format!("af:owner:{}", digest(&[b"owner", owner.as_bytes()]))
+}
+
+/// One seller's footprint: a hash of `resources` (live documents) and `bytes` (stored
+/// document bytes, archived summaries included), in a slot of its own (`{s:<hash of the
+/// owner>}`): a resource's library call cannot reach it, so the origin keeps it around the
+/// document writes (docs/limits.md, "Seller quotas").
+pub fn seller_quota(owner: &str) -> String {
+    format!("af:{{s:{}}}:q", digest(&[b"seller", owner.as_bytes()]))
 }
 
 /// 32 hex characters of SHA-256 over the parts, each followed by a NUL (so that `a`,`bc` and
@@ -119,22 +143,20 @@ pub fn resource_of_meta(key: &str) -> Option<&str> {
     key.strip_prefix("af:{r:")?.strip_suffix("}:m").filter(|id| aforo_core::valid_resource_id(id))
 }
 
-/// A hold id names its home resource so that the hold is found without a global index:
-/// `h_<26 characters>_<resource id>`.
+/// A hold id of releases before opaque ids (`super::ids`), still read: it names its home
+/// resource in clear, `h_<26 characters>_<resource id>`.
 pub fn hold_id(ulid: &str, home: &str) -> String {
     format!("h_{ulid}_{home}")
 }
 
-/// The id of the hold a caller's idempotency key makes: derived from (caller, key), so that
-/// the hold's record is itself the key's idempotency entry and a retry lands on it. Callers
-/// are hashed apart: the same key of two callers makes two holds.
-pub fn idempotent_hold_id(caller: &str, key: &str, home: &str) -> String {
+/// The id a hold made by a release before opaque ids has: derived from (caller, key) and its
+/// home, so that a retry of such a hold's key lands on it.
+pub fn legacy_hold_id(caller: &str, key: &str, home: &str) -> String {
     let mut h = Sha256::new();
     h.update(caller.as_bytes());
     h.update([0]);
     h.update(key.as_bytes());
-    let d = h.finalize();
-    let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
     hold_id(&hex[..26], home)
 }
 
@@ -196,6 +218,15 @@ mod tests {
     }
 
     #[test]
+    fn buyer_counters_are_private_and_name_no_buyer() {
+        let h = buyer_held("ana@example.com");
+        assert!(h.starts_with("~h:") && !h.contains("ana"), "{h}");
+        assert_ne!(h, buyer_held("bob"));
+        let u = buyer_on("2027-01-01", "ana@example.com");
+        assert!(u.starts_with("~u:2027-01-01:") && u.ends_with(&h[3..]), "{u}");
+    }
+
+    #[test]
     fn stock_entries_are_per_caller_and_key_in_the_resource_slot() {
         let k = ResourceKeys::new("shop");
         let e = k.stock_entry("seller-1", "sync-7");
@@ -203,6 +234,8 @@ mod tests {
         assert_ne!(e, k.stock_entry("seller-2", "sync-7"));
         assert_ne!(k.stock_entry("a", "bc"), k.stock_entry("ab", "c"));
         assert_ne!(owned_by("a"), owned_by("b"));
+        assert_ne!(seller_quota("a"), seller_quota("b"));
+        assert!(seller_quota("a").starts_with("af:{s:") && seller_quota("a").ends_with("}:q"));
     }
 
     #[test]
@@ -212,14 +245,5 @@ mod tests {
         assert!(c.starts_with("af:{k:") && c.ends_with('}') && c.len() == "af:{k:}".len() + 32, "{c}");
         assert_ne!(c, claim("buyer-2", "order-7"));
         assert_ne!(claim("a", "bc"), claim("ab", "c"));
-    }
-
-    #[test]
-    fn idempotent_hold_ids_are_per_caller_and_key() {
-        let id = idempotent_hold_id("buyer-1", "order-7", "trattoria");
-        assert_eq!(id, idempotent_hold_id("buyer-1", "order-7", "trattoria"));
-        assert_eq!(home_of(&id), Some("trattoria"));
-        assert_ne!(id, idempotent_hold_id("buyer-2", "order-7", "trattoria"));
-        assert_ne!(idempotent_hold_id("a", "bc", "r"), idempotent_hold_id("ab", "c", "r"));
     }
 }

@@ -1,7 +1,7 @@
 //! All Redis access, one room per concern: the connection and the library ([`client`]), the
 //! typed replies ([`reply`]) and records ([`records`]), a hold's steps ([`holds`]), documents
 //! and counters ([`resources`]), the read-only switch ([`control`]), the sweeper, the drift
-//! check, the audit trail. Every key name is in [`keys`], every atomic step in `aforo.lua`.
+//! check, the audit trail. Every key name is in [`keys`], every atomic step in the Lua library of `lua/`.
 
 pub mod audit;
 pub mod audit_log;
@@ -17,7 +17,10 @@ pub mod floor;
 pub mod group;
 pub mod history;
 pub mod holds;
+pub mod ids;
 pub mod keys;
+pub mod memory;
+pub mod quota;
 pub mod records;
 pub mod reply;
 pub mod resources;
@@ -25,14 +28,16 @@ pub mod scan;
 pub mod sweeper;
 
 pub use audit::{Actor, Audit, AuditEvent};
-pub use client::{Store, StoreConfig, LIBRARY};
+pub use client::{function_name, Store, StoreConfig, LIBRARY, LIBRARY_NAME, LIBRARY_VERSION};
 pub use error::StoreError;
 pub use floor::{decode_takes, Swap, SwapKind};
 pub use group::Coalescer;
 pub use history::{BookingRow, BookingsPage, Compacted};
-pub use holds::{encode_choices, encode_starts, encode_takes, Choice, HoldArgs, Home};
+pub use holds::{encode_choices, encode_starts, encode_takes, BuyerShare, Choice, HoldArgs, Home, Retake};
+pub use ids::HoldIds;
 pub use keys::{
-    audit_shard, claim, hold_id, home_of, idempotent_hold_id, owned_by, ResourceKeys, AUDIT, DUE, ENFORCEMENT, MODE, RESOURCES,
+    audit_shard, buyer_held, buyer_on, claim, hold_id, home_of, legacy_hold_id, owned_by, ResourceKeys, AUDIT, DUE, ENFORCEMENT, MODE,
+    RESOURCES,
 };
 pub use records::{HoldRecord, HoldStatus, Meta, Mode};
 pub use reply::{ArchiveReply, HoldReply, PartReply, PutReply, ReseatReply, StockReply};

@@ -150,6 +150,9 @@ pub struct HoldRecord {
     pub created_at_ms: i64,
     /// The token `sub` of the buyer who made it.
     pub caller: String,
+    /// The role of who made it when not a buyer (`seller` for a walk-in, `ops`): holds are
+    /// owned by role and subject.
+    pub role: Option<String>,
     /// The document version it was planned against.
     pub version: u64,
     /// The takes it holds, on the library's wire (`bucket\tqty\tlimit\n` lines).
@@ -186,6 +189,7 @@ impl HoldRecord {
             expires_at_ms: f.parsed("expires_at")?,
             created_at_ms: f.parsed("created_at")?,
             caller: f.text("caller")?.to_string(),
+            role: f.optional("role").map(String::from),
             version: f.parsed("version")?,
             takes: f.text("takes")?.to_string(),
             items: f.json("items")?,

@@ -145,7 +145,16 @@ pub enum PartReply {
     /// No such part.
     NotFound,
     /// Retake refused: units taken meanwhile.
-    SoldOut,
+    SoldOut {
+        /// The counter that did not fit.
+        bucket: String,
+        /// Its count.
+        have: u64,
+        /// Its limit.
+        limit: u64,
+    },
+    /// Retake refused: the part expired longer ago than the grace allows.
+    Gone,
     /// Retake planned against another version.
     Version,
 }
@@ -158,7 +167,10 @@ impl PartReply {
             Some("not_active") => PartReply::NotActive(r.status(1)?),
             Some("expired") => PartReply::Expired,
             Some("not_found") => PartReply::NotFound,
-            Some("sold_out") => PartReply::SoldOut,
+            Some("sold_out") => {
+                PartReply::SoldOut { bucket: r.text(1, "bucket")?.to_string(), have: r.parsed(2, "have")?, limit: r.parsed(3, "limit")? }
+            }
+            Some("gone") => PartReply::Gone,
             Some("version") => PartReply::Version,
             _ => return Err(r.unexpected()),
         })
@@ -280,6 +292,8 @@ pub enum PutReply {
         version: u64,
         /// The seller who owns it.
         owner: String,
+        /// Bytes of the document it replaced.
+        prev_bytes: u64,
     },
     /// Another seller owns it.
     Forbidden,
@@ -309,7 +323,11 @@ impl PutReply {
     pub fn parse(r: &Reply) -> Result<PutReply, StoreError> {
         Ok(match r.tag() {
             Some("created") => PutReply::Created { version: r.parsed(1, "version")?, owner: r.text(2, "owner")?.to_string() },
-            Some("replaced") => PutReply::Replaced { version: r.parsed(1, "version")?, owner: r.text(2, "owner")?.to_string() },
+            Some("replaced") => PutReply::Replaced {
+                version: r.parsed(1, "version")?,
+                owner: r.text(2, "owner")?.to_string(),
+                prev_bytes: r.parsed(4, "prev_bytes")?,
+            },
             Some("forbidden") => PutReply::Forbidden,
             Some("precondition") => PutReply::Precondition { current: r.parsed_or_empty(1, "current")? },
             Some("archived") => PutReply::Archived,
@@ -330,6 +348,8 @@ pub enum ArchiveReply {
         version: u64,
         /// Holds released by a forced archive.
         released: Vec<String>,
+        /// Bytes of the document dropped.
+        bytes: u64,
     },
     /// Holds are held (how many); nothing changed.
     InUse {
@@ -347,6 +367,7 @@ impl ArchiveReply {
             Some("ok") => ArchiveReply::Archived {
                 version: r.parsed(1, "version")?,
                 released: r.text(2, "released")?.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+                bytes: r.parsed(3, "bytes")?,
             },
             Some("in_use") => ArchiveReply::InUse { held: r.parsed(1, "held")? },
             Some("not_found") => ArchiveReply::NotFound,

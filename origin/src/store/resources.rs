@@ -218,10 +218,11 @@ impl Store {
         self.guarded("zrangebylex", async move { client.zrangebylex(key, from, "+", Some((0, limit as i64))).await }).await
     }
 
-    /// Archives a resource (`force`: releasing its held holds).
-    pub async fn archive(&self, id: &str, owner: &str, force: bool) -> Result<ArchiveReply, StoreError> {
+    /// Archives a resource (`force`: releasing its held holds); its document gives way to
+    /// `summary`, its counters and event stream go (`aforo_archive`).
+    pub async fn archive(&self, id: &str, owner: &str, force: bool, summary: &str) -> Result<ArchiveReply, StoreError> {
         let k = ResourceKeys::new(id);
-        let args = vec![if force { "1" } else { "0" }.to_string()];
+        let args = vec![if force { "1" } else { "0" }.to_string(), summary.to_string()];
         let reply =
             ArchiveReply::parse(&self.fcall_reclaiming("aforo_archive", id, vec![k.meta(), k.counters(), k.expiry()], args).await?)?;
         if matches!(reply, ArchiveReply::Archived { .. }) {

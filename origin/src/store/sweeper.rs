@@ -12,7 +12,7 @@ use fred::prelude::*;
 use fred::types::sorted_sets::Ordering;
 use tokio::sync::watch;
 
-use super::client::Store;
+use super::client::{function_name, Store};
 use super::compactor::{CompactConfig, Compactor};
 use super::error::StoreError;
 use super::keys::{ResourceKeys, DUE};
@@ -101,7 +101,11 @@ impl Store {
     pub async fn due_done(&self, id: &str, lease: i64) -> Result<(), StoreError> {
         self.guarded(
             "aforo_due_done",
-            self.pool.next().fcall::<Value, _, _, _>("aforo_due_done", vec![DUE.to_string()], vec![id.to_string(), lease.to_string()]),
+            self.pool.next().fcall::<Value, _, _, _>(
+                function_name("aforo_due_done"),
+                vec![DUE.to_string()],
+                vec![id.to_string(), lease.to_string()],
+            ),
         )
         .await?;
         Ok(())

@@ -98,6 +98,9 @@ impl Stats {
     }
 }
 
+/// Buyers each client takes turns as.
+const BUYERS_PER_CLIENT: usize = 256;
+
 fn token(secret: &str, sub: &str, role: aforo_origin::auth::Role) -> String {
     let exp = chrono::Utc::now().timestamp() as u64 + 7200;
     aforo_origin::auth::sign(secret.as_bytes(), sub, role, exp).expect("sign")
@@ -167,7 +170,10 @@ async fn client_loop(
     count: Arc<AtomicU64>,
     stats: Arc<Mutex<Stats>>,
 ) {
-    let buyer = token(&a.secret, &format!("load-buyer-{i}"), aforo_origin::auth::Role::Buyer);
+    // Each client is many buyers in turn, as a checkout's traffic is: one buyer holding
+    // thousands of units would meet its per-buyer share (docs/abuse.md), which no real load does.
+    let buyers: Vec<String> =
+        (0..BUYERS_PER_CLIENT).map(|j| token(&a.secret, &format!("load-buyer-{i}-{j}"), aforo_origin::auth::Role::Buyer)).collect();
     // Reads go to the edge when one is given (its cache answers them).
     let (reads, read_op) = match &a.edge {
         Some(e) => (Api::new(e), "availability_edge"),
@@ -182,12 +188,13 @@ async fn client_loop(
             break;
         }
         n += 1;
+        let buyer = &buyers[n as usize % BUYERS_PER_CLIENT];
         let id = &ids[(i + n as usize * 7) % ids.len()];
         let key = format!("{}-{i}-{n}", a.keys.as_deref().unwrap_or(&a.prefix));
         let start = Instant::now();
         match a.scenario.as_str() {
             "hold-spread" | "last-unit" | "hot" => {
-                let r = api.hold(&buyer, &key, &json!({"resource_id": id, "qty": 1})).await;
+                let r = api.hold(buyer, &key, &json!({"resource_id": id, "qty": 1})).await;
                 local.record("hold", start.elapsed().as_micros() as u64, r.status.as_u16());
             }
             "room-tables" | "room-plain" => {
@@ -195,7 +202,7 @@ async fn client_loop(
                 let date = (chrono::Utc::now().date_naive() + chrono::Duration::days(1 + (n as i64 * 37 + i as i64) % 360)).to_string();
                 let slot = format!("{:02}:{:02}", 19 + (n % 7) / 4, 15 * ((n % 7) % 4));
                 let body = json!({"resource_id": id, "date": date, "slot": slot, "qty": 1 + (n + i as u64) % 8});
-                let r = api.hold(&buyer, &key, &body).await;
+                let r = api.hold(buyer, &key, &body).await;
                 local.record("hold", start.elapsed().as_micros() as u64, r.status.as_u16());
             }
             "read-heavy" => {
@@ -204,7 +211,7 @@ async fn client_loop(
             }
             "slot-hold" => {
                 let slot = format!("{:02}:{:02}", 8 + (n % 12), 15 * (n % 4));
-                let r = api.hold(&buyer, &key, &json!({"resource_id": id, "date": date, "slot": slot, "qty": 1})).await;
+                let r = api.hold(buyer, &key, &json!({"resource_id": id, "date": date, "slot": slot, "qty": 1})).await;
                 local.record("hold", start.elapsed().as_micros() as u64, r.status.as_u16());
             }
             _ => {
@@ -214,21 +221,21 @@ async fn client_loop(
                 local.record(read_op, start.elapsed().as_micros() as u64, r.status.as_u16());
                 let body = json!({"resource_id": id, "date": date, "slot": slot, "qty": 2});
                 let t = Instant::now();
-                let h = api.hold(&buyer, &key, &body).await;
+                let h = api.hold(buyer, &key, &body).await;
                 local.record("hold", t.elapsed().as_micros() as u64, h.status.as_u16());
                 let Some(hid) = h.body["id"].as_str().map(String::from) else { continue };
                 let t = Instant::now();
                 match n % 4 {
                     0 => {
-                        let r = api.consume(&buyer, &hid).await;
+                        let r = api.consume(buyer, &hid).await;
                         local.record("consume", t.elapsed().as_micros() as u64, r.status.as_u16());
                     }
                     1 => {
-                        let r = api.release(&buyer, &hid).await;
+                        let r = api.release(buyer, &hid).await;
                         local.record("release", t.elapsed().as_micros() as u64, r.status.as_u16());
                     }
                     2 => {
-                        let r = api.hold(&buyer, &key, &body).await;
+                        let r = api.hold(buyer, &key, &body).await;
                         local.record("hold_retry", t.elapsed().as_micros() as u64, r.status.as_u16());
                     }
                     _ => {} // abandoned: expires by itself
@@ -275,13 +282,14 @@ async fn baseline(a: &Args, ids: &[String]) -> Value {
         let (store, stop, stats, ids, versions, prefix) =
             (store.clone(), stop.clone(), stats.clone(), ids.to_vec(), versions.clone(), a.prefix.clone());
         tasks.push(tokio::spawn(async move {
+            let hold_ids = aforo_origin::store::HoldIds::new(b"baseline");
             let mut local = Stats::default();
             let mut n = 0usize;
             while !stop.load(Ordering::Relaxed) {
                 n += 1;
                 let k = (i + n * 7) % ids.len();
                 let id = &ids[k];
-                let hold = aforo_origin::store::idempotent_hold_id("baseline", &format!("{prefix}-b-{i}-{n}"), id);
+                let hold = hold_ids.make("baseline", &format!("{prefix}-b-{i}-{n}"), id);
                 let t = Instant::now();
                 let args = HoldArgs {
                     resource: id.clone(),
@@ -301,6 +309,8 @@ async fn baseline(a: &Args, ids: &[String]) -> Value {
                     items: vec![],
                     home: None,
                     shadow: false,
+                    buyer: None,
+                    role: None,
                 };
                 let r = store.hold_part(&args).await;
                 local.record("hold_direct", t.elapsed().as_micros() as u64, if r.is_ok() { 200 } else { 503 });

@@ -17,10 +17,16 @@ pub struct Env {
 }
 
 pub fn env() -> Env {
-    let redis = Redis::start(&[]);
-    let origin = Origin::start(&redis.url());
-    let api = Api::new(&origin.url());
-    Env { redis, origin, api, seller: token("seller-1", "seller"), buyer: token("buyer-1", "buyer"), ops: token("ops-1", "ops") }
+    Env::with(Redis::start(&[]), &[])
+}
+
+impl Env {
+    /// An origin with settings `vars` on `redis`, and the usual tokens.
+    pub fn with(redis: Redis, vars: &[(&str, &str)]) -> Env {
+        let origin = Origin::start_with(&redis.url(), vars);
+        let api = Api::new(&origin.url());
+        Env { redis, origin, api, seller: token("seller-1", "seller"), buyer: token("buyer-1", "buyer"), ops: token("ops-1", "ops") }
+    }
 }
 
 /// Local (UTC) date `days` from today.

@@ -33,7 +33,13 @@ async fn the_trail_reads_every_shard_newest_first_and_pages_without_gaps() {
     let legacy = json!({"id": "", "type": "resource.created", "at": "2026-11-01T00:00:00+00:00", "actor": "seller-0",
         "role": "seller", "resource_id": "old"});
     e.redis.cli(&["XADD", "af:audit", "1000-0", "type", "resource.created", "e", &legacy.to_string()]);
-    create(&e, "sku", &stock_doc(100)).await;
+    // One buyer holds 30: above the default per-buyer share, which this test is not about.
+    create(
+        &e,
+        "sku",
+        &json!({"name": "SKU", "timezone": "UTC", "dimensions": {"stock": {"on_hand": 100}}, "per_buyer": {"max_held_units": 100}}),
+    )
+    .await;
     let mut holds = Vec::new();
     for i in 0..30 {
         let h = e.api.hold(&e.buyer, &format!("k{i}"), &json!({"resource_id": "sku", "qty": 1})).await;

@@ -158,7 +158,10 @@ impl Lcg {
 async fn compaction_drops_only_what_is_past_retention_never_a_live_or_retained_booking() {
     // Compaction sees today as 40 days on, and keeps 5 days: dates before today + 33 go.
     let e = env_with(&[("AFORO_COMPACT_INTERVAL_MS", "300"), ("AFORO_BOOKING_RETENTION_D", "5"), ("AFORO_TEST_COMPACT_OFFSET_D", "40")]);
-    create(&e, "room", &slots_doc(50)).await;
+    // One buyer holds them all: above the default per-buyer share, which this test is not about.
+    let mut doc = slots_doc(50);
+    doc["per_buyer"] = json!({"max_held_units": 100_000});
+    create(&e, "room", &doc).await;
     let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
     println!("seed {seed}");
     let mut rng = Lcg(seed);

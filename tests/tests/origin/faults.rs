@@ -313,7 +313,13 @@ async fn two_origins_on_a_cluster_sell_each_last_unit_once() {
 async fn a_flushed_function_library_is_reloaded_once_not_by_every_caller() {
     let _crowd = crowd().await;
     let e = env();
-    create(&e, "sku", &stock_doc(1000)).await;
+    // One buyer holds 200: above the default per-buyer share, which this test is not about.
+    create(
+        &e,
+        "sku",
+        &json!({"name": "SKU", "timezone": "UTC", "dimensions": {"stock": {"on_hand": 1000}}, "per_buyer": {"max_held_units": 1000}}),
+    )
+    .await;
     e.redis.cli(&["CONFIG", "RESETSTAT"]);
     e.redis.cli(&["FUNCTION", "FLUSH"]);
     let mut tasks = Vec::new();

@@ -14,6 +14,7 @@
 //! - [`degraded`]: validate-stock degraded (Redis frozen, killed) while holds refuse
 //! - [`audit`]: the audit trail read across its shards
 //! - [`auth`]: tokens (401), roles and ownership (403)
+//! - [`abuse`]: a buyer's share, `qty.max` over a cart, host actions, retake grace, opaque ids
 //! - [`errors`]: every error status of API.md, in words
 //! - [`hostile`]: hostile and careless input at the door
 //! - [`reads`]: heavy reads queue and do not starve other requests
@@ -27,6 +28,8 @@
 //! - [`group`]: the group commit under crowds, carts and a killed origin, then the checker
 //! - [`openapi`]: every answer as `origin/openapi.yaml` says
 //! - [`cluster`]: the same on a 3-node Redis Cluster
+//! - [`footprint`]: seller quotas, archived resources' size, memory as a signal, shadow
+//!   overflows apart from oversells, booking cursors on dotted ids
 //!
 //! `cargo test -p aforo-tests --test origin` runs them all; `-- holds::` runs one module.
 
@@ -35,6 +38,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod abuse;
 mod adoption;
 mod audit;
 mod auth;
@@ -47,6 +51,7 @@ mod errors;
 mod events;
 mod faults;
 mod floor;
+mod footprint;
 mod group;
 mod holds;
 mod hostile;

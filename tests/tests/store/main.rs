@@ -6,9 +6,10 @@
 //!
 //! - [`differential`]: the library and the core's `take` / `decide_shadow`, hold by hold
 //! - [`floor`]: a seating's takes swapped (moved, finished) all or nothing; walk-ins
-//! - [`group`]: the group commit (`aforo_hold_group`, the coalescer) against the same core
+//! - [`group`]: the group commit (`aforo_hold` with N holds, the coalescer) against the same core
 //! - [`resources`]: documents under `If-Match` and under committed, keyed stock, archive,
 //!   listings
+//! - [`versions`]: two releases' libraries side by side on one Redis
 
 #![allow(clippy::unwrap_used)]
 
@@ -16,6 +17,7 @@ mod differential;
 mod floor;
 mod group;
 mod resources;
+mod versions;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,7 +27,7 @@ use aforo_core::{decide_shadow, first_overflow, take};
 use aforo_core::{Bucket, Counters, HoldPlan, Take};
 use aforo_origin::store::{
     hold_id, ArchiveReply, Choice, Coalescer, DocWrite, HoldArgs, HoldReply, HoldStatus, Home, IdempotencyKey, PartReply, PutReply,
-    ResourceKeys, StockChange, StockReply, Store, StoreConfig, StoreError,
+    ResourceKeys, Retake, StockChange, StockReply, Store, StoreConfig, StoreError,
 };
 use aforo_tests::harness::Redis;
 use chrono::NaiveDate;
@@ -85,7 +87,14 @@ fn args(resource: &str, n: usize, hash: &str, takes: Vec<Take>) -> HoldArgs {
         items: Vec::new(),
         home: Some(Home { body: Vec::new(), parts: Vec::new() }),
         shadow: false,
+        buyer: None,
+        role: None,
     }
+}
+
+/// A retake of `takes` planned against `version`, well within the grace.
+fn rt(version: u64, takes: &[Take]) -> Retake<'_> {
+    Retake { version, takes, choices: &[], buyer: None, grace: Duration::from_secs(60) }
 }
 
 /// Every non-zero counter of a resource, by name.
@@ -205,7 +214,7 @@ async fn release_consume_and_finish_answer_and_replay() {
 
     assert_eq!(store.release("r", "h_nothing_r", false).await.unwrap(), PartReply::NotFound);
     assert_eq!(store.consume("r", "h_nothing_r").await.unwrap(), PartReply::NotFound);
-    assert_eq!(store.retake("r", "h_nothing_r", 1, &[], &[]).await.unwrap(), PartReply::NotFound);
+    assert_eq!(store.retake("r", "h_nothing_r", &rt(1, &[])).await.unwrap(), PartReply::NotFound);
 }
 
 #[tokio::test]
@@ -220,10 +229,10 @@ async fn an_expired_hold_is_reclaimed_then_retaken_if_its_units_are_free() {
     assert_eq!(store.consume("r", &a.hold_id).await.unwrap(), PartReply::Expired);
     assert!(counters(&store, "r").await.is_empty(), "its units came back");
     assert_eq!(store.hold_record("r", &a.hold_id).await.unwrap().unwrap().status, HoldStatus::Expired);
-    assert_eq!(store.retake("r", &a.hold_id, 9, &a.takes, &[]).await.unwrap(), PartReply::Version);
-    assert_eq!(store.retake("r", &a.hold_id, 1, &a.takes, &[]).await.unwrap(), PartReply::Ok(HoldStatus::Consumed));
+    assert_eq!(store.retake("r", &a.hold_id, &rt(9, &a.takes)).await.unwrap(), PartReply::Version);
+    assert_eq!(store.retake("r", &a.hold_id, &rt(1, &a.takes)).await.unwrap(), PartReply::Ok(HoldStatus::Consumed));
     assert_eq!(counters(&store, "r").await, named(&[(&day(0), 2)]));
-    assert_eq!(store.retake("r", &a.hold_id, 1, &a.takes, &[]).await.unwrap(), PartReply::Ok(HoldStatus::Consumed), "idempotent");
+    assert_eq!(store.retake("r", &a.hold_id, &rt(1, &a.takes)).await.unwrap(), PartReply::Ok(HoldStatus::Consumed), "idempotent");
 
     // Expired, and someone else took the units meanwhile: refused, nothing moved.
     let b = short(2, vec![t(day(1), 2, 3)]);
@@ -231,11 +240,14 @@ async fn an_expired_hold_is_reclaimed_then_retaken_if_its_units_are_free() {
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert_eq!(store.sweep("r").await.unwrap().0, 1, "the sweep reclaims it");
     store.hold_part(&args("r", 3, "h", vec![t(day(1), 2, 3)])).await.unwrap();
-    assert_eq!(store.retake("r", &b.hold_id, 1, &b.takes, &[]).await.unwrap(), PartReply::SoldOut);
+    assert_eq!(
+        store.retake("r", &b.hold_id, &rt(1, &b.takes)).await.unwrap(),
+        PartReply::SoldOut { bucket: day(1).to_string(), have: 2, limit: 3 }
+    );
     assert_eq!(counters(&store, "r").await, named(&[(&day(0), 2), (&day(1), 2)]));
     let c = args("r", 4, "h", vec![t(day(2), 1, 3)]);
     store.hold_part(&c).await.unwrap();
-    assert_eq!(store.retake("r", &c.hold_id, 1, &c.takes, &[]).await.unwrap(), PartReply::NotActive(HoldStatus::Held));
+    assert_eq!(store.retake("r", &c.hold_id, &rt(1, &c.takes)).await.unwrap(), PartReply::NotActive(HoldStatus::Held));
 }
 
 #[tokio::test]
@@ -265,7 +277,10 @@ async fn documents_stock_and_reads_answer_what_they_say() {
     let store = connect(&redis).await;
     resource(&store, "r", Some(5)).await;
     assert_eq!(store.put("r", &w("seller-2", false, Some(5))).await.unwrap(), PutReply::Forbidden);
-    assert_eq!(store.put("r", &w("ops-1", true, Some(5))).await.unwrap(), PutReply::Replaced { version: 2, owner: "seller-1".into() });
+    assert_eq!(
+        store.put("r", &w("ops-1", true, Some(5))).await.unwrap(),
+        PutReply::Replaced { version: 2, owner: "seller-1".into(), prev_bytes: 2 }
+    );
     let a = HoldArgs { version: 2, ..args("r", 1, "h", vec![t(Bucket::Stock, 3, 5)]) };
     store.hold_part(&a).await.unwrap();
     assert_eq!(store.put("r", &w("seller-1", false, Some(2))).await.unwrap(), PutReply::Below { committed: 3 });

@@ -37,9 +37,9 @@ async fn a_write_under_if_match_needs_the_stored_version() {
     resource(&store, "r", None).await;
     assert_eq!(store.put("r", &at("7")).await.unwrap(), PutReply::Precondition { current: Some(1) });
     assert_eq!(store.meta("r").await.unwrap().unwrap().version, 1, "a refused write changes nothing");
-    assert_eq!(store.put("r", &at("1")).await.unwrap(), PutReply::Replaced { version: 2, owner: "seller-1".into() });
+    assert_eq!(store.put("r", &at("1")).await.unwrap(), PutReply::Replaced { version: 2, owner: "seller-1".into(), prev_bytes: 2 });
     assert_eq!(store.put("r", &at("1")).await.unwrap(), PutReply::Precondition { current: Some(2) }, "the second tab loses");
-    assert_eq!(store.put("r", &at("*")).await.unwrap(), PutReply::Replaced { version: 3, owner: "seller-1".into() });
+    assert_eq!(store.put("r", &at("*")).await.unwrap(), PutReply::Replaced { version: 3, owner: "seller-1".into(), prev_bytes: 2 });
 }
 
 #[tokio::test]
@@ -50,17 +50,17 @@ async fn archiving_refuses_while_holds_are_held_and_a_forced_one_gives_the_units
     assert_eq!(store.list(None, None, 10).await.unwrap(), vec!["r".to_string()]);
     let a = args("r", 1, "h", vec![t(Bucket::Stock, 2, 5)]);
     store.hold_part(&a).await.unwrap();
-    assert_eq!(store.archive("r", "seller-1", false).await.unwrap(), ArchiveReply::InUse { held: 1 });
+    assert_eq!(store.archive("r", "seller-1", false, "{}").await.unwrap(), ArchiveReply::InUse { held: 1 });
     assert_eq!(counters(&store, "r").await, named(&[(&Bucket::Stock, 2)]), "a refused archive changes nothing");
     assert_eq!(
-        store.archive("r", "seller-1", true).await.unwrap(),
-        ArchiveReply::Archived { version: 2, released: vec![a.hold_id.clone()] }
+        store.archive("r", "seller-1", true, "{}").await.unwrap(),
+        ArchiveReply::Archived { version: 2, released: vec![a.hold_id.clone()], bytes: 2 }
     );
     assert_eq!(counters(&store, "r").await, named(&[]), "the released units came back");
     assert_eq!(store.hold_record("r", &a.hold_id).await.unwrap().unwrap().status, HoldStatus::Released, "the booking stays readable");
     assert!(store.meta("r").await.unwrap().unwrap().archived_at.is_some());
     assert!(store.list(None, None, 10).await.unwrap().is_empty() && store.list(Some("seller-1"), None, 10).await.unwrap().is_empty());
-    assert_eq!(store.archive("r", "seller-1", true).await.unwrap(), ArchiveReply::NotFound, "archived once");
+    assert_eq!(store.archive("r", "seller-1", true, "{}").await.unwrap(), ArchiveReply::NotFound, "archived once");
     assert_eq!(store.put("r", &w("seller-1", false, Some(5))).await.unwrap(), PutReply::Archived, "the id is not reused");
     assert_eq!(store.stock("r", &chg(true, 1, false)).await.unwrap(), StockReply::NotFound);
     assert_eq!(store.pause("r", Some("{}".into())).await.unwrap(), None);
@@ -101,11 +101,20 @@ async fn a_write_under_committed_is_refused_unless_forced_and_a_new_counter_asks
     assert_eq!(store.put("r", &lower(3, 2, false)).await.unwrap(), PutReply::Over { lines: over.clone() });
     assert_eq!(store.meta("r").await.unwrap().unwrap().version, 1, "refused: nothing written");
     assert_eq!(store.put("r", &lower(3, 1, false)).await.unwrap(), PutReply::Moved, "a counter the origin did not see");
-    assert_eq!(store.put("r", &lower(8, 2, false)).await.unwrap(), PutReply::Replaced { version: 2, owner: "seller-1".into() });
+    assert_eq!(
+        store.put("r", &lower(8, 2, false)).await.unwrap(),
+        PutReply::Replaced { version: 2, owner: "seller-1".into(), prev_bytes: 2 }
+    );
     assert_eq!(store.meta("r").await.unwrap().unwrap().overcommitted, None);
-    assert_eq!(store.put("r", &lower(3, 2, true)).await.unwrap(), PutReply::Replaced { version: 3, owner: "seller-1".into() });
+    assert_eq!(
+        store.put("r", &lower(3, 2, true)).await.unwrap(),
+        PutReply::Replaced { version: 3, owner: "seller-1".into(), prev_bytes: 2 }
+    );
     assert_eq!(store.meta("r").await.unwrap().unwrap().overcommitted, Some(over), "forced: recorded as the seller's decision");
-    assert_eq!(store.put("r", &lower(9, 2, false)).await.unwrap(), PutReply::Replaced { version: 4, owner: "seller-1".into() });
+    assert_eq!(
+        store.put("r", &lower(9, 2, false)).await.unwrap(),
+        PutReply::Replaced { version: 4, owner: "seller-1".into(), prev_bytes: 2 }
+    );
     assert_eq!(store.meta("r").await.unwrap().unwrap().overcommitted, None, "raised again: nothing overcommitted");
     // A forced stock under what is committed is recorded the same way.
     resource(&store, "s", Some(5)).await;

@@ -1,0 +1,31 @@
+-- Every function of the library, named with its version (V, set by the build: a hash of the
+-- whole source), so that during a rolling deploy each origin calls its own release's code
+-- and the libraries of two releases live side by side.
+local function fn(name, callback, flags)
+  redis.register_function{function_name = name .. '_' .. V, callback = callback, flags = flags}
+end
+
+fn('aforo_hold', hold)
+-- Steps that only read, finish or undo what a hold took run even at Redis's memory ceiling
+-- (allow-oom): reads go on, a paid booking is still consumed, a cart step still undone, an
+-- expired hold's units still come back. Steps that take or add (hold, put, stock) are
+-- refused there. An archive frees far more than it writes (its document, counters and
+-- stream), and a quota step moves two fields: both run there too.
+fn('aforo_finish', finish, {'allow-oom'})
+fn('aforo_release', release, {'allow-oom'})
+fn('aforo_consume', consume, {'allow-oom'})
+fn('aforo_retake', retake, {'allow-oom'})
+fn('aforo_reseat', reseat)
+fn('aforo_read', read, {'allow-oom'})
+fn('aforo_put', put)
+fn('aforo_stock', stock)
+fn('aforo_pause', pause)
+fn('aforo_archive', archive, {'allow-oom'})
+fn('aforo_quota', quota, {'allow-oom'})
+fn('aforo_sweep', sweep, {'allow-oom'})
+fn('aforo_due_claim', due_claim)
+fn('aforo_due_done', due_done)
+fn('aforo_check', check)
+fn('aforo_bookings', bookings, {'no-writes', 'allow-oom'})
+fn('aforo_index', index, {'allow-oom'})
+fn('aforo_compact', compact, {'allow-oom'})
