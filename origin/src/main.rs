@@ -103,7 +103,7 @@ fn main() -> std::process::ExitCode {
         eprintln!("aforo-origin: {e}");
         return std::process::ExitCode::from(2);
     }
-    rt.block_on(async move {
+    let code = rt.block_on(async move {
         let listener = match TcpListener::bind(cfg.listen).await {
             Ok(l) => l,
             Err(e) => {
@@ -120,5 +120,8 @@ fn main() -> std::process::ExitCode {
                 std::process::ExitCode::FAILURE
             }
         }
-    })
+    });
+    // Blocking work still running (a computation, a connect) is not waited for.
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    code
 }
