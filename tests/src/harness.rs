@@ -362,6 +362,10 @@ pub fn repo_root() -> PathBuf {
 
 /// `wrangler dev` serving the Worker in workerd on a free port; killed (with its workerd) on
 /// drop. Needs `npm ci` and the edge tools (scripts/install-tools.sh).
+///
+/// Its settings are `wrangler.toml`'s and the `--var`s given here, nothing else: a developer's
+/// `.dev.vars` or `.env` in the checkout (say, `LOCAL_DEMO=1` and a demo token) and
+/// `CLOUDFLARE_*` settings in the environment never reach it (`tests/tests/edge_e2e.rs` checks).
 #[derive(Debug)]
 pub struct Edge {
     /// Its port.
@@ -373,6 +377,16 @@ pub struct Edge {
 impl Edge {
     /// Starts the Worker against an origin URL with extra `--var NAME:VALUE` settings.
     pub fn start(origin_url: &str, vars: &[(&str, &str)]) -> Edge {
+        Edge::spawn(origin_url, vars, true)
+    }
+
+    /// Starts the Worker as a bare `wrangler dev` does, reading the checkout's `.dev.vars`:
+    /// only for the test that shows [`Edge::start`] does not.
+    pub fn start_reading_dev_vars(origin_url: &str, vars: &[(&str, &str)]) -> Edge {
+        Edge::spawn(origin_url, vars, false)
+    }
+
+    fn spawn(origin_url: &str, vars: &[(&str, &str)], isolated: bool) -> Edge {
         let root = repo_root();
         let st = Command::new("bash").arg(root.join("scripts/build-edge.sh")).status().expect("build-edge");
         assert!(st.success(), "building the Worker failed");
@@ -393,6 +407,14 @@ impl Edge {
             .stderr(if std::env::var("AFORO_TEST_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() });
         for (k, v) in vars {
             cmd.args(["--var", &format!("{k}:{v}")]);
+        }
+        if isolated {
+            // Given an env file, wrangler reads neither `.dev.vars` nor `.env`; this one is empty.
+            // Nor does it take the process environment, unless told to.
+            cmd.args(["--env-file", "/dev/null"]);
+            for k in ["CLOUDFLARE_INCLUDE_PROCESS_ENV", "CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV", "CLOUDFLARE_ENV"] {
+                cmd.env_remove(k);
+            }
         }
         // Its own process group, so that workerd goes down with it.
         #[cfg(unix)]
