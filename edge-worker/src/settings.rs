@@ -1,4 +1,5 @@
-//! The Worker's settings, from `[vars]` in wrangler.toml and secrets (`.dev.vars` locally).
+//! The Worker's settings, from `[vars]` in wrangler.toml and secrets (locally `--var`s or an
+//! `--env-file`, as `edge.env.example` says).
 
 use worker::Env;
 
