@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
+# AFORO_FAST=1 makes `cargo test` leave out the tests that need workerd, Chromium, a built
+# console or schemathesis (docs/testing.md); this script runs every test, so it refuses it.
+[ -z "${AFORO_FAST:-}" ] || { echo "scripts/test.sh runs every test: unset AFORO_FAST" >&2; exit 1; }
 
 step "format"
 cargo fmt --all -- --check

@@ -355,6 +355,19 @@ pub fn token(sub: &str, role: &str) -> String {
     sign(SECRET.as_bytes(), sub, role, exp).expect("sign")
 }
 
+/// The fast tier: with `AFORO_FAST=1`, `cargo test` leaves out the tests that need workerd
+/// (`wrangler dev`), headless Chromium, a built console or schemathesis, each saying so on
+/// stderr; everything else still runs, against real Redis and the real origin. Without it
+/// (as `scripts/test.sh` and CI run, which refuse `AFORO_FAST`) every test runs, and a
+/// missing tool fails its test.
+pub fn left_out_of_fast_tier(test: &str, needs: &str) -> bool {
+    let fast = std::env::var("AFORO_FAST").is_ok_and(|v| v == "1");
+    if fast {
+        eprintln!("{test}: left out of the fast tier (AFORO_FAST=1): needs {needs}");
+    }
+    fast
+}
+
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).expect("repo root")

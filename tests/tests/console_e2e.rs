@@ -9,12 +9,18 @@
 
 mod common;
 
-use aforo_tests::harness::{repo_root, Edge};
+use aforo_tests::harness::{left_out_of_fast_tier, repo_root, Edge};
 use common::*;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_seller_builds_a_restaurant_and_ops_switches_to_read_only() {
+    if left_out_of_fast_tier(
+        "a_seller_builds_a_restaurant_and_ops_switches_to_read_only",
+        "the built console, Chromium and workerd (wrangler dev)",
+    ) {
+        return;
+    }
     assert!(aforo_origin::console::built(), "the console's assets are not built: run scripts/build-console.sh, then test again");
     let e = env();
     create(&e, "panettone", &json!({"name": "Panettone", "timezone": "UTC", "dimensions": {"stock": {"on_hand": 5}}})).await;
@@ -84,6 +90,9 @@ fn the_console_helpers_pass_their_unit_tests() {
 /// walk-in is seated. Screenshots: target/artifacts/console-host*.png.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_host_runs_the_floor_live() {
+    if left_out_of_fast_tier("the_host_runs_the_floor_live", "the built console and Chromium") {
+        return;
+    }
     assert!(aforo_origin::console::built(), "the console's assets are not built: run scripts/build-console.sh, then test again");
     let e = env();
     // Open all day (UTC): three 2-tops on the terrace (one with a 32-character id), four 4-tops in the hall, T4+T5 for 3 to 8.

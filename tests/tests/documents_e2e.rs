@@ -7,7 +7,7 @@
 
 use aforo_tests::client::Api;
 use aforo_tests::docs;
-use aforo_tests::harness::{token, Edge, Origin, Redis};
+use aforo_tests::harness::{left_out_of_fast_tier, token, Edge, Origin, Redis};
 use serde_json::{json, Value};
 
 /// A Redis call longer than this is logged by Redis and fails the test: "a few ms".
@@ -45,6 +45,10 @@ async fn hold_some(api: &Api, buyer: &str, id: &str, date: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn documents_at_the_limits_answer_alike_at_origin_and_edge_and_no_redis_call_is_slow() {
+    if left_out_of_fast_tier("documents_at_the_limits_answer_alike_at_origin_and_edge_and_no_redis_call_is_slow", "workerd (wrangler dev)")
+    {
+        return;
+    }
     let redis = Redis::start(&["--slowlog-log-slower-than", &SLOW_US.to_string(), "--slowlog-max-len", "256"]);
     let origin = Origin::start(&redis.url());
     let api = Api::new(&origin.url());

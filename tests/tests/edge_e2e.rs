@@ -10,7 +10,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use aforo_tests::client::Api;
-use aforo_tests::harness::{repo_root, Edge};
+use aforo_tests::harness::{left_out_of_fast_tier, repo_root, Edge};
 use common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -83,6 +83,9 @@ fn barra() -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
+    if left_out_of_fast_tier("the_edge_answers_as_the_origin_and_degrades_visibly", "workerd (wrangler dev) and Chromium") {
+        return;
+    }
     let mut e = env();
     let ttl_s = 2;
     let stale_limit_s = 6;
@@ -325,6 +328,9 @@ fn fake_origin() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
 /// holds are not, and the answer is a clear 503 with Retry-After, never a hang.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_edge_bounds_its_calls_to_a_failing_origin() {
+    if left_out_of_fast_tier("the_edge_bounds_its_calls_to_a_failing_origin", "workerd (wrangler dev)") {
+        return;
+    }
     let (url, seen) = fake_origin();
     let edge = Edge::start(&url, &[("ORIGIN_TIMEOUT_MS", "1000"), ("ORIGIN_RETRIES", "2")]);
     let ed = Api::new(&edge.url());
@@ -446,6 +452,9 @@ async fn demo_token_only_in_a_local_demo_on_loopback(origin_url: &str, buyer: &s
 /// asked for on loopback, carries the file's token from the first and not from the second.
 #[test]
 fn a_dev_vars_file_does_not_reach_the_tests_worker() {
+    if left_out_of_fast_tier("a_dev_vars_file_does_not_reach_the_tests_worker", "workerd (wrangler dev)") {
+        return;
+    }
     let path = repo_root().join(".dev.vars");
     let marker = "devvarsmarker.from.a.stray.file";
     // A developer's own file is left alone, and checked as it is; otherwise the test writes one
