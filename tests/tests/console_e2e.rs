@@ -9,7 +9,8 @@
 
 mod common;
 
-use aforo_tests::harness::{left_out_of_fast_tier, repo_root, Edge};
+use aforo_tests::edge::Edge;
+use aforo_tests::harness::{left_out_of_fast_tier, repo_root};
 use common::*;
 use serde_json::json;
 

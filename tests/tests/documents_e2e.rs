@@ -7,7 +7,8 @@
 
 use aforo_tests::client::Api;
 use aforo_tests::docs;
-use aforo_tests::harness::{left_out_of_fast_tier, token, Edge, Origin, Redis};
+use aforo_tests::edge::Edge;
+use aforo_tests::harness::{left_out_of_fast_tier, token, Origin, Redis};
 use serde_json::{json, Value};
 
 /// A Redis call longer than this is logged by Redis and fails the test: "a few ms".

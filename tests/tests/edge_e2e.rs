@@ -10,7 +10,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use aforo_tests::client::Api;
-use aforo_tests::harness::{left_out_of_fast_tier, repo_root, Edge};
+use aforo_tests::edge::Edge;
+use aforo_tests::harness::{left_out_of_fast_tier, repo_root};
 use common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -284,46 +285,6 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
     }
 }
 
-/// A fake origin on a real socket: a request whose line names `stall` is never answered, any
-/// other is answered 503 at once; every request line is kept.
-fn fake_origin() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let log = seen.clone();
-    std::thread::spawn(move || {
-        for sock in listener.incoming() {
-            let Ok(mut sock) = sock else { return };
-            let log = log.clone();
-            std::thread::spawn(move || {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut chunk) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let line = String::from_utf8_lossy(&buf).lines().next().unwrap_or_default().to_string();
-                log.lock().unwrap().push(line.clone());
-                if line.contains("stall") {
-                    std::thread::sleep(Duration::from_secs(30));
-                    return;
-                }
-                let body =
-                    r#"{"type":"about:blank","title":"Service Unavailable","status":503,"code":"STORE_UNAVAILABLE","detail":"down"}"#;
-                let resp = format!(
-                    "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\nretry-after: 1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = sock.write_all(resp.as_bytes());
-            });
-        }
-    });
-    (url, seen)
-}
-
 /// Seed 001/003: every call to the origin has a timeout, reads are retried (with jitter) and
 /// holds are not, and the answer is a clear 503 with Retry-After, never a hang.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -445,67 +406,4 @@ async fn demo_token_only_in_a_local_demo_on_loopback(origin_url: &str, buyer: &s
         assert!(html.contains("Book with Aforo"), "{host}: {html}");
         assert!(!html.contains(buyer), "the token was served for Host: {host}");
     }
-}
-
-/// A `.dev.vars` in the checkout (as an earlier `./dev` left one: `LOCAL_DEMO=1` and a demo
-/// buyer token) is read by a bare `wrangler dev`, and never by the tests' Worker: the same page,
-/// asked for on loopback, carries the file's token from the first and not from the second.
-#[test]
-fn a_dev_vars_file_does_not_reach_the_tests_worker() {
-    if left_out_of_fast_tier("a_dev_vars_file_does_not_reach_the_tests_worker", "workerd (wrangler dev)") {
-        return;
-    }
-    let path = repo_root().join(".dev.vars");
-    let marker = "devvarsmarker.from.a.stray.file";
-    // A developer's own file is left alone, and checked as it is; otherwise the test writes one
-    // with the demo's settings and removes it afterwards.
-    struct Written(std::path::PathBuf);
-    impl Drop for Written {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_file(&self.0);
-        }
-    }
-    let written = match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-        Ok(mut f) => {
-            use std::io::Write;
-            writeln!(f, "LOCAL_DEMO=1\nDEMO_BUYER_TOKEN={marker}").unwrap();
-            Some(Written(path.clone()))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            eprintln!("{} exists: checking the tests' Worker against it as it is", path.display());
-            None
-        }
-        Err(e) => panic!("{}: {e}", path.display()),
-    };
-    let stray = std::fs::read_to_string(&path).unwrap();
-    // The page needs no origin.
-    let (origin, _) = fake_origin();
-    let page = |edge: &Edge| {
-        let url = edge.url();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async { reqwest::get(format!("{url}/")).await.unwrap().text().await.unwrap() })
-        })
-        .join()
-        .unwrap()
-    };
-    let (tests, bare) = std::thread::scope(|s| {
-        let bare = written.as_ref().map(|_| s.spawn(|| Edge::start_reading_dev_vars(&origin, &[])));
-        let tests = Edge::start(&origin, &[]);
-        (tests, bare.map(|b| b.join().unwrap()))
-    });
-    let html = page(&tests);
-    assert!(html.contains("Book with Aforo"), "{html}");
-    for line in stray.lines() {
-        if let Some((k, v)) = line.split_once('=') {
-            let v = v.trim().trim_matches('"');
-            assert!(v.len() < 8 || !html.contains(v), "{k} of {} reached the tests' Worker", path.display());
-        }
-    }
-    assert!(!html.contains(marker), "the stray .dev.vars reached the tests' Worker");
-    if let Some(bare) = bare {
-        // The control: the file does what the test says it would.
-        assert!(page(&bare).contains(&format!(">{marker}</textarea>")), "a bare wrangler dev did not read .dev.vars");
-    }
-    drop(written);
 }

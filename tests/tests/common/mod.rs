@@ -89,3 +89,43 @@ pub async fn audited(e: &Env, query: &str, pred: impl Fn(&Value) -> bool) -> Val
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// A fake origin on a real socket: a request whose line names `stall` is never answered, any
+/// other is answered 503 at once; every request line is kept.
+pub fn fake_origin() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for sock in listener.incoming() {
+            let Ok(mut sock) = sock else { return };
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut chunk) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let line = String::from_utf8_lossy(&buf).lines().next().unwrap_or_default().to_string();
+                log.lock().unwrap().push(line.clone());
+                if line.contains("stall") {
+                    std::thread::sleep(std::time::Duration::from_secs(30));
+                    return;
+                }
+                let body =
+                    r#"{"type":"about:blank","title":"Service Unavailable","status":503,"code":"STORE_UNAVAILABLE","detail":"down"}"#;
+                let resp = format!(
+                    "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\nretry-after: 1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(resp.as_bytes());
+            });
+        }
+    });
+    (url, seen)
+}
