@@ -54,6 +54,8 @@ fn restaurant() -> Value {
         "hours": week, "closures": [{"from": day(5), "to": day(5), "reason": "vacaciones"}],
         "seasons": [{"name": "alta", "from": day(1), "to": day(20), "priority": 1, "overrides": {"price_multiplier": 1.2}}],
         "horizon_days": 60, "qty": {"min": 1, "max": 8},
+        // One test buyer seeds the whole room, past the default share (2 × qty.max): named.
+        "per_buyer": {"max_held_units": 100},
         "pricing": {"currency": "EUR", "base_minor": 2500, "triggers": [{"utilization_gte": 0.5, "multiplier": 1.15, "tier": "high"}]}})
 }
 
