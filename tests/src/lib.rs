@@ -4,9 +4,12 @@
 //! loopback port in a temporary folder, [`harness::Origin`] runs the real `aforo-origin`
 //! binary against it (rebuilt by cargo before its first use in a test process, so never
 //! stale), and [`client::Api`] is a typed client of the HTTP contract;
-//! [`docs`] generates resource documents as sellers write them, across the limits.
+//! [`docs`] generates resource documents as sellers write them, across the limits;
+//! [`wait::eventually`] awaits a condition and [`metrics::metric`] reads `/metrics`.
 
 pub mod checker;
 pub mod client;
 pub mod docs;
 pub mod harness;
+pub mod metrics;
+pub mod wait;

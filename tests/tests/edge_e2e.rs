@@ -185,15 +185,15 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
     let h = ed.hold(&e.buyer, "via-edge", &json!({"resource_id": "trattoria", "date": d, "slot": "21:00", "qty": 3})).await;
     assert_eq!(h.status, 201, "{:?}", h.body);
     assert_eq!(ed.get_hold(&e.buyer, h.body["id"].as_str().unwrap()).await.body["status"], "held");
-    let changed_by = Instant::now() + Duration::from_secs(ttl_s) + Duration::from_millis(1500);
-    loop {
+    eventually_every(Duration::from_secs(ttl_s) + Duration::from_millis(1500), Duration::from_millis(200), || async {
         let now = ed.send(Method::GET, &q, None, None, None).await.body["remaining"].as_u64().unwrap();
         if now == before - 3 {
-            break;
+            Ok(())
+        } else {
+            Err(format!("the edge still shows {now} (was {before}) past the TTL"))
         }
-        assert!(Instant::now() < changed_by, "the edge still shows {now} (was {before}) past the TTL");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    })
+    .await;
 
     // 3. CORS: allowed origin gets the header, others do not; preflight.
     let c = reqwest::Client::new();
@@ -264,21 +264,16 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
     // 6. The origin back: the edge's next snapshot fetch reports the stale answers it served,
     //    and the origin counts them (the P2 alert AforoEdgeServingStale reads that counter).
     e.origin.restart();
-    let reported = Instant::now() + Duration::from_secs(20);
-    loop {
+    eventually_every(Duration::from_secs(20), Duration::from_millis(500), || async {
         let _ = ed.send(Method::GET, &path, None, None, None).await;
-        let m = e.api.text("/metrics").await;
-        let n: f64 = m
-            .lines()
-            .filter(|l| l.starts_with("aforo_edge_stale_answers_total"))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum();
+        let n = metric(&e.api.text("/metrics").await, "aforo_edge_stale_answers_total", &[]);
         if n >= 2.0 {
-            break;
+            Ok(())
+        } else {
+            Err(format!("the origin never heard of the stale answers: {n}"))
         }
-        assert!(Instant::now() < reported, "the origin never heard of the stale answers: {n}");
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    })
+    .await;
 }
 
 /// A fake origin on a real socket: a request whose line names `stall` is never answered, any
@@ -354,6 +349,35 @@ async fn the_edge_bounds_its_calls_to_a_failing_origin() {
     assert_eq!(h.status.as_u16(), 503);
     assert!(h.retry_after.is_some());
     assert_eq!(count("POST /v1/holds "), 1, "a hold is sent once: {:?}", seen.lock().unwrap());
+}
+
+/// A Worker with a bad setting refuses every request with a 500 that names the setting
+/// (never its value, never a silent default), carrying the request id its log line has.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_misconfigured_edge_refuses_to_serve_and_names_the_setting() {
+    let (url, seen) = fake_origin();
+    let edge = Edge::start(&url, &[("SNAPSHOT_TTL_S", "2seconds")]);
+    let c = reqwest::Client::new();
+    for (path, rid) in [("/v1/resources/x/availability?qty=1", Some("rid-misconfigured-1")), ("/healthz", None), ("/", None)] {
+        let mut r = c.get(format!("{}{path}", edge.url()));
+        if let Some(id) = rid {
+            r = r.header("x-request-id", id);
+        }
+        let r = r.send().await.unwrap();
+        assert_eq!(r.status(), 500, "{path}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json", "{path}");
+        let id = r.headers().get("x-request-id").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        match rid {
+            Some(want) => assert_eq!(id, want, "{path}: the caller's request id"),
+            None => assert!(id.starts_with("edge-") && id.len() > 10, "{path}: a request id of its own: {id:?}"),
+        }
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], "INTERNAL", "{path}: {body}");
+        let detail = body["detail"].as_str().unwrap();
+        assert!(detail.contains("SNAPSHOT_TTL_S") && detail.contains("X-Request-Id"), "{path}: {detail}");
+        assert!(!body.to_string().contains("2seconds"), "{path}: the value is for the log only: {body}");
+    }
+    assert!(seen.lock().unwrap().is_empty(), "a misconfigured edge calls no origin: {:?}", seen.lock().unwrap());
 }
 
 async fn browser_holds_a_table(edge_url: &str, e: &Env, date: &str) {

@@ -4,6 +4,8 @@
 
 use aforo_tests::client::Api;
 use aforo_tests::harness::{token, Origin, Redis};
+pub use aforo_tests::metrics::metric;
+pub use aforo_tests::wait::{eventually, eventually_every};
 use serde_json::{json, Value};
 
 #[derive(Debug)]
