@@ -161,7 +161,7 @@ try {
   await setHidden(false);
   await streams(1, "the page shown again does not stream");
   await page.waitForFunction(() => document.getElementById("host-live").textContent === "live");
-  const late = await hold("23:00", 2, "host-e2e-after-hidden");
+  const late = await hold("22:30", 2, "host-e2e-after-hidden");
   await page.waitForSelector(`#floor [data-hold='${late.id}']`, { timeout: 5000 });
   console.log("streams: closed when the floor is left or the page hidden, opened again when shown");
 
