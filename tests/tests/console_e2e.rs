@@ -49,6 +49,7 @@ async fn a_seller_builds_a_restaurant_and_ops_switches_to_read_only() {
         "saved anyway: Saved (replaced",
         "read-only: a hold answered 503 READ_ONLY",
         "no CSP violations",
+        "streams: closed when the floor is left or the page hidden",
     ] {
         assert!(log.contains(want), "{want}: {log}");
     }
@@ -129,6 +130,7 @@ async fn the_host_runs_the_floor_live() {
         "area: hall shows T3 T4 T5 T6",
         "rows aligned at",
         "no CSP violations",
+        "streams: closed when the floor is left or the page hidden",
     ] {
         assert!(log.contains(want), "{want}: {log}");
     }
