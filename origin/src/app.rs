@@ -86,8 +86,9 @@ pub struct App {
     limiter: Option<governor::DefaultKeyedRateLimiter<String>>,
     /// Per resource, (drifted, oversold) buckets at its last check.
     findings: Mutex<HashMap<String, [usize; 4]>>,
-    /// Permits to compute on the blocking pool.
-    heavy: Arc<tokio::sync::Semaphore>,
+    /// What each caller or client address gets: anonymous rate, denied audits, heavy-read
+    /// shares, event streams.
+    pub admission: crate::admission::Admission,
     /// Figures last read per resource, for degraded answers.
     pub last_known: crate::lastknown::LastKnown,
     /// Degraded answers given (validate-stock), over the last hour.
@@ -154,10 +155,7 @@ impl App {
             last_known: Default::default(),
             degraded: Default::default(),
             edge_stale: Default::default(),
-            heavy: Arc::new(tokio::sync::Semaphore::new(match cfg.heavy_reads {
-                0 => std::thread::available_parallelism().map_or(2, usize::from),
-                n => n,
-            })),
+            admission: crate::admission::Admission::new(&cfg)?,
             cfg,
         })
     }
@@ -171,11 +169,21 @@ impl App {
         })
     }
 
-    /// Drops rate-limit state of callers quiet long enough to be back at full burst.
+    /// Drops rate-limit state of callers (and client addresses) quiet long enough to be back
+    /// at full burst.
     pub fn forget_quiet_callers(&self) {
         if let Some(l) = &self.limiter {
             l.retain_recent();
             l.shrink_to_fit();
+        }
+        self.admission.forget_quiet();
+    }
+
+    /// Audits the refused requests of the windows closed by now (of all of them when `all`,
+    /// at shutdown): one `auth.denied` entry each, with its count.
+    pub fn flush_denied(&self, all: bool) {
+        for ev in self.admission.denied.take(self.now().timestamp_millis(), all) {
+            self.audit.record(ev);
         }
     }
 
@@ -344,15 +352,21 @@ impl App {
         }
     }
 
-    /// Admits a read of about `work` units: a heavy one waits for one of the
-    /// `AFORO_HEAVY_READS` permits and keeps it until it has answered (or its request timed
-    /// out), so that heavy reads run a few at a time, each to its end, rather than all
-    /// interleaved and all late; a light one needs none.
-    pub async fn admit(&self, work: usize) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, ApiError> {
+    /// Admits a read of about `work` units for `key` (a caller, or a client address): a heavy
+    /// one waits for one of the `AFORO_HEAVY_READS` permits and keeps it until it has answered
+    /// (or its request timed out), so that heavy reads run a few at a time, each to its end,
+    /// rather than all interleaved and all late; each key has at most its share of them
+    /// waiting or running (`crate::admission::shares`: 429 beyond its own queue unless
+    /// `patient`); a light one needs none.
+    pub async fn admit(&self, work: usize, (key, patient): (String, bool)) -> Result<Option<crate::admission::shares::Permit>, ApiError> {
         if work < HEAVY_WORK {
             return Ok(None);
         }
-        self.heavy.clone().acquire_owned().await.map(Some).map_err(|_| ApiError::Internal("compute pool closed".into()))
+        let permit = self.admission.heavy.acquire(&key, patient).await;
+        if permit.is_err() {
+            self.metrics.admission_refused.get_or_create(&crate::metrics::ReasonLabels { reason: "heavy_share".into() }).inc();
+        }
+        permit.map(Some)
     }
 
     /// Runs CPU work of about `work` units: heavy work on the blocking pool, so that the async

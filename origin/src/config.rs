@@ -148,6 +148,36 @@ pub struct Config {
     /// Milliseconds between reads of the shared read-only switch.
     #[arg(long, env = "AFORO_MODE_REFRESH_MS", default_value_t = 1000)]
     pub mode_refresh_ms: u64,
+    /// Requests per second one client address (docs/shares.md) may make without a valid
+    /// token (anonymous reads, and requests whose token is refused); 0 turns the limit off.
+    /// `/healthz`, `/readyz` and `/metrics` are exempt.
+    #[arg(long, env = "AFORO_ANON_RATE_LIMIT_RPS", default_value_t = 50)]
+    pub anon_rate_limit_rps: u32,
+    /// Anonymous requests one client address may make in a burst above the rate.
+    #[arg(long, env = "AFORO_ANON_RATE_LIMIT_BURST", default_value_t = 100)]
+    pub anon_rate_limit_burst: u32,
+    /// Proxies whose `X-Forwarded-For` is believed: comma-separated IP addresses or CIDR
+    /// blocks. The client address of a request from one of them is the right-most address
+    /// of `X-Forwarded-For` that is not itself a trusted proxy; otherwise it is the TCP peer.
+    #[arg(long, env = "AFORO_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+    /// Most `auth.denied` audit entries written per minute: refused requests (401, 403) are
+    /// counted per client address or caller, route and reason, one entry a minute each with
+    /// its `count`; the requests of entries over this cap are counted in
+    /// `aforo_denied_audit_dropped_total` and in one summary entry.
+    #[arg(long, env = "AFORO_DENIED_AUDIT_PER_MIN", default_value_t = 600)]
+    pub denied_audit_per_min: usize,
+    /// Tests only: the length of a denied-audit window in milliseconds (a minute otherwise).
+    #[arg(long, env = "AFORO_TEST_DENIED_WINDOW_MS", hide = true)]
+    pub test_denied_window_ms: Option<u64>,
+    /// Most event streams (Server-Sent Events) one caller (role and `sub`) may hold open at
+    /// once on one origin process (429 `RATE_LIMITED` beyond).
+    #[arg(long, env = "AFORO_SSE_PER_CALLER", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..))]
+    pub sse_per_caller: u64,
+    /// Most event streams open at once on one origin process; the last 5 % (at least one)
+    /// are kept for ops.
+    #[arg(long, env = "AFORO_SSE_MAX", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub sse_max: u64,
 }
 
 impl Config {
@@ -203,6 +233,11 @@ impl Config {
             error_rate: self.slo_error_rate,
             availability: self.slo_availability,
         }
+    }
+
+    /// The length of a denied-audit window: a minute (tests may shorten it).
+    pub fn denied_window(&self) -> Duration {
+        Duration::from_millis(self.test_denied_window_ms.unwrap_or(60_000).max(10))
     }
 
     /// The secret hold ids are made under.

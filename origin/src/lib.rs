@@ -3,6 +3,7 @@
 //! The authoritative side of Aforo: a hyper server that validates documents and plans holds
 //! with aforo-core, and takes them atomically in Redis through fred.
 
+pub mod admission;
 pub mod app;
 pub mod archived;
 pub mod auth;
@@ -29,6 +30,11 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+
+/// How long `run` takes at most to return once shutdown is asked for: open requests get
+/// `server::GRACE`, background tasks the rest; within the 10 s an orchestrator gives after
+/// SIGTERM, whether or not Redis answers.
+pub const SHUTDOWN_BUDGET: Duration = Duration::from_secs(7);
 
 /// What `run` can fail with.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -62,18 +68,20 @@ async fn connect(
     }
 }
 
-/// Builds the shared state: store, audit writer, app.
+/// Builds the shared state: store, audit writer (which drains and ends once `audit_stop`
+/// turns true), app.
 async fn start(
     cfg: config::Config,
     signals: Arc<obs::signals::Signals>,
     shutdown: &watch::Receiver<bool>,
+    audit_stop: watch::Receiver<bool>,
 ) -> Result<Option<(app::AppRef, tokio::task::JoinHandle<()>)>, BoxError> {
     let metrics = Arc::new(metrics::Metrics::new());
     let (audit, audit_rx) = store::Audit::channel(metrics.clone());
     let obs = app::Observability { metrics, audit, signals };
     let Some(store) = connect(&cfg, &obs, shutdown).await? else { return Ok(None) };
     let trail = store::audit_log::Trail { shards: cfg.audit_shards as usize, retention: cfg.audit_retention() };
-    let writer = tokio::spawn(store::audit_log::run(store.clone(), audit_rx, trail, shutdown.clone()));
+    let writer = tokio::spawn(store::audit_log::run(store.clone(), audit_rx, trail, audit_stop));
     let app = Arc::new(app::App::new(cfg, store, obs)?);
     app.sync_clock().await?;
     app.refresh_mode().await?;
@@ -97,7 +105,8 @@ pub async fn run(
         steps_per_tick: 4,
     });
     let sweep = store::sweeper::SweeperConfig { interval: Duration::from_millis(cfg.sweep_interval_ms), compact, ..Default::default() };
-    let Some((app, writer)) = start(cfg, signals, &shutdown).await? else { return Ok(()) };
+    let (audit_stop, audit_stopped) = watch::channel(false);
+    let Some((app, writer)) = start(cfg, signals, &shutdown, audit_stopped).await? else { return Ok(()) };
     let sweeper = tokio::spawn(store::sweeper::run(app.store.clone(), sweep, shutdown.clone()));
     let clock = {
         let (app, mut stop) = (app.clone(), shutdown.clone());
@@ -115,11 +124,23 @@ pub async fn run(
     };
     let ops_tasks = ops::loops::spawn(app.clone(), shutdown.clone());
     tracing::info!(listen = %listener.local_addr()?, "aforo-origin serving");
-    server::serve(listener, app, shutdown).await?;
-    let _ = tokio::join!(sweeper, clock, writer);
-    for t in ops_tasks {
-        let _ = t.await;
+    let served = server::serve(listener, app.clone(), shutdown.clone()).await;
+    // The refused requests counted so far, then the audit writer drains its queue.
+    app.flush_denied(true);
+    let _ = audit_stop.send(true);
+    // Background work waiting on an unreachable store must not keep the process from
+    // exiting: what is not done by the end of the shutdown budget is abandoned.
+    let budget = SHUTDOWN_BUDGET.saturating_sub(server::GRACE);
+    let all = async {
+        let _ = tokio::join!(sweeper, clock, writer);
+        for t in ops_tasks {
+            let _ = t.await;
+        }
+    };
+    if tokio::time::timeout(budget, all).await.is_err() {
+        tracing::warn!("shutdown: background tasks still busy (store unreachable?); exiting without them");
     }
+    served?;
     Ok(())
 }
 
@@ -127,7 +148,7 @@ pub async fn run(
 /// `Ok(true)` when everything is consistent (or was repaired).
 pub async fn check(cfg: config::Config, resource: Option<String>, repair: bool) -> Result<bool, BoxError> {
     let (_tx, rx) = watch::channel(false);
-    let Some((app, _writer)) = start(cfg, obs::signals::Signals::new(), &rx).await? else { return Ok(false) };
+    let Some((app, _writer)) = start(cfg, obs::signals::Signals::new(), &rx, rx.clone()).await? else { return Ok(false) };
     let report = ops::drift::run(&app, resource.as_deref(), repair, ("cli", "ops")).await.map_err(|e| e.to_string())?;
     println!("{}", serde_json::to_string_pretty(&report)?);
     // Let the audit writer store the repair events before exiting.

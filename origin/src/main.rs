@@ -29,6 +29,13 @@ enum Cmd {
         #[arg(long)]
         resource: Option<String>,
     },
+    /// Prints the Redis library this release loads (for benchmarks and ops), or with
+    /// `--version` only its version (the suffix of its name and of every function's).
+    Library {
+        /// Only the version.
+        #[arg(long)]
+        version: bool,
+    },
 }
 
 fn init_logs(format: &str, signals: &std::sync::Arc<Signals>) {
@@ -67,6 +74,10 @@ async fn signal(tx: watch::Sender<bool>) {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if let Some(Cmd::Library { version }) = cli.cmd {
+        print!("{}", if version { aforo_origin::store::LIBRARY_VERSION } else { aforo_origin::store::LIBRARY });
+        return std::process::ExitCode::SUCCESS;
+    }
     let cfg = cli.cfg;
     let signals = Signals::new();
     init_logs(&cfg.log_format, &signals);
@@ -92,7 +103,7 @@ fn main() -> std::process::ExitCode {
         eprintln!("aforo-origin: {e}");
         return std::process::ExitCode::from(2);
     }
-    rt.block_on(async move {
+    let code = rt.block_on(async move {
         let listener = match TcpListener::bind(cfg.listen).await {
             Ok(l) => l,
             Err(e) => {
@@ -109,5 +120,8 @@ fn main() -> std::process::ExitCode {
                 std::process::ExitCode::FAILURE
             }
         }
-    })
+    });
+    // Blocking work still running (a computation, a connect) is not waited for.
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    code
 }

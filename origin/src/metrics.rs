@@ -123,6 +123,11 @@ pub struct Metrics {
     /// Holds per call of the hold function on one resource (the group commit; 1 when the
     /// resource was idle or `AFORO_BATCH_MAX` is 1).
     pub hold_group_size: Histogram,
+    /// Refused requests not audited: over `AFORO_DENIED_AUDIT_PER_MIN` entries a minute.
+    pub denied_audit_dropped: Counter,
+    /// Requests refused by admission (`anonymous_rate`, `sse_caller`, `sse_process`,
+    /// `heavy_share`).
+    pub admission_refused: Family<ReasonLabels, Counter>,
     /// Buckets past their limit on resources in shadow enforcement, at the last drift check:
     /// overflows shadow granted on purpose, never oversells.
     pub shadow_over_buckets: Gauge,
@@ -182,6 +187,8 @@ impl Metrics {
             edge_stale_answers: Counter::default(),
             // 1 .. 512 holds
             hold_group_size: Histogram::new(exponential_buckets(1.0, 2.0, 10)),
+            denied_audit_dropped: Counter::default(),
+            admission_refused: Family::default(),
             shadow_over_buckets: Gauge::default(),
             store_memory_ratio: Gauge::default(),
             store_memory_used: Gauge::default(),
@@ -223,6 +230,12 @@ impl Metrics {
         );
         r.register("edge_stale_answers", "Stale answers edges served, as they reported them", m.edge_stale_answers.clone());
         r.register("hold_group_size", "Holds decided per call of the hold function on one resource", m.hold_group_size.clone());
+        r.register(
+            "denied_audit_dropped",
+            "Refused requests (401, 403) not audited: over AFORO_DENIED_AUDIT_PER_MIN entries a minute",
+            m.denied_audit_dropped.clone(),
+        );
+        r.register("admission_refused", "Requests refused by admission (docs/shares.md), by reason", m.admission_refused.clone());
         r.register(
             "shadow_over_buckets",
             "Buckets past their limit on resources in shadow enforcement (granted on purpose, not oversells)",

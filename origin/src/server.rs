@@ -2,6 +2,7 @@
 //! graceful shutdown.
 
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use futures::FutureExt;
@@ -14,10 +15,11 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tracing::Instrument;
 
+use crate::admission::denied::{Denial, Who};
 use crate::app::AppRef;
 use crate::error::ApiError;
 use crate::http::Body;
-use crate::metrics::{method_label, RequestLabels, RouteLabels};
+use crate::metrics::{method_label, ReasonLabels, RequestLabels, RouteLabels};
 use crate::routes::{dispatch, route_label, Ctx, IdKind, Router};
 
 fn request_id(req: &Request<Incoming>) -> String {
@@ -29,7 +31,7 @@ fn request_id(req: &Request<Incoming>) -> String {
         .unwrap_or_else(|| ulid::Ulid::new().to_string())
 }
 
-async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>) -> Response<Body> {
+async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>, peer: IpAddr) -> Response<Body> {
     let rid = request_id(&req);
     let path = req.uri().path().to_string();
     let method = req.method().clone();
@@ -39,11 +41,19 @@ async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>) -> Res
         let found = router.find(&path);
         let template = found.as_ref().map_or("unmatched", |m| m.template());
         let holds_id = found.as_ref().is_some_and(|m| m.id_kind() == IdKind::Hold);
-        // Kept (a refcounted copy) to name the caller of a refused request in the audit trail;
-        // with several Authorization headers, none names it.
+        let client = app.admission.proxies.client(peer, req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()));
+        // The caller a valid token names (with several Authorization headers, none): who a
+        // refused request is audited for, and whose share a read counts against.
         let auth = crate::routes::single_authorization(req.headers()).ok().flatten().cloned();
-        let result = match found {
-            Some(matched) => {
+        let token = app.verifier.caller(auth.as_ref().and_then(|v| v.to_str().ok())).ok();
+        // Without a valid token (none, or refused), the client address's anonymous rate.
+        let limited = if token.is_none() && !crate::admission::exempt(template) { app.admission.anonymous(client).err() } else { None };
+        let result = match (limited, found) {
+            (Some(e), _) => {
+                app.metrics.admission_refused.get_or_create(&ReasonLabels { reason: "anonymous_rate".into() }).inc();
+                Err(e)
+            }
+            (None, Some(matched)) => {
                 let ctx = Ctx {
                     app: app.clone(),
                     id: matched.id.clone().unwrap_or_default(),
@@ -52,6 +62,8 @@ async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>) -> Res
                     route: route_label(method.as_str(), template),
                     caller: None,
                     writes: false,
+                    client,
+                    token: token.clone(),
                 };
                 let resource = ctx.id.clone();
                 // A panic is a bug: answer 500 and log it rather than drop the connection.
@@ -64,15 +76,30 @@ async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>) -> Res
                 };
                 match tokio::time::timeout(app.cfg.request_timeout(), run).await {
                     Ok(Err(e @ (ApiError::Unauthenticated(_) | ApiError::Forbidden(_)))) => {
-                        let target = Target { id: &resource, hold: holds_id };
-                        denied(&app, &e, auth.as_ref().and_then(|v| v.to_str().ok()), &rid, method.as_str(), template, target);
+                        let who = match &token {
+                            Some(c) => Who::Caller(c.sub.clone(), c.role_name()),
+                            None => Who::Anonymous(crate::admission::client::limit_key(client)),
+                        };
+                        let d = Denial {
+                            who,
+                            client,
+                            route: route_label(method.as_str(), template),
+                            status: e.status().as_u16(),
+                            code: e.code(),
+                            reason: e.to_string(),
+                            request_id: &rid,
+                            target: (&resource, holds_id),
+                        };
+                        if !app.admission.denied.note(app.now().timestamp_millis(), d) {
+                            app.metrics.denied_audit_dropped.inc();
+                        }
                         Err(e)
                     }
                     Ok(r) => r,
                     Err(_) => Err(ApiError::StoreUnavailable("the request timed out".into())),
                 }
             }
-            None => Err(ApiError::RouteNotFound(crate::text::clip(&path, 128))),
+            (None, None) => Err(ApiError::RouteNotFound(crate::text::clip(&path, 128))),
         };
         let mut resp = match result {
             Ok(r) => r,
@@ -100,28 +127,8 @@ fn observe(app: &AppRef, method: &'static str, route: &'static str, status: u16,
     }
 }
 
-/// What a refused request was about: the path's `{id}`, a hold's or a resource's.
-struct Target<'a> {
-    id: &'a str,
-    hold: bool,
-}
-
-/// Audits a refused request: who (as far as the token says), with which role, on what.
-fn denied(app: &AppRef, e: &ApiError, auth: Option<&str>, rid: &str, method: &str, route: &'static str, target: Target<'_>) {
-    let (actor, role) = match app.verifier.caller(auth) {
-        Ok(c) => (c.sub.clone(), c.role_name()),
-        Err(_) => ("anonymous".to_string(), "none"),
-    };
-    app.audit("auth.denied", &actor, role, |ev| {
-        let mut ev = ev.request(Some(rid), Some(route_label(method, route))).detail(serde_json::json!({
-            "status": e.status().as_u16(), "code": e.code(), "reason": e.to_string()
-        }));
-        if !target.id.is_empty() {
-            ev = if target.hold { ev.hold(target.id) } else { ev.resource(target.id) };
-        }
-        ev
-    });
-}
+/// How long open requests get to finish at shutdown (an event stream is closed then).
+pub const GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Serves until `shutdown` turns true, then lets open requests finish.
 pub async fn serve(listener: TcpListener, app: AppRef, mut shutdown: watch::Receiver<bool>) -> std::io::Result<()> {
@@ -133,7 +140,7 @@ pub async fn serve(listener: TcpListener, app: AppRef, mut shutdown: watch::Rece
             p = permits.clone().acquire_owned() => p.map_err(std::io::Error::other)?,
             _ = shutdown.changed() => break,
         };
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(s) => s,
                 Err(e) => {
@@ -148,7 +155,7 @@ pub async fn serve(listener: TcpListener, app: AppRef, mut shutdown: watch::Rece
         let (app, router) = (app.clone(), router.clone());
         let svc = service_fn(move |req| {
             let (app, router) = (app.clone(), router.clone());
-            async move { Ok::<_, Infallible>(handle(app, router, req).await) }
+            async move { Ok::<_, Infallible>(handle(app, router, req, peer.ip()).await) }
         });
         let conn = http1::Builder::new()
             .timer(TokioTimer::new())
@@ -166,7 +173,7 @@ pub async fn serve(listener: TcpListener, app: AppRef, mut shutdown: watch::Rece
     tracing::info!("shutting down: waiting for open requests");
     tokio::select! {
         _ = graceful.shutdown() => {}
-        _ = tokio::time::sleep(std::time::Duration::from_secs(10)) => tracing::warn!("shutdown timed out; closing open connections"),
+        _ = tokio::time::sleep(GRACE) => tracing::warn!("shutdown timed out; closing open connections"),
     }
     Ok(())
 }

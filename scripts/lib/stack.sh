@@ -15,6 +15,9 @@ stack_up() {
   redis-server --bind 127.0.0.1 --port "$rport" --dir "$dir" --save '' "$@" --daemonize no > "$dir/redis.log" 2>&1 &
   rpid=$!
   export AFORO_JWT_SECRET="${AFORO_JWT_SECRET:-bench-secret-0123456789abcdef}"
+  # A load generator is one address by design: the anonymous limit (docs/shares.md) would
+  # measure itself, not the engine. Releases before it ignore the setting.
+  export AFORO_ANON_RATE_LIMIT_RPS="${AFORO_ANON_RATE_LIMIT_RPS:-0}"
   trap 'kill $opid $rpid 2>/dev/null; rm -rf "$dir"' EXIT
   until redis-cli -p "$rport" ping >/dev/null 2>&1; do sleep 0.1; done
   AFORO_LISTEN="127.0.0.1:$oport" AFORO_REDIS_URL="redis://127.0.0.1:$rport" AFORO_LOG=warn "${ORIGIN_BIN:-target/release/aforo-origin}" > "$dir/origin.log" 2>&1 &

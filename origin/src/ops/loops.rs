@@ -1,6 +1,6 @@
 //! The background loops that keep the operations figures current: breaker probes, the
 //! shared read-only switch, the store's memory, alert evaluation, forgetting quiet callers,
-//! the periodic drift check.
+//! auditing refused requests, the periodic drift check.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -43,7 +43,11 @@ fn every(
             if *stop.borrow() {
                 return;
             }
-            f().await;
+            // A step waiting on an unreachable store does not hold the shutdown up.
+            tokio::select! {
+                _ = f() => {}
+                _ = stop.changed() => return,
+            }
         }
     })
 }
@@ -110,6 +114,14 @@ pub fn spawn(app: AppRef, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
     tasks.push(every(Duration::from_secs(60), stop.clone(), move || {
         let a = a.clone();
         Box::pin(async move { a.forget_quiet_callers() })
+    }));
+    // Refused requests are audited once their window (a minute) has closed; the last ones
+    // at shutdown (`crate::run`).
+    let a = app.clone();
+    let tick = (app.cfg.denied_window() / 4).clamp(Duration::from_millis(50), Duration::from_secs(5));
+    tasks.push(every(tick, stop.clone(), move || {
+        let a = a.clone();
+        Box::pin(async move { a.flush_denied(false) })
     }));
     if app.cfg.check_interval_s > 0 {
         let a = app.clone();

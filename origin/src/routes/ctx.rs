@@ -26,6 +26,12 @@ pub struct Ctx {
     pub caller: Option<Caller>,
     /// The route writes: refused in read-only mode (for owner routes, once the owner is known).
     pub writes: bool,
+    /// The client address (the TCP peer, or behind a trusted proxy the address it forwarded
+    /// for: `crate::admission::client`).
+    pub client: std::net::IpAddr,
+    /// The caller the request's token names when it is valid, on any route (routes open to
+    /// anyone too); not checked for roles nor counted against its rate.
+    pub token: Option<Caller>,
 }
 
 /// How audit events and logs name a route: `POST /v1/holds/{id}/consume`.
@@ -48,10 +54,27 @@ impl Ctx {
     /// headers are refused: which one a proxy or a library would pick differs, so neither is
     /// trusted.
     pub fn authenticate(&self, req: &Request<Incoming>) -> Result<Caller, ApiError> {
-        let h = single_authorization(req.headers())?.map(|v| v.to_str().unwrap_or(""));
-        let caller = self.app.verifier.caller(h)?;
+        let caller = match &self.token {
+            // Verified once already, at the door.
+            Some(c) => c.clone(),
+            None => {
+                let h = single_authorization(req.headers())?.map(|v| v.to_str().unwrap_or(""));
+                self.app.verifier.caller(h)?
+            }
+        };
         self.app.rate_limit(&caller.sub)?;
         Ok(caller)
+    }
+
+    /// Who a request's share of the origin is counted for: its token's caller (role and
+    /// `sub`), or without a valid token its client address; and whether it may wait however
+    /// many of its reads are queued (the edge, whose one token serves every visitor of a
+    /// snapshot, and ops) rather than be answered 429.
+    pub fn share_key(&self) -> (String, bool) {
+        match &self.token {
+            Some(c) => (format!("{}:{}", c.role_name(), c.sub), matches!(c.role, crate::auth::Role::Edge | crate::auth::Role::Ops)),
+            None => (format!("addr:{}", crate::admission::client::limit_key(self.client)), false),
+        }
     }
 
     /// The caller the route table authenticated (a route open to anyone has none: asking is

@@ -6,9 +6,10 @@
 //! (at most [`BATCH`] entries every [`POLL`], on the shared pool: no connection is held
 //! blocked), sends a comment every [`HEARTBEAT`] when idle (which also finds a closed client),
 //! ends after [`LIFETIME`] (the client reconnects with `Last-Event-ID`, told `retry:` 1 s), and
-//! at most [`MAX_STREAMS`] are open at once per origin process (429 `RATE_LIMITED` beyond).
+//! each caller holds at most `AFORO_SSE_PER_CALLER` open at once, the process
+//! `AFORO_SSE_MAX` with a reserve for ops (`crate::admission::streams`; 429 `RATE_LIMITED`
+//! beyond): one caller's streams never keep another out.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -17,6 +18,7 @@ use hyper::{header, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
 use super::Ctx;
+use crate::admission::streams::{Place, Refused};
 use crate::app::AppRef;
 use crate::auth::Role;
 use crate::error::ApiError;
@@ -31,27 +33,6 @@ pub const BATCH: usize = 100;
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
 /// A stream ends after this long; the client resumes with `Last-Event-ID`.
 pub const LIFETIME: Duration = Duration::from_secs(300);
-/// Most streams open at once in one origin process.
-pub const MAX_STREAMS: usize = 64;
-
-static OPEN: AtomicUsize = AtomicUsize::new(0);
-
-/// One of the [`MAX_STREAMS`] places, given back when the stream is dropped.
-#[derive(Debug)]
-struct Place;
-
-impl Place {
-    fn take() -> Option<Place> {
-        OPEN.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < MAX_STREAMS).then_some(n + 1)).ok().map(|_| Place)
-    }
-}
-
-impl Drop for Place {
-    fn drop(&mut self) {
-        OPEN.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
 /// One entry as an SSE event: `id:` the stream id, `data:` the entry as JSON (its `changes`
 /// parsed).
 pub fn frame((id, f): &StreamEntry) -> String {
@@ -124,7 +105,16 @@ pub async fn stream(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, 
         }
         None => ctx.app.store.last_event_id(&ctx.id).await?,
     };
-    let place = Place::take().ok_or(ApiError::RateLimited(Duration::from_secs(5)))?;
+    let caller = ctx.caller()?;
+    let key = format!("{}:{}", caller.role_name(), caller.sub);
+    let place = ctx.app.admission.streams.take(&key, caller.role == Role::Ops).map_err(|r| {
+        let reason = match r {
+            Refused::Caller => "sse_caller",
+            Refused::Process => "sse_process",
+        };
+        ctx.app.metrics.admission_refused.get_or_create(&crate::metrics::ReasonLabels { reason: reason.into() }).inc();
+        ApiError::RateLimited(Duration::from_secs(5))
+    })?;
     let now = Instant::now();
     let live =
         Live { app: ctx.app.clone(), resource: ctx.id.clone(), after, started: now, sent: now, hello: true, done: false, _place: place };
@@ -158,13 +148,5 @@ mod tests {
             json!({"id": "17-0", "type": "held", "hold": "h_1", "version": 4,
                                 "changes": [{"bucket": "stock", "delta": 2, "committed": 2, "remaining": 8}]})
         );
-    }
-
-    #[test]
-    fn places_are_bounded_and_given_back() {
-        let held: Vec<Place> = std::iter::from_fn(Place::take).take(MAX_STREAMS + 1).collect();
-        assert!(held.len() <= MAX_STREAMS);
-        drop(held);
-        assert!(Place::take().is_some());
     }
 }

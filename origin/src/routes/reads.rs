@@ -15,7 +15,7 @@ pub async fn availability(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<
     let q = AvailabilityQuery::parse(&ctx.query)?;
     // The days it may compute: the date, and the week after it for alternatives.
     let work = ctx.app.load(&ctx.id, None).await?.costs.day_steps as usize * (ALTERNATIVE_DAYS as usize + 1);
-    let _permit = ctx.app.admit(work).await?;
+    let _permit = ctx.app.admit(work, ctx.share_key()).await?;
     // The date alone first: most answers fit and need no alternatives, and the week after
     // the date is several times the counters to read.
     let snap = ctx.app.snapshot(&ctx.id, q.date.map(|d| (d, d))).await?;
@@ -33,7 +33,7 @@ pub async fn calendar(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body
     let q = CalendarQuery::parse(&ctx.query)?;
     let days = usize::try_from((q.to - q.from).num_days() + 1).unwrap_or(1);
     let work = ctx.app.load(&ctx.id, None).await?.costs.day_steps as usize * days;
-    let _permit = ctx.app.admit(work).await?;
+    let _permit = ctx.app.admit(work, ctx.share_key()).await?;
     let snap = ctx.app.snapshot(&ctx.id, Some(q.needs())).await?;
     let body = ctx.app.compute(work, move || core_calendar(&snap, &q, snap.as_of, false).map(|c| to_json(&c))).await??;
     Ok(json(StatusCode::OK, body))
@@ -74,7 +74,7 @@ pub async fn snapshot(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>
     }
     let days = range.map_or(1, |(f, t)| usize::try_from((t - f).num_days() + 1).unwrap_or(1));
     let work = days * loaded.costs.day_buckets as usize;
-    let _permit = ctx.app.admit(work).await?;
+    let _permit = ctx.app.admit(work, ctx.share_key()).await?;
     let snap = ctx.app.snapshot(&ctx.id, range).await?;
     let body = ctx.app.compute(work, move || to_json(&snap.to_doc())).await?;
     Ok(json(StatusCode::OK, body))

@@ -135,7 +135,9 @@ impl Store {
             .and_then(|d| d["timezone"].as_str().and_then(|t| t.parse().ok()))
             .unwrap_or(Tz::UTC);
         for key in keys {
-            let items: Option<String> = self.guarded("hget", c.hget(&key, "items")).await?;
+            // A one-resource hold keeps its items once, as its body.
+            let both: Vec<Option<String>> = self.guarded("hmget", c.hmget(&key, vec!["items", "body"])).await?;
+            let items = both.into_iter().flatten().next();
             let Some(items) = items.and_then(|i| serde_json::from_str::<Vec<aforo_core::ItemView>>(&i).ok()) else { continue };
             let (retain, starts) = retain_and_starts(tz, &items);
             let args = vec![retain.map(|t| t.to_string()).unwrap_or_default(), retention.as_millis().to_string(), encode_starts(&starts)];

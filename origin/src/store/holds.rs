@@ -220,7 +220,9 @@ impl HoldArgs {
         put(arg::STATUS, self.status.as_str().to_string());
         put(arg::TAKES, encode_takes(&self.takes) + &self.buyer.as_ref().map(BuyerShare::encode).unwrap_or_default());
         put(arg::CHOICES, encode_choices(&self.choices));
-        put(arg::ITEMS, to_json(&self.items)?);
+        // A one-resource hold's items are its body: kept once (HoldRecord reads them there).
+        let once = self.home.as_ref().is_some_and(|h| h.parts.is_empty() && h.body == self.items);
+        put(arg::ITEMS, if once { String::new() } else { to_json(&self.items)? });
         put(arg::RETAIN, self.retain_until_ms.map(|t| t.to_string()).unwrap_or_default());
         put(arg::RETENTION, self.retention.as_millis().to_string());
         put(arg::STARTS, encode_starts(&self.starts_ms));

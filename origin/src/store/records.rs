@@ -192,7 +192,8 @@ impl HoldRecord {
             role: f.optional("role").map(String::from),
             version: f.parsed("version")?,
             takes: f.text("takes")?.to_string(),
-            items: f.json("items")?,
+            // A one-resource hold keeps its items once, as its body.
+            items: if f.optional("items").is_some() { f.json("items")? } else { f.json("body")? },
             table: f.optional("table").filter(|t| !t.is_empty()).map(String::from),
             payload_hash: f.text("hash")?.to_string(),
             body: f.optional("body").map(|_| f.json("body")).transpose()?,

@@ -185,7 +185,8 @@ async fn health(e: &Env) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn near_the_memory_ceiling_denials_are_shed_while_holds_and_consumes_go_on() {
-    let e = env_with(&["--maxmemory", "16mb"], &[("AFORO_MEMORY_POLL_MS", "100")]);
+    // Refused requests are audited once their window closes (a minute; 200 ms here).
+    let e = env_with(&["--maxmemory", "16mb"], &[("AFORO_MEMORY_POLL_MS", "100"), ("AFORO_TEST_DENIED_WINDOW_MS", "200")]);
     create(&e, "sku", &stock_doc(100)).await;
     let m = health(&e).await;
     assert_eq!(m["max_bytes"], 16 << 20, "{m:?}");

@@ -59,7 +59,11 @@ fn audit_entries(redis: &Redis) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anonymous_requests_cannot_grow_redis() {
-    let e = env();
+    // Refused requests are audited once their window closes (a minute; 300 ms here).
+    let redis = Redis::start(&[]);
+    let origin = Origin::start_with(&redis.url(), &[("AFORO_TEST_DENIED_WINDOW_MS", "300")]);
+    let api = Api::new(&origin.url());
+    let e = Env { redis, origin, api, seller: token("seller-1", "seller"), buyer: token("buyer-1", "buyer"), ops: token("ops-1", "ops") };
     create(&e, "sku", &stock_doc(1)).await;
     let huge = "a".repeat(65_000);
     // A hold id longer than any valid one is refused before anything is stored or audited.

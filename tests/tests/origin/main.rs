@@ -19,6 +19,8 @@
 //! - [`hostile`]: hostile and careless input at the door
 //! - [`reads`]: heavy reads queue and do not starve other requests
 //! - [`ops`]: metrics, audit, breaker, read-only mode, drift check, SLOs, rate limits, SIGTERM
+//! - [`shares`]: refused requests audited in aggregate, the anonymous limit by client address,
+//!   event streams and heavy reads shared per caller, SIGTERM while Redis does not answer
 //! - [`events`]: availability changes on the resource's stream
 //! - [`live`]: the stream as Server-Sent Events, with `Last-Event-ID` resume
 //! - [`console`]: the web console's page and assets, with their Content-Security-Policy
@@ -60,4 +62,5 @@ mod ops;
 mod reads;
 mod resources;
 mod seating;
+mod shares;
 mod tables;

@@ -73,7 +73,8 @@ async fn metrics_move_when_holds_happen() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn denied_requests_and_changes_are_in_the_audit_trail() {
-    let e = ops_env(&[]);
+    // Refused requests are audited once their window closes (a minute; 300 ms here).
+    let e = ops_env(&[("AFORO_TEST_DENIED_WINDOW_MS", "300")]);
     create(&e, "shop", &stock_doc(5)).await;
     // A buyer tries a seller's write: 403, audited with who, role, route and resource.
     let a = e.api.put_resource(&e.buyer, "shop", &stock_doc(50)).await;

@@ -72,13 +72,14 @@ local function bookings(keys, args)
   local found = 0
   for k, m in ipairs(members) do
     local id = string.match(m, '^%d+|([^|]+)|%d+$')
-    local r = id and redis.call('HMGET', P .. 'h:' .. id, 'status', 'items', 'expires_at', 'created_at', 'consumed_at', 'caller', 'table')
+    local r = id and redis.call('HMGET', P .. 'h:' .. id, 'status', 'items', 'expires_at', 'created_at', 'consumed_at', 'caller', 'table', 'body')
     if r and r[1] and r[1] ~= 'void' then
       local st = r[1]
       if (st == 'held' or st == 'pending') and tonumber(r[3]) <= now then st = 'expired' end
       if args[4] == '' or args[4] == st then
         found = found + 1
-        local rest = {m, st, r[2], r[3], r[4], r[5] or '', r[6], r[7] or ''}
+        -- A one-resource hold keeps its items once, as its body.
+        local rest = {m, st, r[2] or r[8], r[3], r[4], r[5] or '', r[6], r[7] or ''}
         for _, v in ipairs(rest) do out[#out + 1] = v end
         if found >= limit then
           if k < #members or #members == BOOKINGS_SCAN then out[2] = m end

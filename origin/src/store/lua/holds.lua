@@ -100,12 +100,25 @@ local function shadow_of(a)
 end
 
 -- Writes hold `a`'s record `h` (the key's idempotency entry too): the takes taken, the table,
--- the buckets passed in shadow, and its extra pairs. Answers its expiry.
+-- the buckets passed in shadow, and its extra pairs. Answers its expiry. What is empty is not
+-- written (a hold's record is most of what Redis keeps of it): no table, no date index, and no
+-- 'items' when the origin sends none (a one-resource hold's items are its 'body').
 local function write_record(h, j, a, now, taken, label, over)
   local exp_at = now + tonumber(a[A.ttl])
-  local rec = {'status', a[A.status], 'takes', taken, 'items', a[A.items], 'expires_at', exp_at,
-               'created_at', now, 'caller', a[A.caller], 'version', a[A.version], 'table', label, 'hash', a[A.hash],
-               'keep_until', (tonumber(a[A.retain]) or now) + tonumber(a[A.retention]), 'jkey', j or ''}
+  local rec = {'status', a[A.status], 'takes', taken, 'expires_at', exp_at, 'created_at', now, 'caller', a[A.caller],
+               'version', a[A.version], 'hash', a[A.hash], 'keep_until', (tonumber(a[A.retain]) or now) + tonumber(a[A.retention])}
+  if a[A.items] ~= '' then
+    rec[#rec + 1] = 'items'
+    rec[#rec + 1] = a[A.items]
+  end
+  if label ~= '' then
+    rec[#rec + 1] = 'table'
+    rec[#rec + 1] = label
+  end
+  if j then
+    rec[#rec + 1] = 'jkey'
+    rec[#rec + 1] = j
+  end
   for k = A.extra, #a do rec[#rec + 1] = a[k] end
   if over ~= '' then
     rec[#rec + 1] = 'over'
