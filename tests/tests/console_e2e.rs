@@ -49,7 +49,6 @@ async fn a_seller_builds_a_restaurant_and_ops_switches_to_read_only() {
         "saved anyway: Saved (replaced",
         "read-only: a hold answered 503 READ_ONLY",
         "no CSP violations",
-        "streams: closed when the floor is left or the page hidden",
     ] {
         assert!(log.contains(want), "{want}: {log}");
     }
