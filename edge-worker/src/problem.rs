@@ -65,6 +65,8 @@ impl Problem {
         let headers = Headers::new();
         let _ = headers.set("content-type", "application/problem+json");
         let _ = headers.set("x-request-id", request_id);
+        // Also on the answers sent before routing (a bad setting): never sniffed as HTML.
+        let _ = headers.set("x-content-type-options", "nosniff");
         if let Some(s) = self.retry_after {
             let _ = headers.set("retry-after", &s.to_string());
         }

@@ -98,6 +98,7 @@ async fn a_misconfigured_edge_refuses_to_serve_and_names_the_setting() {
         let r = r.send().await.unwrap();
         assert_eq!(r.status(), 500, "{path}");
         assert_eq!(r.headers()["content-type"], "application/problem+json", "{path}");
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff", "{path}");
         let id = r.headers().get("x-request-id").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
         match rid {
             Some(want) => assert_eq!(id, want, "{path}: the caller's request id"),
