@@ -21,8 +21,17 @@ const localToday = () => {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 };
 
-export function mount(root, role) {
+// Clears the pending redraw of the mounted floor (set by mount).
+let clearTimer = null;
+
+// The view is left: its event stream is closed and its timer cleared (mount opens them again).
+export function unmount() {
   if (stopLive) { stopLive(); stopLive = null; }
+  if (clearTimer) { clearTimer(); clearTimer = null; }
+}
+
+export function mount(root, role) {
+  unmount();
   const resource = el("select", { id: "host-resource" }, el("option", { value: "" }, "— pick a restaurant —"));
   const date = el("input", { id: "host-date", type: "date", value: localToday() });
   const area = el("select", { id: "host-area" }, el("option", { value: "" }, "all areas"));
@@ -37,6 +46,7 @@ export function mount(root, role) {
   root.replaceChildren(root.firstElementChild, controls, status, floorBox, actionBox, walkBox);
 
   const st = { id: "", slots: null, floor: null, selected: null, timer: null, seq: 0 };
+  clearTimer = () => clearTimeout(st.timer);
 
   // The latest request wins: an answer to an older one (another date, area or resource) is dropped.
   const load = async () => {

@@ -1,14 +1,29 @@
 // Server-Sent Events from GET /v1/resources/{id}/events, read with fetch (an EventSource
 // cannot send the Authorization header): each event's id is kept, and a dropped stream is
-// opened again with Last-Event-ID, so nothing is missed or seen twice.
+// opened again with Last-Event-ID, so nothing is missed or seen twice. A hidden page holds no
+// stream (an origin serves a bounded number): it is closed when the page is hidden and
+// opened again, from the last id, when it is shown.
 import { getToken } from "./token.js";
+
+const hidden = () => document.visibilityState === "hidden";
 
 export function subscribe(resourceId, onEvent, onState) {
   let last = null;
   let stopped = false;
-  const ctl = { abort: null };
+  const ctl = { abort: null, shown: null };
+  const onVisibility = () => {
+    if (hidden()) { if (ctl.abort) ctl.abort.abort(); }
+    else if (ctl.shown) ctl.shown();
+  };
+  document.addEventListener("visibilitychange", onVisibility);
   (async () => {
     while (!stopped) {
+      if (hidden()) {
+        onState("paused (page hidden)");
+        await new Promise((res) => { ctl.shown = res; });
+        ctl.shown = null;
+        if (stopped) return;
+      }
       const abort = new AbortController();
       ctl.abort = abort;
       try {
@@ -40,10 +55,17 @@ export function subscribe(resourceId, onEvent, onState) {
         }
       } catch (e) {
         if (stopped) return;
+        // Closed because the page was hidden: the loop waits for it to be shown.
+        if (hidden()) continue;
         onState("reconnecting");
       }
       await new Promise((res) => setTimeout(res, 1000));
     }
   })();
-  return () => { stopped = true; ctl.abort && ctl.abort.abort(); };
+  return () => {
+    stopped = true;
+    document.removeEventListener("visibilitychange", onVisibility);
+    if (ctl.abort) ctl.abort.abort();
+    if (ctl.shown) ctl.shown();
+  };
 }

@@ -23,7 +23,12 @@ function signedIn() {
   show(current && views.includes(current.dataset.view) ? current.dataset.view : views[0], c && c.role);
 }
 
+// The view shown; a view left (or shown again) stops its streams and timers first.
+let mounted = null;
+
 function show(name, role) {
+  if (mounted && VIEWS[mounted].unmount) VIEWS[mounted].unmount();
+  mounted = name || null;
   for (const b of document.querySelectorAll("nav button")) {
     if (b.dataset.view === name) b.setAttribute("aria-current", "page"); else b.removeAttribute("aria-current");
   }

@@ -13,6 +13,11 @@ import { subscribe } from "./live.js";
 
 let stopLive = null;
 
+// The view is left: its event stream is closed (mount opens it again).
+export function unmount() {
+  if (stopLive) { stopLive(); stopLive = null; }
+}
+
 export function mount(root, role) {
   const list = el("div", { className: "list", id: "resource-list" });
   const detail = el("div", { id: "detail" }, el("p", { className: "muted" }, "Pick a resource, or start a new one from a template."));

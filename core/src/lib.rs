@@ -66,7 +66,7 @@ pub use local::{
 };
 pub use measure::{measure, Measure, Price, Status, BASE_TIER};
 pub use plan::{alternatives_for, check_total_qty, merge_takes, plan_hold, take, HoldPlan, ItemView};
-pub use problem::problem;
+pub use problem::{problem, Code, INTERNAL_DETAIL};
 pub use query::{AvailabilityQuery, CalendarQuery, ALTERNATIVE_DAYS, MAX_ALTERNATIVES, MAX_CALENDAR_DAYS};
 pub use request::{HoldItem, HoldRequest, RequestError, MAX_ITEMS};
 pub use resource::{

@@ -2,6 +2,9 @@
 
 use worker::{Headers, Request, Response};
 
+use aforo_core::Code;
+
+use crate::problem::Problem;
 use crate::settings::Settings;
 
 const ALLOW_HEADERS: &str = "authorization, content-type, idempotency-key, x-request-id";
@@ -29,9 +32,9 @@ pub fn decorate(resp: Response, origin: Option<&str>) -> Response {
 
 /// The answer to a preflight: 204 with the allowed methods and headers, or 403 when the
 /// origin is not allowed.
-pub fn preflight(req: &Request, s: &Settings) -> Response {
+pub fn preflight(req: &Request, s: &Settings, request_id: &str) -> Response {
     let Some(o) = allowed(req, s) else {
-        return crate::problem::Problem::new(403, "FORBIDDEN", "this origin is not allowed").response();
+        return Problem::new(Code::Forbidden, "this origin is not allowed").response(request_id);
     };
     let headers = Headers::new();
     let _ = headers.set("access-control-allow-origin", &o);
@@ -39,7 +42,5 @@ pub fn preflight(req: &Request, s: &Settings) -> Response {
     let _ = headers.set("access-control-allow-headers", ALLOW_HEADERS);
     let _ = headers.set("access-control-max-age", "600");
     let _ = headers.set("vary", "Origin");
-    Response::empty()
-        .map(|r| r.with_status(204).with_headers(headers))
-        .unwrap_or_else(|_| crate::problem::Problem::new(500, "INTERNAL", "").response())
+    Response::empty().map(|r| r.with_status(204).with_headers(headers)).unwrap_or_else(|e| Problem::from(e).response(request_id))
 }

@@ -12,7 +12,7 @@ pub mod problem;
 pub mod settings;
 pub mod snapshot;
 
-use aforo_core::{availability, calendar, to_json, AvailabilityQuery, CalendarQuery, QueryError};
+use aforo_core::{availability, calendar, to_json, AvailabilityQuery, CalendarQuery, Code, QueryError};
 use chrono::Utc;
 use worker::{event, Context, Env, Headers, Method, Request, Response};
 
@@ -27,25 +27,44 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    let s = Settings::from_env(&env);
+    let rid = request_id(&req);
+    // A bad setting is refused on every request (and logged), never replaced by a default.
+    let s = match Settings::from_env(&env) {
+        Ok(s) => s,
+        Err(bad) => return Ok(Problem::misconfigured(&bad).response(&rid)),
+    };
     let origin = cors::allowed(&req, &s);
     if req.method() == Method::Options {
-        return Ok(cors::preflight(&req, &s));
+        return Ok(cors::preflight(&req, &s, &rid));
     }
-    let resp = match route(req, &s).await {
+    let resp = match route(req, &s, &rid).await {
         Ok(r) => r,
-        Err(p) => p.response(),
+        Err(p) => p.response(&rid),
     };
     // Nothing this Worker answers is to be sniffed into another type (a JSON detail as HTML).
     let _ = resp.headers().set("x-content-type-options", "nosniff");
     Ok(cors::decorate(resp, origin.as_deref()))
 }
 
+/// The request's id: the caller's `X-Request-Id` when it is a sane one (the origin's rule:
+/// 1-128 visible ASCII characters), else a new random one. Problems carry it, the log
+/// line of a 500 too, and the origin gets it with a passed-through hold.
+fn request_id(req: &Request) -> String {
+    match req.headers().get("x-request-id").ok().flatten() {
+        Some(v) if !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()) => v,
+        _ => {
+            // Two 32-bit draws: an id to find a log line by, not a secret.
+            let draw = || (worker::js_sys::Math::random() * 4_294_967_296.0) as u64;
+            format!("edge-{:016x}", (draw() << 32) | draw())
+        }
+    }
+}
+
 fn query_err(e: QueryError) -> Problem {
     match e {
         QueryError::Invalid(s) => Problem::invalid(s),
-        QueryError::NoSuchSlot(s) => Problem::new(422, "NO_SUCH_SLOT", s),
-        QueryError::NotCovered { .. } => Problem::new(500, "INTERNAL", e.to_string()),
+        QueryError::NoSuchSlot(s) => Problem::new(Code::NoSuchSlot, s),
+        QueryError::NotCovered { .. } => Problem::internal(e.to_string()),
     }
 }
 
@@ -69,7 +88,7 @@ fn read_response(body: String, got: &snapshot::Got, s: &Settings, what: &str) ->
     Ok(r)
 }
 
-async fn route(mut req: Request, s: &Settings) -> Result<Response, Problem> {
+async fn route(mut req: Request, s: &Settings, rid: &str) -> Result<Response, Problem> {
     let path = req.path();
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (req.method(), parts.as_slice()) {
@@ -90,9 +109,9 @@ async fn route(mut req: Request, s: &Settings) -> Result<Response, Problem> {
             let c = calendar(&got.snap, &q, Utc::now(), got.stale).map_err(query_err)?;
             read_response(to_json(&c), &got, s, "calendar")
         }
-        (_, ["v1", "holds", ..]) => pass_through(&mut req, s).await,
-        (_, ["v1", ..]) | (_, [""]) => Err(Problem::new(405, "METHOD_NOT_ALLOWED", "method not allowed here")),
-        _ => Err(Problem::new(404, "ROUTE_NOT_FOUND", format!("no route {path}"))),
+        (_, ["v1", "holds", ..]) => pass_through(&mut req, s, rid).await,
+        (_, ["v1", ..]) | (_, [""]) => Err(Problem::new(Code::MethodNotAllowed, "method not allowed here")),
+        _ => Err(Problem::new(Code::RouteNotFound, format!("no route {path}"))),
     }
 }
 
@@ -117,7 +136,7 @@ fn page(req: &Request, s: &Settings) -> Result<Response, Problem> {
 }
 
 fn asset(path: &str) -> Result<Response, Problem> {
-    let (ctype, body) = page::asset(path).ok_or_else(|| Problem::new(404, "ROUTE_NOT_FOUND", format!("no route {path}")))?;
+    let (ctype, body) = page::asset(path).ok_or_else(|| Problem::new(Code::RouteNotFound, format!("no route {path}")))?;
     page_response(ctype, "no-cache", body.to_string())
 }
 
@@ -133,24 +152,26 @@ fn page_response(ctype: &str, cache: &str, body: String) -> Result<Response, Pro
 
 /// `/v1/holds...` go to the origin untouched, so that a browser needs one host; no answer
 /// within the budget is a 503 `ORIGIN_UNAVAILABLE` with `Retry-After`.
-async fn pass_through(req: &mut Request, s: &Settings) -> Result<Response, Problem> {
+async fn pass_through(req: &mut Request, s: &Settings, rid: &str) -> Result<Response, Problem> {
     let url = req.url()?;
     let target = match url.query() {
         Some(q) => format!("{}{}?{q}", s.origin_url, url.path()),
         None => format!("{}{}", s.origin_url, url.path()),
     };
     let headers = Headers::new();
-    for name in ["authorization", "content-type", "idempotency-key", "x-request-id"] {
+    for name in ["authorization", "content-type", "idempotency-key"] {
         if let Some(v) = req.headers().get(name)? {
             headers.set(name, &v)?;
         }
     }
+    // The caller's id when it gave a sane one, else the edge's: the origin logs under it.
+    headers.set("x-request-id", rid)?;
     let body = if matches!(req.method(), Method::Get | Method::Head) {
         None
     } else {
         let body = req.bytes().await?;
         if body.len() > 1 << 20 {
-            return Err(Problem::new(413, "PAYLOAD_TOO_LARGE", "request body over 1048576 bytes"));
+            return Err(Problem::new(Code::PayloadTooLarge, "request body over 1048576 bytes"));
         }
         Some(body)
     };

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
-use aforo_core::{Snapshot, SnapshotDoc};
+use aforo_core::{Code, Snapshot, SnapshotDoc};
 use chrono::{NaiveDate, Utc};
 use worker::{Cache, Delay, Headers, Method, Response};
 
@@ -67,10 +67,14 @@ fn cache_key(id: &str, from: NaiveDate, to: NaiveDate) -> String {
     format!("https://aforo-snapshot.invalid/{id}?from={from}&to={to}")
 }
 
+/// A 502 ORIGIN_UNAVAILABLE: the origin answered, with a snapshot this Worker cannot use.
+fn bad_snapshot(detail: String) -> Problem {
+    Problem { status: 502, ..Problem::new(Code::OriginUnavailable, detail) }
+}
+
 fn decode(body: &[u8]) -> Result<Snapshot, Problem> {
-    let doc: SnapshotDoc =
-        serde_json::from_slice(body).map_err(|e| Problem::new(502, "ORIGIN_UNAVAILABLE", format!("bad snapshot from the origin: {e}")))?;
-    Snapshot::from_doc(doc).map_err(|e| Problem::new(502, "ORIGIN_UNAVAILABLE", format!("unusable snapshot from the origin: {e}")))
+    let doc: SnapshotDoc = serde_json::from_slice(body).map_err(|e| bad_snapshot(format!("bad snapshot from the origin: {e}")))?;
+    Snapshot::from_doc(doc).map_err(|e| bad_snapshot(format!("unusable snapshot from the origin: {e}")))
 }
 
 /// A snapshot with the size the isolate's copy is counted as.
@@ -125,7 +129,7 @@ async fn fetch_origin(s: Settings, id: String, from: NaiveDate, to: NaiveDate, k
     let body = resp.bytes().await.map_err(|e| Problem::origin_unavailable(format!("origin body: {e}")))?;
     if status == 404 {
         let detail = serde_json::from_slice::<serde_json::Value>(&body).ok().and_then(|v| v["detail"].as_str().map(String::from));
-        return Err(Problem::new(404, "RESOURCE_NOT_FOUND", detail.unwrap_or_else(|| format!("resource {id} not found"))));
+        return Err(Problem::new(Code::ResourceNotFound, detail.unwrap_or_else(|| format!("resource {id} not found"))));
     }
     if status != 200 {
         return Err(Problem::origin_unavailable(format!("origin answered {status} for the snapshot")));

@@ -1,7 +1,7 @@
 //! The origin's one error type: each variant a code of API.md's catalogue, with its status
 //! and problem document (RFC 9457); `http::problem` makes it a response.
 
-use aforo_core::{Alternative, ConfigError, QueryError, RuleCode};
+use aforo_core::{Alternative, Code, ConfigError, QueryError, RuleCode};
 use hyper::StatusCode;
 use serde_json::{json, Value};
 
@@ -151,8 +151,9 @@ pub enum ApiError {
 /// The most bytes of a problem's `detail` (a field path and a short reason fit many times).
 pub const DETAIL_MAX: usize = 1024;
 
-/// What a client reads for a 500: the cause stays in the log, under the request id.
-pub const INTERNAL_DETAIL: &str = "an internal error occurred; report it with this answer's X-Request-Id";
+/// What a client reads for a 500: the cause stays in the log, under the request id (one
+/// sentence for the origin and the edge).
+pub use aforo_core::INTERNAL_DETAIL;
 
 /// Whether a Redis error is its memory ceiling (`maxmemory` reached, `noeviction`).
 fn is_oom(e: &fred::error::Error) -> bool {
@@ -191,72 +192,50 @@ impl From<QueryError> for ApiError {
 }
 
 impl ApiError {
-    /// HTTP status.
+    /// HTTP status: the code's own (aforo_core's list).
     pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.kind().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// The stable code, from the one list the origin and the edge share.
+    pub fn kind(&self) -> Code {
         match self {
-            ApiError::InvalidRequest(_) | ApiError::IdempotencyKeyRequired => StatusCode::BAD_REQUEST,
-            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::ResourceNotFound(_) | ApiError::HoldNotFound(_) | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::SoldOut { .. }
-            | ApiError::HoldNotActive(_)
-            | ApiError::TableTaken(_)
-            | ApiError::NotSeated(_)
-            | ApiError::BuyerLimit { .. }
-            | ApiError::PriceChanged { .. }
-            | ApiError::StockBelowCommitted(_)
-            | ApiError::ResourceInUse(_)
-            | ApiError::CapacityBelowCommitted { .. } => StatusCode::CONFLICT,
-            ApiError::VersionConflict(_) => StatusCode::PRECONDITION_FAILED,
-            ApiError::HoldExpired(_) => StatusCode::GONE,
-            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Rule { .. }
-            | ApiError::InvalidConfig(_)
-            | ApiError::StockOutOfRange(_)
-            | ApiError::IdempotencyKeyReused
-            | ApiError::QuotaExceeded { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::StoreUnavailable(_) | ApiError::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::InvalidRequest(_) => Code::InvalidRequest,
+            ApiError::IdempotencyKeyRequired => Code::IdempotencyKeyRequired,
+            ApiError::Unauthenticated(_) => Code::Unauthenticated,
+            ApiError::Forbidden(_) => Code::Forbidden,
+            ApiError::ResourceNotFound(_) => Code::ResourceNotFound,
+            ApiError::HoldNotFound(_) => Code::HoldNotFound,
+            ApiError::RouteNotFound(_) => Code::RouteNotFound,
+            ApiError::MethodNotAllowed => Code::MethodNotAllowed,
+            ApiError::SoldOut { .. } => Code::SoldOut,
+            ApiError::HoldNotActive(_) => Code::HoldNotActive,
+            ApiError::TableTaken(_) => Code::TableTaken,
+            ApiError::NotSeated(_) => Code::NotSeated,
+            ApiError::BuyerLimit { .. } => Code::BuyerLimit,
+            ApiError::PriceChanged { .. } => Code::PriceChanged,
+            ApiError::StockBelowCommitted(_) => Code::StockBelowCommitted,
+            ApiError::HoldExpired(_) => Code::HoldExpired,
+            ApiError::RequestTimeout(_) => Code::RequestTimeout,
+            ApiError::PayloadTooLarge(_) => Code::PayloadTooLarge,
+            ApiError::Rule { code, .. } => Code::from(*code),
+            ApiError::InvalidConfig(_) => Code::InvalidConfig,
+            ApiError::StockOutOfRange(_) => Code::StockOutOfRange,
+            ApiError::IdempotencyKeyReused => Code::IdempotencyKeyReused,
+            ApiError::VersionConflict(_) => Code::VersionConflict,
+            ApiError::ResourceInUse(_) => Code::ResourceInUse,
+            ApiError::CapacityBelowCommitted { .. } => Code::CapacityBelowCommitted,
+            ApiError::QuotaExceeded { .. } => Code::QuotaExceeded,
+            ApiError::StoreUnavailable(_) => Code::StoreUnavailable,
+            ApiError::ReadOnly => Code::ReadOnly,
+            ApiError::RateLimited(_) => Code::RateLimited,
+            ApiError::Internal(_) => Code::Internal,
         }
     }
 
-    /// The stable code.
+    /// The stable code as API.md spells it.
     pub fn code(&self) -> &'static str {
-        match self {
-            ApiError::InvalidRequest(_) => "INVALID_REQUEST",
-            ApiError::IdempotencyKeyRequired => "IDEMPOTENCY_KEY_REQUIRED",
-            ApiError::Unauthenticated(_) => "UNAUTHENTICATED",
-            ApiError::Forbidden(_) => "FORBIDDEN",
-            ApiError::ResourceNotFound(_) => "RESOURCE_NOT_FOUND",
-            ApiError::HoldNotFound(_) => "HOLD_NOT_FOUND",
-            ApiError::RouteNotFound(_) => "ROUTE_NOT_FOUND",
-            ApiError::MethodNotAllowed => "METHOD_NOT_ALLOWED",
-            ApiError::SoldOut { .. } => "SOLD_OUT",
-            ApiError::HoldNotActive(_) => "HOLD_NOT_ACTIVE",
-            ApiError::TableTaken(_) => "TABLE_TAKEN",
-            ApiError::NotSeated(_) => "NOT_SEATED",
-            ApiError::BuyerLimit { .. } => "BUYER_LIMIT",
-            ApiError::PriceChanged { .. } => "PRICE_CHANGED",
-            ApiError::StockBelowCommitted(_) => "STOCK_BELOW_COMMITTED",
-            ApiError::HoldExpired(_) => "HOLD_EXPIRED",
-            ApiError::RequestTimeout(_) => "REQUEST_TIMEOUT",
-            ApiError::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
-            ApiError::Rule { code, .. } => code.as_str(),
-            ApiError::InvalidConfig(_) => "INVALID_CONFIG",
-            ApiError::StockOutOfRange(_) => "STOCK_OUT_OF_RANGE",
-            ApiError::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
-            ApiError::VersionConflict(_) => "VERSION_CONFLICT",
-            ApiError::ResourceInUse(_) => "RESOURCE_IN_USE",
-            ApiError::CapacityBelowCommitted { .. } => "CAPACITY_BELOW_COMMITTED",
-            ApiError::QuotaExceeded { .. } => "QUOTA_EXCEEDED",
-            ApiError::StoreUnavailable(_) => "STORE_UNAVAILABLE",
-            ApiError::ReadOnly => "READ_ONLY",
-            ApiError::RateLimited(_) => "RATE_LIMITED",
-            ApiError::Internal(_) => "INTERNAL",
-        }
+        self.kind().as_str()
     }
 
     /// What the client reads in `detail`: human and stable, without library internals (a 500
@@ -271,7 +250,7 @@ impl ApiError {
 
     /// The problem document.
     pub fn body(&self) -> Value {
-        let mut v = Value::Object(aforo_core::problem(self.status().as_u16(), self.code(), &self.detail()));
+        let mut v = Value::Object(aforo_core::problem(self.status().as_u16(), self.kind(), &self.detail()));
         match self {
             ApiError::SoldOut { alternatives, item, .. } => {
                 v["alternatives"] = json!(alternatives);
@@ -322,5 +301,65 @@ mod tests {
         let e = ApiError::from(StoreError::Redis(oom));
         assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(!e.detail().contains("OOM"));
+    }
+
+    /// One error of each kind the origin answers (every rule code included).
+    fn every_kind() -> Vec<ApiError> {
+        use aforo_core::ConfigError;
+        let s = || "x".to_string();
+        let mut v = vec![
+            ApiError::InvalidRequest(s()),
+            ApiError::IdempotencyKeyRequired,
+            ApiError::Unauthenticated(s()),
+            ApiError::Forbidden(s()),
+            ApiError::ResourceNotFound(s()),
+            ApiError::HoldNotFound(s()),
+            ApiError::RouteNotFound(s()),
+            ApiError::MethodNotAllowed,
+            ApiError::SoldOut { detail: s(), alternatives: vec![], item: None },
+            ApiError::HoldNotActive(s()),
+            ApiError::TableTaken(s()),
+            ApiError::NotSeated(s()),
+            ApiError::BuyerLimit { detail: s(), limit_name: "max_held_units", used: 1, limit: 1 },
+            ApiError::PriceChanged { detail: s(), prices: vec![] },
+            ApiError::StockBelowCommitted(s()),
+            ApiError::HoldExpired(s()),
+            ApiError::RequestTimeout(1),
+            ApiError::PayloadTooLarge(1),
+            ApiError::InvalidConfig(ConfigError { errors: vec![] }),
+            ApiError::StockOutOfRange(s()),
+            ApiError::IdempotencyKeyReused,
+            ApiError::VersionConflict(s()),
+            ApiError::CapacityBelowCommitted { detail: s(), overcommitted: vec![] },
+            ApiError::ResourceInUse(s()),
+            ApiError::QuotaExceeded { detail: s(), quota: "resources", used: 1, limit: 1, requested: 1 },
+            ApiError::StoreUnavailable(s()),
+            ApiError::RateLimited(std::time::Duration::from_secs(1)),
+            ApiError::ReadOnly,
+            ApiError::Internal(s()),
+        ];
+        for code in
+            [RuleCode::Closed, RuleCode::Paused, RuleCode::TooLate, RuleCode::BeyondHorizon, RuleCode::NoSuchSlot, RuleCode::QtyOutOfRange]
+        {
+            v.push(ApiError::Rule { code, detail: s(), item: None });
+        }
+        v
+    }
+
+    #[test]
+    fn every_code_the_origin_answers_is_in_the_shared_list_and_in_the_catalogue() {
+        let catalogue = include_str!("../../docs/errors.md");
+        for e in every_kind() {
+            let code = e.kind();
+            assert!(Code::ALL.contains(&code), "{code:?}");
+            assert_eq!(e.status().as_u16(), code.status(), "{code:?}");
+            assert_eq!(e.body()["code"], code.as_str());
+            let row = format!("| {} | `{}` |", code.status(), code.as_str());
+            assert!(catalogue.contains(&row), "docs/errors.md has no row {row}");
+        }
+        // ... and the edge's codes too: the whole list is in the catalogue.
+        for c in Code::ALL {
+            assert!(catalogue.contains(&format!("| {} | `{}` |", c.status(), c.as_str())), "docs/errors.md lacks {c:?}");
+        }
     }
 }

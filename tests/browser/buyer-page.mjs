@@ -7,27 +7,15 @@
 // UNSERVED_TOKEN (a DEMO_BUYER_TOKEN the Worker has but must not serve: no LOCAL_DEMO),
 // ALT_ID (a resource whose one seating, 20:00 with table B1, has no room for 2 on DATE),
 // ORIGIN_URL and OPS_TOKEN (to switch the origin to read-only and back).
-import { chromium } from "playwright-core";
+import { check, launch, openPage } from "./launch.mjs";
 
 const { EDGE_URL, BUYER_TOKEN, DATE, SCREENSHOT, HOSTILE_ID, UNSERVED_TOKEN, ALT_ID, ORIGIN_URL, OPS_TOKEN } = process.env;
 const HOSTILE_TIERS = JSON.parse(process.env.HOSTILE_TIERS);
-const check = (ok, what) => { if (!ok) throw new Error(what); };
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
-  const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
-  page.setDefaultTimeout(15000);
   // Any script that runs from injected markup sets window.__xss; any blocked load or inline
-  // script is a CSP violation, recorded here.
-  await page.addInitScript(() => {
-    window.__violations = [];
-    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
-  });
+  // script is a CSP violation, recorded in window.__violations (launch.mjs).
+  const { page } = await openPage(browser, { width: 900, height: 700 });
   const resp = await page.goto(EDGE_URL + "/");
   const h = resp.headers();
   const csp = h["content-security-policy"] || "";

@@ -6,25 +6,12 @@
 //   (EDGE_URL) shows the slots the seller's hours make on that Monday; then an operator switches the
 //   store to read-only (with the confirmation step) and a buyer's hold is refused with READ_ONLY.
 // Env: ORIGIN_URL, EDGE_URL, SELLER_TOKEN, OPS_TOKEN, BUYER_TOKEN, RESOURCE_ID, SHOTS (folder for PNGs).
-import { chromium } from "playwright-core";
+import { check, launch, openPage } from "./launch.mjs";
 
 const { ORIGIN_URL, EDGE_URL, SELLER_TOKEN, OPS_TOKEN, BUYER_TOKEN, RESOURCE_ID, SHOTS } = process.env;
-const check = (ok, what) => { if (!ok) throw new Error(what); };
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(15000);
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  await page.addInitScript(() => {
-    window.__violations = [];
-    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
-  });
+  const { page, errors } = await openPage(browser, { width: 1280, height: 900 });
 
   // The link ./dev prints: the token is read once into session storage and leaves the URL.
   const resp = await page.goto(`${ORIGIN_URL}/console/#token=${SELLER_TOKEN}`);

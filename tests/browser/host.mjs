@@ -6,24 +6,26 @@
 //   a move onto a taken table shows TABLE_TAKEN; an operator releases another seating (its bar
 //   goes); a walk-in is seated today.
 // Env: ORIGIN_URL, SELLER_TOKEN, OPS_TOKEN, BUYER_TOKEN, RESOURCE_ID, DATE, TODAY, SHOTS.
-import { chromium } from "playwright-core";
+import { check, launch, openPage } from "./launch.mjs";
 
 const { ORIGIN_URL, SELLER_TOKEN, OPS_TOKEN, BUYER_TOKEN, RESOURCE_ID, DATE, TODAY, SHOTS } = process.env;
-const check = (ok, what) => { if (!ok) throw new Error(what); };
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.setDefaultTimeout(15000);
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
+  const { page, errors } = await openPage(browser, { width: 1280, height: 1000 });
+  // Event streams open now (window.__streams), counted around fetch: one is open from its
+  // answer until it is aborted or ends.
   await page.addInitScript(() => {
-    window.__violations = [];
-    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
+    window.__streams = 0;
+    const fetch0 = window.fetch;
+    window.fetch = async (url, init = {}) => {
+      const r = await fetch0(url, init);
+      if (!(init.headers && init.headers.accept === "text/event-stream") || !r.ok) return r;
+      let open = true;
+      const close = () => { if (open) { open = false; window.__streams--; } };
+      window.__streams++;
+      if (init.signal) init.signal.addEventListener("abort", close);
+      return new Response(r.body.pipeThrough(new TransformStream({ flush: close })), r);
+    };
   });
   await page.goto(`${ORIGIN_URL}/console/#token=${SELLER_TOKEN}`);
   await page.waitForSelector("body[data-ready='1']");
@@ -140,6 +142,31 @@ try {
   console.log("area: hall shows " + (await page.$$eval(".floor-row[data-table]", (r) => r.map((x) => x.dataset.table).join(" "))));
   await page.selectOption("#host-area", "");
   await page.waitForSelector(".floor-row[data-table='T1']");
+
+  // A view left or a page hidden holds no event stream; shown again, it opens one.
+  const streams = (n, why) => page.waitForFunction((n) => window.__streams === n, n, { timeout: 5000 })
+    .catch(async () => { throw new Error(`${why}: ${await page.evaluate(() => window.__streams)} streams open, want ${n}`); });
+  await streams(1, "the floor holds one stream");
+  await page.click("nav [data-view='seller']");
+  await streams(0, "the floor left for the seller view still streams");
+  await open();
+  await streams(1, "the floor shown again does not stream");
+  const setHidden = (h) => page.evaluate((h) => {
+    Object.defineProperty(document, "visibilityState", { value: h ? "hidden" : "visible", configurable: true });
+    document.dispatchEvent(new Event("visibilitychange"));
+  }, h);
+  await setHidden(true);
+  await streams(0, "a hidden page still streams");
+  await page.waitForFunction(() => document.getElementById("host-live").textContent.startsWith("paused"));
+  await setHidden(false);
+  await streams(1, "the page shown again does not stream");
+  await page.waitForFunction(() => document.getElementById("host-live").textContent === "live");
+  const late = await hold("22:30", 2, "host-e2e-after-hidden");
+  await page.waitForSelector(`#floor [data-hold='${late.id}']`, { timeout: 5000 });
+  // Released again: the floor the Rust side reads afterwards is the one the steps above left.
+  const freed = await api("POST", `/v1/holds/${late.id}/release`, BUYER_TOKEN);
+  check(freed.status === 200, "release after the streams check: " + JSON.stringify(freed));
+  console.log("streams: closed when the floor is left or the page hidden, opened again when shown");
 
   const violations = await page.evaluate(() => window.__violations);
   check(violations.length === 0, "CSP violations: " + violations.join(", "));

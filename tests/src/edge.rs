@@ -79,7 +79,8 @@ impl Edge {
             let _ = s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
             let mut buf = String::new();
             let _ = s.read_to_string(&mut buf);
-            buf.starts_with("HTTP/1.1 200")
+            // Up: healthy, or refusing to serve with its own problem (a bad setting).
+            buf.starts_with("HTTP/1.1 200") || (buf.starts_with("HTTP/1.1 500") && buf.contains("application/problem+json"))
         });
         e
     }

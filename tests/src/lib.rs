@@ -5,10 +5,13 @@
 //! binary against it (rebuilt by cargo before its first use in a test process, so never
 //! stale), [`edge::Edge`] serves the Worker in workerd (`wrangler dev`) in front of it, and
 //! [`client::Api`] is a typed client of the HTTP contract;
-//! [`docs`] generates resource documents as sellers write them, across the limits.
+//! [`docs`] generates resource documents as sellers write them, across the limits;
+//! [`wait::eventually`] awaits a condition and [`metrics::metric`] reads `/metrics`.
 
 pub mod checker;
 pub mod client;
 pub mod docs;
 pub mod edge;
 pub mod harness;
+pub mod metrics;
+pub mod wait;

@@ -97,7 +97,8 @@ async fn the_host_runs_the_floor_live() {
     assert!(aforo_origin::console::built(), "the console's assets are not built: run scripts/build-console.sh, then test again");
     let e = env();
     // Open all day (UTC): three 2-tops on the terrace (one with a 32-character id), four 4-tops in the hall, T4+T5 for 3 to 8.
-    let doc = json!({"name": "Trattoria", "timezone": "UTC", "qty": {"min": 1, "max": 8},
+    // One buyer holds every party of the evening: its share is named (the default is 16 units).
+    let doc = json!({"name": "Trattoria", "timezone": "UTC", "qty": {"min": 1, "max": 8}, "per_buyer": {"max_held_units": 100},
         "dimensions": {"slots": {"duration_min": 90, "interval_min": 30, "capacity": 40, "pacing": {"window_min": 30, "max": 8},
             "tables": [{"id": "T1", "seats": [1, 2], "area": "terrace"}, {"id": "T2", "seats": [1, 2], "area": "terrace"},
                        {"id": "terrace-corner-by-the-olive-tree", "seats": [1, 2], "area": "terrace"},
@@ -138,6 +139,7 @@ async fn the_host_runs_the_floor_live() {
         "area: hall shows T3 T4 T5 T6",
         "rows aligned at",
         "no CSP violations",
+        "streams: closed when the floor is left or the page hidden",
     ] {
         assert!(log.contains(want), "{want}: {log}");
     }

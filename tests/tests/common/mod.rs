@@ -4,6 +4,10 @@
 
 use aforo_tests::client::Api;
 use aforo_tests::harness::{token, Origin, Redis};
+#[allow(unused_imports)]
+pub use aforo_tests::metrics::metric;
+#[allow(unused_imports)]
+pub use aforo_tests::wait::{eventually, eventually_every};
 use serde_json::{json, Value};
 
 #[derive(Debug)]

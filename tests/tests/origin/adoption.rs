@@ -37,7 +37,7 @@ async fn shadow_grants_past_capacity_and_marks_exactly_those_holds() {
     let a = e.api.availability("sku", "qty=1").await;
     assert_eq!(a.body["remaining"], 0, "{:?}", a.body);
     let metrics = e.api.text("/metrics").await;
-    assert!(metrics.lines().any(|l| l == "aforo_shadow_overflows_total 1"), "counted once");
+    assert_eq!(metric(&metrics, "aforo_shadow_overflows_total", &[]), 1.0, "counted once");
     audited(&e, "type=hold.over_capacity&resource_id=sku", |ev| ev["detail"]["over_capacity"].as_object().is_some()).await;
     // Released, the units come back as usual.
     let id = past.body["id"].as_str().unwrap();

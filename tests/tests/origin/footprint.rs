@@ -35,15 +35,6 @@ fn stored(redis: &Redis, id: &str) -> u64 {
     redis.cli(&["HSTRLEN", &format!("af:{{r:{id}}}:m"), "doc"]).trim().parse().unwrap()
 }
 
-fn sum_metric(text: &str, name: &str) -> f64 {
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.rsplit_once(' '))
-        .filter(|(series, _)| series.split('{').next() == Some(name))
-        .filter_map(|(_, v)| v.parse::<f64>().ok())
-        .sum()
-}
-
 fn quota_problem(a: &Answer, quota: &str) {
     assert_eq!((a.status.as_u16(), a.code()), (422, "QUOTA_EXCEEDED"), "{:.300}", a.body.to_string());
     assert_eq!(a.content_type, "application/problem+json");
@@ -212,7 +203,7 @@ async fn near_the_memory_ceiling_denials_are_shed_while_holds_and_consumes_go_on
     assert!(reported >= 0.9 && (reported - ratio).abs() < 0.02, "health says {reported}, Redis {ratio}");
     assert!(m["used_bytes"].as_u64().unwrap() > 14 << 20, "{m:?}");
     let metrics = e.api.text("/metrics").await;
-    assert!(sum_metric(&metrics, "aforo_store_memory_ratio") >= 0.9, "{metrics}");
+    assert!(metric(&metrics, "aforo_store_memory_ratio", &[]) >= 0.9, "{metrics}");
     let ready = e.api.send(Method::GET, "/readyz", None, None, None).await;
     assert_eq!((ready.status.as_u16(), ready.body["memory"].as_str()), (200, Some("near_ceiling")), "{:?}", ready.body);
     // A flood of bogus tokens writes nothing.
@@ -225,7 +216,7 @@ async fn near_the_memory_ceiling_denials_are_shed_while_holds_and_consumes_go_on
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(denied().await, before, "denied requests were audited near the ceiling");
-    assert!(sum_metric(&e.api.text("/metrics").await, "aforo_writes_shed_total") >= 1.0);
+    assert!(metric(&e.api.text("/metrics").await, "aforo_writes_shed_total", &[]) >= 1.0);
     // Holds, consumes and releases answer as ever; a seller's new document waits.
     for i in 0..10 {
         let h = e.api.hold(&e.buyer, &format!("h{i}"), &json!({"resource_id": "sku", "qty": 1})).await;
@@ -267,8 +258,8 @@ async fn shadow_overflows_are_not_counted_as_oversells() {
     assert_eq!(check.body["oversold_buckets"], 0, "{:?}", check.body);
     assert_eq!(check.body["findings"][0]["shadow"], json!([{"bucket": "stock", "committed": 3, "limit": 1}]), "{:?}", check.body);
     let metrics = e.api.text("/metrics").await;
-    assert_eq!(sum_metric(&metrics, "aforo_oversold_buckets"), 0.0);
-    assert_eq!(sum_metric(&metrics, "aforo_shadow_over_buckets"), 1.0);
+    assert_eq!(metric(&metrics, "aforo_oversold_buckets", &[]), 0.0);
+    assert_eq!(metric(&metrics, "aforo_shadow_over_buckets", &[]), 1.0);
     let alerts = e.api.get(&e.ops, "/v1/monitoring/alerts").await;
     assert!(!alerts.body["active"].as_array().unwrap().iter().any(|a| a["alert"] == "AforoOversellDetected"), "{:?}", alerts.body);
     // The same counters on an enforcing resource are an oversell.

@@ -22,23 +22,21 @@ fn stock(n: u32, ttl_s: u32) -> Value {
 /// The mean group size this origin saw (`aforo_hold_group_size`), and how many calls.
 async fn group_sizes(api: &Api) -> (f64, f64) {
     let text = api.text("/metrics").await;
-    let value = |name: &str| -> f64 { text.lines().find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok())).unwrap_or(0.0) };
-    let (sum, count) = (value("aforo_hold_group_size_sum "), value("aforo_hold_group_size_count "));
+    let (sum, count) = (metric(&text, "aforo_hold_group_size_sum", &[]), metric(&text, "aforo_hold_group_size_count", &[]));
     (if count > 0.0 { sum / count } else { 0.0 }, count)
 }
 
 /// Sends until answered with something other than a 503 or a dropped connection (the
 /// origin or Redis down for now), with the same key every time.
 async fn until_answered(api: &Api, path: &str, tok: &str, key: Option<&str>, body: Option<&Value>) -> Answer {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    eventually_every(Duration::from_secs(30), Duration::from_millis(50), || async {
         let bytes = body.map(|b| b.to_string().into_bytes());
         match api.try_send(Method::POST, path, Some(tok), key, bytes).await {
-            Ok(a) if a.status != 503 => return a,
-            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(50)).await,
-            other => panic!("no answer within 30 s: {:?}", other.map(|a| a.status)),
+            Ok(a) if a.status != 503 => Ok(a),
+            other => Err(format!("no answer: {:?}", other.map(|a| a.status))),
         }
-    }
+    })
+    .await
 }
 
 /// `clients` buyers at once on the last unit of a fresh resource, through an origin with

@@ -204,15 +204,31 @@ async fn consume_release_and_expiry_transitions() {
     assert_eq!(counter(&e.redis, "sku", "stock"), 1);
     // held -> expired -> consumed: the unit is still free, so it is taken again.
     let x = one("x").await.body["id"].as_str().unwrap().to_string();
-    tokio::time::sleep(Duration::from_millis(1300)).await;
-    assert_eq!(e.api.get_hold(&e.buyer, &x).await.body["status"], "expired");
+    // Its TTL is 1 s: expired within a few, whenever the clock turns.
+    eventually(Duration::from_secs(5), || async {
+        let s = e.api.get_hold(&e.buyer, &x).await.body["status"].clone();
+        if s == "expired" {
+            Ok(())
+        } else {
+            Err(s)
+        }
+    })
+    .await;
     let c = e.api.consume(&e.buyer, &x).await;
     assert_eq!((c.status.as_u16(), c.body["status"].as_str()), (200, Some("consumed")), "{:?}", c.body);
     assert_eq!(counter(&e.redis, "sku", "stock"), 2);
     // An expired hold whose unit someone else took: 410.
     assert_eq!(e.api.stock(&e.seller, "sku", &json!({"delta": 1})).await.status, 200);
     let y = one("y").await.body["id"].as_str().unwrap().to_string();
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+    eventually(Duration::from_secs(5), || async {
+        let s = e.api.get_hold(&e.buyer, &y).await.body["status"].clone();
+        if s == "expired" {
+            Ok(())
+        } else {
+            Err(s)
+        }
+    })
+    .await;
     let z = e.api.hold(&token("buyer-2", "buyer"), "z", &json!({"resource_id": "sku", "qty": 1})).await;
     assert_eq!(z.status, 201);
     let c = e.api.consume(&e.buyer, &y).await;

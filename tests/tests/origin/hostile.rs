@@ -57,13 +57,6 @@ fn audit_entries(redis: &Redis) -> Vec<String> {
         .collect()
 }
 
-fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
-    text.lines()
-        .filter(|l| l.starts_with(name) && labels.iter().all(|(k, v)| l.contains(&format!("{k}=\"{v}\""))))
-        .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
-        .sum()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anonymous_requests_cannot_grow_redis() {
     // Refused requests are audited once their window closes (a minute; 300 ms here).

@@ -20,13 +20,6 @@ fn used_memory(redis: &Redis) -> i64 {
     info.lines().find_map(|l| l.strip_prefix("used_memory:")).and_then(|v| v.trim().parse().ok()).expect("used_memory in INFO")
 }
 
-fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
-    text.lines()
-        .filter(|l| l.starts_with(name) && labels.iter().all(|(k, v)| l.contains(&format!("{k}=\"{v}\""))))
-        .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
-        .sum()
-}
-
 /// A client whose connections come from `from` (any 127.0.0.0/8 address reaches the origin on
 /// 127.0.0.1): a second client address on one machine.
 fn client_from(from: &str) -> reqwest::Client {

@@ -1,0 +1,33 @@
+// The one way the browser tests start Chromium and open a page: Debian's headless Chromium
+// (CHROMIUM overrides the path) through playwright-core, with what every test watches set up
+// before any script of the page runs.
+import { chromium } from "playwright-core";
+
+/** Throws `what` unless `ok`: a failed check ends the test with its message. */
+export const check = (ok, what) => { if (!ok) throw new Error(what); };
+
+/** Headless Chromium without the background traffic and sandbox a container cannot give. */
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/**
+ * A page of `viewport` with a 15 s default timeout; `errors` collects uncaught page errors and
+ * `window.__violations` each Content-Security-Policy violation (a blocked load or inline script).
+ */
+export async function openPage(browser, viewport) {
+  const page = await browser.newPage({ viewport });
+  page.setDefaultTimeout(15000);
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
+  });
+  return { page, errors };
+}
