@@ -166,7 +166,7 @@ impl<'a> Cart<'a> {
             home: (gi == 0).then(|| Home { body: body.to_vec(), parts: self.groups[1..].iter().map(|g| g.resource.clone()).collect() }),
             shadow: self.app.enforcement_of(&pl.snap.resource) == Enforcement::Shadow,
             buyer: (self.actor.role == "buyer").then(|| buyer_share(&pl.snap, &self.actor.sub, &pl.plans)),
-            role: (self.actor.role != "buyer").then_some("ops"),
+            role: (self.actor.role != "buyer").then(|| self.actor.role.clone()),
         }
     }
 

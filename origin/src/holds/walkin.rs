@@ -77,7 +77,7 @@ async fn seat(app: &App, actor: &Actor, resource: &str, id: String, w: &WalkIn, 
             home: Some(Home { body: vec![item], parts: Vec::new() }),
             shadow: app.enforcement_of(&snap.resource) == Enforcement::Shadow,
             buyer: None,
-            role: Some(if actor.role == "ops" { "ops" } else { "seller" }),
+            role: Some(actor.role.clone()),
         };
         match app.store.walk_in(&args).await? {
             HoldReply::Taken { table, .. } => {

@@ -125,7 +125,7 @@ pub struct HoldArgs {
     pub buyer: Option<BuyerShare>,
     /// The role of the caller when it is not a buyer (a walk-in's seller, ops): holds are
     /// owned by role and subject.
-    pub role: Option<&'static str>,
+    pub role: Option<String>,
 }
 
 /// Encodes takes for the library: `bucket\tqty\tlimit\n` per take.
@@ -232,8 +232,8 @@ impl HoldArgs {
         if self.shadow {
             args.extend(["enforcement".to_string(), "shadow".to_string()]);
         }
-        if let Some(role) = self.role {
-            args.extend(["role".to_string(), role.to_string()]);
+        if let Some(role) = &self.role {
+            args.extend(["role".to_string(), role.clone()]);
         }
         Ok((keys, args))
     }

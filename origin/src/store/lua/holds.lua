@@ -200,12 +200,8 @@ local function hold(keys, args)
         local exp_at = write_record(e.h, e.j, a, now, taken, label, over)
         made[e.h] = {a[A.status], tostring(exp_at), a[A.hash]}
         if a[A.status] == 'consumed' then
-          -- Seated now: settled at once (a buyer's held units leave the counters).
-          local b, q = parse_takes(taken)
-          for i = 1, #b do
-            if string.sub(b[i], 1, 3) == '~h:' then cur[b[i]] = cur[b[i]] - q[i] else redis.call('HINCRBY', s, b[i], q[i]) end
-          end
-          paid[#paid + 1] = e.h
+          -- Seated now: settled once the counters are written, below.
+          paid[#paid + 1] = {e.h, taken}
         else
           xs[#xs + 1] = exp_at
           xs[#xs + 1] = a[A.id]
@@ -246,7 +242,10 @@ local function hold(keys, args)
     each_part('ZADD', x, xs)
     each_part('ZADD', bk, bs)
     keep_until(bk, life)
-    for _, h in ipairs(paid) do retain(h, bk) end
+    for _, p in ipairs(paid) do
+      settle(c, s, p[2])
+      retain(p[1], bk)
+    end
     -- One entry for the group: its holds' ids joined by ',', each bucket's summed delta and
     -- what it holds after the last of them (docs/events.md).
     emit(P, 'held', table.concat(ids, ','), ver, order)
