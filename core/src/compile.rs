@@ -11,6 +11,7 @@ use crate::limits::*;
 use crate::local::{parse_date, parse_hhmm};
 use crate::resource::*;
 
+mod after;
 mod tables;
 
 impl Resource {
@@ -57,6 +58,7 @@ struct Parts {
     qty_max: Option<u32>,
     per_buyer: PerBuyer,
     pricing: Option<PricingRules>,
+    after: AfterSale,
 }
 
 impl Parts {
@@ -78,6 +80,7 @@ impl Parts {
             hold_ttl_s: doc.hold_ttl_s.unwrap_or(DEFAULT_HOLD_TTL_S),
             per_buyer: self.per_buyer,
             pricing: self.pricing,
+            after: self.after,
             doc,
         }
     }
@@ -281,13 +284,14 @@ impl Validator {
             }
         }
         let pricing = doc.pricing.as_ref().and_then(|p| self.pricing(p));
+        let after = self.after_sale(doc);
         if d.stock.is_some() && n_dims == 1 {
             let dated = !doc.closures.is_empty() || !doc.seasons.is_empty() || doc.hours.is_some() || doc.cutoff.is_some();
             if dated {
                 self.err("dimensions", "a stock-only resource has no dates: hours, closures, seasons and cutoff need daily or slots");
             }
         }
-        Some(Parts { kind, tz: tz?, daily, slots, hours, closures, seasons, cutoff, qty_min, qty_max, per_buyer, pricing })
+        Some(Parts { kind, tz: tz?, daily, slots, hours, closures, seasons, cutoff, qty_min, qty_max, per_buyer, pricing, after })
     }
 
     fn slots(&mut self, s: &SlotsDoc) -> Option<SlotRules> {

@@ -46,6 +46,20 @@ pub struct ResourceDoc {
     /// Price and utilization triggers; absent means the engine quotes no price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pricing: Option<PricingDoc>,
+    /// What a buyer owes when cancelling late; absent: cancelling is always free.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancellation: Option<CancellationDoc>,
+    /// Seconds after its creation past which a held hold cannot be extended (default 1,800,
+    /// or `hold_ttl_s` when longer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_max_s: Option<u32>,
+    /// Minutes before its start from which a party may be seated (default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_seat_min: Option<u32>,
+    /// Minutes after its start from which a party that has not come may be marked a no-show
+    /// (default 15).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_show_after_min: Option<u32>,
     /// Whether capacity limits refuse holds (`enforce`) or are only checked and recorded
     /// (`shadow`, for adopting Aforo beside another system); absent: the deployment's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -303,6 +317,16 @@ pub struct PerBuyerDoc {
     /// unlimited).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_units_per_date: Option<i64>,
+}
+
+/// A cancellation policy as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancellationDoc {
+    /// Hours before the start until which a buyer cancels for free.
+    pub free_until_h: i64,
+    /// Percent of the price a buyer owes when cancelling later (0..=100).
+    pub fee_percent: i64,
 }
 
 /// Pricing as written.

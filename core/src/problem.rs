@@ -68,6 +68,12 @@ codes! {
     TableTaken = "TABLE_TAKEN", 409, "Table taken";
     /// Finish of a hold that is not seated.
     NotSeated = "NOT_SEATED", 409, "Not seated";
+    /// A buyer's cancel of a booking that has started.
+    BookingStarted = "BOOKING_STARTED", 409, "Booking started";
+    /// Seat or no-show before its time.
+    NotStarted = "NOT_STARTED", 409, "Not started";
+    /// Extend of a hold past `hold_max_s` after its creation.
+    HoldLimit = "HOLD_LIMIT", 409, "Hold limit";
     /// One buyer over the resource's `per_buyer` limits.
     BuyerLimit = "BUYER_LIMIT", 409, "Buyer limit";
     /// Consume of an expired hold whose price moved.

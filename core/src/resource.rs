@@ -207,6 +207,8 @@ pub struct Resource {
     pub per_buyer: PerBuyer,
     /// Pricing.
     pub pricing: Option<PricingRules>,
+    /// The booking's life after the sale: cancellation, extension, seating.
+    pub after: AfterSale,
 }
 
 impl Resource {
@@ -245,6 +247,41 @@ impl PerBuyer {
         let default = qty_max.map_or(DEFAULT_MAX_HELD_UNITS, |m| m.saturating_mul(2));
         PerBuyer { max_held_units: max_held_units.unwrap_or(default), max_units_per_date }
     }
+}
+
+/// Default `hold_max_s`.
+pub const DEFAULT_HOLD_MAX_S: u32 = 1_800;
+/// Default `early_seat_min`.
+pub const DEFAULT_EARLY_SEAT_MIN: u32 = 30;
+/// Default `no_show_after_min`.
+pub const DEFAULT_NO_SHOW_AFTER_MIN: u32 = 15;
+/// Largest `early_seat_min` and `no_show_after_min` (a day).
+pub const MAX_FLOOR_MIN: u32 = 1_440;
+/// Largest `cancellation.free_until_h` (a year).
+pub const MAX_FREE_UNTIL_H: u32 = 8_784;
+
+/// A resource's rules for a booking after its sale (`aforo_core::refund` and the checks
+/// beside it read them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AfterSale {
+    /// What a buyer owes when cancelling late; `None`: always free.
+    pub cancellation: Option<Cancellation>,
+    /// Seconds after its creation past which a held hold cannot be extended.
+    pub hold_max_s: u32,
+    /// Minutes before its start from which a party may be seated.
+    pub early_seat_min: u32,
+    /// Minutes after its start from which a party may be marked a no-show.
+    pub no_show_after_min: u32,
+}
+
+/// A cancellation policy: free until `free_until_h` hours before the start, then
+/// `fee_percent` of the price is owed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancellation {
+    /// Hours before the start until which cancelling is free.
+    pub free_until_h: u32,
+    /// Percent of the price owed when cancelling later.
+    pub fee_percent: u8,
 }
 
 /// The rule a resource id must follow: it names Redis keys and URLs.
