@@ -62,8 +62,8 @@ pub use document::{Enforcement, ResourceDoc};
 pub use error::{ConfigError, FieldError, PlanError, QueryError, RuleCode};
 pub use eval::{limits_between, Choice, Evaluator, Span, Unit, NO_TABLE};
 pub use floor::{finished, plan_walk_in, reseat, Reseat};
-pub use lifecycle::{check_no_show, check_seat, extended, no_show_from, refund, seat_from, vacated, AfterSaleError, Canceller, Refund};
 pub use ledger::{apply, decide, decide_shadow, first_overflow, Counters, ShadowTake, Take};
+pub use lifecycle::{check_no_show, check_seat, extended, no_show_from, refund, seat_from, vacated, AfterSaleError, Canceller, Refund};
 pub use local::{
     end_of_local_date, epoch_min, from_epoch_min, local_date, parse_date, parse_hhmm, rfc3339, rfc3339_local, start_of_local_date, EpochMin,
 };
@@ -73,8 +73,9 @@ pub use problem::{problem, Code, INTERNAL_DETAIL};
 pub use query::{AvailabilityQuery, CalendarQuery, ALTERNATIVE_DAYS, MAX_ALTERNATIVES, MAX_CALENDAR_DAYS};
 pub use request::{HoldItem, HoldRequest, RequestError, MAX_ITEMS};
 pub use resource::{
-    valid_resource_id, AfterSale, Cancellation, CutoffRule, DayHours, Join, Kind, PerBuyer, PricingRules, Resource, SeasonRule, SlotRules, TableType, Trigger, Week,
-    DEFAULT_EARLY_SEAT_MIN, DEFAULT_HOLD_MAX_S, DEFAULT_HOLD_TTL_S, DEFAULT_HORIZON_DAYS, DEFAULT_NO_SHOW_AFTER_MIN, DEFAULT_MAX_HELD_UNITS, MAX_HOLD_TTL_S, MAX_HORIZON_DAYS, MAX_UNITS, MULT_SCALE,
+    valid_resource_id, AfterSale, Cancellation, CutoffRule, DayHours, Join, Kind, PerBuyer, PricingRules, Resource, SeasonRule, SlotRules,
+    TableType, Trigger, Week, DEFAULT_EARLY_SEAT_MIN, DEFAULT_HOLD_MAX_S, DEFAULT_HOLD_TTL_S, DEFAULT_HORIZON_DAYS, DEFAULT_MAX_HELD_UNITS,
+    DEFAULT_NO_SHOW_AFTER_MIN, MAX_FLOOR_MIN, MAX_FREE_UNTIL_H, MAX_HOLD_TTL_S, MAX_HORIZON_DAYS, MAX_UNITS, MULT_SCALE,
 };
 pub use rules::{day_settings, today, DaySettings, Pause};
 pub use slots::{slots_on, Slot};

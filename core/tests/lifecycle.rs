@@ -58,7 +58,8 @@ fn the_defaults_are_the_documented_ones() {
 #[test]
 fn bad_policy_fields_are_refused_with_their_paths() {
     let doc = |extra: &str| format!(r#"{{"name":"S","timezone":"UTC","dimensions":{{"stock":{{"on_hand":5}}}},{extra}}}"#);
-    let paths = |extra: &str| Resource::from_json(doc(extra).as_bytes()).unwrap_err().errors.into_iter().map(|e| e.path).collect::<Vec<_>>();
+    let paths =
+        |extra: &str| Resource::from_json(doc(extra).as_bytes()).unwrap_err().errors.into_iter().map(|e| e.path).collect::<Vec<_>>();
     assert_eq!(paths(r#""cancellation":{"free_until_h":-1,"fee_percent":101}"#), ["cancellation.free_until_h", "cancellation.fee_percent"]);
     assert_eq!(paths(r#""hold_ttl_s":600,"hold_max_s":300"#), ["hold_max_s"]);
     assert_eq!(paths(r#""early_seat_min":1441,"no_show_after_min":99999"#), ["early_seat_min", "no_show_after_min"]);

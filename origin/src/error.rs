@@ -54,6 +54,15 @@ pub enum ApiError {
     /// Finish of a hold that is not seated (consumed) (409).
     #[error("{0}")]
     NotSeated(String),
+    /// A buyer's cancel of a booking that has started (409).
+    #[error("{0}")]
+    BookingStarted(String),
+    /// Seat or no-show before its time (409).
+    #[error("{0}")]
+    NotStarted(String),
+    /// Extend of a hold past `hold_max_s` after its creation (409).
+    #[error("{0}")]
+    HoldLimit(String),
     /// One buyer over the resource's `per_buyer` limits (409): nothing taken.
     #[error("{detail}")]
     BuyerLimit {
@@ -212,6 +221,9 @@ impl ApiError {
             ApiError::HoldNotActive(_) => Code::HoldNotActive,
             ApiError::TableTaken(_) => Code::TableTaken,
             ApiError::NotSeated(_) => Code::NotSeated,
+            ApiError::BookingStarted(_) => Code::BookingStarted,
+            ApiError::NotStarted(_) => Code::NotStarted,
+            ApiError::HoldLimit(_) => Code::HoldLimit,
             ApiError::BuyerLimit { .. } => Code::BuyerLimit,
             ApiError::PriceChanged { .. } => Code::PriceChanged,
             ApiError::StockBelowCommitted(_) => Code::StockBelowCommitted,
@@ -320,6 +332,9 @@ mod tests {
             ApiError::HoldNotActive(s()),
             ApiError::TableTaken(s()),
             ApiError::NotSeated(s()),
+            ApiError::BookingStarted(s()),
+            ApiError::NotStarted(s()),
+            ApiError::HoldLimit(s()),
             ApiError::BuyerLimit { detail: s(), limit_name: "max_held_units", used: 1, limit: 1 },
             ApiError::PriceChanged { detail: s(), prices: vec![] },
             ApiError::StockBelowCommitted(s()),

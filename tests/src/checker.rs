@@ -3,7 +3,8 @@
 //! stored.
 //!
 //! - every counter equals the units of the live holds that took it (held and unexpired,
-//!   pending, or consumed): nothing lost, nothing doubled, every unit back;
+//!   pending, or paid — consumed, seated, finished, no-show — and what a cancelled one kept):
+//!   nothing lost, nothing doubled, every unit back;
 //! - no counter is above the smallest limit any hold saw for it;
 //! - no hold is still `held` past its expiry once the sweeper had its time;
 //! - every hold acknowledged to a client exists, and every acknowledged consume is consumed.
@@ -23,7 +24,14 @@ pub enum Ack {
     Consumed(String),
     /// A release of this hold was answered 200.
     Released(String),
+    /// A cancel of this hold was answered 200.
+    Cancelled(String),
 }
+
+/// Statuses whose record's takes (`~h:` aside) stay in the counters: paid, what a paid
+/// booking becomes on the floor, and cancelled (a cancelled record keeps only the takes that
+/// did not come back).
+const KEEPS_TAKES: [&str; 5] = ["consumed", "seated", "finished", "no_show", "cancelled"];
 
 /// One problem found.
 pub type Violation = String;
@@ -60,7 +68,7 @@ pub async fn check(redis: &Redis, resource: &str, acks: &[Ack], now_ms: i64) -> 
             bad.push(format!("{id}: still held {} ms past its expiry", now_ms - expires));
         }
         let held = (status == "held" || status == "pending") && expires > now_ms;
-        let live = status == "consumed" || held;
+        let live = KEEPS_TAKES.contains(&status.as_str()) || held;
         for line in rec.get("takes").map(String::as_str).unwrap_or("").lines() {
             let parts: Vec<&str> = line.split('\t').collect();
             if let [bucket, qty, limit] = parts.as_slice() {
@@ -101,8 +109,12 @@ pub async fn check(redis: &Redis, resource: &str, acks: &[Ack], now_ms: i64) -> 
             Ack::Held(id) if here(id) && !status_of.contains_key(id) => {
                 bad.push(format!("{id}: acknowledged to a client, missing in Redis"))
             }
-            Ack::Consumed(id) if here(id) && status_of.get(id).map(String::as_str) != Some("consumed") => {
+            // A paid booking may since have been seated, finished, marked absent or cancelled.
+            Ack::Consumed(id) if here(id) && !status_of.get(id).is_some_and(|s| KEEPS_TAKES.contains(&s.as_str())) => {
                 bad.push(format!("{id}: consume acknowledged, status {:?}", status_of.get(id)))
+            }
+            Ack::Cancelled(id) if here(id) && status_of.get(id).map(String::as_str) != Some("cancelled") => {
+                bad.push(format!("{id}: cancel acknowledged, status {:?}", status_of.get(id)))
             }
             Ack::Released(id) if here(id) && status_of.get(id).map(String::as_str) == Some("consumed") => {
                 bad.push(format!("{id}: release acknowledged, yet consumed"))

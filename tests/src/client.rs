@@ -141,6 +141,13 @@ impl Api {
         self.send(Method::POST, &format!("/v1/holds/{id}/consume"), Some(token), None, None).await
     }
 
+    /// POST a step after the sale (`cancel`, `seat`, `no-show`, `finish`, `extend`) with an
+    /// optional JSON body.
+    pub async fn step(&self, token: &str, id: &str, step: &str, body: Option<&serde_json::Value>) -> Answer {
+        let body = body.map(|b| b.to_string().into_bytes());
+        self.send(Method::POST, &format!("/v1/holds/{id}/{step}"), Some(token), None, body).await
+    }
+
     /// POST release.
     pub async fn release(&self, token: &str, id: &str) -> Answer {
         self.send(Method::POST, &format!("/v1/holds/{id}/release"), Some(token), None, None).await

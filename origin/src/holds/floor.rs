@@ -39,7 +39,7 @@ async fn record(app: &App, f: &Found) -> Result<HoldRecord, ApiError> {
 /// A record a move or finish may act on: seated (consumed), or held and not expired.
 fn live(f: &Found, rec: &HoldRecord, now_ms: i64) -> Result<(), ApiError> {
     match rec.shown_status(now_ms) {
-        HoldStatus::Consumed | HoldStatus::Held | HoldStatus::Pending => Ok(()),
+        HoldStatus::Consumed | HoldStatus::Seated | HoldStatus::Held | HoldStatus::Pending => Ok(()),
         st => Err(ApiError::HoldNotActive(format!("hold {} is {}", f.id, if st == HoldStatus::Void { HoldStatus::Released } else { st }))),
     }
 }
@@ -60,11 +60,7 @@ async fn swap(
     label: &str,
     kind: SwapKind,
 ) -> Result<Outcome, ApiError> {
-    let fields = match kind {
-        SwapKind::Finished => vec![("finished_at".to_string(), app.now().timestamp_millis().to_string())],
-        SwapKind::Moved => Vec::new(),
-    };
-    let s = Swap { resource: &f.home, hold_id: &f.id, version, expected: &rec.takes, takes, label, kind, fields };
+    let s = Swap { resource: &f.home, hold_id: &f.id, version, expected: &rec.takes, takes, label, kind, fields: Vec::new() };
     match app.store.reseat(&s).await? {
         ReseatReply::Ok(_) => Ok(Outcome::Done),
         ReseatReply::Changed => Ok(Outcome::Again),
@@ -107,19 +103,21 @@ pub async fn move_to(app: &App, actor: &Actor, f: &Found, names: &[String]) -> R
     Err(ApiError::StoreUnavailable("the seating kept changing while it was moved; retry".into()))
 }
 
-/// Finishes the seating of hold `f` now, by `actor`: its tables free from the current moment
-/// of the floor on; its covers stay (it was served). Finishing it again answers it as it is.
+/// Finishes the seating of hold `f` (seated) now, by `actor`: its tables free from the current
+/// moment of the floor on; its covers stay (it was served). Finishing it again answers it as
+/// it is.
 pub async fn finish(app: &App, actor: &Actor, f: &Found) -> Result<Value, ApiError> {
     for _ in 0..ATTEMPTS {
         let rec = record(app, f).await?;
         let now = app.now();
-        if rec.finished_at_ms.is_some() {
-            return Ok(hold_view(&f.id, &rec, now.timestamp_millis()));
-        }
         match rec.shown_status(now.timestamp_millis()) {
-            HoldStatus::Consumed => {}
+            HoldStatus::Finished => return Ok(hold_view(&f.id, &rec, now.timestamp_millis())),
+            HoldStatus::Seated => {}
+            HoldStatus::Consumed => {
+                return Err(ApiError::NotSeated(format!("hold {} is booked, not seated: seat the party when it arrives", f.id)))
+            }
             HoldStatus::Held | HoldStatus::Pending => {
-                return Err(ApiError::NotSeated(format!("hold {} is held, not seated: consume it when the party arrives", f.id)))
+                return Err(ApiError::NotSeated(format!("hold {} is held, not seated: consume it, then seat the party", f.id)))
             }
             st => return Err(ApiError::NotSeated(format!("hold {} is {st}, not seated", f.id))),
         }

@@ -14,6 +14,7 @@
 //! it (`af:{k:…}`, a key of its own) with its payload hash; a request with another payload
 //! finds the claim and is refused (422), one with the same payload goes on and replays.
 
+pub mod after;
 pub mod claim;
 pub mod create;
 pub mod floor;
@@ -23,6 +24,7 @@ pub mod settle;
 pub mod view;
 pub mod walkin;
 
+pub use after::{cancel, extend, no_show, seat};
 pub use create::{create, Created};
 pub use floor::{finish, move_to};
 pub use settle::{consume, find, find_part, release, Found};

@@ -1,5 +1,5 @@
-//! The seatings of a date, as the host view shows them: every live hold of the date (held and
-//! not expired, or consumed), with the tables its takes hold at each instant, so that a moved
+//! The seatings of a date, as the host view shows them: every booking of the date that is not
+//! released or expired (held, paid, seated, finished, no-show, cancelled), with the tables its takes hold at each instant, so that a moved
 //! seating shows at its new tables and a finished one only until it was finished.
 
 use std::collections::BTreeMap;
@@ -21,12 +21,14 @@ pub struct Seating {
     pub label: String,
     /// Its units on the date.
     pub party: u32,
-    /// Its status shown now (held or consumed).
+    /// Its status shown now.
     pub status: HoldStatus,
     /// Who made it (the buyer, or the host for a walk-in).
     pub caller: String,
-    /// When the host finished it early (ms).
+    /// When it was finished (ms).
     pub finished_at_ms: Option<i64>,
+    /// When it left its tables before its end (ms): finished, no-show or cancelled.
+    pub ended_at_ms: Option<i64>,
     /// Each table (or pool) it holds, with the instants it holds it at, sorted.
     pub tables: BTreeMap<String, Vec<EpochMin>>,
     /// The start of its seating (the item's slot start, or a walk-in's moment).
@@ -34,10 +36,10 @@ pub struct Seating {
 }
 
 impl Seating {
-    /// From a record, if it is live at `now_ms` and seats someone on `date`.
+    /// From a record, if it is a booking at `now_ms` and seats someone on `date`.
     fn of(hold_id: &str, rec: &HoldRecord, date: NaiveDate, now_ms: i64) -> Result<Option<Seating>, ApiError> {
         let status = rec.shown_status(now_ms);
-        if !matches!(status, HoldStatus::Consumed | HoldStatus::Held | HoldStatus::Pending) {
+        if matches!(status, HoldStatus::Released | HoldStatus::Expired | HoldStatus::Void) {
             return Ok(None);
         }
         let party: u32 = rec.items.iter().filter(|it| it.date == Some(date)).map(|it| it.qty).sum();
@@ -68,6 +70,7 @@ impl Seating {
             status,
             caller: rec.caller.clone(),
             finished_at_ms: rec.finished_at_ms,
+            ended_at_ms: rec.finished_at_ms.or(rec.no_show_at_ms).or(rec.cancelled.as_ref().map(|c| c.at_ms)),
             tables,
             start,
         }))
@@ -88,7 +91,7 @@ impl Seating {
         let gap = v.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0).min().unwrap_or(step);
         let end = self.start.map_or(last + gap, |s| s + duration);
         // Finished before its end: its tables came back from the grid moment after its last.
-        let early = self.finished_at_ms.is_some_and(|ms| ms / 60_000 < end);
+        let early = self.ended_at_ms.is_some_and(|ms| ms / 60_000 < end);
         Some((first, if early { end.min(last + gap) } else { end }))
     }
 }

@@ -104,7 +104,7 @@ pub async fn consume(app: &App, actor: &Actor, f: &Found) -> Result<Value, ApiEr
         }
     }
     tracing::info!(hold = %f.id, caller = %actor.sub, "hold consumed");
-    if f.record.status != HoldStatus::Consumed {
+    if !f.record.status.is_paid() {
         app.metrics.holds_consumed.inc();
         transition(app, actor, f, "hold.consumed");
     }

@@ -32,8 +32,23 @@ pub fn hold_view(id: &str, rec: &HoldRecord, now_ms: i64) -> Value {
         with_tables(&mut items, &HashMap::from([(home, t.clone())]));
     }
     let mut v = json!({"id": id, "status": rec.shown_status(now_ms), "expires_at": rfc3339_ms(rec.expires_at_ms), "items": items});
-    if let Some(at) = rec.finished_at_ms {
-        v["finished_at"] = json!(rfc3339_ms(at));
+    for (name, at) in [
+        ("consumed_at", rec.consumed_at_ms),
+        ("seated_at", rec.seated_at_ms),
+        ("finished_at", rec.finished_at_ms),
+        ("no_show_at", rec.no_show_at_ms),
+    ] {
+        if let Some(at) = at {
+            v[name] = json!(rfc3339_ms(at));
+        }
+    }
+    if let Some(c) = &rec.cancelled {
+        v["cancelled_at"] = json!(rfc3339_ms(c.at_ms));
+        v["cancelled_by"] = json!(c.by);
+        v["refund"] = json!({"percent": c.refund_percent, "fee_minor": c.fee_minor});
+        if let Some(r) = &c.reason {
+            v["cancel_reason"] = json!(r);
+        }
     }
     v
 }

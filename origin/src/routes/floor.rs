@@ -1,5 +1,5 @@
-//! The host's steps over HTTP (seller owner, ops): move a seating to other tables, finish it
-//! early, seat a walk-in now. The steps are the domain's (`crate::holds::{floor, walkin}`);
+//! The host's steps over HTTP (seller owner, ops): seat a party, move it to other tables,
+//! finish it, mark it a no-show, seat a walk-in now. The steps are the domain's (`crate::holds::{floor, walkin}`);
 //! these parse the body, check that the caller owns the resource and answer.
 
 use hyper::body::Incoming;
@@ -89,17 +89,38 @@ pub async fn move_to(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>,
 }
 
 /// `POST /v1/holds/{id}/finish` (`{"resource_id"?}`): 200 with the hold and its
-/// `finished_at`; idempotent; 409 `NOT_SEATED` before the seating started.
+/// `finished_at`; idempotent; 409 `NOT_SEATED` unless seated and its seating started.
 pub async fn finish(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let raw = read_body(req, &ctx.app.cfg).await?;
-    let body: SeatingBody = if raw.iter().all(u8::is_ascii_whitespace) { SeatingBody::default() } else { parse_json(&raw)? };
-    let f = owned_seating(&ctx, body.resource_id).await?;
+    let f = seating_of(&ctx, req).await?;
     let view = holds::finish(&ctx.app, &ctx.actor()?, &f).await?;
     Ok(answer(&ctx, &f, view))
 }
 
+/// The seating a body names (empty, or `{"resource_id"}`), owned by the caller.
+async fn seating_of(ctx: &Ctx, req: Request<Incoming>) -> Result<Found, ApiError> {
+    let raw = read_body(req, &ctx.app.cfg).await?;
+    let body: SeatingBody = if raw.iter().all(u8::is_ascii_whitespace) { SeatingBody::default() } else { parse_json(&raw)? };
+    owned_seating(ctx, body.resource_id).await
+}
+
+/// `POST /v1/holds/{id}/seat` (`{"resource_id"?}`): the party checked in, from
+/// `early_seat_min` before its start (409 `NOT_STARTED` earlier); idempotent.
+pub async fn seat(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let f = seating_of(&ctx, req).await?;
+    let view = holds::seat(&ctx.app, &ctx.actor()?, &f).await?;
+    Ok(answer(&ctx, &f, view))
+}
+
+/// `POST /v1/holds/{id}/no-show` (`{"resource_id"?}`): the party never came, from
+/// `no_show_after_min` after its start; its tables and covers free from now on; idempotent.
+pub async fn no_show(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let f = seating_of(&ctx, req).await?;
+    let view = holds::no_show(&ctx.app, &ctx.actor()?, &f).await?;
+    Ok(answer(&ctx, &f, view))
+}
+
 /// `POST /v1/resources/{id}/walk-ins` `{"party":3,"area"?:"hall","tables"?:["T3"]}`: 201 with
-/// the hold (consumed), 200 for a replay of the same `Idempotency-Key`.
+/// the hold (seated), 200 for a replay of the same `Idempotency-Key`.
 pub async fn walk_in(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let l = ctx.app.load(&ctx.id, None).await?;
     ctx.owner(Role::Seller, &l.owner)?;

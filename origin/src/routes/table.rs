@@ -78,6 +78,7 @@ use IdKind::{Hold, None as NoId, Resource as Res};
 
 const SELLER: &[Role] = &[Role::Seller];
 const BUYER: &[Role] = &[Role::Buyer];
+const BUYER_SELLER: &[Role] = &[Role::Buyer, Role::Seller];
 const EDGE: &[Role] = &[Role::Edge];
 const OPS: &[Role] = &[Role::Ops];
 const WRITES: bool = true;
@@ -85,7 +86,7 @@ const READS: bool = false;
 
 /// Every route of the origin.
 #[rustfmt::skip]
-pub static ROUTES: [Row; 36] = [
+pub static ROUTES: [Row; 40] = [
     row("/v1/resources/{id}",              Method::PUT,  Res,  Roles(SELLER), WRITES, h!(resources::put)),
     row("/v1/resources/{id}",              Method::GET,  Res,  Owner(SELLER), READS,  h!(resources::get)),
     row("/v1/resources/{id}",              Method::DELETE, Res, Owner(SELLER), WRITES, h!(resources::archive)),
@@ -106,6 +107,10 @@ pub static ROUTES: [Row; 36] = [
     row("/v1/holds/{id}/release",          Method::POST, Hold, Owner(BUYER),  WRITES, h!(holds::release)),
     row("/v1/holds/{id}/tables",           Method::POST, Hold, Owner(SELLER), WRITES, h!(floor::move_to)),
     row("/v1/holds/{id}/finish",           Method::POST, Hold, Owner(SELLER), WRITES, h!(floor::finish)),
+    row("/v1/holds/{id}/seat",             Method::POST, Hold, Owner(SELLER), WRITES, h!(floor::seat)),
+    row("/v1/holds/{id}/no-show",          Method::POST, Hold, Owner(SELLER), WRITES, h!(floor::no_show)),
+    row("/v1/holds/{id}/cancel",           Method::POST, Hold, Owner(BUYER_SELLER), WRITES, h!(holds::cancel)),
+    row("/v1/holds/{id}/extend",           Method::POST, Hold, Owner(BUYER),  WRITES, h!(holds::extend)),
     row("/v1/stock/validate",              Method::POST, NoId, Roles(BUYER),  READS,  h!(validate::validate)),
     row("/healthz",                        Method::GET,  NoId, Anyone,        READS,  h!(health::healthz)),
     row("/readyz",                         Method::GET,  NoId, Anyone,        READS,  h!(health::readyz)),

@@ -9,7 +9,7 @@ use super::error::StoreError;
 use super::holds::{encode_takes, HoldArgs};
 use super::keys::ResourceKeys;
 use super::records::HoldStatus;
-use super::reply::{HoldReply, ReseatReply};
+use super::reply::{ExtendReply, HoldReply, ReseatReply};
 
 /// Decodes the library's takes wire (`bucket\tqty\tlimit\n` lines), as a record keeps them.
 pub fn decode_takes(wire: &str) -> Result<Vec<Take>, StoreError> {
@@ -29,13 +29,20 @@ pub fn decode_takes(wire: &str) -> Result<Vec<Take>, StoreError> {
         .collect()
 }
 
-/// Why a seating's takes are swapped: the event and the audit name it.
+/// Why a part's takes are swapped: the event and the audit name it, and the status it
+/// moves to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SwapKind {
-    /// Moved to other tables.
+    /// Moved to other tables; the status stays.
     Moved,
-    /// Finished early: its tables free from the current moment on.
+    /// Its party checked in (`seated`); the takes stay.
+    Seated,
+    /// Finished: its tables free from the current moment on.
     Finished,
+    /// Its party never came (`no_show`): tables and covers free from the current moment on.
+    NoShow,
+    /// Cancelled: its units from now on back, the buyer's shares too.
+    Cancelled,
 }
 
 impl SwapKind {
@@ -43,7 +50,21 @@ impl SwapKind {
     pub fn as_str(self) -> &'static str {
         match self {
             SwapKind::Moved => "moved",
+            SwapKind::Seated => "seated",
             SwapKind::Finished => "finished",
+            SwapKind::NoShow => "no_show",
+            SwapKind::Cancelled => "cancelled",
+        }
+    }
+
+    /// The status it moves the part to (`None`: it stays).
+    pub fn status(self) -> Option<HoldStatus> {
+        match self {
+            SwapKind::Moved => None,
+            SwapKind::Seated => Some(HoldStatus::Seated),
+            SwapKind::Finished => Some(HoldStatus::Finished),
+            SwapKind::NoShow => Some(HoldStatus::NoShow),
+            SwapKind::Cancelled => Some(HoldStatus::Cancelled),
         }
     }
 }
@@ -74,20 +95,33 @@ impl Store {
     /// checked against their limits; nothing changes unless the whole swap fits.
     pub async fn reseat(&self, s: &Swap<'_>) -> Result<ReseatReply, StoreError> {
         let k = ResourceKeys::new(s.resource);
-        let keys = vec![k.meta(), k.counters(), k.hold(s.hold_id), k.settled()];
-        let mut args =
-            vec![s.version.to_string(), s.expected.to_string(), encode_takes(s.takes), s.label.to_string(), s.kind.as_str().to_string()];
+        let keys = vec![k.meta(), k.counters(), k.hold(s.hold_id), k.settled(), k.expiry()];
+        let to = s.kind.status().map_or("", HoldStatus::as_str);
+        let mut args = vec![
+            s.version.to_string(),
+            s.expected.to_string(),
+            encode_takes(s.takes),
+            s.label.to_string(),
+            s.kind.as_str().to_string(),
+            to.to_string(),
+        ];
         for (f, v) in &s.fields {
             args.extend([f.clone(), v.clone()]);
         }
         ReseatReply::parse(&self.fcall("aforo_reseat", keys, args).await?)
     }
 
-    /// Seats a walk-in: taken as a hold is (`aforo_hold`, a group of one), consumed in the
-    /// same step. `a` must name its date index (a resource with tables) and be `consumed`.
+    /// Extends a held part to expire at `at_ms` (`aforo_extend`).
+    pub async fn extend(&self, resource: &str, hold_id: &str, at_ms: i64) -> Result<ExtendReply, StoreError> {
+        let k = ResourceKeys::new(resource);
+        ExtendReply::parse(&self.fcall("aforo_extend", vec![k.expiry(), k.hold(hold_id)], vec![at_ms.to_string()]).await?)
+    }
+
+    /// Seats a walk-in: taken as a hold is (`aforo_hold`, a group of one), paid and seated in
+    /// the same step. `a` must name its date index (a resource with tables) and be `seated`.
     pub async fn walk_in(&self, a: &HoldArgs) -> Result<HoldReply, StoreError> {
-        if a.date_index.is_none() || a.status != HoldStatus::Consumed {
-            return Err(StoreError::Reply("aforo_hold", "a walk-in is consumed and needs its date index".into()));
+        if a.date_index.is_none() || a.status != HoldStatus::Seated {
+            return Err(StoreError::Reply("aforo_hold", "a walk-in is seated and needs its date index".into()));
         }
         self.hold_part(a).await
     }

@@ -40,5 +40,5 @@ pub use keys::{
     RESOURCES,
 };
 pub use records::{HoldRecord, HoldStatus, Meta, Mode};
-pub use reply::{ArchiveReply, HoldReply, PartReply, PutReply, ReseatReply, StockReply};
+pub use reply::{ArchiveReply, ExtendReply, HoldReply, PartReply, PutReply, ReseatReply, StockReply};
 pub use resources::{DocWrite, IdempotencyKey, StockChange, READ_FIRST, READ_PART};

@@ -25,6 +25,14 @@ pub enum HoldStatus {
     Expired,
     /// A cart step undone: units back, and the key as if never used.
     Void,
+    /// Paid, and its party checked in.
+    Seated,
+    /// Seated, and its party gone.
+    Finished,
+    /// Paid, and its party never came.
+    NoShow,
+    /// Called off, held or paid: its units from then on came back.
+    Cancelled,
 }
 
 impl HoldStatus {
@@ -37,7 +45,17 @@ impl HoldStatus {
             HoldStatus::Released => "released",
             HoldStatus::Expired => "expired",
             HoldStatus::Void => "void",
+            HoldStatus::Seated => "seated",
+            HoldStatus::Finished => "finished",
+            HoldStatus::NoShow => "no_show",
+            HoldStatus::Cancelled => "cancelled",
         }
+    }
+
+    /// Paid for: consumed, and what a consumed booking becomes on the floor. Its takes are
+    /// settled and its record kept as a booking.
+    pub fn is_paid(self) -> bool {
+        matches!(self, HoldStatus::Consumed | HoldStatus::Seated | HoldStatus::Finished | HoldStatus::NoShow)
     }
 
     /// Still taking units until its expiry (held, or a cart's pending home).
@@ -78,6 +96,10 @@ impl FromStr for HoldStatus {
             "released" => HoldStatus::Released,
             "expired" => HoldStatus::Expired,
             "void" => HoldStatus::Void,
+            "seated" => HoldStatus::Seated,
+            "finished" => HoldStatus::Finished,
+            "no_show" => HoldStatus::NoShow,
+            "cancelled" => HoldStatus::Cancelled,
             _ => return Err(BadStatus(s.to_string())),
         })
     }
@@ -171,8 +193,29 @@ pub struct HoldRecord {
     pub consumed_at_ms: Option<i64>,
     /// When it was released, voided or expired (ms).
     pub ended_at_ms: Option<i64>,
-    /// When the host finished the seating early (ms): its tables free from then on.
+    /// When the host finished the seating (ms): its tables free from then on.
     pub finished_at_ms: Option<i64>,
+    /// When its party was seated (ms).
+    pub seated_at_ms: Option<i64>,
+    /// When it was marked a no-show (ms).
+    pub no_show_at_ms: Option<i64>,
+    /// When it was cancelled (ms), by whom (`role:sub`), why, and the refund it gave.
+    pub cancelled: Option<Cancelled>,
+}
+
+/// A cancellation as its record keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cancelled {
+    /// When (ms).
+    pub at_ms: i64,
+    /// Who: the actor's role and subject (`buyer:u1`).
+    pub by: String,
+    /// Why, as the caller said.
+    pub reason: Option<String>,
+    /// Percent of the price refunded.
+    pub refund_percent: u8,
+    /// The fee owed, minor units.
+    pub fee_minor: u64,
 }
 
 impl HoldRecord {
@@ -201,6 +244,18 @@ impl HoldRecord {
             consumed_at_ms: f.parsed_opt("consumed_at")?,
             ended_at_ms: f.parsed_opt("ended_at")?,
             finished_at_ms: f.parsed_opt("finished_at")?,
+            seated_at_ms: f.parsed_opt("seated_at")?,
+            no_show_at_ms: f.parsed_opt("no_show_at")?,
+            cancelled: match f.parsed_opt("cancelled_at")? {
+                None => None,
+                Some(at_ms) => Some(Cancelled {
+                    at_ms,
+                    by: f.optional("cancelled_by").unwrap_or_default().to_string(),
+                    reason: f.optional("cancel_reason").filter(|r| !r.is_empty()).map(String::from),
+                    refund_percent: f.parsed_opt("refund_percent")?.unwrap_or(100),
+                    fee_minor: f.parsed_opt("fee_minor")?.unwrap_or(0),
+                }),
+            },
         }))
     }
 
@@ -283,8 +338,18 @@ mod tests {
 
     #[test]
     fn statuses_read_as_the_library_writes_them() {
-        for s in [HoldStatus::Held, HoldStatus::Pending, HoldStatus::Consumed, HoldStatus::Released, HoldStatus::Expired, HoldStatus::Void]
-        {
+        for s in [
+            HoldStatus::Held,
+            HoldStatus::Pending,
+            HoldStatus::Consumed,
+            HoldStatus::Released,
+            HoldStatus::Expired,
+            HoldStatus::Void,
+            HoldStatus::Seated,
+            HoldStatus::Finished,
+            HoldStatus::NoShow,
+            HoldStatus::Cancelled,
+        ] {
             assert_eq!(s.as_str().parse::<HoldStatus>(), Ok(s));
             assert_eq!(serde_json::to_string(&s).ok(), Some(format!("\"{s}\"")));
         }

@@ -221,6 +221,29 @@ impl ReseatReply {
     }
 }
 
+/// Outcome of extending a held part (`aforo_extend`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExtendReply {
+    /// It expires at this instant (ms) now.
+    Ok(i64),
+    /// No such part.
+    NotFound,
+    /// Not held (or held past its expiry: `expired`).
+    NotActive(HoldStatus),
+}
+
+impl ExtendReply {
+    /// Parses `aforo_extend`'s reply.
+    pub fn parse(r: &Reply) -> Result<ExtendReply, StoreError> {
+        Ok(match r.tag() {
+            Some("ok") => ExtendReply::Ok(r.parsed(1, "expires_at")?),
+            Some("not_found") => ExtendReply::NotFound,
+            Some("not_active") => ExtendReply::NotActive(r.status(1)?),
+            _ => return Err(r.unexpected()),
+        })
+    }
+}
+
 /// Outcome of a stock adjustment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StockReply {

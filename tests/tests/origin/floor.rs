@@ -171,7 +171,7 @@ async fn walk_ins_sit_now_and_a_finished_seating_frees_its_table() {
     let e = env();
     create(&e, "floor", &floor_doc()).await;
     let first = walk_in(&e, "w1", &json!({"party": 3, "tables": ["T3"]})).await;
-    assert_eq!((first.status.as_u16(), first.body["status"].as_str()), (201, Some("consumed")), "{:?}", first.body);
+    assert_eq!((first.status.as_u16(), first.body["status"].as_str()), (201, Some("seated")), "{:?}", first.body);
     assert_eq!(tables_of(&first), json!(["T3"]));
     let id = first.body["id"].as_str().unwrap().to_string();
     let today = first.body["items"][0]["date"].as_str().unwrap().to_string();

@@ -11,6 +11,8 @@
 //! - [`tables`]: tables assigned inside the atomic hold
 //! - [`seating`]: numbered tables and areas under a crowd of parties
 //! - [`floor`]: the host's moves, finishes and walk-ins on physical tables; the host view
+//! - [`aftersale`]: a booking after its sale: extend, cancel under the policy, seat, no-show,
+//!   finish; cancels under a crowd of new holds
 //! - [`degraded`]: validate-stock degraded (Redis frozen, killed) while holds refuse
 //! - [`audit`]: the audit trail read across its shards
 //! - [`auth`]: tokens (401), roles and ownership (403)
@@ -40,6 +42,7 @@ mod common;
 
 mod abuse;
 mod adoption;
+mod aftersale;
 mod audit;
 mod auth;
 mod bookings;

@@ -1,6 +1,6 @@
 //! The host's steps below HTTP: `aforo_reseat` swaps a seating's takes all or nothing,
 //! compare-and-set on the takes its record had, checking only the counters that rise; a
-//! consumed seating's settled ledger moves with it; `aforo_walk_in` seats a consumed hold.
+//! consumed seating's settled ledger moves with it; a walk-in is taken seated.
 
 use aforo_origin::store::{encode_takes, ReseatReply, Swap, SwapKind};
 
@@ -64,18 +64,19 @@ async fn a_reseat_swaps_all_or_nothing_and_compares_the_takes_it_read() {
     let checked = store.check("r", false).await.unwrap().unwrap();
     assert!(checked.drift.is_empty(), "{checked:?}");
 
-    // A consumed seating finished early: its settled ledger moves with it, nothing drifts.
+    // A consumed seating is seated, then finished early: only a seated one finishes, its
+    // settled ledger moves with it, nothing drifts.
     assert_eq!(store.consume("r", &b.hold_id).await.unwrap(), PartReply::Ok(HoldStatus::Consumed));
     let bwire = encode_takes(&b.takes);
     let first_only = vec![b.takes[0].clone(), b.takes[1].clone()];
-    let fin = Swap {
-        kind: SwapKind::Finished,
-        fields: vec![("finished_at".into(), "123".into())],
-        ..swap(&b.hold_id, &bwire, &first_only, "T2")
-    };
-    assert_eq!(store.reseat(&fin).await.unwrap(), ReseatReply::Ok(HoldStatus::Consumed));
+    let fin = Swap { kind: SwapKind::Finished, ..swap(&b.hold_id, &bwire, &first_only, "T2") };
+    assert_eq!(store.reseat(&fin).await.unwrap(), ReseatReply::NotActive(HoldStatus::Consumed), "not seated yet");
+    let seat = Swap { kind: SwapKind::Seated, ..swap(&b.hold_id, &bwire, &b.takes, "T2") };
+    assert_eq!(store.reseat(&seat).await.unwrap(), ReseatReply::Ok(HoldStatus::Consumed));
+    assert_eq!(store.reseat(&seat).await.unwrap(), ReseatReply::Ok(HoldStatus::Seated), "idempotent by its target");
+    assert_eq!(store.reseat(&fin).await.unwrap(), ReseatReply::Ok(HoldStatus::Seated));
     let rec = store.hold_record("r", &b.hold_id).await.unwrap().unwrap();
-    assert_eq!(rec.finished_at_ms, Some(123));
+    assert!(rec.finished_at_ms.is_some() && rec.seated_at_ms.is_some() && rec.status == HoldStatus::Finished, "{rec:?}");
     assert_eq!(counters(&store, "r").await.get(&b.takes[2].bucket.to_string()), None);
     let checked = store.check("r", false).await.unwrap().unwrap();
     assert!(checked.drift.is_empty(), "{checked:?}");
@@ -101,24 +102,24 @@ async fn a_held_seating_past_its_expiry_is_not_moved() {
 }
 
 #[tokio::test]
-async fn a_walk_in_is_consumed_in_the_step_that_seats_it() {
+async fn a_walk_in_is_seated_in_the_step_that_takes_it() {
     let redis = Redis::start(&[]);
     let store = connect(&redis).await;
     resource(&store, "r", None).await;
     let date = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
-    let w = HoldArgs { status: HoldStatus::Consumed, date_index: Some(date), ..args("r", 1, "w", seating("T1", 2)) };
+    let w = HoldArgs { status: HoldStatus::Seated, date_index: Some(date), ..args("r", 1, "w", seating("T1", 2)) };
     let HoldReply::Taken { status, .. } = store.walk_in(&w).await.unwrap() else { panic!() };
-    assert_eq!(status, HoldStatus::Consumed);
+    assert_eq!(status, HoldStatus::Seated);
     assert_eq!(expiring(&store, "r").await, 0, "no expiry entry");
     let rec = store.hold_record("r", &w.hold_id).await.unwrap().unwrap();
-    assert_eq!(rec.status, HoldStatus::Consumed);
+    assert_eq!(rec.status, HoldStatus::Seated);
     assert!(rec.consumed_at_ms.is_some());
     assert_eq!(store.holds_of_date("r", "2027-03-01").await.unwrap(), vec![w.hold_id.clone()]);
     let checked = store.check("r", false).await.unwrap().unwrap();
     assert!(checked.drift.is_empty() && checked.stale.is_empty(), "{checked:?}");
     // A replay answers the seating; the same table for another party is refused whole.
-    assert!(matches!(store.walk_in(&w).await.unwrap(), HoldReply::Replay { status: HoldStatus::Consumed, .. }));
-    let other = HoldArgs { status: HoldStatus::Consumed, date_index: Some(date), ..args("r", 2, "x", seating("T1", 2)) };
+    assert!(matches!(store.walk_in(&w).await.unwrap(), HoldReply::Replay { status: HoldStatus::Seated, .. }));
+    let other = HoldArgs { status: HoldStatus::Seated, date_index: Some(date), ..args("r", 2, "x", seating("T1", 2)) };
     assert!(matches!(store.walk_in(&other).await.unwrap(), HoldReply::SoldOut { .. }));
     assert_eq!(counters(&store, "r").await.get(&day(0).to_string()), Some(&2));
     // Without its date index, the store refuses to call.

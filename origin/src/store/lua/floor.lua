@@ -1,31 +1,51 @@
--- reseat: KEYS m, c, h, s ; ARGV version, the record's takes as the caller read them, the new
--- takes, the new table label, the event kind ('moved' | 'finished'), extra field/value pairs
--- for the record — swaps a live part's takes atomically (compare-and-set on its takes): per
--- bucket the net change new - old is applied, and only buckets that rise are checked against
--- their limit (a seating never collides with itself). A consumed part's settled ledger moves
--- with it. Answers 'ok' and the status; 'not_found'; 'not_active' and the status shown (a held
--- part past its expiry is 'expired'); 'changed' (the takes moved since they were read);
--- 'version' and the counters' version; 'taken', the bucket, its count and its limit.
+-- The statuses a part may be moved to, each with the statuses it may come from (a live one
+-- is 'held' or 'pending' and not expired). '' is a move: the status stays.
+local FROM = {
+  [''] = {held = true, pending = true, consumed = true, seated = true},
+  seated = {consumed = true},
+  finished = {seated = true},
+  no_show = {consumed = true},
+  cancelled = {held = true, pending = true, consumed = true},
+}
+
+-- reseat: KEYS m, c, h, s, x ; ARGV version, the record's takes as the caller read them, the
+-- new takes, the new table label, the event kind, the status to move to ('' to keep it),
+-- extra field/value pairs for the record — a step of a booking after its sale (a move, a
+-- seating, a finish, a no-show, a cancellation), atomic with its counters: compare-and-set on
+-- the record's takes, then per bucket the net change new - old is applied, and only buckets
+-- that rise are checked against their limit (a seating never collides with itself). A paid
+-- part's settled ledger moves with it. The buyer's shares go along unchanged, except on a
+-- cancellation, which gives them back (a held part's '~h:' too; a paid part's '~h:' left the
+-- counters when it was paid). A held part cancelled leaves the expiry index. Moving to the
+-- status a part has already answers 'ok' (the step is idempotent by its target). Answers 'ok'
+-- and the status it had; 'not_found'; 'not_active' and the status shown (a held part past
+-- its expiry is 'expired'); 'changed' (the takes moved since they were read); 'version' and
+-- the counters' version; 'taken', the bucket, its count and its limit.
 local function reseat(keys, args)
-  local c, h = keys[2], keys[3]
+  local c, h, to = keys[2], keys[3], args[6]
   local P = prefix_of(keys[1])
   local rec = redis.call('HMGET', h, 'status', 'takes', 'expires_at')
   local st = rec[1]
   if not st then return {'not_found'} end
+  if to ~= '' and st == to then return {'ok', st} end
   local now = now_ms()
-  if st == 'held' or st == 'pending' then
-    if tonumber(rec[3]) <= now then return {'not_active', 'expired'} end
-  elseif st ~= 'consumed' then
-    return {'not_active', st}
-  end
+  local live = st == 'held' or st == 'pending'
+  if live and tonumber(rec[3]) <= now then return {'not_active', 'expired'} end
+  if not FROM[to][st] then return {'not_active', st} end
   if rec[2] ~= args[2] then return {'changed', st} end
   local v = redis.call('HGET', c, '~v')
   if v ~= args[1] then return {'version', v or ''} end
-  -- The buyer's shares are not the host's to move: they go along unchanged.
-  local takes = args[3] .. private_lines(rec[2])
+  local takes = args[3]
+  if to ~= 'cancelled' then takes = takes .. private_lines(rec[2]) end
   local old, new, lims = {}, {}, {}
   gather(old, rec[2])
   gather(new, takes, lims)
+  if not live then
+    -- A paid part's '~h:' lines are in neither the counters nor the ledger.
+    for k in pairs(old) do
+      if string.sub(k, 1, 3) == '~h:' then old[k], new[k] = nil, nil end
+    end
+  end
   local names, delta = {}, {}
   for k, q in pairs(new) do
     if q ~= (old[k] or 0) then names[#names + 1] = k; delta[k] = q - (old[k] or 0) end
@@ -39,21 +59,53 @@ local function reseat(keys, args)
     local have = tonumber(cur[i]) or 0
     if delta[k] > 0 and have + delta[k] > lims[k] then return {'taken', k, tostring(have), tostring(lims[k])} end
   end
-  local set, changes = {}, {}
+  local set, gone, changes = {}, {}, {}
   for i, k in ipairs(names) do
     local val = (tonumber(cur[i]) or 0) + delta[k]
     if val < 0 then val = 0 end
-    set[#set + 1] = k
-    set[#set + 1] = val
+    if val == 0 and private(k) then
+      gone[#gone + 1] = k
+    else
+      set[#set + 1] = k
+      set[#set + 1] = val
+    end
     changes[i] = {k, delta[k], val, lims[k]}
-    if st == 'consumed' then redis.call('HINCRBY', keys[4], k, delta[k]) end
+    if not live then redis.call('HINCRBY', keys[4], k, delta[k]) end
   end
   hset_pairs(c, set)
+  each_part('HDEL', c, gone)
   local fields = {'takes', takes, 'table', args[4], 'version', args[1]}
-  for k = 6, #args do fields[#fields + 1] = args[k] end
+  if to ~= '' then
+    fields[#fields + 1] = 'status'
+    fields[#fields + 1] = to
+    fields[#fields + 1] = to .. '_at'
+    fields[#fields + 1] = now
+  end
+  for k = 7, #args do fields[#fields + 1] = args[k] end
   redis.call('HSET', h, unpack(fields))
-  emit(P, args[5], string.sub(h, #P + 3), args[1], changes)
+  local id = string.sub(h, #P + 3)
+  if live and to == 'cancelled' then redis.call('ZREM', keys[5], id) end
+  emit(P, args[5], id, args[1], changes)
   return {'ok', st}
+end
+
+-- extend: KEYS x, h ; ARGV the new expiry (ms) — a held part expires later (the origin
+-- bounds it by `hold_max_s`). Answers 'ok' and the expiry; 'not_found'; 'not_active' and the
+-- status shown.
+local function extend(keys, args)
+  local h = keys[2]
+  local rec = redis.call('HMGET', h, 'status', 'expires_at')
+  local st = rec[1]
+  if not st then return {'not_found'} end
+  if st ~= 'held' and st ~= 'pending' then return {'not_active', st} end
+  if tonumber(rec[2]) <= now_ms() then return {'not_active', 'expired'} end
+  local at = tonumber(args[1])
+  if at > tonumber(rec[2]) then
+    redis.call('HSET', h, 'expires_at', at)
+    redis.call('ZADD', keys[1], at, string.sub(h, #prefix_of(keys[1]) + 3))
+    keep_until(h, at)
+  end
+  return {'ok', tostring(math.max(at, tonumber(rec[2])))}
 end
 
 -- bookings: KEYS bookings ; ARGV min, max (ZRANGE BYLEX bounds), limit, status ('' for any) —
@@ -111,6 +163,6 @@ local function index(keys, args)
   end
   local life = redis.call('PEXPIRETIME', keys[1])
   if life > 0 then keep_until(keys[2], life) end
-  if f[1] == 'consumed' then retain(keys[1], keys[2]) end
+  if is_paid(f[1]) then retain(keys[1], keys[2]) end
   return 'indexed'
 end

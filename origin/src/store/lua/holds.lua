@@ -124,9 +124,13 @@ local function write_record(h, j, a, now, taken, label, over)
     rec[#rec + 1] = 'over'
     rec[#rec + 1] = over
   end
-  if a[A.status] == 'consumed' then
+  if is_paid(a[A.status]) then
     rec[#rec + 1] = 'consumed_at'
     rec[#rec + 1] = now
+    if a[A.status] == 'seated' then
+      rec[#rec + 1] = 'seated_at'
+      rec[#rec + 1] = now
+    end
   end
   redis.call('HSET', h, unpack(rec))
   redis.call('PEXPIRE', h, tonumber(a[A.life]))
@@ -150,7 +154,7 @@ end
 -- each decided on its own (its replay, refusal or shadow) against the counters the holds
 -- before it left. The fixed costs are paid once: TIME, the reclaim, one read of the version
 -- and of every counter named, one counter write, one ZADD each for expiries and bookings, one
--- event. A hold of status 'consumed' (a walk-in, seated now) takes no expiry entry: its takes
+-- event. A hold made paid ('seated': a walk-in, seated now) takes no expiry entry: its takes
 -- are settled and its record kept as a paid one is. Answers per hold the length of its reply,
 -- then its reply: 'ok' id status expires_at table over | 'replay' id status expires_at |
 -- 'reused' | 'version' version | 'sold_out' bucket count limit; then the ids expired.
@@ -199,7 +203,7 @@ local function hold(keys, args)
         over = table.concat(over, ',')
         local exp_at = write_record(e.h, e.j, a, now, taken, label, over)
         made[e.h] = {a[A.status], tostring(exp_at), a[A.hash]}
-        if a[A.status] == 'consumed' then
+        if is_paid(a[A.status]) then
           -- Seated now: settled once the counters are written, below.
           paid[#paid + 1] = {e.h, taken}
         else

@@ -208,6 +208,13 @@ local function next_expiry(P)
   return first[2] or ''
 end
 
+-- Whether a part is paid for (consumed, and what a consumed booking becomes on the floor):
+-- its takes are settled and its record kept as a booking.
+local PAID = {consumed = true, seated = true, finished = true, no_show = true}
+local function is_paid(st)
+  return PAID[st] == true
+end
+
 -- Moves a consumed hold's takes into the settled ledger; the units a buyer holds ('~h:')
 -- are held no longer and leave the counters.
 local function settle(c, s, takes)

@@ -6,7 +6,7 @@ local function release(keys, args)
   local rec = redis.call('HMGET', h, 'status', 'takes', 'expires_at', 'version')
   local st = rec[1]
   if not st then return {'not_found'} end
-  if st == 'consumed' then return {'not_active', st} end
+  if is_paid(st) or st == 'cancelled' then return {'not_active', st} end
   if st ~= 'held' and st ~= 'pending' then return {'ok', st} end
   local now = now_ms()
   local per, lims = {}, {}
@@ -33,11 +33,11 @@ local function consume(keys, args)
   local rec = redis.call('HMGET', h, 'status', 'expires_at', 'takes')
   local st = rec[1]
   if not st then return done({'not_found'}) end
-  if st == 'consumed' then
+  if is_paid(st) then
     retain(h, keys[5])
     return done({'ok', st})
   end
-  if st == 'released' or st == 'void' then return done({'not_active', st}) end
+  if st == 'released' or st == 'void' or st == 'cancelled' then return done({'not_active', st}) end
   local now = now_ms()
   local expired = {}
   if st == 'held' or st == 'pending' then
@@ -63,7 +63,7 @@ local function retake(keys, args)
   local rec = redis.call('HMGET', h, 'status', 'expires_at')
   local st = rec[1]
   if not st then return {'not_found'} end
-  if st == 'consumed' then
+  if is_paid(st) then
     retain(h, keys[5])
     return {'ok', st}
   end
