@@ -53,8 +53,15 @@ export function bar(sp, fromMin, toMin) {
   return { left: ((a - sp.from) / w) * 100, width: ((b - a) / w) * 100 };
 }
 
-// A seating's state as the floor shows it.
-export const stateOf = (s) => (s.finished_at ? "finished" : s.status === "consumed" ? "seated" : s.status);
+// A seating's state as the floor shows it: a paid booking whose party has not checked in is
+// "booked"; seated, finished, no_show and cancelled are the booking's own statuses.
+export const stateOf = (s) => (s.status === "consumed" ? "booked" : s.status);
+
+// The steps the host may take on a seating in `state`: seat a booked party, mark it a no-show,
+// cancel it (a full refund: the seller's), finish a seated one.
+export function hostSteps(state) {
+  return { booked: ["seat", "no-show", "cancel"], seated: ["finish"], held: ["cancel"], pending: [] }[state] || [];
+}
 
 // Covers against their limit, one entry per slot start of the day:
 // - with pacing {window_min, max}: the parties starting in [start, start + window_min) (the

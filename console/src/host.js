@@ -12,7 +12,7 @@
 import { el, field, button, confirmStep } from "./dom.js";
 import { call, get, problemText, newKey } from "./api.js";
 import { subscribe } from "./live.js";
-import { instantOn, minutesOn, clock, seatingsOf, span, bar, stateOf, covers, byArea, moveTargets } from "./floor.js";
+import { instantOn, minutesOn, clock, seatingsOf, span, bar, stateOf, hostSteps, covers, byArea, moveTargets } from "./floor.js";
 
 let stopLive = null;
 
@@ -142,8 +142,10 @@ export function mount(root, role) {
       ` · ${n.length} seating(s), ${n.reduce((x, s) => x + s.party, 0)} covers · as of ${f.as_of.slice(11, 19)}Z`)),
       floorGrid,
       el("p", { className: "muted legend" }, el("span", { className: "seating held" }, "held"), " ",
-        el("span", { className: "seating seated" }, "seated"), " ", el("span", { className: "seating finished" }, "finished"),
-        " · pick a bar (Tab, Enter) to move, finish or release it"));
+        el("span", { className: "seating booked" }, "booked"), " ",
+        el("span", { className: "seating seated" }, "seated"), " ", el("span", { className: "seating finished" }, "finished"), " ",
+        el("span", { className: "seating no_show" }, "no-show"),
+        " · pick a bar (Tab, Enter) to seat, move, finish, mark a no-show or cancel it"));
     drawActions();
     if (focusBar) { const b = floorBox.querySelector(`[data-hold="${CSS.escape(focusBar)}"]`); if (b) b.focus(); }
     const mv = actionBox.querySelector("#move-to");
@@ -176,11 +178,24 @@ export function mount(root, role) {
         targets.length ? field("Move to", to) : el("span", { className: "muted" }, "No other table seats this party."),
         targets.length ? button("Move", () => act(`Move to ${to.selectedOptions[0].textContent}`,
           () => call("POST", `/v1/holds/${hold}/tables`, { body: { tables: to.value.split(","), resource_id: st.id } })), { id: "move-apply", className: "primary" }) : "",
-        state === "seated" ? button("Finish early", async () => {
+        hostSteps(state).includes("seat") ? button("Seat", () => act("Seat",
+          () => call("POST", `/v1/holds/${hold}/seat`, { body: { resource_id: st.id } })), { id: "seat-apply", className: "primary" }) : "",
+        hostSteps(state).includes("finish") ? button("Finish", async () => {
           if (await confirmStep(`Finish ${s.hold_id} now (its table is free from this moment)?`, "Yes, finish")) {
             await act("Finish", () => call("POST", `/v1/holds/${hold}/finish`, { body: { resource_id: st.id } }));
           }
         }, { id: "finish-apply" }) : "",
+        hostSteps(state).includes("no-show") ? button("No-show", async () => {
+          if (await confirmStep(`Mark ${s.hold_id} (party of ${s.party}) as a no-show? Its table and covers are free from now on.`, "Yes, no-show")) {
+            await act("No-show", () => call("POST", `/v1/holds/${hold}/no-show`, { body: { resource_id: st.id } }));
+          }
+        }, { id: "no-show-apply" }) : "",
+        hostSteps(state).includes("cancel") && role !== "buyer" ? button("Cancel booking", async () => {
+          if (await confirmStep(`Cancel ${s.hold_id} (party of ${s.party})? The seller's cancel refunds it in full and its units come back now.`, "Yes, cancel")) {
+            const a = await act("Cancel", () => call("POST", `/v1/holds/${hold}/cancel`, { body: { reason: "cancelled by the host" } }));
+            if (a.ok && a.body && a.body.refund) status.textContent = `Cancel: done, refund ${a.body.refund.percent}% (fee ${a.body.refund.fee_minor}).`;
+          }
+        }, { id: "cancel-apply", className: "danger" }) : "",
         role === "ops" && (state === "held" || state === "pending") ? button("Release", async () => {
           if (await confirmStep(`Release hold ${s.hold_id} (party of ${s.party})?`, "Yes, release")) {
             const a = await act("Release", () => call("POST", `/v1/holds/${hold}/release`));

@@ -1,7 +1,7 @@
 // The host floor's pure math (console/src/floor.js).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { instantOn, minutesOn, clock, seatingsOf, span, bar, stateOf, covers, byArea, moveTargets } from "../src/floor.js";
+import { instantOn, minutesOn, clock, seatingsOf, span, bar, stateOf, hostSteps, covers, byArea, moveTargets } from "../src/floor.js";
 
 const D = "2026-12-05";
 const seat = (hold_id, from, to, party, extra = {}) =>
@@ -34,8 +34,14 @@ test("a combination's seating counts once; states", () => {
   const floor = { date: D, tables: [{ id: "H1", seatings: [s] }, { id: "H2", seatings: [s] }, { id: "T1", seatings: [seat("a", "19:00", "20:30", 2)] }] };
   assert.deepEqual(seatingsOf(floor).map((x) => x.hold_id), ["a", "c"]);
   assert.equal(stateOf({ status: "held" }), "held");
-  assert.equal(stateOf({ status: "consumed" }), "seated");
-  assert.equal(stateOf({ status: "consumed", finished_at: "x" }), "finished");
+  assert.equal(stateOf({ status: "consumed" }), "booked");
+  assert.equal(stateOf({ status: "seated" }), "seated");
+  assert.equal(stateOf({ status: "finished", finished_at: "x" }), "finished");
+  assert.equal(stateOf({ status: "no_show" }), "no_show");
+  assert.deepEqual(hostSteps("booked"), ["seat", "no-show", "cancel"]);
+  assert.deepEqual(hostSteps("seated"), ["finish"]);
+  assert.deepEqual(hostSteps("finished"), []);
+  assert.deepEqual(hostSteps("cancelled"), []);
   assert.deepEqual(byArea([{ id: "T1", area: "terrace" }, { id: "H1", area: "hall" }, { id: "T2", area: "terrace" }]).map(([a, t]) => [a, t.length]),
     [["terrace", 2], ["hall", 1]]);
 });
