@@ -223,10 +223,14 @@ async fn cancels_under_a_crowd_of_new_holds_return_every_unit_once() {
     let fresh = acks.iter().filter(|a| matches!(a, Ack::Held(_))).count();
     assert!(fresh <= 30, "{fresh} fresh holds from 30 freed units");
     // Whatever the race left, the slot is full again once every freed unit is taken.
-    let more = e.api.hold(&e.buyer, "after", &item((30 - fresh) as u32)).await;
-    if fresh < 30 {
+    let mut left = 30 - fresh as u32;
+    let mut k = 0;
+    while left > 0 {
+        let n = left.min(4);
+        let more = e.api.hold(&token(&format!("after-{k}"), "buyer"), "after", &item(n)).await;
         assert_eq!(more.status, 201, "{:?}", more.body);
         acks.push(Ack::Held(more.body["id"].as_str().unwrap().to_string()));
+        (left, k) = (left - n, k + 1);
     }
     assert_eq!(e.api.hold(&e.buyer, "last", &item(1)).await.code(), "SOLD_OUT");
     assert_eq!(counter(&e.redis, "crowd", &format!("s:{date}T{slot}")), 60);

@@ -307,6 +307,26 @@ async fn floor_routes(spec: &Spec, e: &Env) {
     let today = w.body["items"][0]["date"].as_str().unwrap();
     let wid = w.body["id"].as_str().unwrap();
     spec.check("post", fin, &post(format!("/v1/holds/{wid}/finish"), None, json!({}), e.seller.clone()).await);
+    // After the sale: seat (too early, then a held one), no-show, extend, cancel.
+    let f2 = e.api.hold(&e.buyer, "f3", &json!({"resource_id": "floor", "date": d, "slot": "21:00", "qty": 2})).await;
+    let f2 = f2.body["id"].as_str().unwrap().to_string();
+    let ext = "/v1/holds/{id}/extend";
+    spec.check("post", ext, &post(format!("/v1/holds/{f2}/extend"), None, json!({"seconds": 60}), e.buyer.clone()).await);
+    spec.check("post", ext, &post(format!("/v1/holds/{f2}/extend"), None, json!({"seconds": 86400}), e.buyer.clone()).await);
+    spec.check("post", ext, &post(format!("/v1/holds/{f2}/extend"), None, json!({"seconds": -1}), e.buyer.clone()).await);
+    let seat = "/v1/holds/{id}/seat";
+    spec.check("post", seat, &post(format!("/v1/holds/{f2}/seat"), None, json!({}), e.seller.clone()).await);
+    assert_eq!(e.api.consume(&e.buyer, &f2).await.status, 200);
+    spec.check("post", seat, &post(format!("/v1/holds/{f2}/seat"), None, json!({}), e.seller.clone()).await);
+    spec.check("post", seat, &post(format!("/v1/holds/{f2}/seat"), None, json!({}), e.buyer.clone()).await);
+    let ns = "/v1/holds/{id}/no-show";
+    spec.check("post", ns, &post(format!("/v1/holds/{f2}/no-show"), None, json!({}), e.seller.clone()).await);
+    spec.check("post", ns, &post(format!("/v1/holds/{f2}/no-show"), None, json!({"x": 1}), e.seller.clone()).await);
+    let cancel = "/v1/holds/{id}/cancel";
+    spec.check("post", cancel, &post(format!("/v1/holds/{f2}/cancel"), None, json!({"reason": "ill"}), e.buyer.clone()).await);
+    spec.check("post", cancel, &post(format!("/v1/holds/{f2}/cancel"), None, json!({}), e.buyer.clone()).await);
+    spec.check("post", cancel, &post(format!("/v1/holds/{wid}/cancel"), None, json!({}), e.seller.clone()).await);
+    spec.check("post", cancel, &post(format!("/v1/holds/{f2}/cancel"), None, json!({}), token("seller-9", "seller")).await);
     let tables = "/v1/resources/{id}/tables";
     for q in [format!("date={today}"), format!("date={d}"), format!("date={d}&area=hall"), format!("date={d}&area=roof")] {
         spec.check("get", tables, &e.api.send(Method::GET, &format!("/v1/resources/floor/tables?{q}"), Some(&e.seller), None, None).await);
