@@ -15,7 +15,8 @@
 //! Modules depend one way only, each on those before it (`tests/tests/layout.rs` checks it):
 //!
 //! 1. `error`, `problem`, [`limits`], [`document`], `local`: leaves: errors, problem+json,
-//!    the limits, the document's wire shapes, local time and the text forms of dates.
+//!    the limits, the document's wire shapes, local time and the text forms of dates;
+//!    `guest`, a booking's guest details.
 //! 2. `resource`: the compiled resource, and beside it `query` and `request`, which parse
 //!    read queries and hold bodies against its bounds.
 //! 3. `cost` (a document's worst-case work) → `compile` (validation of a document into a
@@ -40,6 +41,7 @@ pub mod document;
 mod error;
 mod eval;
 mod floor;
+mod guest;
 mod ledger;
 mod lifecycle;
 pub mod limits;
@@ -62,6 +64,7 @@ pub use document::{Enforcement, ResourceDoc};
 pub use error::{ConfigError, FieldError, PlanError, QueryError, RuleCode};
 pub use eval::{limits_between, Choice, Evaluator, Span, Unit, NO_TABLE};
 pub use floor::{finished, plan_walk_in, reseat, Reseat};
+pub use guest::{Guest, MAX_GUEST_EMAIL, MAX_GUEST_NAME, MAX_GUEST_NOTES, MAX_GUEST_PHONE, MAX_GUEST_TAG, MAX_GUEST_TAGS};
 pub use ledger::{apply, decide, decide_shadow, first_overflow, Counters, ShadowTake, Take};
 pub use lifecycle::{check_no_show, check_seat, extended, no_show_from, refund, seat_from, vacated, AfterSaleError, Canceller, Refund};
 pub use local::{

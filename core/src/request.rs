@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::guest::Guest;
 use crate::local::{parse_date, parse_hhmm};
 use crate::resource::{valid_resource_id, MAX_UNITS};
 
@@ -38,6 +39,8 @@ struct Items {
 pub struct HoldRequest {
     /// The items in request order.
     pub items: Vec<HoldItem>,
+    /// Who the booking is for (`"guest"` beside the item or the items).
+    pub guest: Option<Guest>,
 }
 
 /// A hold request body that cannot be read (400 `INVALID_REQUEST`).
@@ -57,8 +60,13 @@ fn req_err(path: impl Into<String>, message: impl Into<String>) -> RequestError 
 impl HoldRequest {
     /// Parses a body: `{"resource_id",...}` or `{"items":[...]}`.
     pub fn from_json(body: &[u8]) -> Result<HoldRequest, RequestError> {
-        let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| req_err("$", e.to_string()))?;
-        let multi = v.as_object().ok_or_else(|| req_err("$", "must be a JSON object"))?.contains_key("items");
+        let mut v: serde_json::Value = serde_json::from_slice(body).map_err(|e| req_err("$", e.to_string()))?;
+        let obj = v.as_object_mut().ok_or_else(|| req_err("$", "must be a JSON object"))?;
+        let multi = obj.contains_key("items");
+        let guest = match obj.remove("guest") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(g) => Some(Guest::from_value(g, "guest.")?),
+        };
         let items = if multi {
             let r: Result<Items, _> = serde_path_to_error::deserialize(v);
             r.map_err(|e| req_err(e.path().to_string(), e.inner().to_string()))?.items
@@ -88,6 +96,19 @@ impl HoldRequest {
                 return Err(req_err(format!("{p}qty"), format!("must be between 1 and {MAX_UNITS}")));
             }
         }
-        Ok(HoldRequest { items })
+        Ok(HoldRequest { items, guest })
+    }
+}
+
+impl Guest {
+    /// Parses and checks a guest object found at `prefix` (`guest.`).
+    pub fn from_value(v: serde_json::Value, prefix: &str) -> Result<Guest, RequestError> {
+        let r: Result<Guest, _> = serde_path_to_error::deserialize(v);
+        let g = r.map_err(|e| {
+            let path = e.path().to_string();
+            req_err(if path == "." { prefix.trim_end_matches('.').to_string() } else { format!("{prefix}{path}") }, e.inner().to_string())
+        })?;
+        g.check(prefix).map_err(|(path, message)| req_err(path, message))?;
+        Ok(g)
     }
 }

@@ -138,3 +138,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_guest_is_bounded_with_its_paths_and_searched_by_its_name_phone_and_email() {
+    let ok = Guest {
+        name: Some("Lucía Fernández".into()),
+        phone: Some("+34 600-11 22 33".into()),
+        email: Some("Lucia@Example.org".into()),
+        notes: Some("allergy:\nnuts".into()),
+        tags: vec!["vip".into()],
+    };
+    assert_eq!(ok.check("guest."), Ok(()));
+    assert_eq!(ok.search_text(), "lucía fernández\n+34600112233\nlucia@example.org");
+    let at = |g: Guest| g.check("guest.").unwrap_err().0;
+    assert_eq!(at(Guest { name: Some("x".repeat(MAX_GUEST_NAME + 1)), ..ok.clone() }), "guest.name");
+    assert_eq!(at(Guest { name: Some("a\nb".into()), ..ok.clone() }), "guest.name");
+    assert_eq!(at(Guest { phone: Some("1".repeat(MAX_GUEST_PHONE + 1)), ..ok.clone() }), "guest.phone");
+    assert_eq!(at(Guest { email: Some("nobody".into()), ..ok.clone() }), "guest.email");
+    assert_eq!(at(Guest { notes: Some("n".repeat(MAX_GUEST_NOTES + 1)), ..ok.clone() }), "guest.notes");
+    assert_eq!(at(Guest { tags: vec!["t".into(); MAX_GUEST_TAGS + 1], ..ok.clone() }), "guest.tags");
+    assert_eq!(at(Guest { tags: vec!["x".repeat(MAX_GUEST_TAG + 1)], ..ok.clone() }), "guest.tags[0]");
+    // In a hold request, beside the item or the items.
+    let one = HoldRequest::from_json(br#"{"resource_id":"r","qty":2,"guest":{"name":"Ana"}}"#).unwrap();
+    assert_eq!(one.guest.and_then(|g| g.name).as_deref(), Some("Ana"));
+    let bad = HoldRequest::from_json(br#"{"items":[{"resource_id":"r","qty":2}],"guest":{"name":"Ana","age":3}}"#).unwrap_err();
+    assert!(bad.path.starts_with("guest"), "{bad:?}");
+}

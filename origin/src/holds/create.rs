@@ -35,7 +35,7 @@ pub async fn create(app: &App, actor: &Actor, key: &str, request: &HoldRequest) 
     // another payload is refused there, the same one goes on (the hold function replays it).
     let (hash, groups) = (&hash, &groups);
     claimed(app, actor, key, hash, &groups[0].resource, |id| async move {
-        let cart = Cart { app, actor, id, hash, groups, multi: request.items.len() > 1 };
+        let cart = Cart { app, actor, id, hash, groups, multi: request.items.len() > 1, guest: request.guest.as_ref() };
         cart.attempts().await
     })
     .await
@@ -50,6 +50,7 @@ struct Cart<'a> {
     hash: &'a str,
     groups: &'a [Group],
     multi: bool,
+    guest: Option<&'a aforo_core::Guest>,
 }
 
 /// What an attempt has done so far.
@@ -167,6 +168,7 @@ impl<'a> Cart<'a> {
             shadow: self.app.enforcement_of(&pl.snap.resource) == Enforcement::Shadow,
             buyer: (self.actor.role == "buyer").then(|| buyer_share(&pl.snap, &self.actor.sub, &pl.plans)),
             role: (self.actor.role != "buyer").then(|| self.actor.role.clone()),
+            guest: self.guest.cloned(),
         }
     }
 
@@ -262,7 +264,11 @@ impl<'a> Cart<'a> {
             for (i, buckets) in &p.over {
                 items[*i]["over_capacity"] = json!(buckets);
             }
-            json!({"id": p.id, "status": HoldStatus::Held, "expires_at": rfc3339_ms(p.home_expiry), "items": items})
+            let mut v = json!({"id": p.id, "status": HoldStatus::Held, "expires_at": rfc3339_ms(p.home_expiry), "items": items});
+            if let Some(g) = self.guest {
+                v["guest"] = json!(g);
+            }
+            v
         };
         let fresh = !(p.replayed && p.taken.is_empty());
         tracing::info!(hold = %p.id, caller = %self.actor.sub, replay = !fresh, "hold");

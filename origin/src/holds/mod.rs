@@ -18,6 +18,7 @@ pub mod after;
 pub mod claim;
 pub mod create;
 pub mod floor;
+pub mod guests;
 pub mod plan;
 pub mod seatings;
 pub mod settle;

@@ -46,7 +46,12 @@ pub fn group(items: &[HoldItem]) -> Vec<Group> {
 
 /// The hash of a request's items (the idempotency check).
 pub fn payload_hash(req: &HoldRequest) -> String {
-    let canonical = serde_json::to_vec(&req.items).unwrap_or_default();
+    // The guest counts when there is one: the same key with other details is another request.
+    let canonical = match &req.guest {
+        None => serde_json::to_vec(&req.items),
+        Some(g) => serde_json::to_vec(&(&req.items, g)),
+    }
+    .unwrap_or_default();
     Sha256::digest(&canonical).iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 

@@ -25,6 +25,8 @@ pub struct Seating {
     pub status: HoldStatus,
     /// Who made it (the buyer, or the host for a walk-in).
     pub caller: String,
+    /// Who the booking is for.
+    pub guest: Option<aforo_core::Guest>,
     /// When it was finished (ms).
     pub finished_at_ms: Option<i64>,
     /// When it left its tables before its end (ms): finished, no-show or cancelled.
@@ -69,6 +71,7 @@ impl Seating {
             party,
             status,
             caller: rec.caller.clone(),
+            guest: rec.guest.clone(),
             finished_at_ms: rec.finished_at_ms,
             ended_at_ms: rec.finished_at_ms.or(rec.no_show_at_ms).or(rec.cancelled.as_ref().map(|c| c.at_ms)),
             tables,

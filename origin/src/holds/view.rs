@@ -42,6 +42,9 @@ pub fn hold_view(id: &str, rec: &HoldRecord, now_ms: i64) -> Value {
             v[name] = json!(rfc3339_ms(at));
         }
     }
+    if let Some(g) = &rec.guest {
+        v["guest"] = json!(g);
+    }
     if let Some(c) = &rec.cancelled {
         v["cancelled_at"] = json!(rfc3339_ms(c.at_ms));
         v["cancelled_by"] = json!(c.by);

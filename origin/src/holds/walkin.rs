@@ -30,6 +30,9 @@ pub struct WalkIn {
     /// The tables asked (one table, or a combination's), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tables: Option<Vec<String>>,
+    /// Who sits (the host's note of a name, a phone), if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guest: Option<aforo_core::Guest>,
 }
 
 impl WalkIn {
@@ -78,6 +81,7 @@ async fn seat(app: &App, actor: &Actor, resource: &str, id: String, w: &WalkIn, 
             shadow: app.enforcement_of(&snap.resource) == Enforcement::Shadow,
             buyer: None,
             role: Some(actor.role.clone()),
+            guest: w.guest.clone(),
         };
         match app.store.walk_in(&args).await? {
             HoldReply::Taken { table, .. } => {

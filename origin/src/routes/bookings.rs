@@ -1,5 +1,6 @@
-//! `GET /v1/resources/{id}/bookings?from=D&to=D&status=&limit=&cursor=`: one entry per hold
-//! item on the resource, by start, a page at a time (seller owner, ops).
+//! `GET /v1/resources/{id}/bookings?from=D&to=D&status=&q=&limit=&cursor=`: one entry per hold
+//! item on the resource, by start, a page at a time (seller owner, ops), with its guest; `q`
+//! finds a guest by a piece of the name, phone or email.
 
 use aforo_core::{end_of_local_date, parse_date, start_of_local_date, ItemView};
 use hyper::body::Incoming;
@@ -17,7 +18,10 @@ use crate::store::history::{member_at, parse_member, BookingRow};
 const LIMIT: (usize, usize) = (50, 200);
 
 /// Statuses a caller may filter on.
-const STATUSES: [&str; 5] = ["held", "pending", "consumed", "released", "expired"];
+const STATUSES: [&str; 9] = ["held", "pending", "consumed", "seated", "finished", "no_show", "cancelled", "released", "expired"];
+
+/// The bounds of a search by guest, in bytes.
+const Q: (usize, usize) = (2, 100);
 
 /// The cursor of a page: the index member it ends at, `<start>|<hold id>|<item>`, with `.`
 /// for `|` (opaque to callers). A hold id may hold dots (its resource id may): the start and
@@ -42,7 +46,18 @@ fn date(q: &std::collections::BTreeMap<String, String>, name: &str) -> Result<Op
 pub async fn list(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
     let loaded = ctx.app.load_any(&ctx.id, None).await?;
     ctx.owner(Role::Seller, &loaded.owner)?;
-    let q = query_params(&ctx.query, &["from", "to", "status", "limit", "cursor"])?;
+    let q = query_params(&ctx.query, &["from", "to", "status", "q", "limit", "cursor"])?;
+    let search = match q.get("q") {
+        None => None,
+        Some(s) if !(Q.0..=Q.1).contains(&s.trim().len()) => {
+            return Err(ApiError::InvalidRequest(format!("q: {} to {} characters of a guest's name, phone or email", Q.0, Q.1)))
+        }
+        // A phone is searched by its digits, as the guest's is kept.
+        Some(s) if s.trim().chars().all(|c| c.is_ascii_digit() || " +-().".contains(c)) => {
+            Some(s.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect::<String>())
+        }
+        Some(s) => Some(s.trim().to_lowercase()),
+    };
     let (from, to) = (date(&q, "from")?, date(&q, "to")?);
     if let (Some(f), Some(t)) = (from, to) {
         if f > t {
@@ -70,7 +85,7 @@ pub async fn list(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, A
         }
     }
     let max = to.map_or_else(|| "+".to_string(), |d| format!("({}", member_at(end_of_local_date(tz, d).timestamp_millis())));
-    let page = ctx.app.store.bookings(&ctx.id, &min, &max, limit, status).await?;
+    let page = ctx.app.store.bookings(&ctx.id, &min, &max, limit, status, search.as_deref()).await?;
     let items: Vec<Value> = page.rows.iter().filter_map(entry).collect();
     let body = json!({"resource_id": ctx.id, "items": items, "next": page.next.as_deref().map(cursor_of)});
     Ok(json(StatusCode::OK, body.to_string()))
@@ -88,6 +103,9 @@ fn entry(r: &BookingRow) -> Option<Value> {
     });
     if let Some(c) = r.consumed_at_ms {
         v["consumed_at"] = json!(rfc3339_ms(c));
+    }
+    if let Ok(g) = serde_json::from_str::<Value>(&r.guest) {
+        v["guest"] = g;
     }
     Some(v)
 }

@@ -135,6 +135,9 @@ pub async fn walk_in(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>,
     if let Some(t) = &w.tables {
         check_tables("tables", t)?;
     }
+    if let Some(g) = &w.guest {
+        g.check("guest.").map_err(|(path, why)| ApiError::InvalidRequest(format!("{path}: {why}")))?;
+    }
     let made = holds::walk_in(&ctx.app, &ctx.actor()?, &ctx.id, &key, &w).await?;
     Ok(json(if made.fresh { StatusCode::CREATED } else { StatusCode::OK }, made.view.to_string()))
 }

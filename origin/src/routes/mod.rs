@@ -7,6 +7,7 @@ pub mod ctx;
 pub mod dispatch;
 pub mod events;
 pub mod floor;
+pub mod guests;
 pub mod health;
 pub mod holds;
 pub mod monitoring;

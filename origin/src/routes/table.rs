@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
 
 use super::ctx::Ctx;
-use super::{audit, bookings, console, events, floor, health, holds, monitoring, reads, resources, stock, tables, validate};
+use super::{audit, bookings, console, events, floor, guests, health, holds, monitoring, reads, resources, stock, tables, validate};
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::http::Body;
@@ -86,7 +86,7 @@ const READS: bool = false;
 
 /// Every route of the origin.
 #[rustfmt::skip]
-pub static ROUTES: [Row; 40] = [
+pub static ROUTES: [Row; 42] = [
     row("/v1/resources/{id}",              Method::PUT,  Res,  Roles(SELLER), WRITES, h!(resources::put)),
     row("/v1/resources/{id}",              Method::GET,  Res,  Owner(SELLER), READS,  h!(resources::get)),
     row("/v1/resources/{id}",              Method::DELETE, Res, Owner(SELLER), WRITES, h!(resources::archive)),
@@ -111,6 +111,8 @@ pub static ROUTES: [Row; 40] = [
     row("/v1/holds/{id}/no-show",          Method::POST, Hold, Owner(SELLER), WRITES, h!(floor::no_show)),
     row("/v1/holds/{id}/cancel",           Method::POST, Hold, Owner(BUYER_SELLER), WRITES, h!(holds::cancel)),
     row("/v1/holds/{id}/extend",           Method::POST, Hold, Owner(BUYER),  WRITES, h!(holds::extend)),
+    row("/v1/holds/{id}/guest",            Method::PATCH, Hold, Owner(BUYER_SELLER), WRITES, h!(guests::replace)),
+    row("/v1/guests/erase",                Method::POST, NoId, Roles(OPS),    WRITES, h!(guests::erase)),
     row("/v1/stock/validate",              Method::POST, NoId, Roles(BUYER),  READS,  h!(validate::validate)),
     row("/healthz",                        Method::GET,  NoId, Anyone,        READS,  h!(health::healthz)),
     row("/readyz",                         Method::GET,  NoId, Anyone,        READS,  h!(health::readyz)),

@@ -28,6 +28,9 @@ fn seatings_of(table: &str, all: &[Seating], rules: &SlotRules, tz: Tz) -> Vec<V
             if let Some(at) = s.finished_at_ms {
                 v["finished_at"] = json!(rfc3339_ms(at));
             }
+            if let Some(g) = &s.guest {
+                v["guest"] = json!(g);
+            }
             Some(v)
         })
         .collect()

@@ -39,6 +39,8 @@ pub struct BookingRow {
     pub caller: String,
     /// The table or join seated ('' without).
     pub table: String,
+    /// The guest (JSON, '' without).
+    pub guest: String,
 }
 
 /// A page of bookings.
@@ -78,16 +80,25 @@ pub struct Compacted {
 impl Store {
     /// One page of a resource's bookings between the `ZRANGE BYLEX` bounds `min` and `max`,
     /// at most `limit`, of `status` when given.
-    pub async fn bookings(&self, id: &str, min: &str, max: &str, limit: usize, status: Option<&str>) -> Result<BookingsPage, StoreError> {
+    /// `q`: a lowercased piece of the guest's name, phone or email.
+    pub async fn bookings(
+        &self,
+        id: &str,
+        min: &str,
+        max: &str,
+        limit: usize,
+        status: Option<&str>,
+        q: Option<&str>,
+    ) -> Result<BookingsPage, StoreError> {
         let keys = vec![ResourceKeys::new(id).bookings()];
-        let args = vec![min.to_string(), max.to_string(), limit.to_string(), status.unwrap_or("").to_string()];
+        let args = vec![min.to_string(), max.to_string(), limit.to_string(), status.unwrap_or("").to_string(), q.unwrap_or("").to_string()];
         let out = self.fcall("aforo_bookings", keys, args).await?;
         let now_ms = out.parsed(0, "now")?;
         let next = out.text(1, "next")?;
         let next = (!next.is_empty()).then(|| next.to_string());
         let mut rows = Vec::new();
-        for r in out.rest(2).chunks(8) {
-            let [member, status, items, exp, created, consumed, caller, table] = r else { return Err(out.unexpected()) };
+        for r in out.rest(2).chunks(9) {
+            let [member, status, items, exp, created, consumed, caller, table, guest] = r else { return Err(out.unexpected()) };
             let Some((hold_id, item)) = parse_member(member) else { continue };
             let num = |s: &str, f: &'static str| s.parse::<i64>().map_err(|_| StoreError::Reply("aforo_bookings", format!("{f}: {s:?}")));
             rows.push(BookingRow {
@@ -101,6 +112,7 @@ impl Store {
                 consumed_at_ms: if consumed.is_empty() { None } else { Some(num(consumed, "consumed_at")?) },
                 caller: caller.clone(),
                 table: table.clone(),
+                guest: guest.clone(),
             });
         }
         Ok(BookingsPage { now_ms, next, rows })

@@ -126,6 +126,8 @@ pub struct HoldArgs {
     /// The role of the caller when it is not a buyer (a walk-in's seller, ops): holds are
     /// owned by role and subject.
     pub role: Option<String>,
+    /// Who the booking is for: kept on the record, never in an event.
+    pub guest: Option<aforo_core::Guest>,
 }
 
 /// Encodes takes for the library: `bucket\tqty\tlimit\n` per take.
@@ -148,7 +150,7 @@ pub fn encode_starts(starts: &[Option<i64>]) -> String {
     starts.iter().map(|s| s.map_or_else(|| "u".to_string(), |t| t.to_string())).collect::<Vec<_>>().join(",")
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+pub(super) fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
     serde_json::to_string(v).map_err(|e| StoreError::Reply("hold arguments", e.to_string()))
 }
 
@@ -234,6 +236,9 @@ impl HoldArgs {
         }
         if let Some(role) = &self.role {
             args.extend(["role".to_string(), role.clone()]);
+        }
+        if let Some(g) = &self.guest {
+            args.extend(["guest".to_string(), to_json(g)?, "guest_q".to_string(), g.search_text()]);
         }
         Ok((keys, args))
     }

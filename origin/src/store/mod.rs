@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod floor;
 pub mod group;
+pub mod guests;
 pub mod history;
 pub mod holds;
 pub mod ids;
@@ -32,6 +33,7 @@ pub use client::{function_name, Store, StoreConfig, LIBRARY, LIBRARY_NAME, LIBRA
 pub use error::StoreError;
 pub use floor::{decode_takes, Swap, SwapKind};
 pub use group::Coalescer;
+pub use guests::Erasure;
 pub use history::{BookingRow, BookingsPage, Compacted};
 pub use holds::{encode_choices, encode_starts, encode_takes, BuyerShare, Choice, HoldArgs, Home, Retake};
 pub use ids::HoldIds;

@@ -311,6 +311,7 @@ async fn baseline(a: &Args, ids: &[String]) -> Value {
                     shadow: false,
                     buyer: None,
                     role: None,
+                    guest: None,
                 };
                 let r = store.hold_part(&args).await;
                 local.record("hold_direct", t.elapsed().as_micros() as u64, if r.is_ok() { 200 } else { 503 });

@@ -322,6 +322,21 @@ async fn floor_routes(spec: &Spec, e: &Env) {
     let ns = "/v1/holds/{id}/no-show";
     spec.check("post", ns, &post(format!("/v1/holds/{f2}/no-show"), None, json!({}), e.seller.clone()).await);
     spec.check("post", ns, &post(format!("/v1/holds/{f2}/no-show"), None, json!({"x": 1}), e.seller.clone()).await);
+    let g = "/v1/holds/{id}/guest";
+    let patch = |path: String, body: Value, tok: String| {
+        let api = e.api.clone();
+        async move { api.send(Method::PATCH, &path, Some(&tok), None, Some(body.to_string().into_bytes())).await }
+    };
+    spec.check("patch", g, &patch(format!("/v1/holds/{f2}/guest"), json!({"name": "Ana", "tags": ["vip"]}), e.buyer.clone()).await);
+    spec.check("patch", g, &patch(format!("/v1/holds/{f2}/guest"), json!({"name": 3}), e.buyer.clone()).await);
+    spec.check("patch", g, &patch(format!("/v1/holds/{f2}/guest"), json!({}), token("seller-9", "seller")).await);
+    let bq = "/v1/resources/{id}/bookings";
+    spec.check("get", bq, &e.api.get(&e.seller, "/v1/resources/floor/bookings?q=ana").await);
+    spec.check("get", bq, &e.api.get(&e.seller, "/v1/resources/floor/bookings?q=a").await);
+    let er = "/v1/guests/erase";
+    spec.check("post", er, &post("/v1/guests/erase".into(), None, json!({"email": "ana@example.org"}), e.ops.clone()).await);
+    spec.check("post", er, &post("/v1/guests/erase".into(), None, json!({}), e.ops.clone()).await);
+    spec.check("post", er, &post("/v1/guests/erase".into(), None, json!({"email": "a@b"}), e.seller.clone()).await);
     let cancel = "/v1/holds/{id}/cancel";
     spec.check("post", cancel, &post(format!("/v1/holds/{f2}/cancel"), None, json!({"reason": "ill"}), e.buyer.clone()).await);
     spec.check("post", cancel, &post(format!("/v1/holds/{f2}/cancel"), None, json!({}), e.buyer.clone()).await);

@@ -89,6 +89,7 @@ fn args(resource: &str, n: usize, hash: &str, takes: Vec<Take>) -> HoldArgs {
         shadow: false,
         buyer: None,
         role: None,
+        guest: None,
     }
 }
 

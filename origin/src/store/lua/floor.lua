@@ -108,12 +108,13 @@ local function extend(keys, args)
   return {'ok', tostring(math.max(at, tonumber(rec[2])))}
 end
 
--- bookings: KEYS bookings ; ARGV min, max (ZRANGE BYLEX bounds), limit, status ('' for any) —
+-- bookings: KEYS bookings ; ARGV min, max (ZRANGE BYLEX bounds), limit, status ('' for any),
+-- q ('' for any: else a lowercased piece of the guest's name, phone or email) —
 -- one page of the bookings index with each item's record. Looks at most BOOKINGS_SCAN members
 -- per call and skips those whose record is gone or voided, or whose status is not the one
--- asked (a live hold past its expiry counts as expired). Answers now, the member to go on
--- after ('' at the end), then per booking: member, status, items, expires_at, created_at,
--- consumed_at, caller, table.
+-- asked (a live hold past its expiry counts as expired), or whose guest does not match q.
+-- Answers now, the member to go on after ('' at the end), then per booking: member, status,
+-- items, expires_at, created_at, consumed_at, caller, table, guest ('' without).
 local BOOKINGS_SCAN = 1000
 local function bookings(keys, args)
   local P = prefix_of(keys[1])
@@ -124,14 +125,15 @@ local function bookings(keys, args)
   local found = 0
   for k, m in ipairs(members) do
     local id = string.match(m, '^%d+|([^|]+)|%d+$')
-    local r = id and redis.call('HMGET', P .. 'h:' .. id, 'status', 'items', 'expires_at', 'created_at', 'consumed_at', 'caller', 'table', 'body')
+    local r = id and redis.call('HMGET', P .. 'h:' .. id, 'status', 'items', 'expires_at', 'created_at', 'consumed_at', 'caller', 'table', 'body', 'guest', 'guest_q')
     if r and r[1] and r[1] ~= 'void' then
       local st = r[1]
       if (st == 'held' or st == 'pending') and tonumber(r[3]) <= now then st = 'expired' end
-      if args[4] == '' or args[4] == st then
+      local q = args[5] or ''
+      if (args[4] == '' or args[4] == st) and (q == '' or string.find(r[10] or '', q, 1, true)) then
         found = found + 1
         -- A one-resource hold keeps its items once, as its body.
-        local rest = {m, st, r[2] or r[8], r[3], r[4], r[5] or '', r[6], r[7] or ''}
+        local rest = {m, st, r[2] or r[8], r[3], r[4], r[5] or '', r[6], r[7] or '', r[9] or ''}
         for _, v in ipairs(rest) do out[#out + 1] = v end
         if found >= limit then
           if k < #members or #members == BOOKINGS_SCAN then out[2] = m end
@@ -165,4 +167,26 @@ local function index(keys, args)
   if life > 0 then keep_until(keys[2], life) end
   if is_paid(f[1]) then retain(keys[1], keys[2]) end
   return 'indexed'
+end
+
+-- guest: KEYS h ; ARGV the guest (JSON, '' to erase), its search text, 'if' and the erase
+-- match ('' to set unconditionally: email, phone, buyer as lines) — sets or erases a part's
+-- guest, never creating a record that is gone. Answers '1' when the part changed, else '0'.
+local function guest(keys, args)
+  local h = keys[1]
+  local rec = redis.call('HMGET', h, 'status', 'guest_q', 'caller')
+  if not rec[1] or rec[1] == 'void' then return {'0'} end
+  if args[3] == 'if' then
+    local email, phone, buyer = string.match(args[4], '^([^\n]*)\n([^\n]*)\n([^\n]*)$')
+    local _n, p, e = string.match(rec[2] or '', '^([^\n]*)\n([^\n]*)\n([^\n]*)$')
+    local hit = (email ~= '' and e == email) or (phone ~= '' and p == phone) or (buyer ~= '' and rec[3] == buyer)
+    if not hit or not rec[2] then return {'0'} end
+  end
+  if args[1] == '' then
+    redis.call('HDEL', h, 'guest', 'guest_q')
+    redis.call('HSET', h, 'guest_erased', '1')
+  else
+    redis.call('HSET', h, 'guest', args[1], 'guest_q', args[2])
+  end
+  return {'1'}
 end
