@@ -15,7 +15,8 @@
 //! Modules depend one way only, each on those before it (`tests/tests/layout.rs` checks it):
 //!
 //! 1. `error`, `problem`, [`limits`], [`document`], `local`: leaves: errors, problem+json,
-//!    the limits, the document's wire shapes, local time and the text forms of dates.
+//!    the limits, the document's wire shapes, local time and the text forms of dates;
+//!    `explain`: which rule binds a unit (`limited_by`), and how ties break.
 //! 2. `resource`: the compiled resource, and beside it `query` and `request`, which parse
 //!    read queries and hold bodies against its bounds.
 //! 3. `cost` (a document's worst-case work) → `compile` (validation of a document into a
@@ -38,6 +39,7 @@ mod cost;
 pub mod document;
 mod error;
 mod eval;
+mod explain;
 mod floor;
 mod ledger;
 pub mod limits;
@@ -59,6 +61,7 @@ pub use cost::{costs, over_limits, Costs};
 pub use document::{Enforcement, ResourceDoc};
 pub use error::{ConfigError, FieldError, PlanError, QueryError, RuleCode};
 pub use eval::{limits_between, Choice, Evaluator, Span, Unit, NO_TABLE};
+pub use explain::{Binding, LimitedBy, Refusal, Rule};
 pub use floor::{finished, plan_walk_in, reseat, Reseat};
 pub use ledger::{apply, decide, decide_shadow, first_overflow, Counters, ShadowTake, Take};
 pub use local::{
