@@ -22,7 +22,8 @@
 //! 3. `cost` (a document's worst-case work) → `compile` (validation of a document into a
 //!    resource, its costs against the limits).
 //! 4. `rules` (a date's settings, the gates of a sale) → `slots` (slots of a date, the grid
-//!    of instants counters are kept on).
+//!    of instants counters are kept on) → `lint` (a valid document's limits that can never
+//!    bind, as warnings).
 //! 5. `bucket` (counter names) → `ledger` (counters, takes, the all-or-nothing decision).
 //! 6. `snapshot`: what a read carries, and which counters a span of dates needs.
 //! 7. `measure` (status, remaining, price) → `eval` (every unit of a date, evaluated once).
@@ -43,6 +44,7 @@ mod explain;
 mod floor;
 mod ledger;
 pub mod limits;
+mod lint;
 mod local;
 mod measure;
 mod plan;
@@ -64,6 +66,7 @@ pub use eval::{limits_between, Choice, Evaluator, Span, Unit, NO_TABLE};
 pub use explain::{Binding, LimitedBy, Refusal, Rule};
 pub use floor::{finished, plan_walk_in, reseat, Reseat};
 pub use ledger::{apply, decide, decide_shadow, first_overflow, Counters, ShadowTake, Take};
+pub use lint::warnings;
 pub use local::{
     end_of_local_date, epoch_min, from_epoch_min, local_date, parse_date, parse_hhmm, rfc3339, rfc3339_local, start_of_local_date, EpochMin,
 };

@@ -46,7 +46,8 @@ pub struct DaySettings {
     pub price_mult: u64,
 }
 
-const ALL_DAY: (u16, u16) = (0, 1440);
+/// The hours of a resource without `hours`: open all day.
+pub(crate) const ALL_DAY: (u16, u16) = (0, 1440);
 
 /// The settings of `date`: base settings, each field overridden by the highest-priority
 /// season covering the date that sets it (ties: the earlier season in the document).

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::local::fmt_hhmm;
 use crate::local::{epoch_min, slot_instant, EpochMin};
-use crate::resource::{Resource, SlotRules};
+use crate::resource::{DayHours, Resource, SlotRules};
 use crate::rules::{day_settings, DaySettings};
 
 /// One generated slot of a date.
@@ -33,19 +33,25 @@ impl Slot {
 /// Starts run from each interval's start every `interval_min` while start + duration fits;
 /// starts that do not exist locally (DST gap) are skipped.
 pub(crate) fn slots_of(res: &Resource, rules: &SlotRules, s: &DaySettings) -> Vec<Slot> {
-    let mut out: Vec<Slot> = Vec::new();
-    for &(a, b) in &s.hours {
+    start_minutes(rules, &s.hours)
+        .into_iter()
+        .filter_map(|minute| Some(Slot { minute, start: slot_instant(res.tz, s.date, minute)? }))
+        .collect()
+}
+
+/// The local start minutes of a day's hours, sorted and unique: from each interval's start
+/// every `interval_min` while start + duration fits.
+pub(crate) fn start_minutes(rules: &SlotRules, hours: &DayHours) -> Vec<u16> {
+    let mut out = Vec::new();
+    for &(a, b) in hours {
         let mut m = u32::from(a);
         while m + rules.duration_min <= u32::from(b) && m < 1440 {
-            let minute = m as u16;
-            if let Some(start) = slot_instant(res.tz, s.date, minute) {
-                out.push(Slot { minute, start });
-            }
+            out.push(m as u16);
             m += rules.interval_min;
         }
     }
-    out.sort_by_key(|x| x.minute);
-    out.dedup_by_key(|x| x.minute);
+    out.sort_unstable();
+    out.dedup();
     out
 }
 
