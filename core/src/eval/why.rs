@@ -49,9 +49,11 @@ impl Evaluator<'_> {
     /// standing in the evaluator's area.
     fn tables_busy(&self, span: &Span, start: Option<DateTime<Utc>>) -> Binding {
         let Some(rules) = self.res().slots.as_ref() else { return Binding::count(Rule::Tables, 0, 0, start) };
-        let mut here: Vec<usize> = self.room.iter().flat_map(|o| o.uses.iter().map(|(ix, _)| *ix)).collect();
-        here.sort_unstable();
-        here.dedup();
+        // Every table standing in the area is one of the room's options on its own.
+        let here = self.room.iter().filter_map(|o| match o.uses.as_slice() {
+            [(ix, 1)] if rules.tables.get(*ix).is_some_and(|t| t.name == o.label) => Some(*ix),
+            _ => None,
+        });
         let (mut busy, mut standing) = (0u32, 0u32);
         for ix in here {
             let count = rules.tables[ix].count;
