@@ -68,8 +68,8 @@ pub struct Availability {
     /// The rule binding `remaining`: the refusing rule, the unit's, or the binding of the
     /// earliest slot giving the day its `remaining` (best status first).
     pub limited_by: LimitedBy,
-    /// With tables: the largest party one free table or combination seats now (the most of
-    /// any slot).
+    /// With tables: the largest party one free table or combination seats now, at the slot
+    /// `limited_by` speaks of (a party larger than `remaining` cannot book anywhere).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_party: Option<u32>,
     /// Why the date is refused, when a rule refuses it (`CLOSED`, ...).
@@ -102,7 +102,7 @@ pub struct DayView {
     pub remaining: u32,
     /// The rule binding `remaining`, as in [`Availability::limited_by`].
     pub limited_by: LimitedBy,
-    /// With tables: the largest party one free table or combination seats that day.
+    /// With tables: as in [`Availability::max_party`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_party: Option<u32>,
     /// Lowest unit price among the places where the qty fits.
@@ -157,7 +157,7 @@ struct Summary {
     remaining: u32,
     /// The binding of the earliest unit with the most remaining, best status first.
     limited_by: LimitedBy,
-    /// The largest `max_party` (resources with tables).
+    /// That unit's `max_party` (resources with tables).
     max_party: Option<u32>,
 }
 
@@ -167,7 +167,8 @@ fn summarize(res: &Resource, units: &[Unit]) -> Summary {
     // `min_by_key` keeps the first of equals: the earliest slot.
     let best = units.iter().min_by_key(|u| (std::cmp::Reverse(u.measure.remaining), u.status));
     let limited_by = best.map_or(LimitedBy { rule: Rule::Closed, used: None, limit: None, at: None }, |u| u.binding.view(res.tz));
-    let max_party = units.iter().filter_map(|u| u.max_party).max().or_else(|| has_tables(res).then_some(0));
+    // The same slot's, so that a day bound by `tables` leaves its `max_party`.
+    let max_party = best.and_then(|u| u.max_party).or_else(|| has_tables(res).then_some(0));
     Summary { status, remaining, limited_by, max_party }
 }
 

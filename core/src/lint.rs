@@ -55,7 +55,7 @@ pub fn warnings(res: &Resource) -> Vec<FieldError> {
             let k = most_in(&days, w);
             if u64::from(max) >= u64::from(k) * u64::from(cap) {
                 let why = format!(
-                    "pacing of {max} per {w} minutes can never bind: at most {} fall in {w} minutes, each of at most {cap} (slot capacity), so slot capacity always decides first",
+                    "pacing of {max} per {w} minutes can never bind: {w} minutes hold at most {} of at most {cap} each (slot capacity), so slot capacity always decides first",
                     per(k)
                 );
                 warn("dimensions.slots.pacing.max".into(), why);
@@ -65,7 +65,7 @@ pub fn warnings(res: &Resource) -> Vec<FieldError> {
             let k = most_in(&days, rules.duration_min);
             if u64::from(c) >= u64::from(k) * u64::from(cap) {
                 let why = format!(
-                    "concurrent {c} can never bind: at most {} of {} minutes overlap, each of at most {cap} (slot capacity)",
+                    "concurrent {c} can never bind: at most {} of {} minutes overlap, of at most {cap} each (slot capacity)",
                     per(k),
                     rules.duration_min
                 );
@@ -77,7 +77,10 @@ pub fn warnings(res: &Resource) -> Vec<FieldError> {
         let n = days.iter().map(|d| d.len() as u32).max().unwrap_or(0);
         for (path, d) in &dailies {
             if u64::from(*d) >= u64::from(n) * u64::from(cap) {
-                warn(path.clone(), format!("daily capacity {d} can never bind: a day has at most {} of at most {cap} each", per(n)));
+                warn(
+                    path.clone(),
+                    format!("daily capacity {d} can never bind: a day has at most {} of at most {cap} each (slot capacity)", per(n)),
+                );
             }
         }
         let daily_max = dailies.iter().map(|d| d.1).max();

@@ -248,4 +248,31 @@ proptest! {
             prop_assert_eq!(slot.limited_by.limit, Some(n as u32));
         }
     }
+
+    /// Every level of an answer (the answer, each slot, each calendar day) explains its
+    /// `remaining`: a counting rule's `limit - used`, `max_party` for tables, 0 for a gate.
+    #[test]
+    fn every_level_explains_its_remaining(busy in prop::collection::vec((0usize..3, 0usize..9), 0..8),
+                                          starts in prop::collection::vec((0usize..5, 0u32..12), 0..6), qty in 1u32..7, now_h in 8u32..21) {
+        let names: Vec<(String, u32)> = busy.iter().map(|(t, i)| (format!("t:{}@{}", ["A", "B", "C"][*t], instant(*i % 5)), 1))
+            .chain(starts.iter().map(|(i, n)| (format!("s:{DAY}T{}", SLOTS[*i]), *n)))
+            .collect::<std::collections::BTreeMap<_, _>>().into_iter().collect();
+        let refs: Vec<(&str, u32)> = names.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+        let s = snap(&bistro(FLOOR), &refs, "2027-02-20", "2027-03-20", NOW);
+        let now = utc(&format!("2027-03-02T{now_h:02}:00:00Z"));
+        let a = availability(&s, &AvailabilityQuery::parse(&format!("date={DAY}&qty={qty}")).unwrap(), now, false).unwrap();
+        let c = calendar(&s, &CalendarQuery::parse(&format!("from={DAY}&to=2027-03-05&qty={qty}")).unwrap(), now, false).unwrap();
+        let mut levels: Vec<(u32, LimitedBy, Option<u32>)> = vec![(a.remaining, a.limited_by.clone(), a.max_party)];
+        levels.extend(a.slots.unwrap().into_iter().map(|v| (v.remaining, v.limited_by, v.max_party)));
+        levels.extend(c.days.into_iter().map(|d| (d.remaining, d.limited_by, d.max_party)));
+        for (remaining, lb, party) in levels {
+            let want = match lb.rule {
+                Rule::Tables => party.unwrap(),
+                r if r.is_counting() => lb.limit.unwrap().saturating_sub(lb.used.unwrap()),
+                _ => 0,
+            };
+            prop_assert_eq!(want, remaining, "{:?} {:?}", lb, party);
+            prop_assert!(party.unwrap() >= remaining);
+        }
+    }
 }

@@ -27,7 +27,7 @@ fn pacing_above_what_the_slots_can_start_is_dead_config() {
     let w = warned(&doc(r#""duration_min":90,"interval_min":15,"capacity":16,"pacing":{"window_min":15,"max":20}"#, ""));
     assert_eq!(w.len(), 1, "{w:?}");
     assert_eq!(w[0].0, "dimensions.slots.pacing.max");
-    assert!(w[0].1.contains("at most 1 start fall in 15 minutes, each of at most 16"), "{}", w[0].1);
+    assert!(w[0].1.contains("15 minutes hold at most 1 start of at most 16 each"), "{}", w[0].1);
     // Two starts in a 30-minute window: pacing 20 can bind under 2 × 16.
     assert!(paths(&doc(r#""duration_min":90,"interval_min":15,"capacity":16,"pacing":{"window_min":30,"max":20}"#, "")).is_empty());
     // A season raising slot capacity to 24 brings pacing 20 to life on its dates: then the
