@@ -166,6 +166,19 @@ fn tables_bind_with_the_largest_party_seatable_now() {
     assert_eq!((c.days[0].max_party, c.days[1].max_party), (Some(6), Some(0)));
 }
 
+#[test]
+fn tables_in_an_asked_area_are_the_ones_counted() {
+    let floor = r#","tables":[{"id":"A","seats":[1,2],"area":"terrace"},{"id":"B","seats":[1,2],"area":"terrace"},{"id":"C","seats":[2,4],"area":"hall"}]"#;
+    let s = snap(&bistro(floor), &[("t:A@2027-03-02T20:00Z", 1)], "2027-02-20", "2027-03-20", NOW);
+    let q = |area: &str| AvailabilityQuery::parse(&format!("date={DAY}&qty=2&slot=20:00{area}")).unwrap();
+    let terrace = availability(&s, &q("&area=terrace"), utc(NOW), false).unwrap();
+    assert_eq!(to_json(&terrace.limited_by), r#"{"rule":"tables","used":1,"limit":2,"at":"2027-03-02T20:00:00+00:00"}"#);
+    assert_eq!((terrace.remaining, terrace.max_party), (2, Some(2)));
+    let anywhere = availability(&s, &q(""), utc(NOW), false).unwrap();
+    assert_eq!(to_json(&anywhere.limited_by), r#"{"rule":"tables","used":1,"limit":3,"at":"2027-03-02T20:00:00+00:00"}"#);
+    assert_eq!((anywhere.remaining, anywhere.max_party), (4, Some(4)));
+}
+
 const SLOTS: [&str; 5] = ["19:00", "19:30", "20:00", "20:30", "21:00"];
 
 /// Minutes after 19:00 of a grid index.
