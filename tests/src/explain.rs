@@ -13,11 +13,13 @@ const GATES: [&str; 5] = ["closed", "paused", "lead_time", "cutoff", "horizon"];
 /// counting rule's `limit - used` (0 when over), `max_party` for `tables`, 0 for a gate.
 /// `Ok(n)`: how many objects were checked.
 pub fn check(answer: &Value) -> Result<usize, String> {
-    let mut objects: Vec<&Value> = vec![answer];
-    for list in ["slots", "days"] {
-        if let Some(items) = answer.get(list).and_then(Value::as_array) {
-            objects.extend(items);
-        }
+    // A calendar's days, or an availability answer and its slots.
+    let mut objects: Vec<&Value> = match answer.get("days").and_then(Value::as_array) {
+        Some(days) => days.iter().collect(),
+        None => vec![answer],
+    };
+    if let Some(slots) = answer.get("slots").and_then(Value::as_array) {
+        objects.extend(slots);
     }
     let mut n = 0;
     for o in objects {
@@ -57,6 +59,9 @@ mod tests {
         let ok = json!({"remaining": 4, "limited_by": {"rule": "pacing", "used": 16, "limit": 20}, "max_party": 4,
             "slots": [{"remaining": 0, "limited_by": {"rule": "lead_time"}}, {"remaining": 2, "limited_by": {"rule": "tables", "used": 3, "limit": 4}, "max_party": 2}]});
         assert_eq!(check(&ok), Ok(3));
+        let calendar = json!({"from": "2027-03-01", "days": [{"remaining": 0, "limited_by": {"rule": "closed"}, "max_party": 0},
+            {"remaining": 6, "limited_by": {"rule": "daily", "used": 44, "limit": 50}}]});
+        assert_eq!(check(&calendar), Ok(2));
         assert!(check(&json!({"remaining": 5, "limited_by": {"rule": "pacing", "used": 16, "limit": 20}})).is_err());
         assert!(check(&json!({"remaining": 3, "limited_by": {"rule": "tables", "used": 1, "limit": 4}, "max_party": 2})).is_err());
         assert!(check(&json!({"remaining": 1, "limited_by": {"rule": "closed"}})).is_err());
