@@ -124,8 +124,13 @@ fn peak(used: &[u32], r: &Range<usize>) -> Option<u32> {
 /// holding it (`None` for none).
 fn peak_at(used: &[u32], r: &Range<usize>) -> Option<(u32, usize)> {
     let s = used.get(r.clone())?;
-    let (i, v) = s.iter().enumerate().max_by_key(|(i, v)| (**v, std::cmp::Reverse(*i)))?;
-    Some((*v, r.start + i))
+    let mut best: Option<(u32, usize)> = None;
+    for (i, v) in s.iter().enumerate() {
+        if best.is_none_or(|(b, _)| *v > b) {
+            best = Some((*v, r.start + i));
+        }
+    }
+    best
 }
 
 /// A unit's per-instant peaks, each `((committed, grid index), limit)`.

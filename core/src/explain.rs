@@ -106,24 +106,10 @@ impl Binding {
         Binding { rule, used: Some(used), limit: Some(limit), at }
     }
 
-    /// What the rule leaves: `limit - used` (0 when over), or `max_party` for tables.
-    fn left(&self, max_party: u32) -> u32 {
-        match self.rule {
-            Rule::Tables => max_party,
-            _ => self.limit.unwrap_or(0).saturating_sub(self.used.unwrap_or(0)),
-        }
-    }
-
     /// The wire form, `at` with the resource's local offset.
     pub fn view(&self, tz: Tz) -> LimitedBy {
         LimitedBy { rule: self.rule, used: self.used, limit: self.limit, at: self.at.map(|t| rfc3339_local(tz, t)) }
     }
-}
-
-/// The binding among counting candidates: the fewest units left, ties to the earlier
-/// [`Rule`]. `max_party` is what the `tables` candidate leaves. `None` for no candidates.
-pub(crate) fn tightest(candidates: impl IntoIterator<Item = Binding>, max_party: u32) -> Option<Binding> {
-    candidates.into_iter().min_by_key(|b| (b.left(max_party), b.rule))
 }
 
 /// `limited_by` in an answer.

@@ -20,7 +20,7 @@
 use crate::error::FieldError;
 use crate::resource::{DayHours, Resource, SlotRules};
 use crate::rules::ALL_DAY;
-use crate::slots::start_minutes;
+use crate::slots::each_start;
 
 /// The warnings of a valid document, each at the path of the figure that can never bind.
 pub fn warnings(res: &Resource) -> Vec<FieldError> {
@@ -111,7 +111,16 @@ fn start_days(res: &Resource, rules: &SlotRules) -> Vec<Vec<u16>> {
         None => vec![&all_day],
     };
     hours.extend(res.seasons.iter().filter_map(|s| s.hours.as_ref()).flat_map(|w| w.0.iter()));
-    let mut days: Vec<Vec<u16>> = hours.into_iter().map(|h| start_minutes(rules, h)).collect();
+    let mut days: Vec<Vec<u16>> = hours
+        .into_iter()
+        .map(|h| {
+            let mut starts = Vec::new();
+            each_start(rules, h, |m| starts.push(m));
+            starts.sort_unstable();
+            starts.dedup();
+            starts
+        })
+        .collect();
     days.sort();
     days.dedup();
     days

@@ -33,26 +33,28 @@ impl Slot {
 /// Starts run from each interval's start every `interval_min` while start + duration fits;
 /// starts that do not exist locally (DST gap) are skipped.
 pub(crate) fn slots_of(res: &Resource, rules: &SlotRules, s: &DaySettings) -> Vec<Slot> {
-    start_minutes(rules, &s.hours)
-        .into_iter()
-        .filter_map(|minute| Some(Slot { minute, start: slot_instant(res.tz, s.date, minute)? }))
-        .collect()
+    let mut out: Vec<Slot> = Vec::new();
+    each_start(rules, &s.hours, |minute| {
+        if let Some(start) = slot_instant(res.tz, s.date, minute) {
+            out.push(Slot { minute, start });
+        }
+    });
+    out.sort_by_key(|x| x.minute);
+    out.dedup_by_key(|x| x.minute);
+    out
 }
 
-/// The local start minutes of a day's hours, sorted and unique: from each interval's start
-/// every `interval_min` while start + duration fits.
-pub(crate) fn start_minutes(rules: &SlotRules, hours: &DayHours) -> Vec<u16> {
-    let mut out = Vec::new();
+/// Calls `f` with each local start minute of a day's hours, interval by interval (unsorted,
+/// possibly repeated where intervals overlap): from each interval's start every
+/// `interval_min` while start + duration fits.
+pub(crate) fn each_start(rules: &SlotRules, hours: &DayHours, mut f: impl FnMut(u16)) {
     for &(a, b) in hours {
         let mut m = u32::from(a);
         while m + rules.duration_min <= u32::from(b) && m < 1440 {
-            out.push(m as u16);
+            f(m as u16);
             m += rules.interval_min;
         }
     }
-    out.sort_unstable();
-    out.dedup();
-    out
 }
 
 /// Every slot of a date under its hours, seasons and closures, sellable or not (lead time,
