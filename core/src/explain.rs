@@ -22,6 +22,10 @@
 //! the fullest pacing window, the busiest instant (`concurrent`), when sales stopped
 //! (`lead_time`, `cutoff`), when the date enters the horizon (`horizon`), when a pause lifts
 //! (`paused`, absent for an open-ended pause).
+//!
+//! A day (the top of a slot answer, a calendar day) carries the binding and `max_party` of
+//! its earliest slot with the most `remaining` (best status first), so that a day bound by
+//! `tables` leaves its `max_party` too (`availability.rs`).
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
