@@ -26,7 +26,7 @@ pub struct SlotView {
     pub status: Status,
     /// Most one hold can take.
     pub remaining: u32,
-    /// The rule binding `remaining` now ([`crate::explain`] says which binds).
+    /// The rule binding `remaining` now (docs/api.md, "Which rule binds").
     pub limited_by: LimitedBy,
     /// With tables: the largest party one free table or combination seats now.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -58,7 +58,7 @@ pub struct Unit {
     pub table: Option<usize>,
     /// Why a slot with free covers is still sold out (`no_table`).
     pub reason: Option<&'static str>,
-    /// The rule binding it now (`limited_by`, [`crate::explain`] says which).
+    /// The rule binding it now (`limited_by`; docs/api.md, "Which rule binds", says which).
     pub binding: Binding,
     /// For a resource with tables: the largest party one free table or combination seats
     /// for its whole seating (0 when a rule refuses it); `None` without tables.
