@@ -3,17 +3,19 @@
 //! and the calendar it would answer before saving. Every export takes and returns JSON text
 //! (no JS object bindings to keep in step); the pure functions below are what the tests call.
 
-use aforo_core::{availability, calendar, AvailabilityQuery, CalendarQuery, Counters, Resource, Snapshot, State};
+use aforo_core::{availability, calendar, warnings, AvailabilityQuery, CalendarQuery, Counters, Resource, Snapshot, State};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
 
-/// `{"ok": true, "errors": []}` or `{"ok": false, "errors": [{"path", "message"}]}` — the
-/// `INVALID_CONFIG` errors the origin would answer for this document.
+/// `{"ok": true, "errors": [], "warnings": [{"path", "message"}]}` or `{"ok": false, "errors":
+/// [{"path", "message"}], "warnings": []}` — the `INVALID_CONFIG` errors the origin would
+/// answer for this document, and for a valid one the limits that can never bind
+/// (`aforo_core::warnings`: saved all the same).
 pub fn validate_doc(doc_json: &str) -> Value {
     match Resource::from_json(doc_json.as_bytes()) {
-        Ok(res) => json!({"ok": true, "errors": [], "kind": res.kind}),
-        Err(e) => json!({"ok": false, "errors": e.errors}),
+        Ok(res) => json!({"ok": true, "errors": [], "warnings": warnings(&res), "kind": res.kind}),
+        Err(e) => json!({"ok": false, "errors": e.errors, "warnings": []}),
     }
 }
 
@@ -124,5 +126,21 @@ mod tests {
         assert_eq!(slots, ["20:00", "20:30", "21:00", "21:30"], "{day}");
         assert_eq!(day["availability"]["slots"][0]["remaining"], 10);
         assert_eq!(preview_day_doc(DINNER, "2026-12-04", 2, "yesterday")["errors"][0]["path"], "now");
+        assert_eq!(
+            day["availability"]["slots"][0]["limited_by"],
+            json!({"rule": "slot_capacity", "used": 0, "limit": 10, "at": "2026-12-04T20:00:00+01:00"})
+        );
+        assert_eq!(c["calendar"]["days"][1]["limited_by"]["rule"], "slot_capacity", "{c}");
+    }
+
+    #[test]
+    fn a_limit_that_can_never_bind_is_a_warning_not_an_error() {
+        assert_eq!(validate_doc(DINNER)["warnings"], json!([]));
+        // Pacing of 20 per 30 minutes over slots of 10 every 30 minutes: never reached.
+        let paced = DINNER.replace("\"capacity\":10}", "\"capacity\":10,\"pacing\":{\"window_min\":30,\"max\":20}}");
+        let v = validate_doc(&paced);
+        assert_eq!(v["ok"], true, "{v}");
+        assert_eq!(v["warnings"][0]["path"], "dimensions.slots.pacing.max", "{v}");
+        assert_eq!(validate_doc("{}")["warnings"], json!([]));
     }
 }

@@ -7,6 +7,7 @@ import { call, get, problemText, newKey } from "./api.js";
 import { validate, previewCalendar, previewDay } from "./core.js";
 import { editor } from "./editor.js";
 import { TEMPLATES } from "./templates.js";
+import { limitsSummary, warningItems } from "./explain.js";
 import { heatmap, slotsList, monthRange } from "./heatmap.js";
 import { bookingsPanel } from "./bookings.js";
 import { subscribe } from "./live.js";
@@ -37,7 +38,12 @@ async function loadList(list, detail, role) {
 function newForm(detail, list, role) {
   const kind = el("select", { id: "template" }, ...Object.entries(TEMPLATES).map(([k, t]) => el("option", { value: k }, t.label)));
   const id = el("input", { id: "new-id", size: 16, required: true, pattern: "[A-Za-z0-9._-]{1,64}" });
-  const f = el("form", {}, el("h3", {}, "New from a template"), field("Template", kind), field("Resource id", id),
+  // The template's defaults, so the owner sees which limits will apply before starting.
+  const defaults = el("p", { className: "muted", id: "template-defaults" });
+  const showDefaults = () => { defaults.textContent = `Defaults: ${limitsSummary(TEMPLATES[kind.value].doc())}`; };
+  kind.addEventListener("input", showDefaults);
+  showDefaults();
+  const f = el("form", {}, el("h3", {}, "New from a template"), field("Template", kind), defaults, field("Resource id", id),
     el("button", { type: "submit", id: "new-start" }, "Start"));
   f.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -60,6 +66,9 @@ function show(res, detail, list, role) {
   const month = el("input", { id: "preview-month", type: "month", value: new Date().toISOString().slice(0, 7) });
   const qty = el("input", { id: "preview-qty", type: "number", min: 1, value: 2 });
   const day = el("div", { id: "preview-day" });
+  // Limits that can never bind (aforo-core's lint): said, never refused.
+  const warnings = el("ul", { className: "warn", id: "doc-warnings", "aria-live": "polite" });
+  const limits = el("p", { className: "muted", id: "doc-limits" });
   // What the heat-map shows: this document as edited (wasm, nothing booked), or what the
   // origin answers for the saved document with its bookings.
   const source = el("select", { id: "preview-source" }, el("option", { value: "preview" }, "this document, nothing booked (preview)"),
@@ -69,6 +78,8 @@ function show(res, detail, list, role) {
   const refreshPreview = async () => {
     const v = validate(res.doc);
     ed.setErrors(v.ok ? [] : v.errors);
+    warnings.replaceChildren(...warningItems(v).map((w) => el("li", { dataset: { path: w.path } }, w.text)));
+    limits.textContent = `Limits: ${limitsSummary(res.doc)}`;
     const [from, to] = monthRange(month.value || new Date().toISOString().slice(0, 7));
     let days;
     if (source.value === "origin") {
@@ -135,6 +146,7 @@ function show(res, detail, list, role) {
     el("h3", { id: "detail-title" }, res.isNew ? `New: ${res.id}` : `${res.id}`,
       res.info ? el("span", { className: "muted" }, ` · ${res.info.kind} · version ${res.info.version}${res.info.pause ? " · paused" : ""}`) : ""),
     el("fieldset", {}, el("legend", {}, "Month (aforo-core in this browser, or the origin)"),
+      limits, warnings,
       el("div", { className: "row" }, field("Show", source), field("Month", month), field("Party size", qty)),
       el("div", { className: "preview" }, preview, day)),
     el("p", {}, button("Save", () => save(false), { id: "save", className: "primary" })), status, warn,

@@ -13,9 +13,11 @@ export const TEMPLATES = {
       timezone: "Europe/Madrid",
       dimensions: {
         daily: { capacity: 80 },
+        // Every limit here can bind (the validator warns about one that cannot): 16 may start
+        // at one slot, 20 in any half hour, 20 be seated at once (the 6 tables seat 22).
         slots: {
-          duration_min: 90, interval_min: 15, capacity: 16, concurrent: 40,
-          pacing: { window_min: 15, max: 10 },
+          duration_min: 90, interval_min: 15, capacity: 16, concurrent: 20,
+          pacing: { window_min: 30, max: 20 },
           tables: [
             { id: "T1", seats: [1, 2], area: "terrace" }, { id: "T2", seats: [1, 2], area: "terrace" },
             { id: "T3", seats: [2, 4], area: "terrace" }, { id: "H1", seats: [2, 4], area: "hall" },

@@ -8,6 +8,7 @@ use crate::alternatives::{alternatives, Alternative};
 use crate::bucket::Bucket;
 use crate::error::{QueryError, RuleCode};
 use crate::eval::{Evaluator, Unit};
+use crate::explain::{LimitedBy, Rule};
 use crate::local::{parse_hhmm, rfc3339, rfc3339_local};
 use crate::measure::{Price, Status};
 use crate::query::{AvailabilityQuery, CalendarQuery, ALTERNATIVE_DAYS};
@@ -25,6 +26,11 @@ pub struct SlotView {
     pub status: Status,
     /// Most one hold can take.
     pub remaining: u32,
+    /// The rule binding `remaining` now (docs/api.md, "Which rule binds").
+    pub limited_by: LimitedBy,
+    /// With tables: the largest party one free table or combination seats now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_party: Option<u32>,
     /// Capacity of the tightest dimension.
     pub capacity: u32,
     /// Committed ÷ capacity of the tightest dimension.
@@ -59,6 +65,13 @@ pub struct Availability {
     pub status: Status,
     /// What one hold can take (the most of any slot).
     pub remaining: u32,
+    /// The rule binding `remaining`: the refusing rule, the unit's, or the binding of the
+    /// earliest slot giving the day its `remaining` (best status first).
+    pub limited_by: LimitedBy,
+    /// With tables: the largest party one free table or combination seats now, at the slot
+    /// `limited_by` speaks of (a party larger than `remaining` cannot book anywhere).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_party: Option<u32>,
     /// Why the date is refused, when a rule refuses it (`CLOSED`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<RuleCode>,
@@ -87,6 +100,11 @@ pub struct DayView {
     pub status: Status,
     /// Most one hold can take that day.
     pub remaining: u32,
+    /// The rule binding `remaining`, as in [`Availability::limited_by`].
+    pub limited_by: LimitedBy,
+    /// With tables: as in [`Availability::max_party`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_party: Option<u32>,
     /// Lowest unit price among the places where the qty fits.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<Price>,
@@ -122,6 +140,8 @@ fn slot_view(res_tz: chrono_tz::Tz, u: &Unit) -> Option<SlotView> {
         start: rfc3339_local(res_tz, slot.start),
         status: u.status,
         remaining: u.measure.remaining,
+        limited_by: u.binding.view(res_tz),
+        max_party: u.max_party,
         capacity: u.measure.capacity,
         utilization: u.measure.utilization_display(),
         price: u.price.clone(),
@@ -129,11 +149,36 @@ fn slot_view(res_tz: chrono_tz::Tz, u: &Unit) -> Option<SlotView> {
     })
 }
 
-/// Best status and most remaining over a day's units (`closed` when it has none).
-fn summarize(units: &[Unit]) -> (Status, u32) {
+/// A day's figures over its units.
+struct Summary {
+    /// The best status (`closed` without units).
+    status: Status,
+    /// The most remaining.
+    remaining: u32,
+    /// The binding of the earliest unit with the most remaining, best status first.
+    limited_by: LimitedBy,
+    /// That unit's `max_party` (resources with tables).
+    max_party: Option<u32>,
+}
+
+fn summarize(res: &Resource, units: &[Unit]) -> Summary {
     let status = units.iter().map(|u| u.status).min().unwrap_or(Status::Closed);
     let remaining = units.iter().map(|u| u.measure.remaining).max().unwrap_or(0);
-    (status, remaining)
+    // `min_by_key` keeps the first of equals: the earliest slot.
+    let best = units.iter().min_by_key(|u| (std::cmp::Reverse(u.measure.remaining), u.status));
+    let limited_by = best.map_or(LimitedBy { rule: Rule::Closed, used: None, limit: None, at: None }, |u| u.binding.view(res.tz));
+    // The same slot's, so that a day bound by `tables` leaves its `max_party`.
+    let max_party = best.and_then(|u| u.max_party).or_else(|| has_tables(res).then_some(0));
+    Summary { status, remaining, limited_by, max_party }
+}
+
+fn has_tables(res: &Resource) -> bool {
+    res.slots.as_ref().is_some_and(|r| !r.tables.is_empty())
+}
+
+/// `max_party` where a rule refuses the whole date.
+fn refused_party(res: &Resource) -> Option<u32> {
+    has_tables(res).then_some(0)
 }
 
 /// The availability answer for a query, at `now`. The snapshot must cover the date; the
@@ -151,6 +196,8 @@ pub fn availability(snap: &Snapshot, q: &AvailabilityQuery, now: DateTime<Utc>, 
         stale,
         status: Status::Closed,
         remaining: 0,
+        limited_by: LimitedBy { rule: Rule::Closed, used: None, limit: None, at: None },
+        max_party: None,
         reason: None,
         capacity: None,
         utilization: None,
@@ -163,7 +210,7 @@ pub fn availability(snap: &Snapshot, q: &AvailabilityQuery, now: DateTime<Utc>, 
             return Err(QueryError::Invalid("date: a stock-only resource has no dates".into()));
         }
         let u = Evaluator::new(snap, now, q.qty, NaiveDate::MIN, NaiveDate::MIN).stock();
-        fill_unit(&mut a, &u);
+        fill_unit(&mut a, res, &u);
         return Ok(a);
     }
     let date = q.date.ok_or_else(|| QueryError::Invalid("date: required".into()))?;
@@ -172,9 +219,11 @@ pub fn availability(snap: &Snapshot, q: &AvailabilityQuery, now: DateTime<Utc>, 
     let ev = Evaluator::new(snap, now, q.qty, date, to).in_area(known_area(res, q.area.as_deref())?);
     let units = match ev.day(date) {
         Ok(units) => units,
-        Err((code, _)) => {
-            a.status = Status::from_rule(code);
-            a.reason = Some(code);
+        Err(refusal) => {
+            a.status = Status::from_rule(refusal.code);
+            a.reason = Some(refusal.code);
+            a.limited_by = refusal.binding.view(res.tz);
+            a.max_party = refused_party(res);
             if res.slots.is_some() {
                 a.slots = Some(Vec::new());
             }
@@ -184,7 +233,7 @@ pub fn availability(snap: &Snapshot, q: &AvailabilityQuery, now: DateTime<Utc>, 
     };
     if res.slots.is_none() {
         let u = &units[0];
-        fill_unit(&mut a, u);
+        fill_unit(&mut a, res, u);
         if !u.status.fits() {
             a.alternatives = alternatives(&ev, date, None, &[]);
         }
@@ -199,9 +248,11 @@ pub fn availability(snap: &Snapshot, q: &AvailabilityQuery, now: DateTime<Utc>, 
         None => units.iter().collect(),
     };
     let owned: Vec<Unit> = chosen.iter().map(|u| (*u).clone()).collect();
-    let (status, remaining) = summarize(&owned);
+    let Summary { status, remaining, limited_by, max_party } = summarize(res, &owned);
     a.status = status;
     a.remaining = remaining;
+    a.limited_by = limited_by;
+    a.max_party = max_party;
     a.slots = Some(owned.iter().filter_map(|u| slot_view(res.tz, u)).collect());
     if !status.fits() {
         let near = q.slot.as_ref().and(owned.first()).and_then(|u| u.slot.map(|s| s.start));
@@ -227,9 +278,11 @@ fn known_area<'a>(res: &Resource, area: Option<&'a str>) -> Result<Option<&'a st
     }
 }
 
-fn fill_unit(a: &mut Availability, u: &Unit) {
+fn fill_unit(a: &mut Availability, res: &Resource, u: &Unit) {
     a.status = u.status;
     a.remaining = u.measure.remaining;
+    a.limited_by = u.binding.view(res.tz);
+    a.max_party = u.max_party;
     a.reason = u.rule.as_ref().map(|r| r.0);
     a.capacity = Some(u.measure.capacity);
     a.utilization = Some(u.measure.utilization_display());
@@ -249,11 +302,18 @@ pub fn calendar(snap: &Snapshot, q: &CalendarQuery, now: DateTime<Utc>, stale: b
     while d <= q.to {
         let view = match ev.day(d) {
             Ok(units) => {
-                let (status, remaining) = summarize(&units);
+                let Summary { status, remaining, limited_by, max_party } = summarize(res, &units);
                 let price = units.iter().filter(|u| u.status.fits()).filter_map(|u| u.price.clone()).min_by_key(|p| p.unit_minor);
-                DayView { date: d, status, remaining, price }
+                DayView { date: d, status, remaining, limited_by, max_party, price }
             }
-            Err((code, _)) => DayView { date: d, status: Status::from_rule(code), remaining: 0, price: None },
+            Err(r) => DayView {
+                date: d,
+                status: Status::from_rule(r.code),
+                remaining: 0,
+                limited_by: r.binding.view(res.tz),
+                max_party: refused_party(res),
+                price: None,
+            },
         };
         days.push(view);
         d += Duration::days(1);

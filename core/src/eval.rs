@@ -4,16 +4,22 @@
 
 use std::ops::Range;
 
+mod drift;
+mod why;
+
+pub use drift::limits_between;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::bucket::Bucket;
 use crate::error::RuleCode;
+use crate::explain::{Binding, Refusal, Rule};
 use crate::ledger::Take;
 use crate::limits::MAX_TABLES;
 use crate::local::EpochMin;
 use crate::measure::{measure_committed, price, Measure, Price, Status};
 use crate::resource::{Resource, SlotRules, MULT_SCALE};
-use crate::rules::{day_settings, first_opening, gate_day, lead_time_ok, DaySettings};
+use crate::rules::{first_opening, gate_day, lead_time_ok, sells_until, DaySettings};
 use crate::slots::{slots_of, Grid, Slot};
 use crate::snapshot::Snapshot;
 
@@ -52,6 +58,11 @@ pub struct Unit {
     pub table: Option<usize>,
     /// Why a slot with free covers is still sold out (`no_table`).
     pub reason: Option<&'static str>,
+    /// The rule binding it now (`limited_by`; docs/api.md, "Which rule binds", says which).
+    pub binding: Binding,
+    /// For a resource with tables: the largest party one free table or combination seats
+    /// for its whole seating (0 when a rule refuses it); `None` without tables.
+    pub max_party: Option<u32>,
 }
 
 /// A table (or join) that could seat a party: the table buckets it takes.
@@ -107,6 +118,25 @@ impl Default for Peaks {
 /// The most committed over some grid instants (`None` for none).
 fn peak(used: &[u32], r: &Range<usize>) -> Option<u32> {
     used.get(r.clone()).and_then(|s| s.iter().copied().max())
+}
+
+/// The most committed over some grid instants with the grid index of the first instant
+/// holding it (`None` for none).
+fn peak_at(used: &[u32], r: &Range<usize>) -> Option<(u32, usize)> {
+    let s = used.get(r.clone())?;
+    let mut best: Option<(u32, usize)> = None;
+    for (i, v) in s.iter().enumerate() {
+        if best.is_none_or(|(b, _)| *v > b) {
+            best = Some((*v, r.start + i));
+        }
+    }
+    best
+}
+
+/// A unit's per-instant peaks, each `((committed, grid index), limit)`.
+struct InstantPeaks {
+    concurrent: Option<((u32, usize), u32)>,
+    pacing: Option<((u32, usize), u32)>,
 }
 
 /// Evaluates units of one snapshot at one instant, for one qty.
@@ -187,13 +217,14 @@ impl<'a> Evaluator<'a> {
         used: &[u32],
         span: Span,
         s: Option<&DaySettings>,
-        rule: Option<(RuleCode, String)>,
+        refusal: Option<Refusal>,
     ) -> Unit {
         let rules = self.res().slots.as_ref();
-        let per_instant = [
-            rules.and_then(|r| r.concurrent).and_then(|c| Some((peak(&self.moment_used, &span.seating)?, c))),
-            rules.and_then(|r| r.pacing).and_then(|(_, max)| Some((peak(&self.pace_used, &span.pacing)?, max))),
-        ];
+        let peaks = InstantPeaks {
+            concurrent: rules.and_then(|r| r.concurrent).and_then(|c| Some((peak_at(&self.moment_used, &span.seating)?, c))),
+            pacing: rules.and_then(|r| r.pacing).and_then(|(_, max)| Some((peak_at(&self.pace_used, &span.pacing)?, max))),
+        };
+        let per_instant = [peaks.concurrent, peaks.pacing].map(|p| p.map(|((c, _), l)| (c, l)));
         let measure = measure_committed(used.iter().zip(&limits).map(|(c, (_, l))| (*c, *l)).chain(per_instant.into_iter().flatten()));
         let has_tables = rules.is_some_and(|r| !r.tables.is_empty());
         // One hold seats one party: no more than the largest table free for its seating.
@@ -205,19 +236,25 @@ impl<'a> Evaluator<'a> {
             (None, u32::MAX)
         };
         let no_table = has_tables && table.is_none();
-        let status = match &rule {
-            Some((code, _)) => Status::from_rule(*code),
+        let status = match &refusal {
+            Some(r) => Status::from_rule(r.code),
             None if measure.remaining < self.qty => Status::SoldOut,
             None if no_table => Status::SoldOut,
             None if measure.scarce => Status::Limited,
             None => Status::Available,
         };
-        let reason = (rule.is_none() && measure.remaining >= self.qty && no_table).then_some(NO_TABLE);
+        let reason = (refusal.is_none() && measure.remaining >= self.qty && no_table).then_some(NO_TABLE);
         let season = s.map_or(MULT_SCALE, |s| s.price_mult);
         let price = price(self.res(), season, measure.utilization());
-        let remaining = if rule.is_some() { 0 } else { measure.remaining.min(room) };
+        let remaining = if refusal.is_some() { 0 } else { measure.remaining.min(room) };
         let measure = Measure { remaining, ..measure };
-        Unit { date, slot, status, rule, measure, price, limits, span, table, reason }
+        let max_party = has_tables.then_some(if refusal.is_some() { 0 } else { room });
+        let binding = match &refusal {
+            Some(r) => r.binding,
+            None => self.binding(slot.as_ref(), &limits, used, &span, &peaks, has_tables.then_some(room)),
+        };
+        let rule = refusal.map(|r| (r.code, r.detail));
+        Unit { date, slot, status, rule, measure, price, limits, span, table, reason, binding, max_party }
     }
 
     /// The first of `options` with its tables free at every instant of the seating.
@@ -248,8 +285,8 @@ impl<'a> Evaluator<'a> {
         let mut limits = Vec::new();
         self.stock_limit(&mut limits);
         let used = self.used(&limits);
-        let rule =
-            self.snap.state.pause.as_ref().filter(|p| p.active(self.now)).map(|_| (RuleCode::Paused, "sales are paused".to_string()));
+        let pause = self.snap.state.pause.as_ref().filter(|p| p.active(self.now));
+        let rule = pause.map(|p| Refusal::new(RuleCode::Paused, "sales are paused".to_string(), Rule::Paused, p.until));
         self.finish(None, None, limits, &used, Span::default(), None, rule)
     }
 
@@ -330,13 +367,16 @@ impl<'a> Evaluator<'a> {
 
     /// The units of a date: its slots, or the day itself for a slot-less dated resource.
     /// `Err` carries the date-level refusal (no units that day).
-    pub fn day(&self, date: NaiveDate) -> Result<Vec<Unit>, (RuleCode, String)> {
+    pub fn day(&self, date: NaiveDate) -> Result<Vec<Unit>, Refusal> {
         let s = gate_day(self.res(), self.snap.state.pause.as_ref(), date, self.now)?;
         let base = self.day_base(&s, date);
         let mut used = self.used(&base);
         let Some(rules) = self.res().slots.as_ref() else {
-            let rule = (!lead_time_ok(&s, first_opening(self.res(), &s), self.now))
-                .then(|| (RuleCode::TooLate, format!("{date} sells until {} minutes before opening", s.lead_time_min)));
+            let opening = first_opening(self.res(), &s);
+            let rule = (!lead_time_ok(&s, opening, self.now)).then(|| {
+                let why = format!("{date} sells until {} minutes before opening", s.lead_time_min);
+                Refusal::new(RuleCode::TooLate, why, Rule::LeadTime, Some(sells_until(&s, opening)))
+            });
             return Ok(vec![self.finish(Some(date), None, base, &used, Span::default(), Some(&s), rule)]);
         };
         let cap = s.slot_capacity.unwrap_or(rules.capacity);
@@ -362,7 +402,8 @@ impl<'a> Evaluator<'a> {
                 }
                 let span = self.span_of(rules, &slot);
                 let rule = (!lead_time_ok(&s, slot.start, self.now)).then(|| {
-                    (RuleCode::TooLate, format!("{date} {} sells until {} minutes before its start", slot.name(), s.lead_time_min))
+                    let why = format!("{date} {} sells until {} minutes before its start", slot.name(), s.lead_time_min);
+                    Refusal::new(RuleCode::TooLate, why, Rule::LeadTime, Some(sells_until(&s, slot.start)))
                 });
                 self.finish(Some(date), Some(slot), limits, &used, span, Some(&s), rule)
             })
@@ -383,52 +424,4 @@ impl<'a> Evaluator<'a> {
         }
         base
     }
-}
-
-/// The limit of every bucket of the local dates `from..=to` (and of stock), from the document
-/// and the stock on hand alone: no calendar rule, pause or clock applies. A drift check holds
-/// counters against these: a counter above its limit is an oversell. A bucket the document no
-/// longer has (hours or grid changed since it was taken) is absent.
-pub fn limits_between(snap: &Snapshot, from: NaiveDate, to: NaiveDate) -> std::collections::BTreeMap<Bucket, u32> {
-    let mut out = std::collections::BTreeMap::new();
-    let mut put = |b: Bucket, l: u32| {
-        let e = out.entry(b).or_insert(l);
-        *e = (*e).max(l);
-    };
-    let ev = Evaluator::new(snap, DateTime::<Utc>::MIN_UTC, 1, from, to);
-    let mut base = Vec::new();
-    ev.stock_limit(&mut base);
-    for (b, l) in &base {
-        put(b.clone(), *l);
-    }
-    if !snap.resource.is_dated() {
-        return out;
-    }
-    let mut date = from;
-    while date <= to {
-        let s = day_settings(&snap.resource, date);
-        let day = ev.day_base(&s, date);
-        for (b, l) in &day {
-            put(b.clone(), *l);
-        }
-        if let Some(rules) = snap.resource.slots.as_ref() {
-            let cap = s.slot_capacity.unwrap_or(rules.capacity);
-            for slot in slots_of(&snap.resource, rules, &s) {
-                let span = ev.span_of(rules, &slot);
-                for m in &ev.grid.instants()[span.seating.clone()] {
-                    for t in &rules.tables {
-                        put(Bucket::Table(t.name.clone(), *m), t.count);
-                    }
-                }
-                let mut limits = vec![(Bucket::Slot(date, slot.minute), cap)];
-                ev.instant_limits(&span, &mut limits);
-                for (b, l) in limits {
-                    put(b, l);
-                }
-            }
-        }
-        let Some(next) = date.succ_opt() else { break };
-        date = next;
-    }
-    out
 }

@@ -16,13 +16,15 @@
 //!
 //! 1. `error`, `problem`, [`limits`], [`document`], `local`: leaves: errors, problem+json,
 //!    the limits, the document's wire shapes, local time and the text forms of dates;
-//!    `guest`, a booking's guest details.
+//!    `guest`, a booking's guest details; `explain`: which rule binds a unit (`limited_by`),
+//!    and how ties break.
 //! 2. `resource`: the compiled resource, and beside it `query` and `request`, which parse
 //!    read queries and hold bodies against its bounds.
 //! 3. `cost` (a document's worst-case work) → `compile` (validation of a document into a
 //!    resource, its costs against the limits).
 //! 4. `rules` (a date's settings, the gates of a sale) → `slots` (slots of a date, the grid
-//!    of instants counters are kept on).
+//!    of instants counters are kept on) → `lint` (a valid document's limits that can never
+//!    bind, as warnings).
 //! 5. `bucket` (counter names) → `ledger` (counters, takes, the all-or-nothing decision).
 //! 6. `snapshot`: what a read carries, and which counters a span of dates needs.
 //! 7. `measure` (status, remaining, price) → `eval` (every unit of a date, evaluated once).
@@ -40,11 +42,13 @@ mod cost;
 pub mod document;
 mod error;
 mod eval;
+mod explain;
 mod floor;
 mod guest;
 mod ledger;
 mod lifecycle;
 pub mod limits;
+mod lint;
 mod local;
 mod measure;
 mod plan;
@@ -63,10 +67,12 @@ pub use cost::{costs, over_limits, Costs};
 pub use document::{Enforcement, ResourceDoc};
 pub use error::{ConfigError, FieldError, PlanError, QueryError, RuleCode};
 pub use eval::{limits_between, Choice, Evaluator, Span, Unit, NO_TABLE};
+pub use explain::{Binding, LimitedBy, Refusal, Rule};
 pub use floor::{finished, plan_walk_in, reseat, Reseat};
 pub use guest::{Guest, MAX_GUEST_EMAIL, MAX_GUEST_NAME, MAX_GUEST_NOTES, MAX_GUEST_PHONE, MAX_GUEST_TAG, MAX_GUEST_TAGS};
 pub use ledger::{apply, decide, decide_shadow, first_overflow, Counters, ShadowTake, Take};
 pub use lifecycle::{check_no_show, check_seat, extended, no_show_from, refund, seat_from, vacated, AfterSaleError, Canceller, Refund};
+pub use lint::warnings;
 pub use local::{
     end_of_local_date, epoch_min, from_epoch_min, local_date, parse_date, parse_hhmm, rfc3339, rfc3339_local, start_of_local_date, EpochMin,
 };

@@ -160,7 +160,7 @@ pub(crate) fn locate(ev: &Evaluator<'_>, item: &HoldItem) -> Result<Unit, PlanEr
         (Some(_), None) => return Err(PlanError::rule(RuleCode::NoSuchSlot, "slot: required for this resource")),
         _ => {}
     }
-    let units = ev.day(date).map_err(|(code, detail)| PlanError::Rule { code, detail })?;
+    let units = ev.day(date).map_err(|r| PlanError::Rule { code: r.code, detail: r.detail })?;
     match &item.slot {
         None => Ok(units.into_iter().next().ok_or_else(|| PlanError::rule(RuleCode::Closed, format!("closed on {date}")))?),
         Some(name) => {

@@ -4,7 +4,8 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::RuleCode;
-use crate::local::boundary_instant;
+use crate::explain::{Refusal, Rule};
+use crate::local::{boundary_instant, start_of_local_date};
 use crate::resource::{CutoffRule, DayHours, Resource, MULT_SCALE};
 
 /// A seller's pause: no sales until `until` (or until resumed).
@@ -45,7 +46,8 @@ pub struct DaySettings {
     pub price_mult: u64,
 }
 
-const ALL_DAY: (u16, u16) = (0, 1440);
+/// The hours of a resource without `hours`: open all day.
+pub(crate) const ALL_DAY: (u16, u16) = (0, 1440);
 
 /// The settings of `date`: base settings, each field overridden by the highest-priority
 /// season covering the date that sets it (ties: the earlier season in the document).
@@ -80,37 +82,43 @@ pub fn today(res: &Resource, now: DateTime<Utc>) -> NaiveDate {
 
 /// The date-level gate: refuses a whole date, in the order beyond horizon, past, closed,
 /// paused, cutoff. `Ok` gives the date's settings; slot-level lead time is checked apart.
-pub(crate) fn gate_day(
-    res: &Resource,
-    pause: Option<&Pause>,
-    date: NaiveDate,
-    now: DateTime<Utc>,
-) -> Result<DaySettings, (RuleCode, String)> {
+pub(crate) fn gate_day(res: &Resource, pause: Option<&Pause>, date: NaiveDate, now: DateTime<Utc>) -> Result<DaySettings, Refusal> {
     let today = today(res, now);
-    if date > today + Duration::days(i64::from(res.horizon_days)) {
-        return Err((RuleCode::BeyondHorizon, format!("{date} is more than {} days ahead", res.horizon_days)));
+    let horizon = Duration::days(i64::from(res.horizon_days));
+    if date > today + horizon {
+        // It enters the horizon at the start of the local date `horizon_days` before it.
+        let opens = Some(start_of_local_date(res.tz, date - horizon));
+        let why = format!("{date} is more than {} days ahead", res.horizon_days);
+        return Err(Refusal::new(RuleCode::BeyondHorizon, why, Rule::Horizon, opens));
     }
     if date < today {
-        return Err((RuleCode::TooLate, format!("{date} is in the past")));
+        return Err(Refusal::new(RuleCode::TooLate, format!("{date} is in the past"), Rule::LeadTime, None));
     }
     if let Some((f, t)) = res.closures.iter().find(|(f, t)| *f <= date && date <= *t) {
-        return Err((RuleCode::Closed, format!("closed from {f} to {t}")));
+        return Err(Refusal::new(RuleCode::Closed, format!("closed from {f} to {t}"), Rule::Closed, None));
     }
     let s = day_settings(res, date);
     if s.hours.is_empty() {
-        return Err((RuleCode::Closed, format!("closed on {date}")));
+        return Err(Refusal::new(RuleCode::Closed, format!("closed on {date}"), Rule::Closed, None));
     }
     if let Some(p) = pause.filter(|p| p.active(now)) {
         let why = p.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
-        return Err((RuleCode::Paused, format!("sales are paused{why}")));
+        return Err(Refusal::new(RuleCode::Paused, format!("sales are paused{why}"), Rule::Paused, p.until));
     }
     if let Some(c) = s.cutoff {
         let day = date - Duration::days(i64::from(c.days_before));
-        if now >= boundary_instant(res.tz, day, c.at_min) {
-            return Err((RuleCode::TooLate, format!("sales for {date} closed at {} on {day}", crate::local::fmt_hhmm(c.at_min))));
+        let at = boundary_instant(res.tz, day, c.at_min);
+        if now >= at {
+            let why = format!("sales for {date} closed at {} on {day}", crate::local::fmt_hhmm(c.at_min));
+            return Err(Refusal::new(RuleCode::TooLate, why, Rule::Cutoff, Some(at)));
         }
     }
     Ok(s)
+}
+
+/// The instant sales of a start at `start` stop under the day's lead time.
+pub(crate) fn sells_until(s: &DaySettings, start: DateTime<Utc>) -> DateTime<Utc> {
+    start - Duration::minutes(i64::from(s.lead_time_min))
 }
 
 /// Whether a start at `start` may still be sold at `now` under the day's lead time.

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::local::fmt_hhmm;
 use crate::local::{epoch_min, slot_instant, EpochMin};
-use crate::resource::{Resource, SlotRules};
+use crate::resource::{DayHours, Resource, SlotRules};
 use crate::rules::{day_settings, DaySettings};
 
 /// One generated slot of a date.
@@ -34,19 +34,27 @@ impl Slot {
 /// starts that do not exist locally (DST gap) are skipped.
 pub(crate) fn slots_of(res: &Resource, rules: &SlotRules, s: &DaySettings) -> Vec<Slot> {
     let mut out: Vec<Slot> = Vec::new();
-    for &(a, b) in &s.hours {
-        let mut m = u32::from(a);
-        while m + rules.duration_min <= u32::from(b) && m < 1440 {
-            let minute = m as u16;
-            if let Some(start) = slot_instant(res.tz, s.date, minute) {
-                out.push(Slot { minute, start });
-            }
-            m += rules.interval_min;
+    each_start(rules, &s.hours, |minute| {
+        if let Some(start) = slot_instant(res.tz, s.date, minute) {
+            out.push(Slot { minute, start });
         }
-    }
+    });
     out.sort_by_key(|x| x.minute);
     out.dedup_by_key(|x| x.minute);
     out
+}
+
+/// Calls `f` with each local start minute of a day's hours, interval by interval (unsorted,
+/// possibly repeated where intervals overlap): from each interval's start every
+/// `interval_min` while start + duration fits.
+pub(crate) fn each_start(rules: &SlotRules, hours: &DayHours, mut f: impl FnMut(u16)) {
+    for &(a, b) in hours {
+        let mut m = u32::from(a);
+        while m + rules.duration_min <= u32::from(b) && m < 1440 {
+            f(m as u16);
+            m += rules.interval_min;
+        }
+    }
 }
 
 /// Every slot of a date under its hours, seasons and closures, sellable or not (lead time,

@@ -68,7 +68,7 @@ fn api_availability_example_slot_figures() {
     let a = availability(&s, &q, utc(AS_OF), false).unwrap();
     // API.md shows this slot as "available"; by its own rule (20 % or less of the capacity
     // left is "limited") 6 of 30 is limited, and the rule wins.
-    let expected = r#"{"resource_id":"r1","kind":"HYBRID","date":"2026-12-05","timezone":"Europe/Madrid","qty":2,"as_of":"2026-12-01T19:00:00+00:00","stale":false,"status":"limited","remaining":6,"slots":[{"slot":"20:15","start":"2026-12-05T20:15:00+01:00","status":"limited","remaining":6,"capacity":30,"utilization":0.8,"price":{"unit_minor":3450,"currency":"EUR","tier":"high"}}],"alternatives":[]}"#;
+    let expected = r#"{"resource_id":"r1","kind":"HYBRID","date":"2026-12-05","timezone":"Europe/Madrid","qty":2,"as_of":"2026-12-01T19:00:00+00:00","stale":false,"status":"limited","remaining":6,"limited_by":{"rule":"slot_capacity","used":24,"limit":30,"at":"2026-12-05T20:15:00+01:00"},"slots":[{"slot":"20:15","start":"2026-12-05T20:15:00+01:00","status":"limited","remaining":6,"limited_by":{"rule":"slot_capacity","used":24,"limit":30,"at":"2026-12-05T20:15:00+01:00"},"capacity":30,"utilization":0.8,"price":{"unit_minor":3450,"currency":"EUR","tier":"high"}}],"alternatives":[]}"#;
     assert_eq!(to_json(&a), expected);
 }
 
@@ -126,7 +126,7 @@ fn api_stock_only_availability_shape() {
     let a = availability(&s, &AvailabilityQuery::parse("qty=1").unwrap(), utc(AS_OF), false).unwrap();
     assert_eq!(
         to_json(&a),
-        r#"{"resource_id":"r1","kind":"STOCK","timezone":"Europe/Madrid","qty":1,"as_of":"2026-12-01T19:00:00+00:00","stale":false,"status":"limited","remaining":2,"capacity":40,"utilization":0.95,"price":{"unit_minor":1999,"currency":"EUR","tier":"standard"},"alternatives":[]}"#
+        r#"{"resource_id":"r1","kind":"STOCK","timezone":"Europe/Madrid","qty":1,"as_of":"2026-12-01T19:00:00+00:00","stale":false,"status":"limited","remaining":2,"limited_by":{"rule":"stock","used":38,"limit":40},"capacity":40,"utilization":0.95,"price":{"unit_minor":1999,"currency":"EUR","tier":"standard"},"alternatives":[]}"#
     );
     let a3 = availability(&s, &AvailabilityQuery::parse("qty=3").unwrap(), utc(AS_OF), false).unwrap();
     assert_eq!(a3.status, Status::SoldOut);
@@ -144,7 +144,7 @@ fn api_calendar_shape_one_entry_per_day() {
     let j = to_json(&c.days[4]);
     assert_eq!(
         j,
-        r#"{"date":"2026-12-05","status":"available","remaining":30,"price":{"unit_minor":3000,"currency":"EUR","tier":"standard"}}"#
+        r#"{"date":"2026-12-05","status":"available","remaining":30,"limited_by":{"rule":"slot_capacity","used":0,"limit":30,"at":"2026-12-05T20:00:00+01:00"},"price":{"unit_minor":3000,"currency":"EUR","tier":"standard"}}"#
     );
 }
 

@@ -34,6 +34,8 @@ fuzz_target!(|data: &[u8]| {
         let _ = aforo_core::calendar(&snap, &q, now, false);
     }
     let _ = aforo_core::limits_between(&snap, day, day);
+    // The warnings of any valid document are bounded work too, and never panic.
+    let _ = aforo_core::warnings(&snap.resource);
 
     // Bounded work: what the document's worst case says, and the limits, hold on real dates.
     let bound = costs(&snap.resource);

@@ -28,6 +28,9 @@ try {
 
   // A restaurant from the template.
   await page.selectOption("#template", "restaurant");
+  // The template says its defaults before it is used.
+  const defaults = await page.textContent("#template-defaults");
+  check(defaults.includes("slot capacity 16") && defaults.includes("pacing 20 per 30 min"), "the template's defaults are not shown: " + defaults);
   await page.fill("#new-id", RESOURCE_ID);
   await page.click("#new-start");
   await page.waitForSelector(".heatmap [data-date]");
@@ -82,6 +85,16 @@ try {
   await page.waitForSelector("#day-slots [data-slot='19:30']");
   const slots = await page.$$eval("#day-slots [data-slot]", (els) => els.map((e) => e.dataset.slot));
   console.log(`preview: ${monday[0]} has ${slots.length} slots from ${slots[0]} to ${slots[slots.length - 1]}`);
+  // Each slot says which rule binds it (aforo-core's limited_by): with nothing booked, the
+  // tables (one party at a time) or the slot's own capacity.
+  const rules = await page.$$eval("#day-slots [data-slot]", (els) => els.map((e) => e.dataset.rule));
+  check(rules.length && rules.every((r) => r === "tables" || r === "slot_capacity" || r === "lead_time"), "slots without their binding rule: " + rules.join(" "));
+  console.log("preview: 19:30 reads " + (await page.textContent("#day-slots [data-slot='19:30']")));
+  // Pacing of 20 per 15 minutes under a slot capacity of 16 is warned about, not refused.
+  await page.fill("[data-path='dimensions.slots.pacing.window_min']", "15");
+  await page.waitForSelector("#doc-warnings li[data-path='dimensions.slots.pacing.max']");
+  await page.fill("[data-path='dimensions.slots.pacing.window_min']", "30");
+  await page.waitForFunction(() => !document.querySelector("#doc-warnings li[data-path='dimensions.slots.pacing.max']"));
   await page.click("#save");
   await page.waitForFunction(() => document.getElementById("save-status").textContent.startsWith("Saved"));
   console.log("saved: " + (await page.textContent("#save-status")));

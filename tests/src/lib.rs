@@ -6,12 +6,14 @@
 //! stale), [`edge::Edge`] serves the Worker in workerd (`wrangler dev`) in front of it, and
 //! [`client::Api`] is a typed client of the HTTP contract;
 //! [`docs`] generates resource documents as sellers write them, across the limits;
-//! [`wait::eventually`] awaits a condition and [`metrics::metric`] reads `/metrics`.
+//! [`wait::eventually`] awaits a condition and [`metrics::metric`] reads `/metrics`;
+//! [`explain::check`] holds an availability answer's `limited_by` against its `remaining`.
 
 pub mod checker;
 pub mod client;
 pub mod docs;
 pub mod edge;
+pub mod explain;
 pub mod harness;
 pub mod metrics;
 pub mod wait;

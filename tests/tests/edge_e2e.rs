@@ -166,6 +166,8 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
         ("sala", "availability", format!("date={d}&qty=6")),
         ("sala", "availability", format!("date={d}&qty=6&slot=20:00")),
         ("sala", "calendar", format!("from={}&to={}&qty=6", day(1), day(4))),
+        ("barra", "availability", format!("date={d}&qty=2")),
+        ("barra", "calendar", format!("from={}&to={}&qty=2", day(1), day(3))),
     ];
     for (id, route, q) in &queries {
         let path = format!("/v1/resources/{id}/{route}?{q}");
@@ -174,6 +176,17 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
         assert_eq!(x.status, 200, "{path}: {:?}", x.body);
         assert_eq!(x.body["stale"], false);
         assert_eq!(without_freshness(x.body.clone()), without_freshness(o.body.clone()), "{path}");
+        // limited_by and max_party explain every remaining, at the edge as at the origin.
+        aforo_tests::explain::check(&x.body).unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+    // Golden, at both: the bar's one table is taken by 3 of its 4 covers, so a party of 2
+    // has 1 cover left and no table: the tables bind, with nothing seatable.
+    let path = format!("/v1/resources/barra/availability?date={d}&qty=2&slot=20:00");
+    for api in [&e.api, &ed] {
+        let a = api.send(Method::GET, &path, None, None, None).await;
+        let slot = &a.body["slots"][0];
+        assert_eq!(slot["limited_by"], json!({"rule": "tables", "used": 1, "limit": 1, "at": format!("{d}T20:00:00+00:00")}), "{path}");
+        assert_eq!((slot["remaining"].clone(), slot["max_party"].clone(), slot["status"].clone()), (json!(0), json!(0), json!("sold_out")));
     }
     // Errors are the same problems too.
     for path in [

@@ -31,6 +31,8 @@ fn view(l: &Loaded) -> serde_json::Value {
         "document": doc,
         "pause": l.state.pause,
         "overcommitted": capacity::parse_recorded(&l.resource, l.overcommitted.as_deref()),
+        // Limits that can never bind: saved all the same, said so the seller knows.
+        "warnings": aforo_core::warnings(&l.resource),
     })
 }
 

@@ -24,6 +24,7 @@
 //! - [`shares`]: refused requests audited in aggregate, the anonymous limit by client address,
 //!   event streams and heavy reads shared per caller, SIGTERM while Redis does not answer
 //! - [`events`]: availability changes on the resource's stream
+//! - [`explain`]: `limited_by` and `max_party` after real holds; a document's `warnings`
 //! - [`live`]: the stream as Server-Sent Events, with `Last-Event-ID` resume
 //! - [`console`]: the web console's page and assets, with their Content-Security-Policy
 //! - [`faults`]: origin and Redis killed, frozen, full, under a checkout mix, then the checker
@@ -52,6 +53,7 @@ mod console;
 mod degraded;
 mod errors;
 mod events;
+mod explain;
 mod faults;
 mod floor;
 mod footprint;
