@@ -15,6 +15,7 @@
 //! finds the claim and is refused (422), one with the same payload goes on and replays.
 
 pub mod after;
+pub mod change;
 pub mod claim;
 pub mod create;
 pub mod floor;
@@ -26,6 +27,7 @@ pub mod view;
 pub mod walkin;
 
 pub use after::{cancel, extend, no_show, seat};
+pub use change::change;
 pub use create::{create, Created};
 pub use floor::{finish, move_to};
 pub use settle::{consume, find, find_part, release, Found};

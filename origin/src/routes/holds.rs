@@ -118,3 +118,22 @@ pub async fn extend(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, 
     let view = holds::extend(&ctx.app, &ctx.actor()?, &f, body.seconds).await?;
     Ok(json(StatusCode::OK, view.to_string()))
 }
+
+/// `POST /v1/holds/{id}/change` with a hold request (`Idempotency-Key` required): the booking
+/// moved to the items asked on its resource, same id, status and guest; 409 with
+/// `alternatives` when they do not fit (the booking unchanged). Its buyer, a seller owning its
+/// resource, or ops.
+pub async fn change(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let key = idempotency_key(&req)?.ok_or(ApiError::IdempotencyKeyRequired)?;
+    let body = read_body(req, &ctx.app.cfg).await?;
+    let request = HoldRequest::from_json(&body).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+    let f = holds::find(&ctx.app, &ctx.id).await?;
+    if ctx.caller()?.role == Role::Seller {
+        let owner = ctx.app.load(&f.home, None).await?.owner.clone();
+        ctx.owner(Role::Seller, &owner)?;
+    } else {
+        ctx.owner(f.owner_role(), f.owner())?;
+    }
+    let view = holds::change(&ctx.app, &ctx.actor()?, &f, &key, &request).await?;
+    Ok(json(StatusCode::OK, view.to_string()))
+}

@@ -86,7 +86,7 @@ const READS: bool = false;
 
 /// Every route of the origin.
 #[rustfmt::skip]
-pub static ROUTES: [Row; 42] = [
+pub static ROUTES: [Row; 43] = [
     row("/v1/resources/{id}",              Method::PUT,  Res,  Roles(SELLER), WRITES, h!(resources::put)),
     row("/v1/resources/{id}",              Method::GET,  Res,  Owner(SELLER), READS,  h!(resources::get)),
     row("/v1/resources/{id}",              Method::DELETE, Res, Owner(SELLER), WRITES, h!(resources::archive)),
@@ -110,6 +110,7 @@ pub static ROUTES: [Row; 42] = [
     row("/v1/holds/{id}/seat",             Method::POST, Hold, Owner(SELLER), WRITES, h!(floor::seat)),
     row("/v1/holds/{id}/no-show",          Method::POST, Hold, Owner(SELLER), WRITES, h!(floor::no_show)),
     row("/v1/holds/{id}/cancel",           Method::POST, Hold, Owner(BUYER_SELLER), WRITES, h!(holds::cancel)),
+    row("/v1/holds/{id}/change",           Method::POST, Hold, Owner(BUYER_SELLER), WRITES, h!(holds::change)),
     row("/v1/holds/{id}/extend",           Method::POST, Hold, Owner(BUYER),  WRITES, h!(holds::extend)),
     row("/v1/holds/{id}/guest",            Method::PATCH, Hold, Owner(BUYER_SELLER), WRITES, h!(guests::replace)),
     row("/v1/guests/erase",                Method::POST, NoId, Roles(OPS),    WRITES, h!(guests::erase)),

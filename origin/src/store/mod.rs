@@ -7,6 +7,7 @@ pub mod audit;
 pub mod audit_log;
 pub mod batch;
 pub mod breaker;
+pub mod change;
 pub mod check;
 pub mod client;
 pub mod compactor;
@@ -29,6 +30,7 @@ pub mod scan;
 pub mod sweeper;
 
 pub use audit::{Actor, Audit, AuditEvent};
+pub use change::{ChangeArgs, ChangeReply};
 pub use client::{function_name, Store, StoreConfig, LIBRARY, LIBRARY_NAME, LIBRARY_VERSION};
 pub use error::StoreError;
 pub use floor::{decode_takes, Swap, SwapKind};

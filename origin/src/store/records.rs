@@ -199,6 +199,8 @@ pub struct HoldRecord {
     pub seated_at_ms: Option<i64>,
     /// When it was marked a no-show (ms).
     pub no_show_at_ms: Option<i64>,
+    /// The hash of the last change made to it (its key and payload).
+    pub change_hash: Option<String>,
     /// Who the booking is for (erased on request: `None`).
     pub guest: Option<aforo_core::Guest>,
     /// When it was cancelled (ms), by whom (`role:sub`), why, and the refund it gave.
@@ -249,6 +251,7 @@ impl HoldRecord {
             seated_at_ms: f.parsed_opt("seated_at")?,
             no_show_at_ms: f.parsed_opt("no_show_at")?,
             guest: f.optional("guest").map(|_| f.json("guest")).transpose()?,
+            change_hash: f.optional("change_hash").map(String::from),
             cancelled: match f.parsed_opt("cancelled_at")? {
                 None => None,
                 Some(at_ms) => Some(Cancelled {

@@ -13,6 +13,8 @@
 //! - [`floor`]: the host's moves, finishes and walk-ins on physical tables; the host view
 //! - [`aftersale`]: a booking after its sale: extend, cancel under the policy, seat, no-show,
 //!   finish; cancels under a crowd of new holds
+//! - [`change`]: a booking moved to another time or party in one step, under a crowd too
+//! - [`guests`]: guest details: who sees them, search, erasure, never published
 //! - [`degraded`]: validate-stock degraded (Redis frozen, killed) while holds refuse
 //! - [`audit`]: the audit trail read across its shards
 //! - [`auth`]: tokens (401), roles and ownership (403)
@@ -48,6 +50,7 @@ mod audit;
 mod auth;
 mod bookings;
 mod carts;
+mod change;
 mod cluster;
 mod console;
 mod degraded;
@@ -58,6 +61,7 @@ mod faults;
 mod floor;
 mod footprint;
 mod group;
+mod guests;
 mod holds;
 mod hostile;
 mod lifecycle;

@@ -337,6 +337,11 @@ async fn floor_routes(spec: &Spec, e: &Env) {
     spec.check("post", er, &post("/v1/guests/erase".into(), None, json!({"email": "ana@example.org"}), e.ops.clone()).await);
     spec.check("post", er, &post("/v1/guests/erase".into(), None, json!({}), e.ops.clone()).await);
     spec.check("post", er, &post("/v1/guests/erase".into(), None, json!({"email": "a@b"}), e.seller.clone()).await);
+    let ch = "/v1/holds/{id}/change";
+    let chg = |slot: &str| json!({"resource_id": "floor", "date": d, "slot": slot, "qty": 2});
+    spec.check("post", ch, &post(format!("/v1/holds/{f2}/change"), Some("c1"), chg("21:30"), e.buyer.clone()).await);
+    spec.check("post", ch, &post(format!("/v1/holds/{f2}/change"), None, chg("21:30"), e.buyer.clone()).await);
+    spec.check("post", ch, &post(format!("/v1/holds/{f2}/change"), Some("c2"), json!({"qty": 2}), e.buyer.clone()).await);
     let cancel = "/v1/holds/{id}/cancel";
     spec.check("post", cancel, &post(format!("/v1/holds/{f2}/cancel"), None, json!({"reason": "ill"}), e.buyer.clone()).await);
     spec.check("post", cancel, &post(format!("/v1/holds/{f2}/cancel"), None, json!({}), e.buyer.clone()).await);

@@ -1,7 +1,7 @@
 -- Aforo's Redis library: every atomic step of the origin, and no rule of its own.
 -- The core plans (which buckets, what limits); these functions only check and apply.
 -- It is the files of origin/src/store/lua/ joined in this order by origin/build.rs: prelude
--- (keys, helpers), holds, settle, floor, resources, maintenance, register (the function
+-- (keys, helpers), holds, settle, floor, change, resources, maintenance, register (the function
 -- names, each with the library's version V).
 --
 -- Keys of one resource share the hash tag {r:<id>} (one cluster slot):

@@ -18,6 +18,7 @@ fn('aforo_retake', retake, {'allow-oom'})
 -- A cancellation gives back, a no-show and a finish free: they run at the ceiling too.
 fn('aforo_reseat', reseat, {'allow-oom'})
 fn('aforo_extend', extend)
+fn('aforo_change', change)
 fn('aforo_guest', guest, {'allow-oom'})
 fn('aforo_read', read, {'allow-oom'})
 fn('aforo_put', put)
