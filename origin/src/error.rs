@@ -143,6 +143,9 @@ pub enum ApiError {
     /// Ops switched writes off (503).
     #[error("writes are switched off by operations (read-only mode); reads go on")]
     ReadOnly,
+    /// `replicated` durability: fewer replicas than required confirmed the write in time (503).
+    #[error("{0}")]
+    NotDurable(String),
     /// A bug: logged with its cause (500); the client is told nothing of the cause.
     #[error("{0}")]
     Internal(String),
@@ -177,6 +180,9 @@ impl From<StoreError> for ApiError {
             StoreError::CircuitOpen(wait) => {
                 ApiError::StoreUnavailable(format!("the store is unavailable (circuit open); retry in {} ms", wait.as_millis().max(1)))
             }
+            StoreError::NotDurable { acked, wanted } => ApiError::NotDurable(format!(
+                "the write was confirmed by {acked} of the {wanted} replica(s) required in time; it may stand: retry with the same Idempotency-Key"
+            )),
         }
     }
 }
@@ -228,6 +234,7 @@ impl ApiError {
             ApiError::QuotaExceeded { .. } => Code::QuotaExceeded,
             ApiError::StoreUnavailable(_) => Code::StoreUnavailable,
             ApiError::ReadOnly => Code::ReadOnly,
+            ApiError::NotDurable(_) => Code::NotDurable,
             ApiError::RateLimited(_) => Code::RateLimited,
             ApiError::Internal(_) => Code::Internal,
         }
@@ -336,6 +343,7 @@ mod tests {
             ApiError::StoreUnavailable(s()),
             ApiError::RateLimited(std::time::Duration::from_secs(1)),
             ApiError::ReadOnly,
+            ApiError::NotDurable(s()),
             ApiError::Internal(s()),
         ];
         for code in
