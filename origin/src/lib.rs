@@ -158,3 +158,14 @@ pub async fn check(cfg: config::Config, resource: Option<String>, repair: bool) 
     let _ = tokio::time::timeout(Duration::from_secs(3), _writer).await;
     Ok(report.findings.iter().all(|f| f.oversold.is_empty() && (repair || (f.drift.is_empty() && f.stale.is_empty()))))
 }
+
+/// `aforo-origin slo-report --month YYYY-MM`: the month's SLO record, judged at Redis's time.
+pub async fn slo_report(cfg: &config::Config, month: &str) -> Result<serde_json::Value, BoxError> {
+    let store = store::Store::connect(&store::StoreConfig::new(&cfg.redis_url, 1, cfg.redis_timeout())).await?;
+    let now = store.time_ms().await?;
+    match ops::rollup::month_report(&store, month, cfg.slo_targets(), now).await {
+        Ok(r) => Ok(r),
+        Err(Ok(why)) => Err(why.into()),
+        Err(Err(e)) => Err(e.into()),
+    }
+}

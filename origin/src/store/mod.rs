@@ -27,6 +27,7 @@ pub mod records;
 pub mod reply;
 pub mod resources;
 pub mod scan;
+pub mod slo;
 pub mod sweeper;
 
 pub use audit::{Actor, Audit, AuditEvent};

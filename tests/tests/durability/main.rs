@@ -2,11 +2,12 @@
 //! (writes wait for `WAIT`, refuse with 503 `NOT_DURABLE` without it, converge on retry),
 //! what the origin reports the store promises, Sentinel, SIGTERM with Redis gone, and the
 //! chaos table: a checkout mix while the primary is killed or partitioned, then the
-//! invariant checker against the promoted replica.
+//! invariant checker against the promoted replica. And the monthly SLO record ([`slo`]).
 #![allow(clippy::unwrap_used)]
 
 mod chaos;
 mod modes;
+mod slo;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -58,14 +59,17 @@ pub async fn checkout_mix(api: Api, resource: &str, clients: usize, stop: Instan
     for c in 0..clients {
         let (api, seen, resource) = (api.clone(), seen.clone(), resource.to_string());
         tasks.push(tokio::spawn(async move {
-            let tok = token(&format!("chaos-{c}"), "buyer");
             let mut n = 0;
             while Instant::now() < stop {
                 n += 1;
+                // A buyer a checkout, as traffic is: one buyer's share never binds.
+                let tok = token(&format!("chaos-{c}-{n}"), "buyer");
                 let body = json!({"resource_id": resource, "qty": 1}).to_string().into_bytes();
                 let key = format!("k{c}-{n}");
                 let Some(h) = answered(&api, "/v1/holds", &tok, Some(&key), Some(body), stop, &seen).await else { break };
-                let Some(id) = h.body["id"].as_str().map(String::from) else { continue };
+                let Some(id) = h.body["id"].as_str().map(String::from) else {
+                    panic!("a hold refused in a run with room for all: {:?}", h.body)
+                };
                 seen.lock().unwrap().acks.push((Instant::now(), Ack::Held(id.clone())));
                 if n % 2 == 0 {
                     let path = format!("/v1/holds/{id}/consume");
