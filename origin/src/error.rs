@@ -172,6 +172,11 @@ impl From<StoreError> for ApiError {
                 tracing::error!(error = %e, "Redis is at its memory ceiling (maxmemory): writes refused");
                 ApiError::StoreUnavailable("the store is full and refuses writes; retry later with the same Idempotency-Key".into())
             }
+            // `min-replicas-to-write`: the primary itself refused, for want of a replica.
+            StoreError::Redis(e) if e.details().starts_with("NOREPLICAS") => {
+                tracing::warn!(error = %e, "the primary refuses writes: no replica in sync (min-replicas-to-write)");
+                ApiError::NotDurable("no replica is in sync, so the store refuses writes; nothing was changed: retry with the same Idempotency-Key".into())
+            }
             StoreError::Redis(e) => {
                 tracing::warn!(error = %e, "store call failed");
                 ApiError::StoreUnavailable("the store did not answer; retry with the same Idempotency-Key".into())

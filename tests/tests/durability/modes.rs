@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use aforo_tests::harness::{origin_bin, token, Origin, Redis};
+use fred::interfaces::ClientLike;
 use aforo_tests::wait::eventually;
 use aforo_tests::client::Api;
 use serde_json::{json, Value};
@@ -135,6 +136,32 @@ async fn wait_cost() {
     let seller = token("seller-1", "seller");
     let doc = super::big_stock();
     assert_eq!(Api::new(&asy.url()).put_resource(&seller, "bench", &doc).await.status, 201);
+    // The round trip alone: a write, then the same write with PUBLISH and WAIT pipelined
+    // after it on its connection, as the store sends them (2,000 each, one after another).
+    let c = aforo_tests::checker::client(&primary).await;
+    for round in 1..=3 {
+        let mut row = Vec::new();
+        for waited in [false, true] {
+            let mut lat = Vec::new();
+            for _ in 0..2000 {
+                let t = Instant::now();
+                let p = c.pipeline();
+                let _: () = p.custom(fred::cmd!("HINCRBY"), vec!["bench:wait", "n", "1"]).await.unwrap();
+                if waited {
+                    let _: () = p.custom(fred::cmd!("PUBLISH"), vec!["aforo:durable", ""]).await.unwrap();
+                    let _: () = p.custom(fred::cmd!("WAIT"), vec!["1", "500"]).await.unwrap();
+                }
+                let out: Vec<fred::prelude::Value> = p.all().await.unwrap();
+                if waited {
+                    assert_eq!(out.last().and_then(|v| v.as_i64()), Some(1), "the replica confirms");
+                }
+                lat.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            lat.sort_by(|a, b| a.total_cmp(b));
+            row.push((lat[lat.len() / 2], lat[lat.len() * 99 / 100]));
+        }
+        println!("round {round}: write alone p50 {:.3} ms p99 {:.3} ms; with PUBLISH + WAIT 1 p50 {:.3} ms p99 {:.3} ms", row[0].0, row[0].1, row[1].0, row[1].1);
+    }
     println!("| round | mode | sequential p50 ms | p99 ms | 32 clients holds/s | p50 ms | p99 ms |");
     for round in 1..=3 {
         for (name, o) in [("async", &asy), ("replicated", &rep)] {
@@ -153,9 +180,10 @@ async fn run(api: &Api, tag: &str, clients: usize, each: usize) -> (f64, f64, f6
     for c in 0..clients {
         let (api, tag) = (api.clone(), tag.to_string());
         tasks.push(tokio::spawn(async move {
-            let tok = token(&format!("{tag}-{c}"), "buyer");
             let mut lat = Vec::new();
             for i in 0..each {
+                // A buyer a hold: one buyer's share (20 held units by default) never binds.
+                let tok = token(&format!("{tag}-{c}-{i}"), "buyer");
                 let t = Instant::now();
                 let a = api.hold(&tok, &format!("{tag}-{c}-{i}"), &json!({"resource_id": "bench", "qty": 1})).await;
                 assert_eq!(a.status, 201, "{:?}", a.body);
