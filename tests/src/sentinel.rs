@@ -171,9 +171,9 @@ impl Replicated {
 
     /// The port the Sentinels name as the primary now (from the first that answers).
     pub fn primary_port(&self) -> Option<u16> {
-        self.sentinels.iter().find_map(|s| {
-            cli(s.port, &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", SERVICE]).lines().nth(1).and_then(|p| p.parse().ok())
-        })
+        self.sentinels
+            .iter()
+            .find_map(|s| cli(s.port, &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", SERVICE]).lines().nth(1).and_then(|p| p.parse().ok()))
     }
 
     /// Whether the Sentinels have promoted the replica.

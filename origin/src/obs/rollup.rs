@@ -90,7 +90,8 @@ fn ratio(a: f64, b: f64) -> Option<f64> {
 pub fn report(month: &str, hours: &BTreeMap<i64, HashMap<String, i64>>, t: Targets, now_ms: i64) -> Result<Value, String> {
     let (start, end) = month_hours(month)?;
     let done = now_ms.div_euclid(3_600_000).clamp(start, end);
-    let recorded = |h: &i64| hours.get(h).is_some_and(|f| f.get("minutes").copied().unwrap_or(0) > 0 || f.get("all:n").copied().unwrap_or(0) > 0);
+    let recorded =
+        |h: &i64| hours.get(h).is_some_and(|f| f.get("minutes").copied().unwrap_or(0) > 0 || f.get("all:n").copied().unwrap_or(0) > 0);
     let mut missing: Vec<(i64, i64)> = Vec::new();
     for h in start..done {
         if !recorded(&h) {
@@ -202,7 +203,7 @@ mod tests {
             into_hours(add, &mut hours);
         }
         let now = T0 + 3 * 3_600_000;
-        let r = report("2027-01", &hours, Targets::default(), now).unwrap();
+        let r = report("2027-01", &hours, Targets::default(), now).expect("a month");
         assert_eq!(r["hours_in_month"], 744);
         // 14 days and 13 hours (to 2027-01-15T13:00): two with data.
         assert_eq!(r["hours_elapsed"], 14 * 24 + 13);
@@ -223,7 +224,7 @@ mod tests {
 
     #[test]
     fn a_month_ahead_has_no_elapsed_hours_and_december_ends_in_january() {
-        let r = report("2027-12", &BTreeMap::new(), Targets::default(), T0).unwrap();
+        let r = report("2027-12", &BTreeMap::new(), Targets::default(), T0).expect("a month");
         assert_eq!((r["hours_elapsed"].as_i64(), r["missing_hours"].as_i64(), r["hours_in_month"].as_i64()), (Some(0), Some(0), Some(744)));
         assert_eq!(r["slos"][0]["achieved"], Value::Null);
     }

@@ -130,7 +130,10 @@ impl Store {
         if clustered && cfg.durability != Durability::Async {
             // WAIT answers for one node's replicas: it would have to follow each call to its
             // slot's primary, which this origin does not do yet.
-            return Err(StoreError::Reply("config", "AFORO_DURABILITY=replicated needs redis:// or redis-sentinel://, not a cluster".into()));
+            return Err(StoreError::Reply(
+                "config",
+                "AFORO_DURABILITY=replicated needs redis:// or redis-sentinel://, not a cluster".into(),
+            ));
         }
         let pool = build_pool(&config, cfg, cfg.command_timeout).await?;
         let writes = match cfg.durability {

@@ -51,7 +51,9 @@ impl Durability {
             "replicated" if replicas >= 1 && timeout_ms >= 1 => {
                 Ok(Durability::Replicated { replicas, timeout: Duration::from_millis(timeout_ms) })
             }
-            "replicated" => Err("AFORO_DURABILITY=replicated needs AFORO_DURABILITY_REPLICAS >= 1 and AFORO_DURABILITY_TIMEOUT_MS >= 1".into()),
+            "replicated" => {
+                Err("AFORO_DURABILITY=replicated needs AFORO_DURABILITY_REPLICAS >= 1 and AFORO_DURABILITY_TIMEOUT_MS >= 1".into())
+            }
             other => Err(format!("AFORO_DURABILITY must be async or replicated, not {other:?}")),
         }
     }
@@ -116,9 +118,9 @@ pub(super) async fn fcall_waited(
     let mut out = p.try_all::<Value>().await.into_iter();
     let missing = || fred::error::Error::new(fred::error::ErrorKind::Protocol, "a pipelined reply is missing");
     let call = match out.next().ok_or_else(missing)? {
-        Ok(v) => v.convert::<Vec<Value>>().map(|v| {
-            Reply::new(name, v.into_iter().map(|x| x.convert::<Option<String>>().ok().flatten().unwrap_or_default()).collect())
-        }),
+        Ok(v) => v
+            .convert::<Vec<Value>>()
+            .map(|v| Reply::new(name, v.into_iter().map(|x| x.convert::<Option<String>>().ok().flatten().unwrap_or_default()).collect())),
         Err(e) => Err(e),
     };
     let _published = out.next().ok_or_else(missing)??;
@@ -180,7 +182,10 @@ impl Promise {
                 w.push("async mode: a failover loses the writes the replica had not received yet".to_string());
             }
         } else if min_to_write.unwrap_or(0) == 0 {
-            w.push("min-replicas-to-write is 0: a primary cut off from its replicas still applies writes (refused here, but they stand on it)".to_string());
+            w.push(
+                "min-replicas-to-write is 0: a primary cut off from its replicas still applies writes (refused here, but they stand on it)"
+                    .to_string(),
+            );
         }
         Promise {
             mode: d.name(),

@@ -34,4 +34,3 @@ pub async fn log_promise(store: &Store) {
         Err(e) => tracing::warn!(error = %e, "durability: could not read what the store promises"),
     }
 }
-

@@ -36,7 +36,14 @@ enum Fault {
 }
 
 async fn failed_over(rs: &Replicated) {
-    eventually(Duration::from_secs(30), || async { if rs.failed_over() { Ok(()) } else { Err(rs.primary_port()) } }).await;
+    eventually(Duration::from_secs(30), || async {
+        if rs.failed_over() {
+            Ok(())
+        } else {
+            Err(rs.primary_port())
+        }
+    })
+    .await;
 }
 
 async fn scenario(fault: Fault, mode: &'static str) -> Row {
@@ -109,7 +116,9 @@ async fn scenario(fault: Fault, mode: &'static str) -> Row {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn chaos_table() {
     let mut rows = Vec::new();
-    for (fault, mode) in [(Fault::Kill, "replicated"), (Fault::Partition, "replicated"), (Fault::Kill, "async"), (Fault::Partition, "async")] {
+    for (fault, mode) in
+        [(Fault::Kill, "replicated"), (Fault::Partition, "replicated"), (Fault::Kill, "async"), (Fault::Partition, "async")]
+    {
         rows.push(scenario(fault, mode).await);
     }
     println!("| scenario | mode | holds acked | consumes acked | holds lost | consumes lost | oversold | NOT_DURABLE answers | failover s | longest pause in acks s |");

@@ -29,7 +29,15 @@ pub struct Seen {
 
 /// One request retried with the same key (holds) while it is answered 503 or not at all,
 /// until `stop`; `None` when never answered otherwise.
-async fn answered(api: &Api, path: &str, tok: &str, key: Option<&str>, body: Option<Vec<u8>>, stop: Instant, seen: &Mutex<Seen>) -> Option<aforo_tests::client::Answer> {
+async fn answered(
+    api: &Api,
+    path: &str,
+    tok: &str,
+    key: Option<&str>,
+    body: Option<Vec<u8>>,
+    stop: Instant,
+    seen: &Mutex<Seen>,
+) -> Option<aforo_tests::client::Answer> {
     loop {
         match api.try_send(Method::POST, path, Some(tok), key, body.clone()).await {
             Ok(a) if a.status != 503 => return Some(a),

@@ -3,10 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use aforo_tests::harness::{origin_bin, token, Origin, Redis};
-use fred::interfaces::ClientLike;
-use aforo_tests::wait::eventually;
 use aforo_tests::client::Api;
+use aforo_tests::harness::{origin_bin, token, Origin, Redis};
+use aforo_tests::wait::eventually;
+use fred::interfaces::ClientLike;
 use serde_json::{json, Value};
 
 fn pair() -> (Redis, Redis) {
@@ -18,7 +18,11 @@ fn pair() -> (Redis, Redis) {
 async fn synced(replica: &Redis) {
     eventually(Duration::from_secs(20), || async {
         let i = replica.cli(&["INFO", "replication"]);
-        if i.contains("master_link_status:up") { Ok(()) } else { Err(i) }
+        if i.contains("master_link_status:up") {
+            Ok(())
+        } else {
+            Err(i)
+        }
     })
     .await;
 }
@@ -48,14 +52,22 @@ async fn replicated_writes_wait_for_the_replica_refuse_without_it_and_converge_o
     // Answered only once the replica had it: it is there now, not eventually.
     assert_eq!(stock_of(&replica, "sku"), 1, "the acknowledged hold is on the replica");
     let d = health(&api).await;
-    assert_eq!((d["mode"].as_str(), d["wait_replicas"].as_u64(), d["connected_replicas"].as_u64()), (Some("replicated"), Some(1), Some(1)), "{d}");
+    assert_eq!(
+        (d["mode"].as_str(), d["wait_replicas"].as_u64(), d["connected_replicas"].as_u64()),
+        (Some("replicated"), Some(1), Some(1)),
+        "{d}"
+    );
     assert!(d["warnings"].to_string().contains("min-replicas-to-write is 0"), "{d}");
 
     // The replica lost: writes are refused with NOT_DURABLE, and may stand on the primary.
     replica.kill();
     eventually(Duration::from_secs(10), || async {
         let i = primary.cli(&["INFO", "replication"]);
-        if i.contains("connected_slaves:0") { Ok(()) } else { Err(i) }
+        if i.contains("connected_slaves:0") {
+            Ok(())
+        } else {
+            Err(i)
+        }
     })
     .await;
     let b = api.hold(&buyer, "key-b", &json!({"resource_id": "sku", "qty": 2})).await;
@@ -110,7 +122,15 @@ async fn sigterm_with_redis_gone_exits_within_ten_seconds() {
     let buyer = token("buyer-1", "buyer");
     let busy = tokio::spawn(async move {
         for i in 0..20 {
-            let _ = api.try_send(reqwest::Method::POST, "/v1/holds", Some(&buyer), Some(&format!("k{i}")), Some(b"{\"resource_id\":\"x\",\"qty\":1}".to_vec())).await;
+            let _ = api
+                .try_send(
+                    reqwest::Method::POST,
+                    "/v1/holds",
+                    Some(&buyer),
+                    Some(&format!("k{i}")),
+                    Some(b"{\"resource_id\":\"x\",\"qty\":1}".to_vec()),
+                )
+                .await;
         }
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -160,7 +180,10 @@ async fn wait_cost() {
             lat.sort_by(|a, b| a.total_cmp(b));
             row.push((lat[lat.len() / 2], lat[lat.len() * 99 / 100]));
         }
-        println!("round {round}: write alone p50 {:.3} ms p99 {:.3} ms; with PUBLISH + WAIT 1 p50 {:.3} ms p99 {:.3} ms", row[0].0, row[0].1, row[1].0, row[1].1);
+        println!(
+            "round {round}: write alone p50 {:.3} ms p99 {:.3} ms; with PUBLISH + WAIT 1 p50 {:.3} ms p99 {:.3} ms",
+            row[0].0, row[0].1, row[1].0, row[1].1
+        );
     }
     println!("| round | mode | sequential p50 ms | p99 ms | 32 clients holds/s | p50 ms | p99 ms |");
     for round in 1..=3 {

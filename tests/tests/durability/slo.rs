@@ -26,7 +26,10 @@ async fn the_month_is_reported_from_its_hourly_rollups_with_missing_hours_stated
     let (month, h0) = last_month();
     // Two hours recorded (by two origins for the second: their figures add up).
     let fields = |n: i64, e: i64| -> BTreeMap<String, i64> {
-        [("minutes", 60), ("all:n", n), ("all:e", e), ("hold:n", n), ("hold:e", e), ("hold:b10", n)].into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+        [("minutes", 60), ("all:n", n), ("all:e", e), ("hold:n", n), ("hold:e", e), ("hold:b10", n)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect()
     };
     store.slo_add(h0, &fields(1000, 0)).await.unwrap();
     store.slo_add(h0 + 1, &fields(500, 1)).await.unwrap();
@@ -39,7 +42,11 @@ async fn the_month_is_reported_from_its_hourly_rollups_with_missing_hours_stated
     assert_eq!(r.status, 200, "{:?}", r.body);
     let b = &r.body;
     let hours = b["hours_in_month"].as_i64().unwrap();
-    assert_eq!((b["hours_elapsed"].as_i64(), b["hours_with_data"].as_i64(), b["missing_hours"].as_i64()), (Some(hours), Some(2), Some(hours - 2)), "{b}");
+    assert_eq!(
+        (b["hours_elapsed"].as_i64(), b["hours_with_data"].as_i64(), b["missing_hours"].as_i64()),
+        (Some(hours), Some(2), Some(hours - 2)),
+        "{b}"
+    );
     assert_eq!(b["missing"].as_array().unwrap().len(), 1, "one run of missing hours, after the second: {b}");
     let av = &b["slos"][0];
     assert_eq!((av["slo"].as_str(), av["requests"].as_u64(), av["errors"].as_u64()), (Some("availability"), Some(2000), Some(2)), "{av}");
