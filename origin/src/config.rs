@@ -289,7 +289,10 @@ impl Config {
         if self.body_timeout_ms == 0 || self.body_timeout_ms >= self.request_timeout_ms {
             return Err("AFORO_BODY_TIMEOUT_MS must be > 0 and below AFORO_REQUEST_TIMEOUT_MS".into());
         }
-        crate::store::Durability::parse(&self.durability, self.durability_replicas, self.durability_timeout_ms)?;
+        let durability = crate::store::Durability::parse(&self.durability, self.durability_replicas, self.durability_timeout_ms)?;
+        if durability != crate::store::Durability::Async && self.redis_url.starts_with("redis-cluster") {
+            return Err("AFORO_DURABILITY=replicated needs redis:// or redis-sentinel://: on a cluster, WAIT would have to follow each call to its slot's primary, which the origin does not do".into());
+        }
         if self.max_connections == 0 || self.redis_pool == 0 {
             return Err("AFORO_MAX_CONNECTIONS and AFORO_REDIS_POOL must be > 0".into());
         }

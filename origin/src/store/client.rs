@@ -182,6 +182,18 @@ impl Store {
         op: &'static str,
         call: impl Future<Output = Result<T, fred::error::Error>>,
     ) -> Result<T, StoreError> {
+        self.guarded_counting(op, call, true).await
+    }
+
+    /// [`Self::guarded`]; a timeout counts against the breaker only if `timeouts` (a write
+    /// queued behind WAITs for a lost replica times out on a Redis that answers: that must
+    /// not shut reads out).
+    async fn guarded_counting<T>(
+        &self,
+        op: &'static str,
+        call: impl Future<Output = Result<T, fred::error::Error>>,
+        timeouts: bool,
+    ) -> Result<T, StoreError> {
         if let Err(wait) = self.breaker.allow() {
             self.metrics.breaker_rejected.inc();
             return Err(StoreError::CircuitOpen(wait));
@@ -190,6 +202,7 @@ impl Store {
         let r = call.await;
         self.metrics.redis_call(op, start.elapsed(), r.is_ok());
         match &r {
+            Err(e) if !timeouts && e.kind() == &fred::error::ErrorKind::Timeout => {}
             Err(e) if is_outage(e) => record_failure(&self.breaker, &self.metrics, op, e),
             _ => self.breaker.success(),
         }
@@ -280,7 +293,8 @@ impl Store {
         }
         let started = Instant::now();
         let client = self.writes.next();
-        match self.guarded(name, durability::fcall_waited(client, name, function_name(name), keys, args, replicas, timeout)).await? {
+        let call = durability::fcall_waited(client, name, function_name(name), keys, args, replicas, timeout);
+        match self.guarded_counting(name, call, false).await? {
             Waited::Done(reply) => {
                 self.metrics.redis_call("wait", started.elapsed(), true);
                 Ok(reply)

@@ -47,6 +47,8 @@ async fn replicated_writes_wait_for_the_replica_refuse_without_it_and_converge_o
     let doc = json!({"name": "SKU", "timezone": "UTC", "dimensions": {"stock": {"on_hand": 10}}});
     let put = api.put_resource(&seller, "sku", &doc).await;
     assert_eq!(put.status, 201, "{:?}", put.body);
+    let crowd_doc = json!({"name": "Crowd", "timezone": "UTC", "dimensions": {"stock": {"on_hand": 100}}});
+    assert_eq!(api.put_resource(&seller, "crowd", &crowd_doc).await.status, 201);
     let a = api.hold(&buyer, "key-a", &json!({"resource_id": "sku", "qty": 1})).await;
     assert_eq!(a.status, 201, "{:?}", a.body);
     // Answered only once the replica had it: it is there now, not eventually.
@@ -78,6 +80,22 @@ async fn replicated_writes_wait_for_the_replica_refuse_without_it_and_converge_o
     assert_eq!((c.status.as_u16(), c.code()), (503, "NOT_DURABLE"), "{:?}", c.body);
     let d = health(&api).await;
     assert!(d["warnings"].to_string().contains("0 are connected"), "{d}");
+    // A document waits too.
+    let late = api.put_resource(&seller, "late", &doc).await;
+    assert_eq!((late.status.as_u16(), late.code()), (503, "NOT_DURABLE"), "{:?}", late.body);
+    // A crowd of writes queued behind WAITs for the lost replica (on a resource of its own:
+    // each may stand) shuts no read out.
+    let mut crowd = Vec::new();
+    for i in 0..40 {
+        let (api, buyer) = (api.clone(), token(&format!("crowd-{i}"), "buyer"));
+        crowd.push(tokio::spawn(async move { api.hold(&buyer, &format!("crowd-{i}"), &json!({"resource_id": "crowd", "qty": 1})).await }));
+    }
+    for c in crowd {
+        let a = c.await.unwrap();
+        assert_eq!(a.status, 503, "{:?}", a.body);
+    }
+    let read = api.availability("sku", "qty=1").await;
+    assert_eq!(read.status, 200, "reads go on: {:?}", read.body);
 
     // The replica back: the same keys converge, nothing taken twice.
     replica.restart();
@@ -111,6 +129,15 @@ async fn async_is_the_default_and_health_says_what_the_store_promises() {
         .output()
         .unwrap();
     assert!(!out.status.success());
+    // Nor is replicated on a cluster, where WAIT would not follow the write's node.
+    let out = std::process::Command::new(origin_bin())
+        .env("AFORO_JWT_SECRET", aforo_tests::harness::SECRET)
+        .env("AFORO_DURABILITY", "replicated")
+        .env("AFORO_REDIS_URL", "redis-cluster://127.0.0.1:1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("redis-sentinel://"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
