@@ -122,6 +122,8 @@ codes! {
     OriginUnavailable = "ORIGIN_UNAVAILABLE", 503, "Origin unavailable";
     /// Ops switched writes off.
     ReadOnly = "READ_ONLY", 503, "Read only";
+    /// `replicated` durability: the replicas did not confirm the write in time.
+    NotDurable = "NOT_DURABLE", 503, "Not durable";
 }
 
 impl From<RuleCode> for Code {

@@ -12,7 +12,9 @@ pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "AFORO_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Redis URL: redis://host:port or redis-cluster://host:port.
+    /// Redis URL: `redis://host:port`, `redis-cluster://host:port`, or behind Sentinel
+    /// `redis-sentinel://sentinel1:26379?node=sentinel2:26379&node=sentinel3:26379&sentinelServiceName=aforo`
+    /// (the primary is asked of the Sentinels, and asked again after a failover).
     #[arg(long, env = "AFORO_REDIS_URL", default_value = "redis://127.0.0.1:6379")]
     pub redis_url: String,
     /// HS256 secret for the JWTs callers present (required to serve).
@@ -178,6 +180,17 @@ pub struct Config {
     /// are kept for ops.
     #[arg(long, env = "AFORO_SSE_MAX", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
     pub sse_max: u64,
+    /// What a write waits for before it is answered: `async` (the primary has it; the
+    /// development default) or `replicated` (`WAIT` confirms `AFORO_DURABILITY_REPLICAS`
+    /// replicas within `AFORO_DURABILITY_TIMEOUT_MS`, else 503 `NOT_DURABLE`).
+    #[arg(long, env = "AFORO_DURABILITY", default_value = "async", value_parser = ["async", "replicated"])]
+    pub durability: String,
+    /// `replicated`: replicas that must confirm each write.
+    #[arg(long, env = "AFORO_DURABILITY_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=16))]
+    pub durability_replicas: u32,
+    /// `replicated`: how long a write waits for its replicas, in milliseconds.
+    #[arg(long, env = "AFORO_DURABILITY_TIMEOUT_MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub durability_timeout_ms: u64,
 }
 
 impl Config {
@@ -259,6 +272,12 @@ impl Config {
         Duration::from_secs(self.audit_retention_h * 3600)
     }
 
+    /// What a write waits for.
+    pub fn durability(&self) -> crate::store::Durability {
+        crate::store::Durability::parse(&self.durability, self.durability_replicas, self.durability_timeout_ms)
+            .unwrap_or(crate::store::Durability::Async)
+    }
+
     /// Refuses settings that cannot work.
     pub fn check(&self) -> Result<(), String> {
         if self.jwt_secret.len() < 16 {
@@ -269,6 +288,10 @@ impl Config {
         }
         if self.body_timeout_ms == 0 || self.body_timeout_ms >= self.request_timeout_ms {
             return Err("AFORO_BODY_TIMEOUT_MS must be > 0 and below AFORO_REQUEST_TIMEOUT_MS".into());
+        }
+        let durability = crate::store::Durability::parse(&self.durability, self.durability_replicas, self.durability_timeout_ms)?;
+        if durability != crate::store::Durability::Async && self.redis_url.starts_with("redis-cluster") {
+            return Err("AFORO_DURABILITY=replicated needs redis:// or redis-sentinel://: on a cluster, WAIT would have to follow each call to its slot's primary, which the origin does not do".into());
         }
         if self.max_connections == 0 || self.redis_pool == 0 {
             return Err("AFORO_MAX_CONNECTIONS and AFORO_REDIS_POOL must be > 0".into());

@@ -152,6 +152,9 @@ pub enum ApiError {
     /// Ops switched writes off (503).
     #[error("writes are switched off by operations (read-only mode); reads go on")]
     ReadOnly,
+    /// `replicated` durability: fewer replicas than required confirmed the write in time (503).
+    #[error("{0}")]
+    NotDurable(String),
     /// A bug: logged with its cause (500); the client is told nothing of the cause.
     #[error("{0}")]
     Internal(String),
@@ -178,6 +181,11 @@ impl From<StoreError> for ApiError {
                 tracing::error!(error = %e, "Redis is at its memory ceiling (maxmemory): writes refused");
                 ApiError::StoreUnavailable("the store is full and refuses writes; retry later with the same Idempotency-Key".into())
             }
+            // `min-replicas-to-write`: the primary itself refused, for want of a replica.
+            StoreError::Redis(e) if e.details().starts_with("NOREPLICAS") => {
+                tracing::warn!(error = %e, "the primary refuses writes: no replica in sync (min-replicas-to-write)");
+                ApiError::NotDurable("no replica is in sync, so the store refuses writes; nothing was changed: retry with the same Idempotency-Key".into())
+            }
             StoreError::Redis(e) => {
                 tracing::warn!(error = %e, "store call failed");
                 ApiError::StoreUnavailable("the store did not answer; retry with the same Idempotency-Key".into())
@@ -186,6 +194,9 @@ impl From<StoreError> for ApiError {
             StoreError::CircuitOpen(wait) => {
                 ApiError::StoreUnavailable(format!("the store is unavailable (circuit open); retry in {} ms", wait.as_millis().max(1)))
             }
+            StoreError::NotDurable { acked, wanted } => ApiError::NotDurable(format!(
+                "the write was confirmed by {acked} of the {wanted} replica(s) required in time; it may stand: retry with the same Idempotency-Key"
+            )),
         }
     }
 }
@@ -240,6 +251,7 @@ impl ApiError {
             ApiError::QuotaExceeded { .. } => Code::QuotaExceeded,
             ApiError::StoreUnavailable(_) => Code::StoreUnavailable,
             ApiError::ReadOnly => Code::ReadOnly,
+            ApiError::NotDurable(_) => Code::NotDurable,
             ApiError::RateLimited(_) => Code::RateLimited,
             ApiError::Internal(_) => Code::Internal,
         }
@@ -351,6 +363,7 @@ mod tests {
             ApiError::StoreUnavailable(s()),
             ApiError::RateLimited(std::time::Duration::from_secs(1)),
             ApiError::ReadOnly,
+            ApiError::NotDurable(s()),
             ApiError::Internal(s()),
         ];
         for code in

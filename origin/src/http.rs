@@ -88,7 +88,7 @@ pub fn problem(e: &ApiError, request_id: &str) -> Response<Body> {
     let mut b =
         Response::builder().status(e.status()).header(header::CONTENT_TYPE, "application/problem+json").header("x-request-id", request_id);
     match e {
-        ApiError::StoreUnavailable(_) => b = b.header(header::RETRY_AFTER, "1"),
+        ApiError::StoreUnavailable(_) | ApiError::NotDurable(_) => b = b.header(header::RETRY_AFTER, "1"),
         ApiError::ReadOnly => b = b.header(header::RETRY_AFTER, "30"),
         ApiError::RateLimited(d) => b = b.header(header::RETRY_AFTER, d.as_secs_f64().ceil().max(1.0).to_string()),
         _ => {}

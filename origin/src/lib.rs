@@ -50,6 +50,7 @@ async fn connect(
     store_cfg.breaker_open_for = Duration::from_millis(cfg.breaker_open_ms);
     store_cfg.metrics = obs.metrics.clone();
     store_cfg.audit = Some(obs.audit.clone());
+    store_cfg.durability = cfg.durability();
     let deadline = std::time::Instant::now() + Duration::from_secs(cfg.redis_connect_timeout_s);
     let mut delay = Duration::from_millis(100);
     loop {
@@ -80,6 +81,7 @@ async fn start(
     let (audit, audit_rx) = store::Audit::channel(metrics.clone());
     let obs = app::Observability { metrics, audit, signals };
     let Some(store) = connect(&cfg, &obs, shutdown).await? else { return Ok(None) };
+    store::promise::log_promise(&store).await;
     let trail = store::audit_log::Trail { shards: cfg.audit_shards as usize, retention: cfg.audit_retention() };
     let writer = tokio::spawn(store::audit_log::run(store.clone(), audit_rx, trail, audit_stop));
     let app = Arc::new(app::App::new(cfg, store, obs)?);
@@ -155,4 +157,15 @@ pub async fn check(cfg: config::Config, resource: Option<String>, repair: bool) 
     let _ = _tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(3), _writer).await;
     Ok(report.findings.iter().all(|f| f.oversold.is_empty() && (repair || (f.drift.is_empty() && f.stale.is_empty()))))
+}
+
+/// `aforo-origin slo-report --month YYYY-MM`: the month's SLO record, judged at Redis's time.
+pub async fn slo_report(cfg: &config::Config, month: &str) -> Result<serde_json::Value, BoxError> {
+    let store = store::Store::connect(&store::StoreConfig::new(&cfg.redis_url, 1, cfg.redis_timeout())).await?;
+    let now = store.time_ms().await?;
+    match ops::rollup::month_report(&store, month, cfg.slo_targets(), now).await {
+        Ok(r) => Ok(r),
+        Err(Ok(why)) => Err(why.into()),
+        Err(Err(e)) => Err(e.into()),
+    }
 }

@@ -29,6 +29,15 @@ enum Cmd {
         #[arg(long)]
         resource: Option<String>,
     },
+    /// Prints the monthly SLO record of `--month` (YYYY-MM, UTC) as JSON, from the hourly
+    /// roll-ups every origin keeps in Redis for 400 days: per SLO its target, what was
+    /// achieved, the error budget used, and the hours with data and those missing
+    /// (exit 0; 2 on error).
+    SloReport {
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+    },
     /// Prints the Redis library this release loads (for benchmarks and ops), or with
     /// `--version` only its version (the suffix of its name and of every function's).
     Library {
@@ -94,6 +103,18 @@ fn main() -> std::process::ExitCode {
             Ok(false) => std::process::ExitCode::from(1),
             Err(e) => {
                 eprintln!("aforo-origin check: {e}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
+    if let Some(Cmd::SloReport { month }) = &cli.cmd {
+        return match rt.block_on(aforo_origin::slo_report(&cfg, month)) {
+            Ok(report) => {
+                println!("{report:#}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("aforo-origin slo-report: {e}");
                 std::process::ExitCode::from(2)
             }
         };

@@ -16,4 +16,5 @@ pub mod edge;
 pub mod explain;
 pub mod harness;
 pub mod metrics;
+pub mod sentinel;
 pub mod wait;

@@ -3,5 +3,6 @@
 
 pub mod alerts;
 pub mod recent;
+pub mod rollup;
 pub mod signals;
 pub mod slo;

@@ -18,7 +18,7 @@ const RATIO: f64 = 1.25;
 const MINUTES: usize = 60;
 
 /// Which latency target a route answers to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Class {
     /// Hold writes.
@@ -61,7 +61,8 @@ pub struct Window {
 }
 
 impl Window {
-    fn empty() -> Self {
+    /// Nothing counted.
+    pub fn empty() -> Self {
         Window { count: 0, errors: 0, hist: [0; BUCKETS] }
     }
 
@@ -73,7 +74,24 @@ impl Window {
         }
     }
 
-    fn merge(&mut self, w: &Window) {
+    /// Requests in latency bucket `i` (see [`bucket_bounds_ms`]).
+    pub fn bucket(&self, i: usize) -> u64 {
+        self.hist.get(i).copied().unwrap_or(0)
+    }
+
+    /// A window of `count` requests, `errors` of them 5xx, and these bucket counts.
+    pub fn from_parts(count: u64, errors: u64, buckets: impl IntoIterator<Item = (usize, u64)>) -> Window {
+        let mut w = Window { count, errors, hist: [0; BUCKETS] };
+        for (i, n) in buckets {
+            if let Some(b) = w.hist.get_mut(i) {
+                *b += n;
+            }
+        }
+        w
+    }
+
+    /// Adds another window's figures.
+    pub fn merge(&mut self, w: &Window) {
         self.count += w.count;
         self.errors += w.errors;
         for (a, b) in self.hist.iter_mut().zip(w.hist.iter()) {
@@ -102,6 +120,15 @@ impl Window {
     pub fn error_rate(&self) -> Option<f64> {
         (self.count > 0).then(|| self.errors as f64 / self.count as f64)
     }
+}
+
+/// Latency buckets.
+pub const LATENCY_BUCKETS: usize = BUCKETS;
+
+/// The bounds of latency bucket `i` in ms: (exclusive lower, inclusive upper).
+pub fn bucket_bounds_ms(i: usize) -> (f64, f64) {
+    let up = |i: usize| BASE_US * RATIO.powi(i as i32) / 1000.0;
+    (if i == 0 { 0.0 } else { up(i - 1) }, up(i))
 }
 
 fn bucket_of(elapsed: Duration) -> usize {
@@ -160,6 +187,22 @@ impl Slo {
             .collect();
         out.sort_by(|a, b| (a.0 .1, a.0 .0).cmp(&(b.0 .1, b.0 .0)));
         out
+    }
+
+    /// Per class, the totals of every minute `m` with `after < m < before` (minute indexes,
+    /// Unix minutes) that some route saw: what the hourly roll-up takes once a minute is over.
+    pub fn minutes(&self, after: i64, before: i64) -> Vec<(i64, Class, Window)> {
+        let routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out: HashMap<(i64, Class), Window> = HashMap::new();
+        for ((method, route), ring) in routes.iter() {
+            let class = class_of(method, route);
+            for m in ring.iter().filter(|m| m.at > after && m.at < before) {
+                out.entry((m.at, class)).or_insert_with(Window::empty).add(m);
+            }
+        }
+        let mut v: Vec<_> = out.into_iter().map(|((m, c), w)| (m, c, w)).collect();
+        v.sort_by_key(|(m, c, _)| (*m, *c as u8));
+        v
     }
 
     /// The figures alert rules read: `hold_p95_ms_5m`, `read_p95_ms_5m`, `error_rate_5m`,

@@ -123,6 +123,13 @@ pub fn spawn(app: AppRef, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
         let a = a.clone();
         Box::pin(async move { a.flush_denied(false) })
     }));
+    // The hourly SLO roll-ups: this origin's minutes from the one it started in.
+    let a = app.clone();
+    let cursor = std::sync::Arc::new(std::sync::Mutex::new(app.now().timestamp_millis().div_euclid(60_000) - 1));
+    tasks.push(every(Duration::from_secs(20), stop.clone(), move || {
+        let (a, c) = (a.clone(), cursor.clone());
+        Box::pin(async move { super::rollup::flush(&a, &c).await })
+    }));
     if app.cfg.check_interval_s > 0 {
         let a = app.clone();
         tasks.push(every(Duration::from_secs(app.cfg.check_interval_s), stop, move || {

@@ -3,3 +3,4 @@
 
 pub mod drift;
 pub mod loops;
+pub mod rollup;

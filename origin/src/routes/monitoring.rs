@@ -37,7 +37,21 @@ pub async fn health(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>,
         "memory": memory(app),
     });
     body["alerts_firing"] = json!(app.alerts.report()["active"].as_array().map_or(0, Vec::len));
+    body["durability"] = crate::store::promise::reported(&app.store).await;
     Ok(json(StatusCode::OK, body.to_string()))
+}
+
+/// `GET /v1/monitoring/slo-report?month=YYYY-MM`: the month's SLO record from the hourly
+/// roll-ups (missing hours stated).
+pub async fn slo_report(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let q = query_params(&ctx.query, &["month"])?;
+    let month = q.get("month").ok_or_else(|| ApiError::InvalidRequest("month: required (YYYY-MM)".into()))?;
+    let app = &ctx.app;
+    match crate::ops::rollup::month_report(&app.store, month, app.slo.targets, app.now().timestamp_millis()).await {
+        Ok(r) => Ok(json(StatusCode::OK, r.to_string())),
+        Err(Ok(why)) => Err(ApiError::InvalidRequest(why)),
+        Err(Err(e)) => Err(e.into()),
+    }
 }
 
 /// The store's memory as last polled: used and maximum bytes, their ratio (`null` without a

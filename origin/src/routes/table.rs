@@ -86,7 +86,7 @@ const READS: bool = false;
 
 /// Every route of the origin.
 #[rustfmt::skip]
-pub static ROUTES: [Row; 43] = [
+pub static ROUTES: [Row; 44] = [
     row("/v1/resources/{id}",              Method::PUT,  Res,  Roles(SELLER), WRITES, h!(resources::put)),
     row("/v1/resources/{id}",              Method::GET,  Res,  Owner(SELLER), READS,  h!(resources::get)),
     row("/v1/resources/{id}",              Method::DELETE, Res, Owner(SELLER), WRITES, h!(resources::archive)),
@@ -126,6 +126,7 @@ pub static ROUTES: [Row; 43] = [
     row("/v1/monitoring/enforcement",      Method::GET,  NoId, Roles(OPS),    READS,  h!(monitoring::get_enforcement)),
     row("/v1/monitoring/enforcement",      Method::PUT,  NoId, Roles(OPS),    READS,  h!(monitoring::put_enforcement)),
     row("/v1/monitoring/check",            Method::POST, NoId, Roles(OPS),    READS,  h!(monitoring::check)),
+    row("/v1/monitoring/slo-report",       Method::GET,  NoId, Roles(OPS),    READS,  h!(monitoring::slo_report)),
     row("/v1/audit/events",                Method::GET,  NoId, Roles(OPS),    READS,  h!(audit::events)),
     row("/console",                        Method::GET,  NoId, Anyone,        READS,  h!(console::redirect)),
     row("/console/",                       Method::GET,  NoId, Anyone,        READS,  h!(console::serve)),

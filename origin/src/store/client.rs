@@ -21,6 +21,7 @@ use fred::types::Builder;
 
 use super::audit::{Audit, AuditEvent};
 use super::breaker;
+use super::durability::{self, Durability, Waited};
 use super::error::StoreError;
 use super::reply::Reply;
 use crate::metrics::Metrics;
@@ -76,6 +77,8 @@ pub struct StoreConfig {
     pub metrics: Arc<Metrics>,
     /// Where expirations are audited (none: not audited).
     pub audit: Option<Audit>,
+    /// What a write waits for before it is answered (`async`: nothing).
+    pub durability: Durability,
 }
 
 impl StoreConfig {
@@ -88,6 +91,7 @@ impl StoreConfig {
             breaker_open_for: Duration::from_secs(1),
             metrics: Arc::new(Metrics::new()),
             audit: None,
+            durability: Durability::Async,
         }
     }
 }
@@ -96,6 +100,10 @@ impl StoreConfig {
 #[derive(Clone)]
 pub struct Store {
     pub(super) pool: Pool,
+    /// The connections writes and their WAIT go on in `replicated` mode (a blocked WAIT
+    /// then delays no read); the same pool as `pool` in `async`.
+    writes: Pool,
+    durability: Durability,
     pub(super) clustered: bool,
     reload: Arc<tokio::sync::Mutex<()>>,
     reloads: Arc<AtomicU64>,
@@ -119,20 +127,24 @@ impl Store {
     pub async fn connect(cfg: &StoreConfig) -> Result<Store, StoreError> {
         let config = Config::from_url(&cfg.url)?;
         let clustered = config.server.is_clustered();
-        let timeout = cfg.command_timeout;
-        let pool = Builder::from_config(config)
-            .with_performance_config(|p| p.default_command_timeout = timeout)
-            .with_connection_config(|c| {
-                c.connection_timeout = Duration::from_secs(2);
-                c.internal_command_timeout = timeout;
-                c.max_command_attempts = 2;
-            })
-            .set_policy(ReconnectPolicy::new_exponential(0, 50, 1000, 2))
-            .build_pool(cfg.pool_size.max(1))?;
-        pool.init().await?;
+        if clustered && cfg.durability != Durability::Async {
+            // WAIT answers for one node's replicas: it would have to follow each call to its
+            // slot's primary, which this origin does not do yet.
+            return Err(StoreError::Reply(
+                "config",
+                "AFORO_DURABILITY=replicated needs redis:// or redis-sentinel://, not a cluster".into(),
+            ));
+        }
+        let pool = build_pool(&config, cfg, cfg.command_timeout).await?;
+        let writes = match cfg.durability {
+            Durability::Async => pool.clone(),
+            // Room for the WAIT on top of the call itself.
+            Durability::Replicated { timeout, .. } => build_pool(&config, cfg, cfg.command_timeout + timeout).await?,
+        };
         let breaker = Arc::new(breaker::Breaker::new(cfg.breaker_open_for));
         // Connection errors open the breaker before any request has to wait for a timeout.
-        for client in pool.clients() {
+        let dedicated = if cfg.durability == Durability::Async { Vec::new() } else { writes.clients().to_vec() };
+        for client in pool.clients().iter().chain(dedicated.iter()) {
             let (b, m) = (breaker.clone(), cfg.metrics.clone());
             client.on_error(move |(e, _server)| {
                 record_failure(&b, &m, "connection", &e);
@@ -141,6 +153,8 @@ impl Store {
         }
         let store = Store {
             pool,
+            writes,
+            durability: cfg.durability,
             clustered,
             reload: Arc::new(tokio::sync::Mutex::new(())),
             reloads: Arc::new(AtomicU64::new(0)),
@@ -168,6 +182,18 @@ impl Store {
         op: &'static str,
         call: impl Future<Output = Result<T, fred::error::Error>>,
     ) -> Result<T, StoreError> {
+        self.guarded_counting(op, call, true).await
+    }
+
+    /// [`Self::guarded`]; a timeout counts against the breaker only if `timeouts` (a write
+    /// queued behind WAITs for a lost replica times out on a Redis that answers: that must
+    /// not shut reads out).
+    async fn guarded_counting<T>(
+        &self,
+        op: &'static str,
+        call: impl Future<Output = Result<T, fred::error::Error>>,
+        timeouts: bool,
+    ) -> Result<T, StoreError> {
         if let Err(wait) = self.breaker.allow() {
             self.metrics.breaker_rejected.inc();
             return Err(StoreError::CircuitOpen(wait));
@@ -176,6 +202,7 @@ impl Store {
         let r = call.await;
         self.metrics.redis_call(op, start.elapsed(), r.is_ok());
         match &r {
+            Err(e) if !timeouts && e.kind() == &fred::error::ErrorKind::Timeout => {}
             Err(e) if is_outage(e) => record_failure(&self.breaker, &self.metrics, op, e),
             _ => self.breaker.success(),
         }
@@ -236,11 +263,11 @@ impl Store {
     }
 
     /// Calls library function `name`, reloading the library once if Redis lost it.
+    /// In `replicated` mode a call that writes is answered only once WAIT confirms it
+    /// ([`durability`]); fewer replicas in time: [`StoreError::NotDurable`].
     pub(super) async fn fcall(&self, name: &'static str, keys: Vec<String>, args: Vec<String>) -> Result<Reply, StoreError> {
         let seen = self.reloads.load(AtomicOrdering::SeqCst);
-        let f = function_name(name);
-        let out = match self.guarded(name, self.pool.next().fcall::<Vec<Value>, _, _, _>(f.as_str(), keys.clone(), args.clone())).await {
-            Ok(v) => v,
+        match self.fcall_once(name, keys.clone(), args.clone()).await {
             Err(StoreError::Redis(e)) if e.details().contains("Function not found") => {
                 // Single flight: whoever gets the lock first reloads; the rest see the count move.
                 let _guard = self.reload.lock().await;
@@ -248,11 +275,42 @@ impl Store {
                     tracing::warn!(function = name, "function library missing in Redis; reloading");
                     self.load_library().await?;
                 }
-                self.guarded(name, self.pool.next().fcall::<Vec<Value>, _, _, _>(f, keys, args)).await?
+                self.fcall_once(name, keys, args).await
             }
-            Err(e) => return Err(e),
+            other => other,
+        }
+    }
+
+    /// One library call, waited for as the mode says.
+    async fn fcall_once(&self, name: &'static str, keys: Vec<String>, args: Vec<String>) -> Result<Reply, StoreError> {
+        let Durability::Replicated { replicas, timeout } = self.durability else {
+            let out = self.guarded(name, self.pool.next().fcall::<Vec<Value>, _, _, _>(function_name(name), keys, args)).await?;
+            return Ok(Reply::new(name, strings(out)));
         };
-        Ok(Reply::new(name, strings(out)))
+        if !durability::waits(self.durability, name) {
+            let out = self.guarded(name, self.pool.next().fcall::<Vec<Value>, _, _, _>(function_name(name), keys, args)).await?;
+            return Ok(Reply::new(name, strings(out)));
+        }
+        let started = Instant::now();
+        let client = self.writes.next();
+        let call = durability::fcall_waited(client, name, function_name(name), keys, args, replicas, timeout);
+        match self.guarded_counting(name, call, false).await? {
+            Waited::Done(reply) => {
+                self.metrics.redis_call("wait", started.elapsed(), true);
+                Ok(reply)
+            }
+            Waited::Failed(e) => Err(e.into()),
+            Waited::TooFew(acked) => {
+                self.metrics.redis_call("wait", started.elapsed(), false);
+                tracing::warn!(function = name, acked, wanted = replicas, "write not confirmed by enough replicas in time");
+                Err(StoreError::NotDurable { acked, wanted: replicas })
+            }
+        }
+    }
+
+    /// The durability mode.
+    pub fn durability(&self) -> Durability {
+        self.durability
     }
 
     /// A library call whose reply ends with the holds it expired (audited and counted here).
@@ -291,8 +349,41 @@ impl Store {
         Ok(s * 1000 + us / 1000)
     }
 
+    /// What the store promises against the mode: `CONFIG GET` (refused by some managed
+    /// Redis: `unknown`) and `INFO replication`.
+    pub async fn promise(&self) -> Result<durability::Promise, StoreError> {
+        let c = self.pool.next();
+        let info: String = self.guarded("info", c.custom(fred::cmd!("INFO"), vec!["replication"])).await?;
+        let field = |k: &str| info.lines().find_map(|l| l.strip_prefix(k).and_then(|v| v.strip_prefix(':'))).map(|v| v.trim().to_string());
+        let connected = field("connected_slaves").and_then(|v| v.parse().ok());
+        let conf = |k: &'static str| async move {
+            let v: Result<Vec<String>, _> = c.custom(fred::cmd!("CONFIG"), vec!["GET", k]).await;
+            v.ok().and_then(|v| v.get(1).cloned())
+        };
+        let appendonly = conf("appendonly").await.unwrap_or_else(|| "unknown".into());
+        let appendfsync = conf("appendfsync").await.unwrap_or_else(|| "unknown".into());
+        let min = conf("min-replicas-to-write").await.and_then(|v| v.parse().ok());
+        let lag = conf("min-replicas-max-lag").await.and_then(|v| v.parse().ok());
+        Ok(durability::Promise::judge(self.durability, appendonly, appendfsync, connected, min, lag))
+    }
+
     /// The underlying pool, for tools and benchmarks that call the library directly.
     pub fn pool(&self) -> &Pool {
         &self.pool
     }
+}
+
+/// A pool on `config` with the store's settings and command timeout `timeout`.
+async fn build_pool(config: &Config, cfg: &StoreConfig, timeout: Duration) -> Result<Pool, StoreError> {
+    let pool = Builder::from_config(config.clone())
+        .with_performance_config(|p| p.default_command_timeout = timeout)
+        .with_connection_config(|c| {
+            c.connection_timeout = Duration::from_secs(2);
+            c.internal_command_timeout = timeout;
+            c.max_command_attempts = 2;
+        })
+        .set_policy(ReconnectPolicy::new_exponential(0, 50, 1000, 2))
+        .build_pool(cfg.pool_size.max(1))?;
+    pool.init().await?;
+    Ok(pool)
 }

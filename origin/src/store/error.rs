@@ -23,4 +23,13 @@ pub enum StoreError {
     /// The circuit breaker is open: Redis failed recently; try again after the delay.
     #[error("the store is unavailable (circuit open); retry in {0:?}")]
     CircuitOpen(Duration),
+    /// `replicated` mode: the write was applied on the primary but fewer replicas than asked
+    /// confirmed it in time (it may stand; a retry with the same key replays it).
+    #[error("the write was confirmed by {acked} replica(s) of the {wanted} required")]
+    NotDurable {
+        /// Replicas that confirmed.
+        acked: u32,
+        /// Replicas required.
+        wanted: u32,
+    },
 }

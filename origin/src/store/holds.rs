@@ -8,7 +8,7 @@ use aforo_core::{HoldPlan, ItemView, Take};
 use chrono::NaiveDate;
 use fred::prelude::*;
 
-use super::client::{function_name, Store};
+use super::client::Store;
 use super::error::StoreError;
 use super::keys::{buyer_held, buyer_on, claim, ResourceKeys};
 use super::records::{HoldRecord, HoldStatus};
@@ -275,17 +275,8 @@ impl Store {
     /// Turns a cart's pending home part into held; answers the part's status after it
     /// (`None` when there is no such part).
     pub async fn finish(&self, id: &str, hold_id: &str) -> Result<Option<HoldStatus>, StoreError> {
-        let st: String = self
-            .guarded(
-                "aforo_finish",
-                self.pool.next().fcall::<String, _, _, _>(
-                    function_name("aforo_finish"),
-                    vec![ResourceKeys::new(id).hold(hold_id)],
-                    Vec::<String>::new(),
-                ),
-            )
-            .await?;
-        match st.as_str() {
+        let out = self.fcall("aforo_finish", vec![ResourceKeys::new(id).hold(hold_id)], Vec::new()).await?.into_inner();
+        match out.first().map(String::as_str).unwrap_or("") {
             "" => Ok(None),
             s => s.parse().map(Some).map_err(|_| StoreError::Reply("aforo_finish", s.to_string())),
         }

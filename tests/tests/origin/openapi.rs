@@ -218,6 +218,11 @@ async fn the_server_answers_as_openapi_yaml_says() {
     spec.check("post", holds, &e.api.hold(&e.buyer, "k8", &json!({"resource_id": "sku", "qty": 1})).await);
     spec.check("put", mode, &e.api.send(Method::PUT, mode, Some(&e.ops), None, Some(br#"{"read_only":false}"#.to_vec())).await);
     spec.check("put", mode, &e.api.send(Method::PUT, mode, Some(&e.ops), None, Some(br#"{"on":1}"#.to_vec())).await);
+    let slo = "/v1/monitoring/slo-report";
+    for q in ["?month=2026-11", "?month=2026-13", ""] {
+        spec.check("get", slo, &e.api.send(Method::GET, &format!("{slo}{q}"), Some(&e.ops), None, None).await);
+    }
+    spec.check("get", slo, &e.api.send(Method::GET, &format!("{slo}?month=2026-11"), Some(&e.buyer), None, None).await);
     let check = "/v1/monitoring/check";
     spec.check("post", check, &e.api.send(Method::POST, check, Some(&e.ops), None, None).await);
     spec.check("post", check, &e.api.send(Method::POST, check, Some(&e.ops), None, Some(br#"{"resource_id":"none"}"#.to_vec())).await);
