@@ -96,8 +96,9 @@ pub fn problem(e: &ApiError, request_id: &str) -> Response<Body> {
     if matches!(e, ApiError::Unauthenticated(_)) {
         b = b.header(header::WWW_AUTHENTICATE, "Bearer");
     }
-    if matches!(e, ApiError::RequestTimeout(_)) {
-        // The rest of the body may still come: this connection is done (RFC 9110, 408).
+    if matches!(e, ApiError::RequestTimeout(_) | ApiError::PayloadTooLarge(_)) {
+        // The rest of the body may still come, unread: this connection is done (RFC 9110,
+        // 408 and 413), or a client that reuses it meets a connection closed under it.
         b = b.header(header::CONNECTION, "close");
     }
     b.body(Body::new(Bytes::from(e.body().to_string()))).unwrap_or_else(|_| Response::new(Body::new(Bytes::new())))
