@@ -110,7 +110,7 @@ pub struct Config {
     #[arg(long, env = "AFORO_LOG_FORMAT", default_value = "json")]
     pub log_format: String,
     /// How long the Redis circuit breaker stays open before a probe, in milliseconds.
-    #[arg(long, env = "AFORO_BREAKER_OPEN_MS", default_value_t = 1000)]
+    #[arg(long, env = "AFORO_BREAKER_OPEN_MS", default_value_t = 500)]
     pub breaker_open_ms: u64,
     /// How long audit events are kept, in hours.
     #[arg(long, env = "AFORO_AUDIT_RETENTION_H", default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..))]

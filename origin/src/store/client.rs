@@ -88,7 +88,7 @@ impl StoreConfig {
             url: url.to_string(),
             pool_size,
             command_timeout,
-            breaker_open_for: Duration::from_secs(1),
+            breaker_open_for: Duration::from_millis(500),
             metrics: Arc::new(Metrics::new()),
             audit: None,
             durability: Durability::Async,
@@ -373,6 +373,11 @@ impl Store {
     }
 }
 
+/// The longest wait between two attempts to reconnect, in ms: with the breaker's 500 ms
+/// probe, holds answer again within about half a second of Redis (BENCHMARKS.md,
+/// "Recovery"); a dead Redis costs a pool a handful of connects a second.
+const RECONNECT_MAX_MS: u32 = 250;
+
 /// A pool on `config` with the store's settings and command timeout `timeout`.
 async fn build_pool(config: &Config, cfg: &StoreConfig, timeout: Duration) -> Result<Pool, StoreError> {
     let pool = Builder::from_config(config.clone())
@@ -382,7 +387,7 @@ async fn build_pool(config: &Config, cfg: &StoreConfig, timeout: Duration) -> Re
             c.internal_command_timeout = timeout;
             c.max_command_attempts = 2;
         })
-        .set_policy(ReconnectPolicy::new_exponential(0, 50, 1000, 2))
+        .set_policy(ReconnectPolicy::new_exponential(0, 50, RECONNECT_MAX_MS, 2))
         .build_pool(cfg.pool_size.max(1))?;
     pool.init().await?;
     Ok(pool)

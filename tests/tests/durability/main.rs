@@ -7,6 +7,7 @@
 
 mod chaos;
 mod modes;
+mod recovery;
 mod slo;
 
 use std::sync::{Arc, Mutex};
@@ -25,6 +26,8 @@ pub struct Seen {
     pub acks: Vec<(Instant, Ack)>,
     pub not_durable: u64,
     pub unavailable: u64,
+    /// Holds refused 409 (sold out): the stock is sized to run out during a run.
+    pub sold_out: u64,
 }
 
 /// One request retried with the same key (holds) while it is answered 503 or not at all,
@@ -75,9 +78,12 @@ pub async fn checkout_mix(api: Api, resource: &str, clients: usize, stop: Instan
                 let body = json!({"resource_id": resource, "qty": 1}).to_string().into_bytes();
                 let key = format!("k{c}-{n}");
                 let Some(h) = answered(&api, "/v1/holds", &tok, Some(&key), Some(body), stop, &seen).await else { break };
-                let Some(id) = h.body["id"].as_str().map(String::from) else {
-                    panic!("a hold refused in a run with room for all: {:?}", h.body)
-                };
+                if h.code() == "SOLD_OUT" {
+                    seen.lock().unwrap().sold_out += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+                let Some(id) = h.body["id"].as_str().map(String::from) else { panic!("a hold answered {:?}", h.body) };
                 seen.lock().unwrap().acks.push((Instant::now(), Ack::Held(id.clone())));
                 if n % 2 == 0 {
                     let path = format!("/v1/holds/{id}/consume");
@@ -96,7 +102,11 @@ pub async fn checkout_mix(api: Api, resource: &str, clients: usize, stop: Instan
     Arc::try_unwrap(seen).unwrap().into_inner().unwrap()
 }
 
-/// A stock resource with room for every hold of a run.
-pub fn big_stock() -> serde_json::Value {
-    json!({"name": "Chaos SKU", "timezone": "UTC", "dimensions": {"stock": {"on_hand": 1_000_000}}})
+/// Units of the chaos resource: fewer than a run's holds, so that it sells out and a unit
+/// sold twice shows as acknowledged holds over the stock.
+pub const CHAOS_STOCK: usize = 3_000;
+
+/// A stock resource that sells out during a run.
+pub fn chaos_stock() -> serde_json::Value {
+    json!({"name": "Chaos SKU", "timezone": "UTC", "dimensions": {"stock": {"on_hand": CHAOS_STOCK}}})
 }

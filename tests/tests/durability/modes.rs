@@ -181,7 +181,7 @@ async fn wait_cost() {
     let asy = Origin::start(&primary.url());
     let rep = Origin::start_with(&primary.url(), &[("AFORO_DURABILITY", "replicated")]);
     let seller = token("seller-1", "seller");
-    let doc = super::big_stock();
+    let doc = serde_json::json!({"name": "Bench SKU", "timezone": "UTC", "dimensions": {"stock": {"on_hand": 1_000_000}}});
     assert_eq!(Api::new(&asy.url()).put_resource(&seller, "bench", &doc).await.status, 201);
     // The round trip alone: a write, then the same write with PUBLISH and WAIT pipelined
     // after it on its connection, as the store sends them (2,000 each, one after another).
