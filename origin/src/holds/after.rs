@@ -148,6 +148,18 @@ pub async fn cancel(app: &App, actor: &Actor, f: &Found, by: Canceller, reason: 
     reread(app, f).await
 }
 
+/// Lets the part of hold `id` on `resource` go after a change moved the booking off it: every
+/// unit back, the part `cancelled` (by the change); idempotent.
+pub async fn vacate(app: &App, id: &str, resource: &str) -> Result<(), ApiError> {
+    let fields = [("cancelled_by".to_string(), "change".to_string())];
+    match step(app, id, resource, SwapKind::Cancelled, |_| Vec::new(), &fields).await {
+        Ok(_) | Err(ApiError::HoldNotFound(_)) => Ok(()),
+        // Released or expired meanwhile: nothing of it is held.
+        Err(ApiError::HoldNotActive(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Seats the party of part `f` (consumed) now, by `actor`, from `early_seat_min` before its
 /// start. Seating it again answers it as it is.
 pub async fn seat(app: &App, actor: &Actor, f: &Found) -> Result<Value, ApiError> {

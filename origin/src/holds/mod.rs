@@ -16,6 +16,7 @@
 
 pub mod after;
 pub mod change;
+pub mod change_part;
 pub mod claim;
 pub mod create;
 pub mod floor;

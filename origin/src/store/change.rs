@@ -28,8 +28,12 @@ pub struct ChangeArgs<'a> {
     pub buyer: Option<&'a BuyerShare>,
     /// The tables that may seat it, best first.
     pub choices: &'a [Choice],
-    /// The part's new items (a one-resource hold keeps them as its body).
-    pub items: &'a [ItemView],
+    /// The part's new items (`None`: a one-resource hold, whose items are its body).
+    pub items: Option<&'a [ItemView]>,
+    /// The whole hold's new items (the home part only).
+    pub body: Option<&'a [ItemView]>,
+    /// Field/value pairs for the record besides (a cart's home: `parts`, `changed_from`).
+    pub fields: Vec<(String, String)>,
     /// The date of its date index before and after (resources with tables).
     pub dates: (Option<NaiveDate>, Option<NaiveDate>),
     /// The items' starts before and after (ms), as the bookings index has them.
@@ -68,18 +72,22 @@ impl Store {
         let index = |d: Option<NaiveDate>| k.date_index(&d.map(|d| d.to_string()).unwrap_or_default());
         let keys = vec![k.meta(), k.counters(), k.hold(a.hold_id), k.settled(), k.bookings(), index(a.dates.0), index(a.dates.1)];
         let takes = encode_takes(a.takes) + &a.buyer.map(BuyerShare::encode).unwrap_or_default();
-        let args = vec![
+        let json = |v: Option<&[ItemView]>| v.map(|x| to_json(&x)).transpose().map(Option::unwrap_or_default);
+        let mut args = vec![
             a.version.to_string(),
             a.expected.to_string(),
             takes,
             encode_choices(a.choices),
-            String::new(),
-            to_json(&a.items)?,
+            json(a.items)?,
+            json(a.body)?,
             encode_starts(a.starts.0),
             encode_starts(a.starts.1),
             a.keep_until_ms.to_string(),
             a.hash.to_string(),
         ];
+        for (f, v) in &a.fields {
+            args.extend([f.clone(), v.clone()]);
+        }
         ChangeReply::parse(&self.fcall("aforo_change", keys, args).await?)
     }
 }

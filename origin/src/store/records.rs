@@ -201,6 +201,9 @@ pub struct HoldRecord {
     pub no_show_at_ms: Option<i64>,
     /// The hash of the last change made to it (its key and payload).
     pub change_hash: Option<String>,
+    /// The home part of a cart changed across resources: the other resources it had before
+    /// its last change (those it no longer has are let go after it).
+    pub changed_from: Vec<String>,
     /// Who the booking is for (erased on request: `None`).
     pub guest: Option<aforo_core::Guest>,
     /// When it was cancelled (ms), by whom (`role:sub`), why, and the refund it gave.
@@ -252,6 +255,10 @@ impl HoldRecord {
             no_show_at_ms: f.parsed_opt("no_show_at")?,
             guest: f.optional("guest").map(|_| f.json("guest")).transpose()?,
             change_hash: f.optional("change_hash").map(String::from),
+            changed_from: f
+                .optional("changed_from")
+                .map(|p| p.split(',').filter(|s| !s.is_empty()).map(String::from).collect())
+                .unwrap_or_default(),
             cancelled: match f.parsed_opt("cancelled_at")? {
                 None => None,
                 Some(at_ms) => Some(Cancelled {

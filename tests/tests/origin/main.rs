@@ -14,6 +14,7 @@
 //! - [`aftersale`]: a booking after its sale: extend, cancel under the policy, seat, no-show,
 //!   finish; cancels under a crowd of new holds
 //! - [`change`]: a booking moved to another time or party in one step, under a crowd too
+//! - [`change_saga`]: a change across resources, and an origin killed in the middle of many
 //! - [`guests`]: guest details: who sees them, search, erasure, never published
 //! - [`degraded`]: validate-stock degraded (Redis frozen, killed) while holds refuse
 //! - [`audit`]: the audit trail read across its shards
@@ -51,6 +52,7 @@ mod auth;
 mod bookings;
 mod carts;
 mod change;
+mod change_saga;
 mod cluster;
 mod console;
 mod degraded;

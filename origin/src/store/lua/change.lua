@@ -6,7 +6,8 @@
 -- index (likewise) ; ARGV version, the record's takes as read, the new takes (the buyer's
 -- shares included), the new table choices (as hold's), the new items (JSON, '' to keep them
 -- as the body), the new body (JSON, '' for a part that has none), the old starts, the new
--- starts (as hold's), keep_until (ms), the change's hash — swaps a held or paid part's takes:
+-- starts (as hold's), keep_until (ms), the change's hash, then field/value pairs for the
+-- record (a cart's home: its new `parts` and the `changed_from` it had) — swaps a held or paid part's takes:
 -- per bucket the net change is applied and only what rises is checked against its limit; the
 -- first choice that fits is seated. A paid part's ledger moves with it and its '~h:' lines
 -- stay out of the counters. The bookings and date indexes follow the new starts and date.
@@ -81,6 +82,7 @@ local function change(keys, args)
       local fields = {'takes', args[3] .. o.rest, 'table', o.name, 'version', args[1], 'keep_until', args[9], 'change_hash', args[10], 'changed_at', now}
       if args[5] ~= '' then fields[#fields + 1] = 'items'; fields[#fields + 1] = args[5] end
       if args[6] ~= '' then fields[#fields + 1] = 'body'; fields[#fields + 1] = args[6] end
+      for k = 11, #args do fields[#fields + 1] = args[k] end
       if keys[7] ~= keys[6] then
         if redis.call('EXISTS', keys[6]) == 1 then redis.call('SREM', keys[6], id) end
         if string.sub(keys[7], -1) ~= ':' then
