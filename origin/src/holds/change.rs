@@ -11,7 +11,7 @@
 //! what it took; a crash anywhere converges when the change is retried with its key: the
 //! home, once changed, says what is left to do.
 
-use aforo_core::{merge_takes, HoldRequest, ItemView};
+use aforo_core::{HoldRequest, ItemView};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -178,9 +178,4 @@ async fn void(app: &App, f: &Found, taken: &[&str]) {
             tracing::error!(error = %e, hold = %f.id, resource = r, "could not void a change's new part; it lapses at its expiry");
         }
     }
-}
-
-/// The takes of a plan group, merged (re-exported for the part step).
-pub(super) fn takes_of(pl: &Planned) -> Vec<aforo_core::Take> {
-    merge_takes(pl.plans.iter().map(|(_, p)| p))
 }

@@ -4,9 +4,8 @@
 
 use std::time::Duration;
 
-use aforo_core::{alternatives_for, Enforcement, HoldItem};
+use aforo_core::{alternatives_for, merge_takes, Enforcement, HoldItem};
 
-use super::change::takes_of;
 use super::plan::{buyer_refusal, buyer_share, Group, Planned};
 use super::settle::Found;
 use crate::app::App;
@@ -140,4 +139,9 @@ pub async fn refused(app: &App, f: &Found, g: &Group, pl: &Planned, reply: HoldR
         alternatives,
         item: (asked.len() > 1).then_some(*i),
     }
+}
+
+/// The takes of a plan group, merged.
+fn takes_of(pl: &Planned) -> Vec<aforo_core::Take> {
+    merge_takes(pl.plans.iter().map(|(_, p)| p))
 }
