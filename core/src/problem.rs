@@ -116,6 +116,10 @@ codes! {
     OriginUnavailable = "ORIGIN_UNAVAILABLE", 503, "Origin unavailable";
     /// Ops switched writes off.
     ReadOnly = "READ_ONLY", 503, "Read only";
+    /// A webhook URL naming a loopback, private, link-local or metadata address.
+    WebhookUrlRefused = "WEBHOOK_URL_REFUSED", 422, "Webhook URL refused";
+    /// No such webhook endpoint.
+    WebhookNotFound = "WEBHOOK_NOT_FOUND", 404, "Webhook not found";
 }
 
 impl From<RuleCode> for Code {

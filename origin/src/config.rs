@@ -178,6 +178,9 @@ pub struct Config {
     /// are kept for ops.
     #[arg(long, env = "AFORO_SSE_MAX", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
     pub sse_max: u64,
+    /// Outbound webhooks (`AFORO_WEBHOOK_*`).
+    #[command(flatten)]
+    pub webhooks: crate::webhooks::settings::WebhookSettings,
 }
 
 impl Config {

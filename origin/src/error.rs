@@ -146,6 +146,12 @@ pub enum ApiError {
     /// A bug: logged with its cause (500); the client is told nothing of the cause.
     #[error("{0}")]
     Internal(String),
+    /// A webhook URL naming an address webhooks may not reach (422).
+    #[error("{0}")]
+    WebhookUrlRefused(String),
+    /// No such webhook endpoint (404).
+    #[error("webhook endpoint {0} not found")]
+    WebhookNotFound(String),
 }
 
 /// The most bytes of a problem's `detail` (a field path and a short reason fit many times).
@@ -230,6 +236,8 @@ impl ApiError {
             ApiError::ReadOnly => Code::ReadOnly,
             ApiError::RateLimited(_) => Code::RateLimited,
             ApiError::Internal(_) => Code::Internal,
+            ApiError::WebhookUrlRefused(_) => Code::WebhookUrlRefused,
+            ApiError::WebhookNotFound(_) => Code::WebhookNotFound,
         }
     }
 
@@ -337,6 +345,8 @@ mod tests {
             ApiError::RateLimited(std::time::Duration::from_secs(1)),
             ApiError::ReadOnly,
             ApiError::Internal(s()),
+            ApiError::WebhookUrlRefused(s()),
+            ApiError::WebhookNotFound(s()),
         ];
         for code in
             [RuleCode::Closed, RuleCode::Paused, RuleCode::TooLate, RuleCode::BeyondHorizon, RuleCode::NoSuchSlot, RuleCode::QtyOutOfRange]

@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
 
 use super::ctx::Ctx;
-use super::{audit, bookings, console, events, floor, health, holds, monitoring, reads, resources, stock, tables, validate};
+use super::{audit, bookings, console, events, floor, health, holds, monitoring, reads, resources, stock, tables, validate, webhooks};
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::http::Body;
@@ -85,7 +85,7 @@ const READS: bool = false;
 
 /// Every route of the origin.
 #[rustfmt::skip]
-pub static ROUTES: [Row; 36] = [
+pub static ROUTES: [Row; 42] = [
     row("/v1/resources/{id}",              Method::PUT,  Res,  Roles(SELLER), WRITES, h!(resources::put)),
     row("/v1/resources/{id}",              Method::GET,  Res,  Owner(SELLER), READS,  h!(resources::get)),
     row("/v1/resources/{id}",              Method::DELETE, Res, Owner(SELLER), WRITES, h!(resources::archive)),
@@ -119,6 +119,12 @@ pub static ROUTES: [Row; 36] = [
     row("/v1/monitoring/enforcement",      Method::PUT,  NoId, Roles(OPS),    READS,  h!(monitoring::put_enforcement)),
     row("/v1/monitoring/check",            Method::POST, NoId, Roles(OPS),    READS,  h!(monitoring::check)),
     row("/v1/audit/events",                Method::GET,  NoId, Roles(OPS),    READS,  h!(audit::events)),
+    row("/v1/webhooks",                    Method::POST, NoId, Roles(SELLER), WRITES, h!(webhooks::create)),
+    row("/v1/webhooks",                    Method::GET,  NoId, Roles(SELLER), READS,  h!(webhooks::list)),
+    row("/v1/webhooks/{id}",               Method::GET,  NoId, Owner(SELLER), READS,  h!(webhooks::get)),
+    row("/v1/webhooks/{id}",               Method::DELETE, NoId, Owner(SELLER), WRITES, h!(webhooks::delete)),
+    row("/v1/webhooks/{id}/deliveries",    Method::GET,  NoId, Owner(SELLER), READS,  h!(webhooks::deliveries)),
+    row("/v1/webhooks/{id}/replay",        Method::POST, NoId, Owner(SELLER), WRITES, h!(webhooks::replay)),
     row("/console",                        Method::GET,  NoId, Anyone,        READS,  h!(console::redirect)),
     row("/console/",                       Method::GET,  NoId, Anyone,        READS,  h!(console::serve)),
     row("/console/{*asset}",               Method::GET,  NoId, Anyone,        READS,  h!(console::serve)),

@@ -26,6 +26,7 @@ pub mod reply;
 pub mod resources;
 pub mod scan;
 pub mod sweeper;
+pub mod webhooks;
 
 pub use audit::{Actor, Audit, AuditEvent};
 pub use client::{function_name, Store, StoreConfig, LIBRARY, LIBRARY_NAME, LIBRARY_VERSION};
