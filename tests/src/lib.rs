@@ -14,4 +14,5 @@ pub mod docs;
 pub mod edge;
 pub mod harness;
 pub mod metrics;
+pub mod receiver;
 pub mod wait;

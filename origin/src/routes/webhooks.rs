@@ -77,7 +77,8 @@ async fn endpoint(ctx: &Ctx) -> Result<EndpointRecord, ApiError> {
 
 async fn check_resources(ctx: &Ctx, caller: &Caller, ids: &[String]) -> Result<(), ApiError> {
     for id in ids {
-        let meta = ctx.app.store.meta(id).await?.filter(|m| m.archived_at.is_none()).ok_or_else(|| ApiError::ResourceNotFound(id.clone()))?;
+        let meta =
+            ctx.app.store.meta(id).await?.filter(|m| m.archived_at.is_none()).ok_or_else(|| ApiError::ResourceNotFound(id.clone()))?;
         if caller.role != Role::Ops && meta.owner != caller.sub {
             return Err(ApiError::Forbidden(format!("resource {id} belongs to another seller")));
         }
@@ -115,7 +116,9 @@ pub async fn create(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, 
             requested: 1,
         });
     }
-    ctx.audit("webhook.created", |e| e.detail(json!({"endpoint": id, "url": reg.url, "events": reg.events, "resource_ids": reg.resources})));
+    ctx.audit("webhook.created", |e| {
+        e.detail(json!({"endpoint": id, "url": reg.url, "events": reg.events, "resource_ids": reg.resources}))
+    });
     let stored = ctx.app.store.wh_get(&id).await?.ok_or_else(|| ApiError::Internal(format!("webhook {id} gone after its creation")))?;
     let mut v = view(&stored);
     v["secret"] = json!(secret);

@@ -172,7 +172,13 @@ return 0
 ";
 
 impl Store {
-    async fn script<R: FromValue>(&self, op: &'static str, lua: &'static str, keys: Vec<String>, args: Vec<String>) -> Result<R, StoreError> {
+    async fn script<R: FromValue>(
+        &self,
+        op: &'static str,
+        lua: &'static str,
+        keys: Vec<String>,
+        args: Vec<String>,
+    ) -> Result<R, StoreError> {
         let s = Script::from_lua(lua);
         let c = self.pool.next().clone();
         self.guarded(op, async move { s.evalsha_with_reload(&c, keys, args).await }).await
@@ -310,7 +316,13 @@ impl Store {
     /// Records an attempt: `fields` set on the record, `log` pushed on its log (the last 100
     /// kept), and on success the delivered entry removed from the queue. Nothing for an
     /// endpoint deleted meanwhile.
-    pub async fn wh_attempted(&self, id: &str, delivered: Option<&str>, fields: Vec<(String, String)>, log: String) -> Result<(), StoreError> {
+    pub async fn wh_attempted(
+        &self,
+        id: &str,
+        delivered: Option<&str>,
+        fields: Vec<(String, String)>,
+        log: String,
+    ) -> Result<(), StoreError> {
         let mut args = vec![delivered.unwrap_or("").to_string(), log];
         for (k, v) in fields {
             args.push(k);
@@ -335,7 +347,14 @@ impl Store {
     }
 
     /// The next stream entries of `resource` this origin (`me`) is to fan out.
-    pub async fn wh_next(&self, resource: &str, me: &str, lease_ms: u64, count: usize, start: &str) -> Result<Vec<StreamEntry>, StoreError> {
+    pub async fn wh_next(
+        &self,
+        resource: &str,
+        me: &str,
+        lease_ms: u64,
+        count: usize,
+        start: &str,
+    ) -> Result<Vec<StreamEntry>, StoreError> {
         let key = ResourceKeys::new(resource).events();
         let args = vec![GROUP.to_string(), me.to_string(), lease_ms.to_string(), count.to_string(), start.to_string()];
         let v: Value = self.script("wh_next", NEXT, vec![key], args).await?;

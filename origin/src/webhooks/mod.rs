@@ -104,7 +104,11 @@ pub fn parse_registration(body: &[u8]) -> Result<Registration, WebhookError> {
     let mut events: Vec<String> = Vec::new();
     for e in w.events {
         if !EVENT_TYPES.contains(&e.as_str()) {
-            return Err(WebhookError::Invalid(format!("events: unknown type {:?}; known: {}", crate::text::clip(&e, 40), EVENT_TYPES.join(", "))));
+            return Err(WebhookError::Invalid(format!(
+                "events: unknown type {:?}; known: {}",
+                crate::text::clip(&e, 40),
+                EVENT_TYPES.join(", ")
+            )));
         }
         if !events.contains(&e) {
             events.push(e);

@@ -30,6 +30,8 @@
 //! - [`cluster`]: the same on a 3-node Redis Cluster
 //! - [`footprint`]: seller quotas, archived resources' size, memory as a signal, shadow
 //!   overflows apart from oversells, booking cursors on dotted ids
+//! - [`webhooks`]: signed outbound webhooks against a real receiver (verified by the
+//!   `standardwebhooks` npm library), retries, order, a killed origin, SSRF refusals, replay
 //!
 //! `cargo test -p aforo-tests --test origin` runs them all; `-- holds::` runs one module.
 
@@ -64,3 +66,4 @@ mod resources;
 mod seating;
 mod shares;
 mod tables;
+mod webhooks;
