@@ -180,7 +180,7 @@ pub struct Config {
     pub sse_max: u64,
     /// Outbound webhooks (`AFORO_WEBHOOK_*`).
     #[command(flatten)]
-    pub webhooks: crate::webhooks::settings::WebhookSettings,
+    pub webhooks: crate::webhook_settings::WebhookSettings,
 }
 
 impl Config {

@@ -275,8 +275,10 @@ impl Store {
 
     /// Queues an event for an endpoint: how many old ones the cap dropped (`None`: the
     /// endpoint is gone or disabled).
-    pub async fn wh_enqueue(&self, id: &str, cap: u64, ev: &crate::webhooks::events::Outgoing) -> Result<Option<u64>, StoreError> {
-        let args = vec![cap.to_string(), ev.id.clone(), ev.kind.clone(), ev.resource.clone(), ev.at_ms.to_string(), ev.body.clone()];
+    /// `ev`: the event's id, type, resource, time (ms) and body.
+    pub async fn wh_enqueue(&self, id: &str, cap: u64, ev: [&str; 5]) -> Result<Option<u64>, StoreError> {
+        let mut args = vec![cap.to_string()];
+        args.extend(ev.iter().map(|s| s.to_string()));
         let n: i64 = self.script("wh_enqueue", ENQUEUE, vec![ep(id, "h"), ep(id, "q")], args).await?;
         Ok(u64::try_from(n).ok())
     }

@@ -73,7 +73,11 @@ fn wants(ep: &EndpointRecord, ev: &Outgoing) -> bool {
 
 /// Queues `ev` for endpoint `ep`, counting what its cap dropped.
 pub async fn enqueue(app: &AppRef, ep: &EndpointRecord, ev: &Outgoing) -> Result<(), StoreError> {
-    if let Some(dropped) = app.store.wh_enqueue(&ep.id, app.cfg.webhooks.webhook_backlog_max, ev).await? {
+    if let Some(dropped) = app
+        .store
+        .wh_enqueue(&ep.id, app.cfg.webhooks.webhook_backlog_max, [&ev.id, &ev.kind, &ev.resource, &ev.at_ms.to_string(), &ev.body])
+        .await?
+    {
         if dropped > 0 {
             app.metrics.webhook_dropped.inc_by(dropped);
             tracing::warn!(endpoint = %ep.id, dropped, "webhook backlog full: oldest events dropped");

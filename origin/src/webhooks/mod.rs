@@ -10,7 +10,7 @@ pub mod events;
 pub mod fanout;
 pub mod guard;
 pub mod hub;
-pub mod settings;
+pub mod run;
 
 use base64::Engine;
 use hmac::{Hmac, Mac};

@@ -1,5 +1,6 @@
 //! The settings of outbound webhooks (docs/operations.md, "Webhooks"), flattened into the
-//! origin's configuration.
+//! origin's configuration (a module of its own, so that the configuration does not depend on
+//! `webhooks`, which reads it).
 
 /// Outbound webhook settings.
 #[derive(Debug, Clone, clap::Args)]
