@@ -127,6 +127,7 @@ pub fn availability(resource: &str, dates: &[String], at_ms: i64) -> Outgoing {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -68,7 +68,7 @@ async fn coverage(app: &AppRef, eps: &[EndpointRecord]) -> Result<HashMap<String
 }
 
 fn wants(ep: &EndpointRecord, ev: &Outgoing) -> bool {
-    ep.status == "enabled" && ep.events.iter().any(|t| *t == ev.kind) && ep.num("created_ms") <= ev.at_ms
+    ep.status == "enabled" && ep.events.contains(&ev.kind) && ep.num("created_ms") <= ev.at_ms
 }
 
 /// Queues `ev` for endpoint `ep`, counting what its cap dropped.

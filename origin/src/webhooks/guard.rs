@@ -109,6 +109,7 @@ pub async fn check_host(host: &str, allow_private: bool) -> Result<(), String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::refused;
 

@@ -180,6 +180,7 @@ pub fn backoff_ms(attempt: u32, div: u64) -> u64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
