@@ -95,6 +95,8 @@ pub struct App {
     pub degraded: crate::obs::recent::Recent,
     /// Stale answers edges reported (`Aforo-Edge-Stale` on their requests).
     pub edge_stale: crate::obs::recent::Recent,
+    /// Outbound webhook figures for the alert rules.
+    pub outbound: crate::obs::outbound::Outbound,
 }
 
 /// Work (counters a read names, or evaluation steps of its dates: `aforo_core::limits`) from
@@ -155,6 +157,7 @@ impl App {
             last_known: Default::default(),
             degraded: Default::default(),
             edge_stale: Default::default(),
+            outbound: Default::default(),
             admission: crate::admission::Admission::new(&cfg)?,
             cfg,
         })

@@ -140,7 +140,9 @@ async fn drain(hub: &Hub, id: &str, key: &str, mut stop: watch::Receiver<bool>) 
         let attempt = if rec.fields.get("head") == Some(&entry) { rec.num("attempt") + 1 } else { 1 };
         if attempt == 1 {
             let at: i64 = f.get("at").and_then(|a| a.parse().ok()).unwrap_or(now);
-            app.metrics.webhook_lag.observe((now - at).max(0) as f64 / 1000.0);
+            let lag = Duration::from_millis(u64::try_from(now - at).unwrap_or(0));
+            app.metrics.webhook_lag.observe(lag.as_secs_f64());
+            app.outbound.lag(now, lag);
         }
         let a = send(hub, &rec, &f).await;
         let outcome = a.outcome();
@@ -186,6 +188,7 @@ async fn drain(hub: &Hub, id: &str, key: &str, mut stop: watch::Receiver<bool>) 
 fn disabled(hub: &Hub, rec: &EndpointRecord, since: i64) {
     let app = &hub.app;
     app.metrics.webhook_disabled.inc();
+    app.outbound.disabled.add(app.now().timestamp_millis(), 1);
     tracing::error!(endpoint = %rec.id, owner = %rec.owner, failing_since = %rfc3339(since), "webhook endpoint disabled after failing too long");
     app.audit.record(
         AuditEvent::new("webhook.disabled", "aforo", "system", app.now())

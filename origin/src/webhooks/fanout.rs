@@ -80,6 +80,7 @@ pub async fn enqueue(app: &AppRef, ep: &EndpointRecord, ev: &Outgoing) -> Result
     {
         if dropped > 0 {
             app.metrics.webhook_dropped.inc_by(dropped);
+            app.outbound.dropped.add(app.now().timestamp_millis(), dropped);
             tracing::warn!(endpoint = %ep.id, dropped, "webhook backlog full: oldest events dropped");
         }
     }
