@@ -19,6 +19,8 @@ pub struct Got {
     pub body: String,
     /// When it arrived.
     pub at: Instant,
+    /// When it arrived, Unix ms (to compare with the event's `timestamp`).
+    pub wall_ms: i64,
     /// What the receiver answered.
     pub status: u16,
 }
@@ -53,8 +55,8 @@ impl std::fmt::Debug for Receiver {
     }
 }
 
-fn read_request(sock: &mut std::net::TcpStream) -> Option<(BTreeMap<String, String>, String)> {
-    let mut buf = Vec::new();
+/// Reads one request from `sock`; `buf` keeps what was read past it (keep-alive).
+fn read_request(sock: &mut std::net::TcpStream, buf: &mut Vec<u8>) -> Option<(BTreeMap<String, String>, String)> {
     let mut chunk = [0u8; 8192];
     let head_end = loop {
         if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -79,7 +81,9 @@ fn read_request(sock: &mut std::net::TcpStream) -> Option<(BTreeMap<String, Stri
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
     }
-    Some((headers, String::from_utf8_lossy(&buf[head_end..head_end + len]).to_string()))
+    let body = String::from_utf8_lossy(&buf[head_end..head_end + len]).to_string();
+    buf.drain(..head_end + len);
+    Some((headers, body))
 }
 
 impl Receiver {
@@ -100,15 +104,22 @@ impl Receiver {
                 let Ok(mut sock) = sock else { return };
                 let (got, plan) = (g.clone(), p.clone());
                 std::thread::spawn(move || {
-                    let Some((headers, body)) = read_request(&mut sock) else { return };
-                    let mut req = Got { headers, body, at: Instant::now(), status: 0 };
-                    let n = got.lock().unwrap_or_else(|e| e.into_inner()).len();
-                    let (status, delay) = (plan.lock().unwrap_or_else(|e| e.into_inner()))(n, &req);
-                    req.status = status;
-                    got.lock().unwrap_or_else(|e| e.into_inner()).push(req);
-                    std::thread::sleep(delay);
-                    let resp = format!("HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
-                    let _ = sock.write_all(resp.as_bytes());
+                    // Keep-alive, as receivers usually are: requests one after another.
+                    let mut buf = Vec::new();
+                    while let Some((headers, body)) = read_request(&mut sock, &mut buf) {
+                        let wall_ms =
+                            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+                        let mut req = Got { headers, body, at: Instant::now(), wall_ms, status: 0 };
+                        let n = got.lock().unwrap_or_else(|e| e.into_inner()).len();
+                        let (status, delay) = (plan.lock().unwrap_or_else(|e| e.into_inner()))(n, &req);
+                        req.status = status;
+                        got.lock().unwrap_or_else(|e| e.into_inner()).push(req);
+                        std::thread::sleep(delay);
+                        let resp = format!("HTTP/1.1 {status} X\r\ncontent-length: 2\r\n\r\nok");
+                        if sock.write_all(resp.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
                 });
             }
         });

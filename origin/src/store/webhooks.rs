@@ -80,19 +80,20 @@ fn split(s: Option<&String>) -> Vec<String> {
     s.map(|s| s.split(',').filter(|p| !p.is_empty()).map(String::from).collect()).unwrap_or_default()
 }
 
-// Appends an event to an endpoint's queue; past the cap the oldest are dropped first and
-// counted. KEYS: record, queue. ARGV: cap, id, type, resource, at_ms, body. Returns the
-// number dropped, or -1 when the endpoint is gone or disabled.
+// Appends events to an endpoint's queue, in order; past the cap the oldest are dropped
+// first and counted. KEYS: record, queue. ARGV: cap, then per event id, type, resource,
+// at_ms, body. Returns the number dropped, or -1 when the endpoint is gone or disabled.
 const ENQUEUE: &str = r"
 if redis.call('HGET', KEYS[1], 'status') ~= 'enabled' then return -1 end
 local cap = tonumber(ARGV[1])
 local dropped = 0
-local len = redis.call('XLEN', KEYS[2])
-if len >= cap then
-  dropped = redis.call('XTRIM', KEYS[2], 'MAXLEN', '=', cap - 1)
-  redis.call('HINCRBY', KEYS[1], 'dropped', dropped)
+for i = 2, #ARGV, 5 do
+  if redis.call('XLEN', KEYS[2]) >= cap then
+    dropped = dropped + redis.call('XTRIM', KEYS[2], 'MAXLEN', '=', cap - 1)
+  end
+  redis.call('XADD', KEYS[2], '*', 'id', ARGV[i], 'type', ARGV[i + 1], 'resource', ARGV[i + 2], 'at', ARGV[i + 3], 'body', ARGV[i + 4])
 end
-redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'type', ARGV[3], 'resource', ARGV[4], 'at', ARGV[5], 'body', ARGV[6])
+if dropped > 0 then redis.call('HINCRBY', KEYS[1], 'dropped', dropped) end
 return dropped
 ";
 
@@ -273,22 +274,21 @@ impl Store {
         .map(|_: i64| ())
     }
 
-    /// Queues an event for an endpoint: how many old ones the cap dropped (`None`: the
-    /// endpoint is gone or disabled).
-    /// `ev`: the event's id, type, resource, time (ms) and body.
-    pub async fn wh_enqueue(&self, id: &str, cap: u64, ev: [&str; 5]) -> Result<Option<u64>, StoreError> {
+    /// Queues events for an endpoint, in order: how many old ones the cap dropped (`None`:
+    /// the endpoint is gone or disabled). Each event: its id, type, resource, time (ms), body.
+    pub async fn wh_enqueue(&self, id: &str, cap: u64, events: Vec<[String; 5]>) -> Result<Option<u64>, StoreError> {
         let mut args = vec![cap.to_string()];
-        args.extend(ev.iter().map(|s| s.to_string()));
+        args.extend(events.into_iter().flatten());
         let n: i64 = self.script("wh_enqueue", ENQUEUE, vec![ep(id, "h"), ep(id, "q")], args).await?;
         Ok(u64::try_from(n).ok())
     }
 
-    /// The oldest event waiting for an endpoint.
-    pub async fn wh_head(&self, id: &str) -> Result<Option<StreamEntry>, StoreError> {
+    /// The oldest `n` events waiting for an endpoint, oldest first.
+    pub async fn wh_head(&self, id: &str, n: usize) -> Result<Vec<StreamEntry>, StoreError> {
         let c = self.pool.next().clone();
-        let args = vec![ep(id, "q"), "-".into(), "+".into(), "COUNT".into(), "1".into()];
+        let args = vec![ep(id, "q"), "-".into(), "+".into(), "COUNT".into(), n.to_string()];
         let v: Value = self.guarded("xrange", async move { c.custom(fred::cmd!("XRANGE"), args).await }).await?;
-        Ok(stream_entries(v).into_iter().next())
+        Ok(stream_entries(v))
     }
 
     /// Takes or renews the delivery lease of an endpoint (`endpoint`) or a fan-out shard.

@@ -116,13 +116,18 @@ async fn send(hub: &Hub, rec: &EndpointRecord, f: &BTreeMap<String, String>) -> 
     }
 }
 
+/// Events read from a queue at once (sent one by one, in order).
+const BATCH: usize = 32;
+
 /// Sends an endpoint's queue while this origin holds its lease and events wait.
 async fn drain(hub: &Hub, id: &str, key: &str, mut stop: watch::Receiver<bool>) -> Result<(), StoreError> {
     let (app, s) = (&hub.app, &hub.app.cfg.webhooks);
+    let renew_every = Duration::from_millis(s.webhook_lease_ms / 3);
     loop {
         if *stop.borrow() || !app.store.wh_lease(key, &hub.me, s.webhook_lease_ms).await? {
             return Ok(());
         }
+        let renewed = Instant::now();
         let Some(rec) = app.store.wh_get(id).await? else { return Ok(()) };
         if rec.status != "enabled" {
             return Ok(());
@@ -130,59 +135,91 @@ async fn drain(hub: &Hub, id: &str, key: &str, mut stop: watch::Receiver<bool>) 
         let now = app.now().timestamp_millis();
         let next_at = rec.num("next_at");
         if next_at > now {
-            let wait = (next_at - now).clamp(10, (s.webhook_lease_ms / 3) as i64);
+            let wait = (next_at - now).clamp(10, renew_every.as_millis() as i64);
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => continue,
                 _ = stop.changed() => return Ok(()),
             }
         }
-        let Some((entry, f)) = app.store.wh_head(id).await? else { return Ok(()) };
-        let attempt = if rec.fields.get("head") == Some(&entry) { rec.num("attempt") + 1 } else { 1 };
-        if attempt == 1 {
-            let at: i64 = f.get("at").and_then(|a| a.parse().ok()).unwrap_or(now);
-            let lag = Duration::from_millis(u64::try_from(now - at).unwrap_or(0));
-            app.metrics.webhook_lag.observe(lag.as_secs_f64());
-            app.outbound.lag(now, lag);
-        }
-        let a = send(hub, &rec, &f).await;
-        let outcome = a.outcome();
-        app.metrics.webhook_deliveries.get_or_create(&OutcomeLabels { outcome }).inc();
-        let at = app.now().timestamp_millis();
-        let mut fields: Vec<(String, String)> = vec![
-            ("last_at".into(), at.to_string()),
-            ("last_status".into(), a.status.map(|s| s.to_string()).unwrap_or_default()),
-            ("last_error".into(), a.error.clone().unwrap_or_default()),
-        ];
-        let mut log = json!({
-            "event_id": f.get("id"), "type": f.get("type"), "resource_id": f.get("resource"), "attempt": attempt,
-            "status": a.status, "error": a.error, "latency_ms": a.latency_ms, "at": rfc3339(at), "next_retry": null,
-        });
-        if a.ok() {
-            fields.extend([("attempt", "0"), ("head", ""), ("next_at", "0"), ("first_fail_ms", "0")].map(|(k, v)| (k.into(), v.into())));
-            app.store.wh_attempted(id, Some(&entry), fields, log.to_string()).await?;
-            continue;
-        }
-        let first_fail = match rec.num("first_fail_ms") {
-            0 => at,
-            t => t,
-        };
-        let give_up = at - first_fail >= (s.webhook_give_up_s as i64) * 1000 / (s.test_webhook_backoff_div as i64);
-        if give_up {
-            fields.extend([("status".to_string(), "disabled".to_string()), ("disabled_at".into(), at.to_string())]);
-            app.store.wh_attempted(id, None, fields, log.to_string()).await?;
-            disabled(hub, &rec, first_fail);
+        let batch = app.store.wh_head(id, BATCH).await?;
+        if batch.is_empty() {
             return Ok(());
         }
-        let next = at + backoff_ms(u32::try_from(attempt).unwrap_or(u32::MAX), s.test_webhook_backoff_div) as i64;
-        log["next_retry"] = json!(rfc3339(next));
-        fields.extend([
-            ("attempt".to_string(), attempt.to_string()),
-            ("head".into(), entry.clone()),
-            ("next_at".into(), next.to_string()),
-            ("first_fail_ms".into(), first_fail.to_string()),
-        ]);
-        app.store.wh_attempted(id, None, fields, log.to_string()).await?;
+        let mut failing = (rec.fields.get("head").cloned().unwrap_or_default(), rec.num("attempt"), rec.num("first_fail_ms"));
+        for (entry, f) in batch {
+            if *stop.borrow() || renewed.elapsed() >= renew_every {
+                break;
+            }
+            match attempt(hub, &rec, &entry, &f, &failing).await? {
+                Some(next) => failing = next,
+                None => return Ok(()),
+            }
+            if !failing.0.is_empty() {
+                break;
+            }
+        }
     }
+}
+
+/// One attempt at `entry` of endpoint `rec`, given the failure streak `(head, attempts,
+/// since)`; the streak after it (an empty head when delivered), or `None` once disabled.
+async fn attempt(
+    hub: &Hub,
+    rec: &EndpointRecord,
+    entry: &str,
+    f: &BTreeMap<String, String>,
+    failing: &(String, i64, i64),
+) -> Result<Option<(String, i64, i64)>, StoreError> {
+    let (app, s) = (&hub.app, &hub.app.cfg.webhooks);
+    let id = &rec.id;
+    let now = app.now().timestamp_millis();
+    let attempt = if failing.0 == entry { failing.1 + 1 } else { 1 };
+    if attempt == 1 {
+        let at: i64 = f.get("at").and_then(|a| a.parse().ok()).unwrap_or(now);
+        let lag = Duration::from_millis(u64::try_from(now - at).unwrap_or(0));
+        app.metrics.webhook_lag.observe(lag.as_secs_f64());
+        app.outbound.lag(now, lag);
+    }
+    let a = send(hub, rec, f).await;
+    let outcome = a.outcome();
+    app.metrics.webhook_deliveries.get_or_create(&OutcomeLabels { outcome }).inc();
+    let at = app.now().timestamp_millis();
+    let mut fields: Vec<(String, String)> = vec![
+        ("last_at".into(), at.to_string()),
+        ("last_status".into(), a.status.map(|s| s.to_string()).unwrap_or_default()),
+        ("last_error".into(), a.error.clone().unwrap_or_default()),
+    ];
+    let mut log = json!({
+        "event_id": f.get("id"), "type": f.get("type"), "resource_id": f.get("resource"), "attempt": attempt,
+        "status": a.status, "error": a.error, "latency_ms": a.latency_ms, "at": rfc3339(at), "next_retry": null,
+    });
+    if a.ok() {
+        if failing.2 != 0 || !failing.0.is_empty() {
+            fields.extend([("attempt", "0"), ("head", ""), ("next_at", "0"), ("first_fail_ms", "0")].map(|(k, v)| (k.into(), v.into())));
+        }
+        app.store.wh_attempted(id, Some(entry), fields, log.to_string()).await?;
+        return Ok(Some((String::new(), 0, 0)));
+    }
+    let first_fail = if failing.2 == 0 { at } else { failing.2 };
+    let give_up = at - first_fail >= (s.webhook_give_up_s as i64) * 1000 / (s.test_webhook_backoff_div as i64);
+    if give_up {
+        fields.extend([("status".to_string(), "disabled".to_string()), ("disabled_at".into(), at.to_string())]);
+        app.store.wh_attempted(id, None, fields, log.to_string()).await?;
+        disabled(hub, rec, first_fail);
+        return Ok(None);
+    }
+    // The last retry comes at the give-up time, not after it.
+    let deadline = first_fail + (s.webhook_give_up_s as i64) * 1000 / (s.test_webhook_backoff_div as i64);
+    let next = (at + backoff_ms(u32::try_from(attempt).unwrap_or(u32::MAX), s.test_webhook_backoff_div) as i64).min(deadline);
+    log["next_retry"] = json!(rfc3339(next));
+    fields.extend([
+        ("attempt".to_string(), attempt.to_string()),
+        ("head".into(), entry.to_string()),
+        ("next_at".into(), next.to_string()),
+        ("first_fail_ms".into(), first_fail.to_string()),
+    ]);
+    app.store.wh_attempted(id, None, fields, log.to_string()).await?;
+    Ok(Some((entry.to_string(), attempt, first_fail)))
 }
 
 fn disabled(hub: &Hub, rec: &EndpointRecord, since: i64) {

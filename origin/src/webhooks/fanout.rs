@@ -71,20 +71,25 @@ fn wants(ep: &EndpointRecord, ev: &Outgoing) -> bool {
     ep.status == "enabled" && ep.events.contains(&ev.kind) && ep.num("created_ms") <= ev.at_ms
 }
 
-/// Queues `ev` for endpoint `ep`, counting what its cap dropped.
-pub async fn enqueue(app: &AppRef, ep: &EndpointRecord, ev: &Outgoing) -> Result<(), StoreError> {
-    if let Some(dropped) = app
-        .store
-        .wh_enqueue(&ep.id, app.cfg.webhooks.webhook_backlog_max, [&ev.id, &ev.kind, &ev.resource, &ev.at_ms.to_string(), &ev.body])
-        .await?
-    {
-        if dropped > 0 {
-            app.metrics.webhook_dropped.inc_by(dropped);
-            app.outbound.dropped.add(app.now().timestamp_millis(), dropped);
-            tracing::warn!(endpoint = %ep.id, dropped, "webhook backlog full: oldest events dropped");
+/// Queues `events` for endpoint `ep` in order (a call per 100), counting what its cap dropped.
+pub async fn enqueue(app: &AppRef, ep: &EndpointRecord, events: &[&Outgoing]) -> Result<(), StoreError> {
+    for chunk in events.chunks(100) {
+        let evs = chunk.iter().map(|e| [e.id.clone(), e.kind.clone(), e.resource.clone(), e.at_ms.to_string(), e.body.clone()]).collect();
+        if let Some(dropped) = app.store.wh_enqueue(&ep.id, app.cfg.webhooks.webhook_backlog_max, evs).await? {
+            if dropped > 0 {
+                app.metrics.webhook_dropped.inc_by(dropped);
+                app.outbound.dropped.add(app.now().timestamp_millis(), dropped);
+                tracing::warn!(endpoint = %ep.id, dropped, "webhook backlog full: oldest events dropped");
+            }
         }
     }
     Ok(())
+}
+
+/// Queues each endpoint's events (endpoints side by side, each one's in order).
+async fn enqueue_all(app: &AppRef, eps: &[&EndpointRecord], per: &[Vec<&Outgoing>]) -> Result<(), StoreError> {
+    let calls = eps.iter().zip(per).filter(|(_, evs)| !evs.is_empty()).map(|(ep, evs)| enqueue(app, ep, evs));
+    futures::future::try_join_all(calls).await.map(|_| ())
 }
 
 /// One poll: renews or takes the shares' leases, then reads the streams of the resources of
@@ -130,18 +135,17 @@ async fn resource_step(hub: &Hub, resource: &str, eps: &[&EndpointRecord]) -> Re
     let entries = app.store.wh_next(resource, &hub.me, app.cfg.webhooks.webhook_lease_ms, BATCH, &format!("{start}-0")).await?;
     let mut dates = BTreeSet::new();
     let mut acked = Vec::with_capacity(entries.len());
+    let mut outs = Vec::new();
     for (id, fields) in &entries {
-        let (outs, touched) = from_entry(resource, id, fields);
-        for ev in &outs {
-            for ep in eps.iter().filter(|ep| wants(ep, ev)) {
-                enqueue(app, ep, ev).await?;
-            }
-        }
+        let (evs, touched) = from_entry(resource, id, fields);
+        outs.extend(evs);
         if eps.iter().any(|ep| ep.num("created_ms") <= entry_ms(id)) {
             dates.extend(touched);
         }
         acked.push(id.clone());
     }
+    let per: Vec<Vec<&Outgoing>> = eps.iter().map(|ep| outs.iter().filter(|ev| wants(ep, ev)).collect()).collect();
+    enqueue_all(app, eps, &per).await?;
     if !dates.is_empty() || hub.dates_waiting(resource) {
         let wanted = eps.iter().any(|ep| ep.events.iter().any(|t| t == "availability.changed"));
         let dates: Vec<String> = if wanted { dates.into_iter().collect() } else { Vec::new() };
@@ -151,9 +155,8 @@ async fn resource_step(hub: &Hub, resource: &str, eps: &[&EndpointRecord]) -> Re
                 hub.note_dates(resource, false);
                 if !taken.is_empty() {
                     let ev = availability(resource, &taken, app.now().timestamp_millis());
-                    for ep in eps.iter().filter(|ep| wants(ep, &ev)) {
-                        enqueue(app, ep, &ev).await?;
-                    }
+                    let per: Vec<Vec<&Outgoing>> = eps.iter().map(|ep| if wants(ep, &ev) { vec![&ev] } else { vec![] }).collect();
+                    enqueue_all(app, eps, &per).await?;
                 }
             }
         }
@@ -177,14 +180,12 @@ pub async fn replay(app: &AppRef, ep: &EndpointRecord, since_ms: i64) -> Result<
     let cap = usize::try_from(app.cfg.webhooks.webhook_backlog_max).unwrap_or(usize::MAX);
     let mut n = 0;
     for resource in resources_of(app, ep).await? {
+        let mut evs = Vec::new();
         for (id, fields) in app.store.wh_since(&resource, since_ms, cap).await? {
-            for ev in from_entry(&resource, &id, &fields).0 {
-                if ep.events.contains(&ev.kind) {
-                    enqueue(app, ep, &ev).await?;
-                    n += 1;
-                }
-            }
+            evs.extend(from_entry(&resource, &id, &fields).0.into_iter().filter(|ev| ep.events.contains(&ev.kind)));
         }
+        enqueue(app, ep, &evs.iter().collect::<Vec<_>>()).await?;
+        n += evs.len() as u64;
     }
     Ok(n)
 }
