@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use super::recent::Recent;
 
+/// The outbound SLO: p95 of commit to first attempt, ms.
+pub const LAG_SLO_MS: f64 = 750.0;
+
 /// Lag buckets: 5 ms × 1.5^i, i < 24 (up to about 8 minutes).
 const BUCKETS: usize = 24;
 const BASE_MS: f64 = 5.0;
@@ -68,6 +71,17 @@ impl Outbound {
             }
         }
         None
+    }
+
+    /// The outbound SLO as the health report shows it (seed "outbound": p95 ≤ 750 ms).
+    pub fn report(&self, now_ms: i64) -> serde_json::Value {
+        let actual = self.lag_p95_ms(now_ms);
+        let status = match actual {
+            None => "no_data",
+            Some(a) if a <= LAG_SLO_MS => "ok",
+            Some(_) => "breached",
+        };
+        serde_json::json!({"slo": "webhook_lag_p95_ms", "window": "5m", "target": LAG_SLO_MS, "actual": actual, "status": status})
     }
 
     /// The signals of `crate::obs::alerts::SIGNALS` this feeds.

@@ -95,6 +95,10 @@ async fn a_hold_is_delivered_signed_as_standard_webhooks_verifies() {
     let m = e.api.text("/metrics").await;
     assert!(metric(&m, "aforo_webhook_lag_seconds_count", &[]) >= 2.0);
     assert!(metric(&m, "aforo_webhook_deliveries_total", &[("outcome", "delivered")]) >= 2.0);
+    // The outbound SLO in the health report, judged on this origin's own figures.
+    let h = e.api.get(&e.ops, "/v1/monitoring/health").await;
+    assert_eq!(h.body["outbound"]["target"], 750.0);
+    assert!(h.body["outbound"]["actual"].as_f64().is_some(), "{}", h.body["outbound"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
