@@ -117,7 +117,7 @@ codes! {
     /// Ops switched writes off.
     ReadOnly = "READ_ONLY", 503, "Read only";
     /// A webhook URL naming a loopback, private, link-local or metadata address.
-    WebhookUrlRefused = "WEBHOOK_URL_REFUSED", 422, "Webhook URL refused";
+    WebhookUrlRefused = "WEBHOOK_URL_REFUSED", 422, "Webhook url refused";
     /// No such webhook endpoint.
     WebhookNotFound = "WEBHOOK_NOT_FOUND", 404, "Webhook not found";
 }

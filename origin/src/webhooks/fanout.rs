@@ -11,6 +11,8 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use futures::StreamExt;
+
 use crate::app::AppRef;
 use crate::store::webhooks::{shard_lease, EndpointRecord};
 use crate::store::StoreError;
@@ -20,6 +22,8 @@ use super::hub::Hub;
 
 /// Shares of the resources that origins take in turn.
 pub const SHARDS: u32 = 8;
+/// Resources read at once.
+const PARALLEL: usize = 16;
 /// Entries read from one stream per poll.
 const BATCH: usize = 200;
 /// Most resources looked at per listing of all (or one owner's) resources.
@@ -114,6 +118,7 @@ pub async fn poll(hub: &Hub) -> Result<(), StoreError> {
         newly
     };
     let cover = coverage(app, &eps).await?;
+    let mut steps = Vec::new();
     for (resource, idx) in &cover {
         let shard = shard_of(resource);
         if !held.contains(&shard) {
@@ -124,9 +129,17 @@ pub async fn poll(hub: &Hub) -> Result<(), StoreError> {
             hub.note_dates(resource, true);
         }
         let mine: Vec<&EndpointRecord> = idx.iter().map(|i| &eps[*i]).collect();
-        resource_step(hub, resource, &mine).await?;
+        steps.push(async move { resource_step(hub, resource, &mine).await });
     }
-    Ok(())
+    // Resources side by side (each one's entries in order, by one step).
+    let mut runs = futures::stream::iter(steps).buffer_unordered(PARALLEL);
+    let mut first_error = None;
+    while let Some(r) = runs.next().await {
+        if let Err(e) = r {
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
 }
 
 async fn resource_step(hub: &Hub, resource: &str, eps: &[&EndpointRecord]) -> Result<(), StoreError> {
