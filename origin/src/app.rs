@@ -95,7 +95,6 @@ pub struct App {
     pub degraded: crate::obs::recent::Recent,
     /// Stale answers edges reported (`Aforo-Edge-Stale` on their requests).
     pub edge_stale: crate::obs::recent::Recent,
-    /// Outbound webhook figures for the alert rules.
     pub outbound: crate::obs::outbound::Outbound,
 }
 

@@ -99,7 +99,8 @@ pub async fn check_host(host: &str, allow_private: bool) -> Result<(), String> {
     if lower == "localhost" || lower.ends_with(".localhost") || lower.ends_with(".internal") || lower.ends_with(".local") {
         return Err(format!("{host} names a local or internal host"));
     }
-    let addrs = tokio::net::lookup_host((host, 0)).await.map_err(|_| format!("{host} does not resolve"))?;
+    let lookup = tokio::time::timeout(std::time::Duration::from_secs(2), tokio::net::lookup_host((host, 0)));
+    let addrs = lookup.await.map_err(|_| format!("{host} did not resolve within 2 s"))?.map_err(|_| format!("{host} does not resolve"))?;
     for a in addrs {
         if let Some(why) = refused(a.ip()) {
             return Err(format!("{host} resolves to a {why} address"));
