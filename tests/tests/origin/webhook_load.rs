@@ -1,6 +1,7 @@
 //! Webhook lag under load (BENCHMARKS.md, "Webhooks"): holds at a steady rate, one or ten
 //! live endpoints (and a dead one beside them), every event delivered, and the lag from
-//! the change (the event's `timestamp`, Redis time) to its arrival at the receiver.
+//! the change (the event's `timestamp`, Redis time) to its arrival at the receiver; and the
+//! stream entries a dead origin left pending, claimed by another after the lease.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,6 +12,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::common::*;
+use fred::prelude::{ClientLike, Value as RedisValue};
 
 struct Figures {
     rate: f64,
@@ -114,4 +116,49 @@ async fn webhook_lag_within_its_slo_and_a_dead_endpoint_costs_the_others_little(
             );
         }
     }
+}
+
+/// An origin that read stream entries through the group `wh` and died before queueing them
+/// leaves them pending; another origin claims them once the lease has passed (`XAUTOCLAIM`)
+/// and delivers them, in order. The dead reader is played by the test itself, so the
+/// entries are surely pending when the second origin starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_a_dead_origin_left_pending_are_claimed_after_the_lease() {
+    // The first origin polls every 5 s: it saw no endpoint at its start and will not read
+    // again before it is killed.
+    let slow = [("AFORO_WEBHOOK_ALLOW_PRIVATE", "1"), ("AFORO_WEBHOOK_POLL_MS", "5000")];
+    let mut e = Env::with(Redis::start(&[]), &slow);
+    create(&e, "room", &slots_doc(50)).await;
+    let r = Receiver::start();
+    let body = json!({"url": r.url, "events": ["hold.created"], "resource_ids": ["room"]}).to_string().into_bytes();
+    assert_eq!(e.api.send(Method::POST, "/v1/webhooks", Some(&e.seller), None, Some(body)).await.status.as_u16(), 201);
+    let c = aforo_tests::checker::client(&e.redis).await;
+    let stream = "af:{r:room}:e";
+    let _: RedisValue = c.custom(fred::cmd!("XGROUP"), vec!["CREATE", stream, "wh", "$"]).await.unwrap();
+    let d = day(2);
+    let mut holds = Vec::new();
+    for n in 0..5 {
+        let buyer = token(&format!("buyer-{n}"), "buyer");
+        let a =
+            e.api.hold(&buyer, &format!("p-{n}"), &json!({"items": [{"resource_id": "room", "date": d, "slot": "20:00", "qty": 1}]})).await;
+        holds.push(a.body["id"].as_str().unwrap().to_string());
+    }
+    let _: RedisValue =
+        c.custom(fred::cmd!("XREADGROUP"), vec!["GROUP", "wh", "o-dead", "COUNT", "100", "STREAMS", stream, ">"]).await.unwrap();
+    let pending: RedisValue = c.custom(fred::cmd!("XPENDING"), vec![stream, "wh"]).await.unwrap();
+    assert!(matches!(&pending, RedisValue::Array(p) if p[0].as_u64() >= Some(5)), "{pending:?}");
+    e.origin.kill();
+    let fast = [("AFORO_WEBHOOK_ALLOW_PRIVATE", "1"), ("AFORO_WEBHOOK_POLL_MS", "50"), ("AFORO_WEBHOOK_LEASE_MS", "1000")];
+    let _second = aforo_tests::harness::Origin::start_with(&e.redis.url(), &fast);
+    eventually(Duration::from_secs(15), || async {
+        let got: Vec<String> = r.delivered().iter().map(|g| g.json()["data"]["hold_id"].as_str().unwrap_or("").to_string()).collect();
+        if got == holds {
+            Ok(())
+        } else {
+            Err(got)
+        }
+    })
+    .await;
+    let pending: RedisValue = c.custom(fred::cmd!("XPENDING"), vec![stream, "wh"]).await.unwrap();
+    assert!(matches!(&pending, RedisValue::Array(p) if p[0].as_u64() == Some(0)), "acknowledged once queued: {pending:?}");
 }
