@@ -105,7 +105,9 @@ pub async fn create(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, 
         resources: reg.resources.clone(),
         ..Default::default()
     };
-    let now = ctx.app.now().timestamp_millis();
+    // Redis's own clock, as the stream ids that decide which events are the endpoint's
+    // (the origin's estimate of it can be a few ms off under load).
+    let now = ctx.app.store.time_ms().await?;
     let max = if caller.role == Role::Ops { s.webhook_max_per_owner.saturating_mul(10) } else { s.webhook_max_per_owner };
     if !ctx.app.store.wh_create(&rec, now, max).await? {
         return Err(ApiError::QuotaExceeded {
