@@ -1,7 +1,7 @@
 // The seller view: the seller's resources, a new one from a template, and for one resource
 // the document editor with live validation and preview (aforo-core in wasm), save with
 // If-Match (412 handled) and the overcommit warning (409, "save anyway"), pause/resume, stock,
-// the bookings of a day and the live event stream.
+// the bookings of a day and the live event stream; the seller's webhooks (webhooks.js).
 import { $, el, field, button, table, confirmStep } from "./dom.js";
 import { call, get, problemText, newKey } from "./api.js";
 import { validate, previewCalendar, previewDay } from "./core.js";
@@ -11,6 +11,7 @@ import { limitsSummary, warningItems } from "./explain.js";
 import { heatmap, slotsList, monthRange } from "./heatmap.js";
 import { bookingsPanel } from "./bookings.js";
 import { subscribe } from "./live.js";
+import { webhooksPanel } from "./webhooks.js";
 
 let stopLive = null;
 
@@ -23,7 +24,7 @@ export function mount(root, role) {
   const list = el("div", { className: "list", id: "resource-list" });
   const detail = el("div", { id: "detail" }, el("p", { className: "muted" }, "Pick a resource, or start a new one from a template."));
   root.replaceChildren(root.firstElementChild, el("div", { className: "grid" },
-    el("div", {}, el("h3", {}, "Resources"), list, newForm(detail, list, role)), detail));
+    el("div", {}, el("h3", {}, "Resources"), list, newForm(detail, list, role), webhooksPanel()), detail));
   loadList(list, detail, role);
 }
 

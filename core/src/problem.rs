@@ -124,6 +124,10 @@ codes! {
     ReadOnly = "READ_ONLY", 503, "Read only";
     /// `replicated` durability: the replicas did not confirm the write in time.
     NotDurable = "NOT_DURABLE", 503, "Not durable";
+    /// A webhook URL naming a loopback, private, link-local or metadata address.
+    WebhookUrlRefused = "WEBHOOK_URL_REFUSED", 422, "Webhook url refused";
+    /// No such webhook endpoint.
+    WebhookNotFound = "WEBHOOK_NOT_FOUND", 404, "Webhook not found";
 }
 
 impl From<RuleCode> for Code {

@@ -95,6 +95,7 @@ pub struct App {
     pub degraded: crate::obs::recent::Recent,
     /// Stale answers edges reported (`Aforo-Edge-Stale` on their requests).
     pub edge_stale: crate::obs::recent::Recent,
+    pub outbound: crate::obs::outbound::Outbound,
 }
 
 /// Work (counters a read names, or evaluation steps of its dates: `aforo_core::limits`) from
@@ -155,6 +156,7 @@ impl App {
             last_known: Default::default(),
             degraded: Default::default(),
             edge_stale: Default::default(),
+            outbound: Default::default(),
             admission: crate::admission::Admission::new(&cfg)?,
             cfg,
         })

@@ -191,6 +191,9 @@ pub struct Config {
     /// `replicated`: how long a write waits for its replicas, in milliseconds.
     #[arg(long, env = "AFORO_DURABILITY_TIMEOUT_MS", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=60_000))]
     pub durability_timeout_ms: u64,
+    /// Outbound webhooks (`AFORO_WEBHOOK_*`).
+    #[command(flatten)]
+    pub webhooks: crate::webhook_settings::WebhookSettings,
 }
 
 impl Config {

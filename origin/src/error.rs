@@ -158,6 +158,12 @@ pub enum ApiError {
     /// A bug: logged with its cause (500); the client is told nothing of the cause.
     #[error("{0}")]
     Internal(String),
+    /// A webhook URL naming an address webhooks may not reach (422).
+    #[error("{0}")]
+    WebhookUrlRefused(String),
+    /// No such webhook endpoint (404).
+    #[error("webhook endpoint {0} not found")]
+    WebhookNotFound(String),
 }
 
 /// The most bytes of a problem's `detail` (a field path and a short reason fit many times).
@@ -254,6 +260,8 @@ impl ApiError {
             ApiError::NotDurable(_) => Code::NotDurable,
             ApiError::RateLimited(_) => Code::RateLimited,
             ApiError::Internal(_) => Code::Internal,
+            ApiError::WebhookUrlRefused(_) => Code::WebhookUrlRefused,
+            ApiError::WebhookNotFound(_) => Code::WebhookNotFound,
         }
     }
 
@@ -365,6 +373,8 @@ mod tests {
             ApiError::ReadOnly,
             ApiError::NotDurable(s()),
             ApiError::Internal(s()),
+            ApiError::WebhookUrlRefused(s()),
+            ApiError::WebhookNotFound(s()),
         ];
         for code in
             [RuleCode::Closed, RuleCode::Paused, RuleCode::TooLate, RuleCode::BeyondHorizon, RuleCode::NoSuchSlot, RuleCode::QtyOutOfRange]

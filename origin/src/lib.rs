@@ -24,6 +24,8 @@ pub mod routes;
 pub mod server;
 pub mod store;
 pub mod text;
+pub mod webhook_settings;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -124,7 +126,8 @@ pub async fn run(
             }
         })
     };
-    let ops_tasks = ops::loops::spawn(app.clone(), shutdown.clone());
+    let mut ops_tasks = ops::loops::spawn(app.clone(), shutdown.clone());
+    ops_tasks.extend(webhooks::run::spawn(app.clone(), shutdown.clone()));
     tracing::info!(listen = %listener.local_addr()?, "aforo-origin serving");
     let served = server::serve(listener, app.clone(), shutdown.clone()).await;
     // The refused requests counted so far, then the audit writer drains its queue.

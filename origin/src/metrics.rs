@@ -141,6 +141,23 @@ pub struct Metrics {
     pub writes_shed: Family<WhatLabels, Counter>,
     /// The ratio from which non-booking writes are shed (f64 bits; set by the memory loop).
     shed_at: AtomicU64,
+    /// Webhooks: commit of an event to its first delivery attempt (seconds).
+    pub webhook_lag: Histogram,
+    /// Webhook delivery attempts, by outcome.
+    pub webhook_deliveries: Family<OutcomeLabels, Counter>,
+    /// Webhook events waiting, over every enabled endpoint (as this origin last read them).
+    pub webhook_backlog: Gauge,
+    /// Webhook events dropped from full backlogs.
+    pub webhook_dropped: Counter,
+    /// Webhook endpoints disabled after failing too long.
+    pub webhook_disabled: Counter,
+}
+
+/// How a webhook delivery attempt ended.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    /// `delivered`, `rejected` (not 2xx), `timeout`, `unreachable`, `refused` (address).
+    pub outcome: &'static str,
 }
 
 /// What kind of write.
@@ -195,6 +212,12 @@ impl Metrics {
             store_memory_max: Gauge::default(),
             writes_shed: Family::default(),
             shed_at: AtomicU64::new(0.9f64.to_bits()),
+            // 5 ms .. ~41 s
+            webhook_lag: Histogram::new(exponential_buckets(0.005, 2.0, 14)),
+            webhook_deliveries: Family::default(),
+            webhook_backlog: Gauge::default(),
+            webhook_dropped: Counter::default(),
+            webhook_disabled: Counter::default(),
         };
         let r = &mut m.registry;
         r.register("http_requests", "HTTP requests by route, method and status", m.requests.clone());
@@ -245,6 +268,11 @@ impl Metrics {
         r.register("store_memory_used_bytes", "Redis used_memory at the last poll", m.store_memory_used.clone());
         r.register("store_memory_max_bytes", "Redis maxmemory (0: none)", m.store_memory_max.clone());
         r.register("writes_shed", "Non-booking writes not made because Redis was near its ceiling", m.writes_shed.clone());
+        r.register("webhook_lag_seconds", "Webhooks: from an event's commit to its first delivery attempt", m.webhook_lag.clone());
+        r.register("webhook_deliveries", "Webhook delivery attempts, by outcome", m.webhook_deliveries.clone());
+        r.register("webhook_backlog", "Webhook events waiting over every enabled endpoint", m.webhook_backlog.clone());
+        r.register("webhook_dropped", "Webhook events dropped from full endpoint backlogs", m.webhook_dropped.clone());
+        r.register("webhook_endpoints_disabled", "Webhook endpoints disabled after failing too long", m.webhook_disabled.clone());
         m
     }
 

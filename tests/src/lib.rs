@@ -16,5 +16,6 @@ pub mod edge;
 pub mod explain;
 pub mod harness;
 pub mod metrics;
+pub mod receiver;
 pub mod sentinel;
 pub mod wait;

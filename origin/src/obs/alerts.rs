@@ -16,7 +16,7 @@ use crate::metrics::{AlertLabels, Metrics};
 pub const BUILTIN: &str = include_str!("../../../ops/alerts.yml");
 
 /// Signals an `aforo_eval` condition may read.
-pub const SIGNALS: [&str; 13] = [
+pub const SIGNALS: [&str; 16] = [
     "breaker_open",
     "hold_p95_ms_5m",
     "read_p95_ms_5m",
@@ -30,6 +30,9 @@ pub const SIGNALS: [&str; 13] = [
     "edge_stale_5m",
     "overcommitted_buckets",
     "store_memory_ratio",
+    "webhook_lag_p95_ms_5m",
+    "webhook_dropped_15m",
+    "webhook_disabled_1h",
 ];
 
 /// Severities a rule may carry: P0 pages, P1 notifies on-call, P2 opens a ticket

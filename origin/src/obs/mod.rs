@@ -2,6 +2,7 @@
 //! rules and the buffer of recent warnings and errors.
 
 pub mod alerts;
+pub mod outbound;
 pub mod recent;
 pub mod rollup;
 pub mod signals;

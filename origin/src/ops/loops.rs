@@ -24,6 +24,7 @@ pub fn signals(app: &AppRef) -> HashMap<&'static str, f64> {
     s.insert("degraded_answers_5m", app.degraded.sum(now, 300) as f64);
     s.insert("edge_stale_5m", app.edge_stale.sum(now, 300) as f64);
     s.insert("store_memory_ratio", m.store_memory_ratio.get());
+    s.extend(app.outbound.signals(now));
     s
 }
 

@@ -38,6 +38,7 @@ pub async fn health(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>,
     });
     body["alerts_firing"] = json!(app.alerts.report()["active"].as_array().map_or(0, Vec::len));
     body["durability"] = crate::store::promise::reported(&app.store).await;
+    body["outbound"] = app.outbound.report(now.timestamp_millis());
     Ok(json(StatusCode::OK, body.to_string()))
 }
 

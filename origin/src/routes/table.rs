@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
 
 use super::ctx::Ctx;
-use super::{audit, bookings, console, events, floor, guests, health, holds, monitoring, reads, resources, stock, tables, validate};
+use super::{audit, bookings, console, events, floor, guests, health, holds, monitoring, reads, resources, stock, tables, validate, webhooks};
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::http::Body;
@@ -86,7 +86,7 @@ const READS: bool = false;
 
 /// Every route of the origin.
 #[rustfmt::skip]
-pub static ROUTES: [Row; 44] = [
+pub static ROUTES: [Row; 50] = [
     row("/v1/resources/{id}",              Method::PUT,  Res,  Roles(SELLER), WRITES, h!(resources::put)),
     row("/v1/resources/{id}",              Method::GET,  Res,  Owner(SELLER), READS,  h!(resources::get)),
     row("/v1/resources/{id}",              Method::DELETE, Res, Owner(SELLER), WRITES, h!(resources::archive)),
@@ -128,6 +128,12 @@ pub static ROUTES: [Row; 44] = [
     row("/v1/monitoring/check",            Method::POST, NoId, Roles(OPS),    READS,  h!(monitoring::check)),
     row("/v1/monitoring/slo-report",       Method::GET,  NoId, Roles(OPS),    READS,  h!(monitoring::slo_report)),
     row("/v1/audit/events",                Method::GET,  NoId, Roles(OPS),    READS,  h!(audit::events)),
+    row("/v1/webhooks",                    Method::POST, NoId, Roles(SELLER), WRITES, h!(webhooks::create)),
+    row("/v1/webhooks",                    Method::GET,  NoId, Roles(SELLER), READS,  h!(webhooks::list)),
+    row("/v1/webhooks/{id}",               Method::GET,  NoId, Owner(SELLER), READS,  h!(webhooks::get)),
+    row("/v1/webhooks/{id}",               Method::DELETE, NoId, Owner(SELLER), WRITES, h!(webhooks::delete)),
+    row("/v1/webhooks/{id}/deliveries",    Method::GET,  NoId, Owner(SELLER), READS,  h!(webhooks::deliveries)),
+    row("/v1/webhooks/{id}/replay",        Method::POST, NoId, Owner(SELLER), WRITES, h!(webhooks::replay)),
     row("/console",                        Method::GET,  NoId, Anyone,        READS,  h!(console::redirect)),
     row("/console/",                       Method::GET,  NoId, Anyone,        READS,  h!(console::serve)),
     row("/console/{*asset}",               Method::GET,  NoId, Anyone,        READS,  h!(console::serve)),

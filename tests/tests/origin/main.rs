@@ -36,6 +36,10 @@
 //! - [`cluster`]: the same on a 3-node Redis Cluster
 //! - [`footprint`]: seller quotas, archived resources' size, memory as a signal, shadow
 //!   overflows apart from oversells, booking cursors on dotted ids
+//! - [`webhook_load`]: webhook lag at 100 (and 1,000) holds a second, with a dead endpoint;
+//!   stream entries a dead origin left pending, claimed after the lease
+//! - [`webhooks`]: signed outbound webhooks against a real receiver (verified by the
+//!   `standardwebhooks` npm library), retries, order, a killed origin, SSRF refusals, replay
 //!
 //! `cargo test -p aforo-tests --test origin` runs them all; `-- holds::` runs one module.
 
@@ -75,3 +79,5 @@ mod resources;
 mod seating;
 mod shares;
 mod tables;
+mod webhook_load;
+mod webhooks;

@@ -257,6 +257,8 @@ async fn the_server_answers_as_openapi_yaml_says() {
     spec.check("delete", one, &e.api.send(Method::DELETE, "/v1/resources/sku?force=true", Some(&e.seller), None, None).await);
     spec.check("delete", one, &e.api.send(Method::DELETE, "/v1/resources/sku", Some(&e.seller), None, None).await);
 
+    webhook_routes(&spec, &e).await;
+
     // Every path of the document was exercised at least once.
     let checked = spec.checked.borrow();
     for (path, ops) in spec.doc["paths"].as_object().unwrap() {
@@ -356,4 +358,34 @@ async fn floor_routes(spec: &Spec, e: &Env) {
     for q in [format!("date={today}"), format!("date={d}"), format!("date={d}&area=hall"), format!("date={d}&area=roof")] {
         spec.check("get", tables, &e.api.send(Method::GET, &format!("/v1/resources/floor/tables?{q}"), Some(&e.seller), None, None).await);
     }
+}
+
+/// The webhook routes (a public address literal: no DNS, and nothing listens there).
+async fn webhook_routes(spec: &Spec, e: &Env) {
+    let (list, one) = ("/v1/webhooks", "/v1/webhooks/{id}");
+    let post = |tok: &String, body: Value| {
+        let (api, tok) = (e.api.clone(), tok.clone());
+        async move { api.send(Method::POST, "/v1/webhooks", Some(&tok), None, Some(body.to_string().into_bytes())).await }
+    };
+    let made = post(&e.seller, json!({"url": "http://93.184.215.14/hook", "events": ["hold.created", "stock.changed"]})).await;
+    spec.check("post", list, &made);
+    let id = made.body["id"].as_str().unwrap().to_string();
+    spec.check("post", list, &post(&e.seller, json!({"url": "http://127.0.0.1/hook", "events": ["hold.created"]})).await);
+    spec.check("post", list, &post(&e.seller, json!({"url": "http://93.184.215.14/", "events": ["nope"]})).await);
+    spec.check("post", list, &post(&e.buyer, json!({"url": "http://93.184.215.14/", "events": ["hold.created"]})).await);
+    spec.check("get", list, &e.api.get(&e.seller, list).await);
+    spec.check("get", list, &e.api.get(&e.ops, list).await);
+    spec.check("get", one, &e.api.get(&e.seller, &format!("/v1/webhooks/{id}")).await);
+    spec.check("get", one, &e.api.get(&e.seller, "/v1/webhooks/we_00000000000000000000").await);
+    spec.check("get", one, &e.api.get(&token("seller-9", "seller"), &format!("/v1/webhooks/{id}")).await);
+    let del = format!("/v1/webhooks/{id}/deliveries");
+    spec.check("get", "/v1/webhooks/{id}/deliveries", &e.api.get(&e.seller, &del).await);
+    spec.check("get", "/v1/webhooks/{id}/deliveries", &e.api.get(&e.seller, &format!("{del}?limit=0")).await);
+    let replay = format!("/v1/webhooks/{id}/replay");
+    let r = |b: &'static [u8]| e.api.send(Method::POST, &replay, Some(&e.seller), None, Some(b.to_vec()));
+    spec.check("post", "/v1/webhooks/{id}/replay", &r(br#"{"since":"2026-01-01T00:00:00Z"}"#).await);
+    spec.check("post", "/v1/webhooks/{id}/replay", &r(br#"{"since":1}"#).await);
+    let gone = format!("/v1/webhooks/{id}");
+    spec.check("delete", one, &e.api.send(Method::DELETE, &gone, Some(&e.seller), None, None).await);
+    spec.check("delete", one, &e.api.send(Method::DELETE, &gone, Some(&e.seller), None, None).await);
 }

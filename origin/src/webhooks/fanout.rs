@@ -1,0 +1,204 @@
+//! Fan-out: the resources' streams read through the consumer group `wh` and each entry's
+//! webhook events queued for the endpoints that want them.
+//!
+//! The resources are split into [`SHARDS`] shares, each read by the one origin holding its
+//! lease (renewed every poll; a dead origin's shares pass to another after
+//! `AFORO_WEBHOOK_LEASE_MS`). One reader per stream at a time keeps each resource's events in
+//! order; the group keeps what was read but not yet queued pending, and the next reader
+//! claims it (`XAUTOCLAIM`) before reading anything new, so nothing is lost when an origin
+//! dies between reading and queueing (an entry may then be queued twice: delivery is at
+//! least once, and the event's id is the same both times).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use futures::StreamExt;
+
+use crate::app::AppRef;
+use crate::store::webhooks::{shard_lease, EndpointRecord};
+use crate::store::StoreError;
+
+use super::events::{availability, entry_ms, from_entry, Outgoing};
+use super::hub::Hub;
+
+/// Shares of the resources that origins take in turn.
+pub const SHARDS: u32 = 8;
+/// Resources read at once.
+const PARALLEL: usize = 16;
+/// Entries read from one stream per poll.
+const BATCH: usize = 200;
+/// Most resources looked at per listing of all (or one owner's) resources.
+const LIST_MAX: usize = 100_000;
+/// At most one `availability.changed` per resource in this many ms.
+pub const AVAILABILITY_GAP_MS: u64 = 1000;
+
+/// The share a resource belongs to (FNV-1a of its id).
+pub fn shard_of(resource: &str) -> u32 {
+    let h = resource.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    (h % u64::from(SHARDS)) as u32
+}
+
+async fn list_all(app: &AppRef, owner: Option<&str>) -> Result<Vec<String>, StoreError> {
+    let mut out: Vec<String> = Vec::new();
+    loop {
+        let page = app.store.list(owner, out.last().map(String::as_str), 1000).await?;
+        let n = page.len();
+        out.extend(page);
+        if n < 1000 || out.len() >= LIST_MAX {
+            return Ok(out);
+        }
+    }
+}
+
+/// Which endpoints (indexes into `eps`) cover which resource.
+async fn coverage(app: &AppRef, eps: &[EndpointRecord]) -> Result<HashMap<String, Vec<usize>>, StoreError> {
+    let mut cover: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut lists: HashMap<Option<String>, Vec<String>> = HashMap::new();
+    for (i, ep) in eps.iter().enumerate() {
+        let ids = if !ep.resources.is_empty() {
+            ep.resources.clone()
+        } else {
+            let owner = (ep.role != "ops").then(|| ep.owner.clone());
+            if !lists.contains_key(&owner) {
+                let l = list_all(app, owner.as_deref()).await?;
+                lists.insert(owner.clone(), l);
+            }
+            lists[&owner].clone()
+        };
+        for id in ids {
+            cover.entry(id).or_default().push(i);
+        }
+    }
+    Ok(cover)
+}
+
+fn wants(ep: &EndpointRecord, ev: &Outgoing) -> bool {
+    ep.status == "enabled" && ep.events.contains(&ev.kind) && ep.num("created_ms") <= ev.at_ms
+}
+
+/// Queues `events` for endpoint `ep` in order (a call per 100), counting what its cap dropped.
+pub async fn enqueue(app: &AppRef, ep: &EndpointRecord, events: &[&Outgoing]) -> Result<(), StoreError> {
+    for chunk in events.chunks(100) {
+        let evs = chunk.iter().map(|e| [e.id.clone(), e.kind.clone(), e.resource.clone(), e.at_ms.to_string(), e.body.clone()]).collect();
+        if let Some(dropped) = app.store.wh_enqueue(&ep.id, app.cfg.webhooks.webhook_backlog_max, evs).await? {
+            if dropped > 0 {
+                app.metrics.webhook_dropped.inc_by(dropped);
+                app.outbound.dropped.add(app.now().timestamp_millis(), dropped);
+                tracing::warn!(endpoint = %ep.id, dropped, "webhook backlog full: oldest events dropped");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Queues each endpoint's events (endpoints side by side, each one's in order).
+async fn enqueue_all(app: &AppRef, eps: &[&EndpointRecord], per: &[Vec<&Outgoing>]) -> Result<(), StoreError> {
+    let calls = eps.iter().zip(per).filter(|(_, evs)| !evs.is_empty()).map(|(ep, evs)| enqueue(app, ep, evs));
+    futures::future::try_join_all(calls).await.map(|_| ())
+}
+
+/// One poll: renews or takes the shares' leases, then reads the streams of the resources of
+/// the shares held that some endpoint covers.
+pub async fn poll(hub: &Hub) -> Result<(), StoreError> {
+    let app = &hub.app;
+    let eps = hub.endpoints().await?;
+    if eps.is_empty() {
+        return Ok(());
+    }
+    let lease_ms = app.cfg.webhooks.webhook_lease_ms;
+    let mut held = HashSet::new();
+    for n in 0..SHARDS {
+        if app.store.wh_lease(&shard_lease(n), &hub.me, lease_ms).await? {
+            held.insert(n);
+        }
+    }
+    let newly: Vec<u32> = {
+        let mut owned = hub.shards.lock().unwrap_or_else(|p| p.into_inner());
+        let newly = held.difference(&owned).copied().collect();
+        *owned = held.clone();
+        newly
+    };
+    let cover = coverage(app, &eps).await?;
+    let mut steps = Vec::new();
+    for (resource, idx) in &cover {
+        let shard = shard_of(resource);
+        if !held.contains(&shard) {
+            continue;
+        }
+        if newly.contains(&shard) {
+            // Dates another origin left waiting for their availability.changed.
+            hub.note_dates(resource, true);
+        }
+        let mine: Vec<&EndpointRecord> = idx.iter().map(|i| &eps[*i]).collect();
+        steps.push(async move { resource_step(hub, resource, &mine).await });
+    }
+    // Resources side by side (each one's entries in order, by one step).
+    let mut runs = futures::stream::iter(steps).buffer_unordered(PARALLEL);
+    let mut first_error = None;
+    while let Some(r) = runs.next().await {
+        if let Err(e) = r {
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+async fn resource_step(hub: &Hub, resource: &str, eps: &[&EndpointRecord]) -> Result<(), StoreError> {
+    let app = &hub.app;
+    let start = eps.iter().map(|e| e.num("created_ms")).min().unwrap_or(0);
+    let entries = app.store.wh_next(resource, &hub.me, app.cfg.webhooks.webhook_lease_ms, BATCH, &format!("{start}-0")).await?;
+    let mut dates = BTreeSet::new();
+    let mut acked = Vec::with_capacity(entries.len());
+    let mut outs = Vec::new();
+    for (id, fields) in &entries {
+        let (evs, touched) = from_entry(resource, id, fields);
+        outs.extend(evs);
+        if eps.iter().any(|ep| ep.num("created_ms") <= entry_ms(id)) {
+            dates.extend(touched);
+        }
+        acked.push(id.clone());
+    }
+    let per: Vec<Vec<&Outgoing>> = eps.iter().map(|ep| outs.iter().filter(|ev| wants(ep, ev)).collect()).collect();
+    enqueue_all(app, eps, &per).await?;
+    if !dates.is_empty() || hub.dates_waiting(resource) {
+        let wanted = eps.iter().any(|ep| ep.events.iter().any(|t| t == "availability.changed"));
+        let dates: Vec<String> = if wanted { dates.into_iter().collect() } else { Vec::new() };
+        match app.store.wh_dates(resource, dates, AVAILABILITY_GAP_MS).await? {
+            None => hub.note_dates(resource, true),
+            Some(taken) => {
+                hub.note_dates(resource, false);
+                if !taken.is_empty() {
+                    let ev = availability(resource, &taken, app.now().timestamp_millis());
+                    let per: Vec<Vec<&Outgoing>> = eps.iter().map(|ep| if wants(ep, &ev) { vec![&ev] } else { vec![] }).collect();
+                    enqueue_all(app, eps, &per).await?;
+                }
+            }
+        }
+    }
+    app.store.wh_ack(resource, acked).await
+}
+
+/// The resources an endpoint hears of now: those it names, else every one of its owner (all
+/// of them for ops).
+pub async fn resources_of(app: &AppRef, ep: &EndpointRecord) -> Result<Vec<String>, StoreError> {
+    if !ep.resources.is_empty() {
+        return Ok(ep.resources.clone());
+    }
+    list_all(app, (ep.role != "ops").then_some(ep.owner.as_str())).await
+}
+
+/// Queues again, for one endpoint, the events of its resources from `since_ms` on that the
+/// streams still hold (at most the backlog cap per resource), with their ids of the first
+/// time; `availability.changed` is not replayed (it is a summary of the others). How many.
+pub async fn replay(app: &AppRef, ep: &EndpointRecord, since_ms: i64) -> Result<u64, StoreError> {
+    let cap = usize::try_from(app.cfg.webhooks.webhook_backlog_max).unwrap_or(usize::MAX);
+    let mut n = 0;
+    for resource in resources_of(app, ep).await? {
+        let mut evs = Vec::new();
+        for (id, fields) in app.store.wh_since(&resource, since_ms, cap).await? {
+            evs.extend(from_entry(&resource, &id, &fields).0.into_iter().filter(|ev| ep.events.contains(&ev.kind)));
+        }
+        enqueue(app, ep, &evs.iter().collect::<Vec<_>>()).await?;
+        n += evs.len() as u64;
+    }
+    Ok(n)
+}
