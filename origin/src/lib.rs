@@ -123,6 +123,7 @@ pub async fn run(
         })
     };
     let ops_tasks = ops::loops::spawn(app.clone(), shutdown.clone());
+    app.verifier.start(shutdown.clone());
     tracing::info!(listen = %listener.local_addr()?, "aforo-origin serving");
     let served = server::serve(listener, app.clone(), shutdown.clone()).await;
     // The refused requests counted so far, then the audit writer drains its queue.
