@@ -202,10 +202,14 @@ pub struct Config {
     /// accepted by then).
     #[arg(long, env = "AFORO_JWKS_REFRESH_S", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     pub jwks_refresh_s: u64,
-    /// The console's OpenID Connect provider (its issuer URL; the browser reads
-    /// `/.well-known/openid-configuration` under it). Empty: the console asks for a token.
-    #[arg(long, env = "AFORO_OIDC_ISSUER", default_value = "")]
-    pub oidc_issuer: String,
+    /// The console's sign-in (OpenID Connect, authorization code with PKCE): the provider's
+    /// authorization endpoint (`authorization_endpoint` of its
+    /// `/.well-known/openid-configuration`). Empty: the console asks for a token.
+    #[arg(long, env = "AFORO_OIDC_AUTHORIZATION_URL", default_value = "")]
+    pub oidc_authorization_url: String,
+    /// The provider's token endpoint (`token_endpoint`), which the console's page may call.
+    #[arg(long, env = "AFORO_OIDC_TOKEN_URL", default_value = "")]
+    pub oidc_token_url: String,
     /// The console's client id at the provider (a public client: no secret, PKCE).
     #[arg(long, env = "AFORO_OIDC_CLIENT_ID", default_value = "")]
     pub oidc_client_id: String,
@@ -361,11 +365,35 @@ impl Config {
         if self.jwt_secret.is_empty() && self.hold_id_secret.len() < 16 {
             return Err("without AFORO_JWT_SECRET, set AFORO_HOLD_ID_SECRET (at least 16 bytes): hold ids are made under it".into());
         }
-        if self.oidc_issuer.is_empty() != self.oidc_client_id.is_empty() {
-            return Err("AFORO_OIDC_ISSUER and AFORO_OIDC_CLIENT_ID go together".into());
+        let oidc = [&self.oidc_authorization_url, &self.oidc_token_url, &self.oidc_client_id];
+        if oidc.iter().any(|s| s.is_empty()) && oidc.iter().any(|s| !s.is_empty()) {
+            return Err("AFORO_OIDC_AUTHORIZATION_URL, AFORO_OIDC_TOKEN_URL and AFORO_OIDC_CLIENT_ID go together".into());
+        }
+        for (name, url) in [
+            ("AFORO_OIDC_AUTHORIZATION_URL", &self.oidc_authorization_url),
+            ("AFORO_OIDC_TOKEN_URL", &self.oidc_token_url),
+            ("AFORO_OIDC_REDIRECT_URI", &self.oidc_redirect_uri),
+        ] {
+            if !url.is_empty() && web_origin(url).is_none() {
+                return Err(format!("{name} {url:?} must be an https:// URL (http:// only on localhost or 127.0.0.1)"));
+            }
         }
         Ok(())
     }
+}
+
+/// The origin (`scheme://host[:port]`) of an `https://` URL, or of an `http://` one on
+/// localhost or 127.0.0.1; `None` for anything else.
+pub fn web_origin(url: &str) -> Option<String> {
+    let uri: hyper::Uri = url.parse().ok()?;
+    let authority = uri.authority()?;
+    let host = uri.host()?;
+    match uri.scheme_str()? {
+        "https" => Some(format!("https://{authority}")),
+        "http" if matches!(host, "localhost" | "127.0.0.1" | "[::1]") => Some(format!("http://{authority}")),
+        _ => None,
+    }
+    .filter(|_| !authority.as_str().contains('@'))
 }
 
 /// How the identity provider's tokens are checked (`crate::auth::jwks`).

@@ -85,7 +85,7 @@ const READS: bool = false;
 
 /// Every route of the origin.
 #[rustfmt::skip]
-pub static ROUTES: [Row; 36] = [
+pub static ROUTES: [Row; 37] = [
     row("/v1/resources/{id}",              Method::PUT,  Res,  Roles(SELLER), WRITES, h!(resources::put)),
     row("/v1/resources/{id}",              Method::GET,  Res,  Owner(SELLER), READS,  h!(resources::get)),
     row("/v1/resources/{id}",              Method::DELETE, Res, Owner(SELLER), WRITES, h!(resources::archive)),
@@ -121,5 +121,6 @@ pub static ROUTES: [Row; 36] = [
     row("/v1/audit/events",                Method::GET,  NoId, Roles(OPS),    READS,  h!(audit::events)),
     row("/console",                        Method::GET,  NoId, Anyone,        READS,  h!(console::redirect)),
     row("/console/",                       Method::GET,  NoId, Anyone,        READS,  h!(console::serve)),
+    row("/console/config",                 Method::GET,  NoId, Anyone,        READS,  h!(console::config)),
     row("/console/{*asset}",               Method::GET,  NoId, Anyone,        READS,  h!(console::serve)),
 ];
