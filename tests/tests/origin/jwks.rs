@@ -322,3 +322,57 @@ async fn provider_only_refuses_hs256_and_needs_a_hold_id_secret() {
     assert_eq!(h.status, 201, "{:?}", h.body);
     assert_eq!(e.api.get_hold(ops, h.body["id"].as_str().unwrap()).await.status, 200);
 }
+
+/// The console's sign-in against a real OpenID provider (`oidc-provider`, tests/idp/oidc-flow.mjs:
+/// the console's PKCE module, the provider's login and consent, the code exchanged), then the
+/// origin verifying the id tokens it issued against the provider's own key set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn id_tokens_of_a_real_openid_provider_signed_in_the_consoles_way_are_accepted() {
+    use std::io::BufRead;
+    let mut node = std::process::Command::new("node")
+        .arg(repo_root().join("tests/idp/oidc-flow.mjs"))
+        .arg("http://127.0.0.1:9/console/")
+        .env("ID_TOKEN_ALG", "EdDSA")
+        .current_dir(repo_root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("node");
+    // The provider's notices come first; the result is the line of JSON.
+    let mut out = std::io::BufReader::new(node.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with('{') {
+        line.clear();
+        assert!(out.read_line(&mut line).unwrap() > 0, "oidc-flow.mjs ended without a result");
+    }
+    let op: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("oidc-flow.mjs: {e}: {line:?}"));
+    let tok = |login: &str| op["tokens"][login].as_str().unwrap().to_string();
+    let header = jsonwebtoken::decode_header(&tok("ops-3")).unwrap();
+    assert_eq!((header.alg, header.kid.as_deref()), (jsonwebtoken::Algorithm::EdDSA, Some("op-ed")));
+    let vars = [
+        ("AFORO_JWKS_URL", op["jwks_url"].as_str().unwrap()),
+        ("AFORO_JWT_ISSUER", op["issuer"].as_str().unwrap()),
+        ("AFORO_JWT_AUDIENCE", op["client_id"].as_str().unwrap()),
+        ("AFORO_JWT_ROLE_CLAIM", ROLE),
+    ];
+    let e = Env::with(Redis::start(&[]), &vars);
+    let id = eventually(Duration::from_secs(10), || async {
+        let id = health(&e, &e.ops).await;
+        if id["jwks"]["state"] == "ok" {
+            Ok(id)
+        } else {
+            Err(id)
+        }
+    })
+    .await;
+    assert_eq!(id["jwks"]["keys"].as_array().unwrap().len(), 3, "the provider's RS256, ES256 and EdDSA keys: {id}");
+    assert_eq!(e.api.put_resource(&tok("seller-7"), "sku", &stock_doc(3)).await.status, 201);
+    let h = e.api.hold(&tok("buyer-5"), "k", &json!({"resource_id": "sku", "qty": 1})).await;
+    assert_eq!(h.status, 201, "{:?}", h.body);
+    assert_eq!(e.api.get_hold(&tok("ops-3"), h.body["id"].as_str().unwrap()).await.status, 200);
+    assert_eq!(e.api.put_resource(&tok("buyer-5"), "other", &stock_doc(3)).await.status, 403);
+    drop(node.stdin.take());
+    let _ = node.kill();
+    let _ = node.wait();
+}
