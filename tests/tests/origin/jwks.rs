@@ -348,7 +348,7 @@ async fn id_tokens_of_a_real_openid_provider_signed_in_the_consoles_way_are_acce
     }
     let op: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("oidc-flow.mjs: {e}: {line:?}"));
     let tok = |login: &str| op["tokens"][login].as_str().unwrap().to_string();
-    let header = jsonwebtoken::decode_header(&tok("ops-3")).unwrap();
+    let header = jsonwebtoken::decode_header(tok("ops-3")).unwrap();
     assert_eq!((header.alg, header.kid.as_deref()), (jsonwebtoken::Algorithm::EdDSA, Some("op-ed")));
     let vars = [
         ("AFORO_JWKS_URL", op["jwks_url"].as_str().unwrap()),
