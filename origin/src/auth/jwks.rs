@@ -189,10 +189,10 @@ impl Jwks {
     pub fn report(&self) -> Value {
         let Ok(c) = self.cache.read() else { return json!({"state": "unknown"}) };
         let state = match (&c.last_ok_at, &c.last_error) {
-            (_, None) if c.fetches == 0 => "not_fetched_yet",
             (Some(_), None) => "ok",
             (Some(_), Some(_)) => "stale",
-            (None, _) => "unreachable",
+            (None, None) => "not_fetched_yet",
+            (None, Some(_)) => "unreachable",
         };
         let mut keys: Vec<Value> = c.keys.iter().map(|(kid, k)| json!({"kid": kid, "alg": format!("{:?}", k.alg)})).collect();
         keys.sort_by(|a, b| a["kid"].as_str().cmp(&b["kid"].as_str()));
