@@ -295,3 +295,65 @@ fn usable(item: &Value) -> Result<Key, String> {
 fn base64_len(s: &str) -> usize {
     s.trim_end_matches('=').len() * 3 / 4
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Public keys made by `jose` (tests/idp/mint.mjs).
+    const RSA_N: &str = "2FnF21CKTiaye4u59ciLf_polrHogEloKOTKrBt05ARsqlLIbhlDM5NALvlzfE4PIyWjL2PXALCBHK_5YwDSYauMJZPw-pni6_EkJ-XrxB6GkqE0javaxTbqeRFN8YDBAlUUYc0rQqRI-Phza6iOM8_B2QbPe7ZyLvtp0e4FjxHZJthB04Gao9cL9-s4dhKGVOKMqT2It1-kMxVNFA-o5SxKrpAenYGvYudigk4eDVUn_jvmIJx2ujreTmHE04ggm-kohqBhEcgfHf9sMwOsVDlKlO6MBGyv8n4qUx4yJgiEb3oP9ZFUYYoZPNWBLGJPv3GYEDUKJGDNoVThNTorYw";
+    const EC_X: &str = "VFpdIfrACLUyrAALZZfW3J-pakUik7Bwtd-cTE9Suts";
+    const EC_Y: &str = "5Ohw6zeCf3xveaMg8r2MYV4JrzPqrjB4A_5qUMDIgbs";
+    const ED_X: &str = "qycEue1mimhS_mvwXmnBfGmZ9HJh4BV4f0BNz-Wpr5E";
+
+    fn set(keys: Value) -> (Vec<(String, Algorithm)>, Vec<String>) {
+        let (keys, skipped) = parse(json!({ "keys": keys }).to_string().as_bytes()).unwrap_or_default();
+        let mut keys: Vec<_> = keys.into_iter().map(|(k, v)| (k, v.alg)).collect();
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        (keys, skipped)
+    }
+
+    #[test]
+    fn only_asymmetric_signing_keys_of_the_three_algorithms_are_taken() {
+        let (keys, skipped) = set(json!([
+            {"kty": "RSA", "kid": "r", "n": RSA_N, "e": "AQAB"},
+            {"kty": "EC", "kid": "e", "crv": "P-256", "x": EC_X, "y": EC_Y, "alg": "ES256", "use": "sig"},
+            {"kty": "OKP", "kid": "d", "crv": "Ed25519", "x": ED_X},
+            {"kty": "oct", "kid": "s", "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"},
+            {"kty": "RSA", "kid": "small", "n": &RSA_N[..172], "e": "AQAB"},
+            {"kty": "RSA", "kid": "enc", "n": RSA_N, "e": "AQAB", "use": "enc"},
+            {"kty": "RSA", "kid": "ps", "n": RSA_N, "e": "AQAB", "alg": "PS256"},
+            {"kty": "EC", "kid": "lie", "crv": "P-256", "x": EC_X, "y": EC_Y, "alg": "RS256"},
+            {"kty": "RSA", "n": RSA_N, "e": "AQAB"},
+            {"kty": "EC", "kid": "e", "crv": "P-256", "x": EC_X, "y": EC_Y},
+            {"kty": "what", "kid": "w"},
+        ]));
+        assert_eq!(keys, [("d".into(), Algorithm::EdDSA), ("e".into(), Algorithm::ES256), ("r".into(), Algorithm::RS256)]);
+        let all = skipped.join("\n");
+        for why in [
+            "s: a symmetric key",
+            "small: an RSA key of 10",
+            "enc: not a signing key",
+            "ps: alg PS256",
+            "lie: alg RS256 does not fit",
+            "#8: no kid",
+            "e: a second key",
+            "w: not a JWK",
+        ] {
+            assert!(all.contains(why), "{why} not in {all}");
+        }
+        assert!(parse(b"{}").is_err() && parse(b"<html>").is_err());
+    }
+
+    #[test]
+    fn the_role_claim_names_one_role() {
+        let r = |v: Value| role_of(Some(&v), "r").map_err(|e| e.to_string());
+        assert_eq!(r(json!("seller")), Ok(Role::Seller));
+        assert_eq!(r(json!(["viewer", "ops"])), Ok(Role::Ops));
+        assert!(r(json!(["ops", "buyer"])).is_err_and(|e| e.contains("several")));
+        assert!(r(json!([])).is_err_and(|e| e.contains("names none")));
+        assert!(r(json!("admin")).is_err_and(|e| e.contains("\"admin\", not buyer")));
+        assert!(r(json!(3)).is_err_and(|e| e.contains("must be a string")));
+        assert!(role_of(None, "r").is_err_and(|e| e.to_string().contains("\"r\" is missing")));
+    }
+}

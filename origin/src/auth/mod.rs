@@ -48,6 +48,7 @@ impl Verifier {
     /// (nothing without a key set). Serving does not wait for it: an unreachable provider
     /// is logged and reported by `/v1/monitoring/health`, and retried.
     pub fn start(&self, shutdown: tokio::sync::watch::Receiver<bool>) {
+        tracing::info!(hs256 = self.hs256.is_some(), jwks = self.jwks.is_some(), accepted = self.accepted(), "tokens verified");
         if let Some(j) = &self.jwks {
             tokio::spawn(j.clone().run(shutdown));
         }
