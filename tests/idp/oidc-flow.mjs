@@ -5,8 +5,10 @@
 // token endpoint, and the id token goes through the console's checks. tests/tests/origin/jwks.rs
 // then has the origin verify those tokens against the provider's own key set.
 //
-// argv: the console's redirect URI. stdout, one line: {"issuer", "jwks_url", "client_id",
-// "tokens": {login: id token}}; the provider keeps serving until stdin closes.
+// argv: the console's redirect URI (a loopback one: as RFC 8252 says for native clients, any
+// port of it is accepted). stdout, one line: {"issuer", "jwks_url", "client_id", "tokens":
+// {login: id token}}; the provider keeps serving until stdin closes. With SERVE_ONLY=1 no
+// sign-in is made here (tests/browser/console-oidc.mjs makes one in Chromium): "tokens" is {}.
 import { createServer } from "node:http";
 import Provider from "oidc-provider";
 import { exportJWK, generateKeyPair } from "jose";
@@ -37,6 +39,8 @@ const provider = new Provider(issuer, {
   claims: { openid: ["sub"], profile: [ROLE] },
   conformIdTokenClaims: false,
   features: { devInteractions: { enabled: true } },
+  // The console's page (on any loopback port) may call the token endpoint.
+  clientBasedCORS: (_ctx, origin) => /^http:\/\/127\.0\.0\.1(:\d+)?$/.test(origin),
   // A login is an account whose role is the login's first word: "seller-7" is a seller.
   findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, [ROLE]: sub.split("-")[0] }) }),
 });
@@ -80,7 +84,7 @@ async function signIn(login) {
     res = await go(res.headers.get("location")); // back to the authorization endpoint
   }
   const back = new URL(res.headers.get("location"));
-  if (back.origin + back.pathname !== redirect) throw new Error(`sent to ${back} rather than the console`);
+  if (back.href.split("?")[0] !== redirect) throw new Error(`sent to ${back} rather than the console`);
   const cb = callbackOf(back.search);
   if (!cb || cb.error || cb.state !== state) throw new Error(`callback ${back.search}`);
   const answer = await (await fetch(cfg.token_url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -93,7 +97,7 @@ async function signIn(login) {
 }
 
 const tokens = {};
-for (const login of ["seller-7", "ops-3", "buyer-5"]) tokens[login] = await signIn(login);
+if (process.env.SERVE_ONLY !== "1") for (const login of ["seller-7", "ops-3", "buyer-5"]) tokens[login] = await signIn(login);
 process.stdout.write(JSON.stringify({ issuer, jwks_url: `${issuer}/jwks`, client_id: CLIENT, tokens }) + "\n");
 process.stdin.resume();
 process.stdin.on("end", () => process.exit(0));
