@@ -27,7 +27,6 @@ use crate::error::ApiError;
 const MIN_RSA_BITS: usize = 2048;
 
 /// One usable key.
-#[derive(Clone)]
 struct Key {
     alg: Algorithm,
     key: DecodingKey,
@@ -36,7 +35,7 @@ struct Key {
 /// The cache and what the last fetches did.
 #[derive(Default)]
 struct Cache {
-    keys: HashMap<String, Key>,
+    keys: HashMap<String, Arc<Key>>,
     /// When the last fetch began (monotonic; `None`: never).
     last_attempt: Option<Instant>,
     last_fetch_at: Option<String>,
@@ -112,7 +111,7 @@ impl Jwks {
 
     /// The key named `kid`: from the cache, or after a fetch when the last one is at least
     /// `min_refetch` old.
-    async fn key(&self, kid: &str) -> Option<Key> {
+    async fn key(&self, kid: &str) -> Option<Arc<Key>> {
         if let Some(k) = self.cached(kid) {
             return Some(k);
         }
@@ -127,7 +126,7 @@ impl Jwks {
         self.cached(kid)
     }
 
-    fn cached(&self, kid: &str) -> Option<Key> {
+    fn cached(&self, kid: &str) -> Option<Arc<Key>> {
         self.cache.read().ok()?.keys.get(kid).cloned()
     }
 
@@ -236,7 +235,7 @@ fn role_of(v: Option<&Value>, claim: &str) -> Result<Role, ApiError> {
 
 /// The usable keys of a key set by `kid`, and the ones left out with why; errs when the body
 /// is not a key set.
-fn parse(body: &[u8]) -> Result<(HashMap<String, Key>, Vec<String>), String> {
+fn parse(body: &[u8]) -> Result<(HashMap<String, Arc<Key>>, Vec<String>), String> {
     let v: Value = serde_json::from_slice(body).map_err(|e| format!("its answer is not JSON: {e}"))?;
     let list = v.get("keys").and_then(Value::as_array).ok_or("its answer is not a key set (no \"keys\" list)")?;
     let mut keys = HashMap::new();
@@ -247,7 +246,7 @@ fn parse(body: &[u8]) -> Result<(HashMap<String, Key>, Vec<String>), String> {
         match usable(item) {
             Ok(key) => match kid {
                 Some(kid) if !keys.contains_key(&kid) => {
-                    keys.insert(kid, key);
+                    keys.insert(kid, Arc::new(key));
                 }
                 Some(_) => skipped.push(format!("{name}: a second key with this kid")),
                 None => skipped.push(format!("{name}: no kid")),
