@@ -32,10 +32,13 @@ struct Key {
     key: DecodingKey,
 }
 
+/// The usable keys by `kid`.
+type Keys = HashMap<String, Arc<Key>>;
+
 /// The cache and what the last fetches did.
 #[derive(Default)]
 struct Cache {
-    keys: HashMap<String, Arc<Key>>,
+    keys: Keys,
     /// When the last fetch began (monotonic; `None`: never).
     last_attempt: Option<Instant>,
     last_fetch_at: Option<String>,
@@ -235,7 +238,7 @@ fn role_of(v: Option<&Value>, claim: &str) -> Result<Role, ApiError> {
 
 /// The usable keys of a key set by `kid`, and the ones left out with why; errs when the body
 /// is not a key set.
-fn parse(body: &[u8]) -> Result<(HashMap<String, Arc<Key>>, Vec<String>), String> {
+fn parse(body: &[u8]) -> Result<(Keys, Vec<String>), String> {
     let v: Value = serde_json::from_slice(body).map_err(|e| format!("its answer is not JSON: {e}"))?;
     let list = v.get("keys").and_then(Value::as_array).ok_or("its answer is not a key set (no \"keys\" list)")?;
     let mut keys = HashMap::new();
