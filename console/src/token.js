@@ -27,6 +27,27 @@ export function claims(token) {
   }
 }
 
+// The claim naming the role in the provider's tokens (GET /console/config); Aforo's own
+// HS256 tokens name it `role`.
+let roleClaim = "role";
+export const setRoleClaim = (name) => { roleClaim = name || "role"; };
+
+const ROLES = ["buyer", "seller", "ops", "edge"];
+
+// The role of a token's claims, as the API reads it: the configured claim (a string, or a
+// list naming exactly one of Aforo's roles), else `role`; null when none.
+export function roleOf(c) {
+  if (!c) return null;
+  for (const v of [c[roleClaim], c.role]) {
+    if (typeof v === "string" && ROLES.includes(v)) return v;
+    if (Array.isArray(v)) {
+      const known = v.filter((r) => ROLES.includes(r));
+      if (known.length === 1) return known[0];
+    }
+  }
+  return null;
+}
+
 // The views a role may use (ops may do everything, as in the API).
 export function viewsFor(role) {
   switch (role) {

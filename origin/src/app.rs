@@ -121,7 +121,7 @@ const VERSION_RETRIES: usize = 3;
 impl App {
     /// New state; errs when the alert rules file cannot be used.
     pub fn new(cfg: Config, store: Store, obs: Observability) -> Result<Self, String> {
-        let verifier = Verifier::new(cfg.jwt_secret.as_bytes(), cfg.jwt_max_lifetime());
+        let verifier = Verifier::from_config(&cfg)?;
         let ids = crate::store::HoldIds::new(cfg.hold_id_secret());
         let rules = match &cfg.alerts_file {
             Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,

@@ -30,6 +30,15 @@ pub const CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval';
                        img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; \
                        require-trusted-types-for 'script'; trusted-types 'none'";
 
+/// [`CSP`], with `connect-src` widened to `extra` (the origin of the sign-in provider's token
+/// endpoint, which the page calls to exchange its code).
+pub fn csp_connecting(extra: Option<&str>) -> String {
+    match extra {
+        Some(o) => CSP.replacen("connect-src 'self'", &format!("connect-src 'self' {o}"), 1),
+        None => CSP.to_string(),
+    }
+}
+
 /// Headers every console answer carries besides its content type.
 pub const SECURITY_HEADERS: [(&str, &str); 6] = [
     ("content-security-policy", CSP),

@@ -128,6 +128,7 @@ pub async fn run(
     };
     let mut ops_tasks = ops::loops::spawn(app.clone(), shutdown.clone());
     ops_tasks.extend(webhooks::run::spawn(app.clone(), shutdown.clone()));
+    app.verifier.start(shutdown.clone());
     tracing::info!(listen = %listener.local_addr()?, "aforo-origin serving");
     let served = server::serve(listener, app.clone(), shutdown.clone()).await;
     // The refused requests counted so far, then the audit writer drains its queue.

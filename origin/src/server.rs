@@ -45,7 +45,7 @@ async fn handle(app: AppRef, router: Arc<Router>, req: Request<Incoming>, peer: 
         // The caller a valid token names (with several Authorization headers, none): who a
         // refused request is audited for, and whose share a read counts against.
         let auth = crate::routes::single_authorization(req.headers()).ok().flatten().cloned();
-        let token = app.verifier.caller(auth.as_ref().and_then(|v| v.to_str().ok())).ok();
+        let token = app.verifier.caller(auth.as_ref().and_then(|v| v.to_str().ok())).await.ok();
         // Without a valid token (none, or refused), the client address's anonymous rate.
         let limited = if token.is_none() && !crate::admission::exempt(template) { app.admission.anonymous(client).err() } else { None };
         let result = match (limited, found) {

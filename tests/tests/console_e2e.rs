@@ -161,3 +161,60 @@ async fn the_host_runs_the_floor_live() {
         assert!(std::fs::metadata(shots.join(shot)).map(|m| m.len() > 10_000).unwrap_or(false), "no screenshot {shot}");
     }
 }
+
+/// "Sign in" through a real OpenID provider (tests/browser/console-oidc.mjs): `oidc-provider`
+/// on a loopback port, the origin pointed at it for the console (AFORO_OIDC_*) and for tokens
+/// (AFORO_JWKS_URL), a seller signing in in Chromium and the API taking its id token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seller_signs_in_through_the_marketplaces_openid_provider() {
+    use std::io::BufRead;
+    if left_out_of_fast_tier("a_seller_signs_in_through_the_marketplaces_openid_provider", "the built console and Chromium") {
+        return;
+    }
+    assert!(aforo_origin::console::built(), "the console's assets are not built: run scripts/build-console.sh, then test again");
+    let root = repo_root();
+    let mut provider = std::process::Command::new("node")
+        .arg(root.join("tests/idp/oidc-flow.mjs"))
+        .arg("http://127.0.0.1/console/")
+        .env("SERVE_ONLY", "1")
+        .current_dir(&root)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("node");
+    let mut out = std::io::BufReader::new(provider.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with('{') {
+        line.clear();
+        assert!(out.read_line(&mut line).unwrap() > 0, "oidc-flow.mjs ended without a result");
+    }
+    let op: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let issuer = op["issuer"].as_str().unwrap();
+    let (auth, token) = (format!("{issuer}/auth"), format!("{issuer}/token"));
+    let vars = [
+        ("AFORO_JWKS_URL", op["jwks_url"].as_str().unwrap()),
+        ("AFORO_JWT_ISSUER", issuer),
+        ("AFORO_JWT_AUDIENCE", op["client_id"].as_str().unwrap()),
+        ("AFORO_JWT_ROLE_CLAIM", "https://marketplace.test/role"),
+        ("AFORO_OIDC_AUTHORIZATION_URL", &auth),
+        ("AFORO_OIDC_TOKEN_URL", &token),
+        ("AFORO_OIDC_CLIENT_ID", op["client_id"].as_str().unwrap()),
+    ];
+    let e = Env::with(aforo_tests::harness::Redis::start(&[]), &vars);
+    let run = tokio::process::Command::new("node")
+        .arg(root.join("tests/browser/console-oidc.mjs"))
+        .env("ORIGIN_URL", e.origin.url())
+        .env("LOGIN", "seller-7")
+        .current_dir(&root)
+        .output()
+        .await
+        .expect("node");
+    drop(provider.stdin.take());
+    let _ = provider.kill();
+    let _ = provider.wait();
+    let log = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    assert!(run.status.success(), "console OIDC browser test failed:\n{log}");
+    println!("{log}");
+    assert!(log.contains("signed in: seller-7 (seller)") && log.contains("with the id token: 200"), "{log}");
+}

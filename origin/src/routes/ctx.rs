@@ -53,13 +53,13 @@ impl Ctx {
     /// The authenticated caller of a request, counted against its rate. Two `Authorization`
     /// headers are refused: which one a proxy or a library would pick differs, so neither is
     /// trusted.
-    pub fn authenticate(&self, req: &Request<Incoming>) -> Result<Caller, ApiError> {
+    pub async fn authenticate(&self, req: &Request<Incoming>) -> Result<Caller, ApiError> {
         let caller = match &self.token {
             // Verified once already, at the door.
             Some(c) => c.clone(),
             None => {
                 let h = single_authorization(req.headers())?.map(|v| v.to_str().unwrap_or(""));
-                self.app.verifier.caller(h)?
+                self.app.verifier.caller(h).await?
             }
         };
         self.app.rate_limit(&caller.sub)?;

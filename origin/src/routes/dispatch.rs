@@ -82,7 +82,7 @@ pub async fn dispatch(matched: Matched<'_>, mut ctx: Ctx, req: Request<Incoming>
     match row.access {
         Access::Anyone => {}
         Access::Roles(roles) | Access::Owner(roles) => {
-            let caller = ctx.authenticate(&req)?;
+            let caller = ctx.authenticate(&req).await?;
             caller.require(roles)?;
             ctx.caller = Some(caller);
         }

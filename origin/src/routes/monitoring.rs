@@ -36,6 +36,7 @@ pub async fn health(ctx: Ctx, _req: Request<Incoming>) -> Result<Response<Body>,
         "shadow_over_buckets": app.metrics.shadow_over_buckets.get(),
         "memory": memory(app),
     });
+    body["identity"] = app.verifier.report();
     body["alerts_firing"] = json!(app.alerts.report()["active"].as_array().map_or(0, Vec::len));
     body["durability"] = crate::store::promise::reported(&app.store).await;
     body["outbound"] = app.outbound.report(now.timestamp_millis());

@@ -86,7 +86,7 @@ const READS: bool = false;
 
 /// Every route of the origin.
 #[rustfmt::skip]
-pub static ROUTES: [Row; 50] = [
+pub static ROUTES: [Row; 51] = [
     row("/v1/resources/{id}",              Method::PUT,  Res,  Roles(SELLER), WRITES, h!(resources::put)),
     row("/v1/resources/{id}",              Method::GET,  Res,  Owner(SELLER), READS,  h!(resources::get)),
     row("/v1/resources/{id}",              Method::DELETE, Res, Owner(SELLER), WRITES, h!(resources::archive)),
@@ -136,5 +136,6 @@ pub static ROUTES: [Row; 50] = [
     row("/v1/webhooks/{id}/replay",        Method::POST, NoId, Owner(SELLER), WRITES, h!(webhooks::replay)),
     row("/console",                        Method::GET,  NoId, Anyone,        READS,  h!(console::redirect)),
     row("/console/",                       Method::GET,  NoId, Anyone,        READS,  h!(console::serve)),
+    row("/console/config",                 Method::GET,  NoId, Anyone,        READS,  h!(console::config)),
     row("/console/{*asset}",               Method::GET,  NoId, Anyone,        READS,  h!(console::serve)),
 ];

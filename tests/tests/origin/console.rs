@@ -51,3 +51,55 @@ async fn the_console_is_served_with_its_policy() {
         assert_eq!(js.headers()["content-type"], "text/javascript; charset=utf-8");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_learns_how_to_sign_in_from_its_config() {
+    // Without a provider: the token field only, and the page talks to this origin alone.
+    let e = env();
+    let c = fetch(&format!("{}/console/config", e.origin.url())).await;
+    assert_eq!(c.headers()["content-type"], "application/json");
+    assert_eq!(c.json::<serde_json::Value>().await.unwrap(), serde_json::json!({"oidc": null, "role_claim": "role"}));
+
+    let idp = "https://id.marketplace.test:8443";
+    let vars = [
+        ("AFORO_OIDC_AUTHORIZATION_URL", "https://id.marketplace.test/authorize"),
+        ("AFORO_OIDC_TOKEN_URL", "https://id.marketplace.test:8443/oauth/token"),
+        ("AFORO_OIDC_CLIENT_ID", "aforo-console"),
+        ("AFORO_OIDC_BEARER", "access_token"),
+        ("AFORO_JWKS_URL", "http://127.0.0.1:9/jwks"),
+        ("AFORO_JWT_ISSUER", "https://id.marketplace.test/"),
+        ("AFORO_JWT_AUDIENCE", "aforo"),
+        ("AFORO_JWT_ROLE_CLAIM", "https://marketplace.test/role"),
+    ];
+    let o = Env::with(aforo_tests::harness::Redis::start(&[]), &vars);
+    let c: serde_json::Value = fetch(&format!("{}/console/config", o.origin.url())).await.json().await.unwrap();
+    assert_eq!(
+        c,
+        serde_json::json!({"oidc": {"authorization_url": "https://id.marketplace.test/authorize",
+            "token_url": "https://id.marketplace.test:8443/oauth/token", "client_id": "aforo-console",
+            "scope": "openid profile", "redirect_uri": null, "bearer": "access_token"},
+            "role_claim": "https://marketplace.test/role"})
+    );
+    // The page may call the token endpoint's origin, and no other.
+    let page = fetch(&format!("{}/console/", o.origin.url())).await;
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains(&format!("connect-src 'self' {idp};")), "{csp}");
+
+    // Half a provider, or one over plain http elsewhere than on this machine, is refused at start.
+    for bad in [
+        vec![("AFORO_OIDC_CLIENT_ID", "aforo-console")],
+        vec![
+            ("AFORO_OIDC_AUTHORIZATION_URL", "http://id.marketplace.test/authorize"),
+            ("AFORO_OIDC_TOKEN_URL", "https://id.marketplace.test/token"),
+            ("AFORO_OIDC_CLIENT_ID", "c"),
+        ],
+    ] {
+        let out = std::process::Command::new(aforo_tests::harness::origin_bin())
+            .env("AFORO_JWT_SECRET", aforo_tests::harness::SECRET)
+            .envs(bad)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("AFORO_OIDC_"), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}

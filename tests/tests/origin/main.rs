@@ -19,6 +19,8 @@
 //! - [`degraded`]: validate-stock degraded (Redis frozen, killed) while holds refuse
 //! - [`audit`]: the audit trail read across its shards
 //! - [`auth`]: tokens (401), roles and ownership (403)
+//! - [`jwks`]: the identity provider's RS256, ES256 and EdDSA tokens against its key set:
+//!   claims, rotation, a flood of unknown keys, algorithm confusion
 //! - [`abuse`]: a buyer's share, `qty.max` over a cart, host actions, retake grace, opaque ids
 //! - [`errors`]: every error status of API.md, in words
 //! - [`hostile`]: hostile and careless input at the door
@@ -70,6 +72,7 @@ mod group;
 mod guests;
 mod holds;
 mod hostile;
+mod jwks;
 mod lifecycle;
 mod live;
 mod openapi;

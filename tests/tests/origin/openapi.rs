@@ -116,6 +116,7 @@ async fn the_server_answers_as_openapi_yaml_says() {
     spec.check("get", tables, &e.api.send(Method::GET, "/v1/resources/sala/tables", Some(&e.seller), None, None).await);
     spec.check("get", tables, &e.api.send(Method::GET, &format!("/v1/resources/sala/tables?date={d}"), Some(&e.buyer), None, None).await);
     floor_routes(&spec, &e).await;
+    spec.check("get", "/console/config", &e.api.send(Method::GET, "/console/config", None, None, None).await);
     let bookings = "/v1/resources/{id}/bookings";
     for (who, q) in
         [(&e.seller, format!("from={d}&to={d}&limit=1")), (&e.ops, String::new()), (&e.buyer, String::new()), (&e.seller, "limit=0".into())]
