@@ -225,7 +225,10 @@ async fn the_seller_runs_a_booking_after_the_sale() {
     assert_eq!(got.status.as_u16(), 200, "{:?}", got.body);
     let d = &got.body["document"];
     assert_eq!(d["cancellation"], json!({"free_until_h": 24, "fee_percent": 50}));
-    assert_eq!((d["early_seat_min"].as_u64(), d["no_show_after_min"].as_u64(), d["hold_max_s"].as_u64()), (Some(1440), Some(0), Some(3600)));
+    assert_eq!(
+        (d["early_seat_min"].as_u64(), d["no_show_after_min"].as_u64(), d["hold_max_s"].as_u64()),
+        (Some(1440), Some(0), Some(3600))
+    );
     let find = |q: &'static str| {
         let api = &e.api;
         let seller = &e.seller;
