@@ -1,5 +1,6 @@
 // The document editor: a form for every part of a resource document (limits, weekly hours,
-// closures, seasons and their overrides, lead time, cutoff, horizon, qty, per-buyer limits, pricing triggers,
+// closures, seasons and their overrides, lead time, cutoff, horizon, qty, per-buyer limits, the
+// after-the-sale policy (cancellation fee, hold_max_s, early seat, no-show), pricing triggers,
 // tables and combinations) and a raw JSON view, both editing one object. Errors are shown at
 // the field their path names, whether they come from the wasm validator or the API.
 import { el, field, button } from "./dom.js";
@@ -131,6 +132,14 @@ function sections(doc, changed, rerender) {
         el("details", {}, el("summary", {}, "Season's own weekly hours (empty: the usual hours)"),
           hoursRow(doc, changed, `${p}.overrides.hours`, "Season hours"))],
       "Add season")),
+    // After the sale: what a buyer's late cancel owes, how long a hold may be extended, when
+    // a party may be seated and when it counts as a no-show (absent: the origin's defaults).
+    fs("After the sale (empty: no fee; holds up to 1,800 s; seat from 30 min before; no-show 15 min after)",
+      b("Free cancellation until (hours before the start)", "cancellation.free_until_h", "number", { min: 0, step: 1 }),
+      b("Late cancellation fee (% of the price)", "cancellation.fee_percent", "number", { min: 0, max: 100, step: 1 }),
+      b("Longest hold, extensions included (s)", "hold_max_s", "number", { min: 0, step: 1 }),
+      b("Seat from (min before the start)", "early_seat_min", "number", { min: 0, max: 1440, step: 1 }),
+      b("No-show from (min after the start)", "no_show_after_min", "number", { min: 0, max: 1440, step: 1 })),
     fs("Pricing", b("Currency", "pricing.currency", "text", { size: 4 }), b("Base price (minor units)", "pricing.base_minor"),
       ...rows(doc, changed, rerender, "pricing.triggers", () => ({ utilization_gte: 0.95, multiplier: 1.3, tier: "peak" }), (p) => [
         b("Utilization ≥", `${p}.utilization_gte`), b("Multiplier", `${p}.multiplier`), b("Tier", `${p}.tier`, "text", { size: 8 })],

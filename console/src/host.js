@@ -9,10 +9,15 @@
 //   POST /v1/holds/{id}/finish {"resource_id"}                 finish early
 //   POST /v1/holds/{id}/release                       release (the buyer, or ops)
 //   POST /v1/resources/{id}/walk-ins {"party":n}      a walk-in, seated now
+//   POST /v1/holds/{id}/change, PATCH /v1/holds/{id}/guest   change.js's forms
+// A bar says the party and its guest's name (the buyer's id when no name was given); the
+// seating's actions show the guest's notes and tags.
 import { el, field, button, confirmStep } from "./dom.js";
 import { call, get, problemText, newKey } from "./api.js";
 import { subscribe } from "./live.js";
 import { instantOn, minutesOn, clock, seatingsOf, span, bar, stateOf, hostSteps, covers, byArea, moveTargets } from "./floor.js";
+import { statusLabel, refundText, guestLine } from "./after.js";
+import { changeForm, guestForm } from "./change.js";
 
 let stopLive = null;
 
@@ -45,7 +50,9 @@ export function mount(root, role) {
     el("button", { type: "submit" }, "Show floor"), live);
   root.replaceChildren(root.firstElementChild, controls, status, floorBox, actionBox, walkBox);
 
-  const st = { id: "", slots: null, floor: null, selected: null, timer: null, seq: 0 };
+  // `form`: the change or guest form open for the selected seating ({hold, node}), kept
+  // across live redraws so that what the host types is not lost.
+  const st = { id: "", slots: null, floor: null, selected: null, timer: null, seq: 0, form: null };
   clearTimer = () => clearTimeout(st.timer);
 
   // The latest request wins: an answer to an older one (another date, area or resource) is dropped.
@@ -77,6 +84,7 @@ export function mount(root, role) {
     const doc = await get(`/v1/resources/${encodeURIComponent(st.id)}`);
     if (resource.value !== st.id) return;
     st.slots = doc.ok ? ((doc.body.document || {}).dimensions || {}).slots || null : null;
+    st.currency = doc.ok ? ((doc.body.document || {}).pricing || {}).currency : undefined;
     if (!st.slots || !(st.slots.tables || []).length) {
       floorBox.replaceChildren(el("p", { className: "muted" }, `${st.id} has no tables: the floor is for restaurants with tables.`));
       walkBox.replaceChildren();
@@ -111,11 +119,12 @@ export function mount(root, role) {
         const bars = (t.seatings || []).map((s) => {
           const a = minutesOn(f.date, s.from), b = minutesOn(f.date, s.to);
           const state = stateOf(s);
-          const text = `${s.party} · ${s.caller}`;
+          const who = (s.guest && s.guest.name) || s.caller;
+          const text = `${s.party} · ${who}`;
           return pos(button(text, () => { st.selected = s.hold_id; draw(); const c = actionBox.querySelector("select, button"); if (c) c.focus(); }, {
             className: `seating ${state}${st.selected === s.hold_id ? " selected" : ""}`,
             dataset: { hold: s.hold_id, table: t.id, state },
-            "aria-label": `${t.id}: party of ${s.party}, ${s.caller}, ${clock(a)}–${clock(b)}, ${state}${s.tables.length > 1 ? ", at " + s.tables.join("+") : ""}`,
+            "aria-label": `${t.id}: party of ${s.party}, ${who}, ${clock(a)}–${clock(b)}, ${statusLabel(s.status).toLowerCase()}${s.tables.length > 1 ? ", at " + s.tables.join("+") : ""}`,
             title: `${s.hold_id} ${clock(a)}–${clock(b)} ${state}`,
           }), a, b);
         });
@@ -172,8 +181,30 @@ export function mount(root, role) {
     const targets = moveTargets(f, s);
     const to = el("select", { id: "move-to" }, targets.map((x) => el("option", { value: x.tables.join(",") }, `${x.id}${x.area ? " (" + x.area + ")" : ""}`)));
     const hold = encodeURIComponent(s.hold_id);
+    if (st.form && st.form.hold !== s.hold_id) st.form = null;
+    // The change and guest forms, opened from here and kept over redraws.
+    const open = (kind) => {
+      const done = (a) => {
+        const it = ((a.body && a.body.items) || [])[0] || {};
+        status.className = "ok";
+        status.textContent = kind === "change" ? `Change: done, party of ${it.qty} on ${it.date}${it.slot ? " at " + it.slot : ""}.`
+          : `Guest: saved for ${s.hold_id}.`;
+        load();
+      };
+      const node = kind === "change"
+        ? changeForm({ prefix: "host", holdId: s.hold_id, resourceId: st.id, date: f.date, slot: s.from.slice(11, 16), qty: s.party,
+          currency: st.currency, done })
+        : guestForm({ prefix: "host", holdId: s.hold_id, guest: s.guest, done });
+      st.form = { hold: s.hold_id, kind, node };
+      drawActions();
+      const first = node.querySelector("input");
+      if (first) first.focus();
+    };
+    const g = s.guest || {};
     actionBox.replaceChildren(el("fieldset", {}, el("legend", {}, `Seating ${s.hold_id}`),
-      el("p", {}, `Party of ${s.party} · ${s.caller} · ${s.tables.join("+")} · ${clock(minutesOn(f.date, s.from))}–${clock(minutesOn(f.date, s.to))} · ${state}`),
+      el("p", {}, `Party of ${s.party} · ${g.name || s.caller} · ${s.tables.join("+")} · ${clock(minutesOn(f.date, s.from))}–${clock(minutesOn(f.date, s.to))} · ${statusLabel(s.status).toLowerCase()}`),
+      g.notes || (g.tags || []).length || g.phone ? el("p", { className: "guest-notes", id: "seating-guest" },
+        el("strong", {}, "Guest: "), guestLine(g) || "", g.phone ? ` · ${g.phone}` : "") : "",
       el("div", { className: "row" },
         targets.length ? field("Move to", to) : el("span", { className: "muted" }, "No other table seats this party."),
         targets.length ? button("Move", () => act(`Move to ${to.selectedOptions[0].textContent}`,
@@ -193,7 +224,7 @@ export function mount(root, role) {
         hostSteps(state).includes("cancel") && role !== "buyer" ? button("Cancel booking", async () => {
           if (await confirmStep(`Cancel ${s.hold_id} (party of ${s.party})? The seller's cancel refunds it in full and its units come back now.`, "Yes, cancel")) {
             const a = await act("Cancel", () => call("POST", `/v1/holds/${hold}/cancel`, { body: { reason: "cancelled by the host" } }));
-            if (a.ok && a.body && a.body.refund) status.textContent = `Cancel: done, refund ${a.body.refund.percent}% (fee ${a.body.refund.fee_minor}).`;
+            if (a.ok) status.textContent = `Cancel: done, ${refundText(a.body)}.`;
           }
         }, { id: "cancel-apply", className: "danger" }) : "",
         role === "ops" && (state === "held" || state === "pending") ? button("Release", async () => {
@@ -202,12 +233,16 @@ export function mount(root, role) {
             if (a.ok) { st.selected = null; drawActions(); }
           }
         }, { id: "release-apply", className: "danger" }) : "",
+        state === "held" || state === "booked" ? button("Change time/table/party", () => open("change"), { id: "change-open" }) : "",
+        button("Edit guest", () => open("guest"), { id: "guest-open" }),
         button("Close", () => {
           st.selected = null;
+          st.form = null;
           draw();
           const b = floorBox.querySelector(`[data-hold="${CSS.escape(s.hold_id)}"]`);
           if (b) b.focus();
         }, { id: "seating-close" })),
+      st.form ? st.form.node : "",
       role === "ops" ? "" : el("p", { className: "muted" }, "Releasing a buyer's hold is for the buyer or an operator.")));
   };
 

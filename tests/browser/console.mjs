@@ -190,7 +190,8 @@ try {
   await page.waitForSelector("#bookings table");
   await page.click("#bookings button:text('Release')");
   await page.click("#confirm-yes");
-  await page.waitForFunction(() => document.querySelector("#bookings tbody tr")?.textContent.includes("released"));
+  await page.waitForSelector("#bookings tbody tr[data-status='released']");
+  check((await page.textContent("#bookings tbody tr .status")) === "Released", "a released row does not say so");
   console.log("bookings: " + (await page.textContent("#bookings tbody tr")));
   await page.click("nav [data-view='oncall']");
   await page.waitForSelector("#mode-state");

@@ -162,59 +162,93 @@ async fn the_host_runs_the_floor_live() {
     }
 }
 
-/// "Sign in" through a real OpenID provider (tests/browser/console-oidc.mjs): `oidc-provider`
-/// on a loopback port, the origin pointed at it for the console (AFORO_OIDC_*) and for tokens
-/// (AFORO_JWKS_URL), a seller signing in in Chromium and the API taking its id token.
+/// A booking's life after the sale (tests/browser/after.mjs): the seller sets the policy in
+/// the document form (a field error shown at its path, then saved); in the bookings list a
+/// guest is found by name and phone, a party seated, a walk-in finished, a change onto a full slot
+/// refused with alternatives and one of them taken, a booking cancelled with its refund
+/// shown, a no-show refused before the start (NOT_STARTED); on the floor the guest's name is
+/// on the bar, a guest edited and a party changed. Screenshots: console-bookings.png,
+/// console-host-guest.png.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_seller_signs_in_through_the_marketplaces_openid_provider() {
-    use std::io::BufRead;
-    if left_out_of_fast_tier("a_seller_signs_in_through_the_marketplaces_openid_provider", "the built console and Chromium") {
+async fn the_seller_runs_a_booking_after_the_sale() {
+    if left_out_of_fast_tier("the_seller_runs_a_booking_after_the_sale", "the built console and Chromium") {
         return;
     }
     assert!(aforo_origin::console::built(), "the console's assets are not built: run scripts/build-console.sh, then test again");
+    let e = env();
+    // Open all day (UTC), ten covers a slot, six tables; no after-the-sale policy yet.
+    let doc = json!({"name": "Bistro", "timezone": "UTC", "qty": {"min": 1, "max": 8},
+        "per_buyer": {"max_held_units": 100, "max_units_per_date": 100}, "pricing": {"currency": "EUR", "base_minor": 2500},
+        "dimensions": {"slots": {"duration_min": 90, "interval_min": 30, "capacity": 10,
+            "tables": [{"id": "T1", "seats": [1, 2]}, {"id": "T2", "seats": [1, 2]}, {"id": "T3", "seats": [2, 4]},
+                       {"id": "T4", "seats": [2, 4]}, {"id": "T5", "seats": [2, 4]}, {"id": "T6", "seats": [2, 4]}]}}});
+    create(&e, "bistro", &doc).await;
     let root = repo_root();
-    let mut provider = std::process::Command::new("node")
-        .arg(root.join("tests/idp/oidc-flow.mjs"))
-        .arg("http://127.0.0.1/console/")
-        .env("SERVE_ONLY", "1")
-        .current_dir(&root)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("node");
-    let mut out = std::io::BufReader::new(provider.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.starts_with('{') {
-        line.clear();
-        assert!(out.read_line(&mut line).unwrap() > 0, "oidc-flow.mjs ended without a result");
-    }
-    let op: serde_json::Value = serde_json::from_str(&line).unwrap();
-    let issuer = op["issuer"].as_str().unwrap();
-    let (auth, token) = (format!("{issuer}/auth"), format!("{issuer}/token"));
-    let vars = [
-        ("AFORO_JWKS_URL", op["jwks_url"].as_str().unwrap()),
-        ("AFORO_JWT_ISSUER", issuer),
-        ("AFORO_JWT_AUDIENCE", op["client_id"].as_str().unwrap()),
-        ("AFORO_JWT_ROLE_CLAIM", "https://marketplace.test/role"),
-        ("AFORO_OIDC_AUTHORIZATION_URL", &auth),
-        ("AFORO_OIDC_TOKEN_URL", &token),
-        ("AFORO_OIDC_CLIENT_ID", op["client_id"].as_str().unwrap()),
-    ];
-    let e = Env::with(aforo_tests::harness::Redis::start(&[]), &vars);
-    let run = tokio::process::Command::new("node")
-        .arg(root.join("tests/browser/console-oidc.mjs"))
+    let shots = root.join("target/artifacts");
+    std::fs::create_dir_all(&shots).unwrap();
+    let out = tokio::process::Command::new("node")
+        .arg(root.join("tests/browser/after.mjs"))
         .env("ORIGIN_URL", e.origin.url())
-        .env("LOGIN", "seller-7")
+        .env("SELLER_TOKEN", &e.seller)
+        .env("BUYER_TOKEN", &e.buyer)
+        .env("RESOURCE_ID", "bistro")
+        .env("TZ", "UTC")
+        .env("SHOTS", &shots)
         .current_dir(&root)
         .output()
         .await
         .expect("node");
-    drop(provider.stdin.take());
-    let _ = provider.kill();
-    let _ = provider.wait();
-    let log = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
-    assert!(run.status.success(), "console OIDC browser test failed:\n{log}");
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "after-the-sale browser test failed:\n{log}");
     println!("{log}");
-    assert!(log.contains("signed in: seller-7 (seller)") && log.contains("with the id token: 200"), "{log}");
+    for want in [
+        "policy: field error at cancellation.fee_percent: must be between 0 and 100",
+        "policy saved: Saved (replaced",
+        "search: too short: Type at least 2 characters",
+        "search: lovelace finds h",
+        "search: by phone finds",
+        "change refused: Change refused, SOLD_OUT",
+        "change: Changed: party of 3",
+        "seat: Seat Ada Lovelace: done, now seated.",
+        "finish: Finish Eve Walker: done, now finished.",
+        "cancel: Cancelled Bob Marley: refund 100 %, no fee.",
+        "no-show: No-show Cy Twombly: NOT_STARTED",
+        "floor: bar \"2 · Cy Twombly\"",
+        "floor guest: Guest: Cy Twombly · called: 10 minutes late · regular",
+        "floor change: Change: done, party of 1",
+        "no CSP violations",
+    ] {
+        assert!(log.contains(want), "{want}: {log}");
+    }
+    // What the browser did is what the API holds.
+    let got = e.api.get(&e.seller, "/v1/resources/bistro").await;
+    assert_eq!(got.status.as_u16(), 200, "{:?}", got.body);
+    let d = &got.body["document"];
+    assert_eq!(d["cancellation"], json!({"free_until_h": 24, "fee_percent": 50}));
+    assert_eq!(
+        (d["early_seat_min"].as_u64(), d["no_show_after_min"].as_u64(), d["hold_max_s"].as_u64()),
+        (Some(1440), Some(0), Some(3600))
+    );
+    let find = |q: &'static str| {
+        let api = &e.api;
+        let seller = &e.seller;
+        async move {
+            let a = api.get(seller, &format!("/v1/resources/bistro/bookings?q={q}")).await;
+            assert_eq!(a.status.as_u16(), 200, "{:?}", a.body);
+            let items = a.body["items"].as_array().cloned().unwrap_or_default();
+            assert_eq!(items.len(), 1, "{q}: {items:?}");
+            items[0].clone()
+        }
+    };
+    assert_eq!(find("Lovelace").await["status"], "seated");
+    assert_eq!(find("Walker").await["status"], "finished");
+    assert_eq!(find("Marley").await["status"], "cancelled");
+    let dee = find("Ramone").await;
+    assert_eq!((dee["status"].as_str(), dee["qty"].as_u64()), (Some("consumed"), Some(3)), "{dee}");
+    let cy = find("Twombly").await;
+    assert_eq!((cy["status"].as_str(), cy["qty"].as_u64()), (Some("consumed"), Some(1)), "{cy}");
+    assert_eq!(cy["guest"], json!({"name": "Cy Twombly", "notes": "called: 10 minutes late", "tags": ["regular"]}));
+    for shot in ["console-bookings.png", "console-host-guest.png"] {
+        assert!(std::fs::metadata(shots.join(shot)).map(|m| m.len() > 10_000).unwrap_or(false), "no screenshot {shot}");
+    }
 }

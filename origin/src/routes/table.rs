@@ -10,7 +10,9 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
 
 use super::ctx::Ctx;
-use super::{audit, bookings, console, events, floor, guests, health, holds, monitoring, reads, resources, stock, tables, validate, webhooks};
+use super::{
+    audit, bookings, console, events, floor, guests, health, holds, monitoring, reads, resources, stock, tables, validate, webhooks,
+};
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::http::Body;
