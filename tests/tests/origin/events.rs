@@ -52,7 +52,9 @@ async fn availability_changes_reach_a_consumer_group_in_order() {
         })
         .collect();
     let kinds: Vec<&str> = evs.iter().map(|(_, f)| f["type"].as_str()).collect();
-    assert_eq!(kinds, ["config", "held", "released", "held"], "consume changes nothing available");
+    // A consume moves no unit: its entry carries no change, and says the booking is paid.
+    assert_eq!(kinds, ["config", "held", "released", "held", "consumed"]);
+    assert_eq!(evs[4].1["changes"], "[]");
     let changes: Value = serde_json::from_str(&evs[1].1["changes"]).unwrap();
     let slot = changes.as_array().unwrap().iter().find(|c| c["bucket"] == format!("s:{d}T20:00")).unwrap().clone();
     assert_eq!(slot, json!({"bucket": format!("s:{d}T20:00"), "delta": 2, "committed": 2, "remaining": 4}));

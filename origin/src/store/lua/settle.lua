@@ -30,7 +30,7 @@ end
 local function consume(keys, args)
   local h = keys[3]
   local P = prefix_of(keys[1])
-  local rec = redis.call('HMGET', h, 'status', 'expires_at', 'takes')
+  local rec = redis.call('HMGET', h, 'status', 'expires_at', 'takes', 'version')
   local st = rec[1]
   if not st then return done({'not_found'}) end
   if is_paid(st) then
@@ -46,6 +46,8 @@ local function consume(keys, args)
       redis.call('ZREM', keys[2], string.sub(h, #P + 3))
       settle(keys[1], keys[4], rec[3])
       retain(h, keys[5])
+      -- No unit moves, but downstream hears that the booking is paid (hold.consumed).
+      emit(P, 'consumed', string.sub(h, #P + 3), rec[4], {})
       return done({'ok', 'consumed'})
     end
     local _n
