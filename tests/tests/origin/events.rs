@@ -68,7 +68,7 @@ async fn availability_changes_reach_a_consumer_group_in_order() {
     let mut args = vec![stream.to_string(), "search".to_string()];
     args.extend(ids);
     let acked: i64 = c.custom(fred::cmd!("XACK"), args).await.unwrap();
-    assert_eq!(acked, 4);
+    assert_eq!(acked, 5);
     let pending: RedisValue = c.custom(fred::cmd!("XPENDING"), vec![stream, "search"]).await.unwrap();
     let RedisValue::Array(p) = pending else { panic!() };
     assert_eq!(p[0].as_i64(), Some(0));
