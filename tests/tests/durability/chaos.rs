@@ -144,12 +144,13 @@ async fn chaos_table() {
     ] {
         rows.push(scenario(fault, mode).await);
     }
-    println!("| scenario | mode | holds acked | consumes acked | holds lost | consumes lost | oversold | NOT_DURABLE answers | failover s | longest pause in acks s |");
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let mut table = String::from(
+        "| scenario | mode | holds acked | consumes acked | holds lost | consumes lost | oversold | NOT_DURABLE answers | failover s | longest pause in acks s |\n|---|---|---|---|---|---|---|---|---|---|\n",
+    );
     for r in &rows {
         let resumed = r.resumed.map_or("none after".to_string(), |d| format!("{:.1}", d.as_secs_f64()));
-        println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {} |",
+        table.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {} |\n",
             r.scenario,
             r.mode,
             r.held,
@@ -160,8 +161,13 @@ async fn chaos_table() {
             r.not_durable,
             r.failover.as_secs_f64(),
             resumed
-        );
+        ));
     }
+    // Printed (seen with --nocapture) and kept where CI keeps its artifacts.
+    print!("{table}");
+    let dir = aforo_tests::harness::repo_root().join("target/artifacts");
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(dir.join("chaos-table.md"), &table);
     for r in rows.iter().filter(|r| r.mode == "replicated") {
         assert!(r.held > 0, "{}: no hold acknowledged at all", r.scenario);
         assert_eq!((r.lost_holds, r.lost_consumes, r.oversold), (0, 0, 0), "{} in replicated mode: {r:?}", r.scenario);
