@@ -75,10 +75,32 @@ fn wants(ep: &EndpointRecord, ev: &Outgoing) -> bool {
     ep.status == "enabled" && ep.events.contains(&ev.kind) && ep.num("created_ms") <= ev.at_ms
 }
 
+/// The body of hold event `e` for a seller's own endpoint: with the booking's guest as its
+/// record has it now (a guest erased meanwhile is not sent, a replay included). Guests go to
+/// no other endpoint, and never through the stream.
+async fn with_guest(app: &AppRef, ep: &EndpointRecord, e: &Outgoing) -> Result<String, StoreError> {
+    if ep.role != "seller" || !e.kind.starts_with("hold.") {
+        return Ok(e.body.clone());
+    }
+    let Ok(mut body) = serde_json::from_str::<serde_json::Value>(&e.body) else { return Ok(e.body.clone()) };
+    let Some(id) = body["data"]["hold_id"].as_str().filter(|id| !id.contains(',')).map(String::from) else { return Ok(e.body.clone()) };
+    match app.store.hold_record(&e.resource, &id).await?.and_then(|r| r.guest) {
+        Some(g) => {
+            body["data"]["guest"] = serde_json::json!(g);
+            Ok(body.to_string())
+        }
+        None => Ok(e.body.clone()),
+    }
+}
+
 /// Queues `events` for endpoint `ep` in order (a call per 100), counting what its cap dropped.
 pub async fn enqueue(app: &AppRef, ep: &EndpointRecord, events: &[&Outgoing]) -> Result<(), StoreError> {
     for chunk in events.chunks(100) {
-        let evs = chunk.iter().map(|e| [e.id.clone(), e.kind.clone(), e.resource.clone(), e.at_ms.to_string(), e.body.clone()]).collect();
+        let mut evs = Vec::with_capacity(chunk.len());
+        for e in chunk {
+            let body = with_guest(app, ep, e).await?;
+            evs.push([e.id.clone(), e.kind.clone(), e.resource.clone(), e.at_ms.to_string(), body]);
+        }
         if let Some(dropped) = app.store.wh_enqueue(&ep.id, app.cfg.webhooks.webhook_backlog_max, evs).await? {
             if dropped > 0 {
                 app.metrics.webhook_dropped.inc_by(dropped);

@@ -80,6 +80,23 @@ async fn a_hold_is_delivered_signed_as_standard_webhooks_verifies() {
     let body = all.iter().map(|g| g.json()).find(|b| b["type"] == "hold.created").unwrap();
     assert_eq!(body["data"]["resource_id"], "room");
     assert!(body["data"].get("guest").is_none());
+    // A booking's guest goes to its seller's own endpoint, and to no ops endpoint.
+    let ops_r = Receiver::start();
+    assert_eq!(register(&e, &e.ops, &ops_r.url, &["hold.created"], Some(&["room"])).await.status.as_u16(), 201);
+    let guest = json!({"name": "Ana Ruiz", "notes": "window"});
+    let g = e
+        .api
+        .hold(&token("buyer-g", "buyer"), "wh-g", &json!({"resource_id": "room", "date": d, "slot": "20:00", "qty": 1, "guest": guest}))
+        .await;
+    assert_eq!(g.status.as_u16(), 201, "{:?}", g.body);
+    let gid = g.body["id"].as_str().unwrap().to_string();
+    wait_holds(&r, std::slice::from_ref(&gid), 10).await;
+    wait_holds(&ops_r, std::slice::from_ref(&gid), 10).await;
+    let mine = r.all().iter().map(|x| x.json()).find(|b| b["data"]["hold_id"] == gid.as_str()).unwrap();
+    assert_eq!(mine["data"]["guest"], guest);
+    let theirs = ops_r.all().iter().map(|x| x.json()).find(|b| b["data"]["hold_id"] == gid.as_str()).unwrap();
+    assert!(theirs["data"].get("guest").is_none(), "{theirs}");
+    let all = r.all();
     let av = all.iter().map(|g| g.json()).find(|b| b["type"] == "availability.changed").unwrap();
     assert_eq!(av["data"], json!({"resource_id": "room", "dates": [d]}));
     // A wrong secret is refused by the library: the check is real.
