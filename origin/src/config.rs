@@ -32,6 +32,10 @@ pub struct Config {
     /// Empty: derived from `AFORO_JWT_SECRET`.
     #[arg(long, env = "AFORO_HOLD_ID_SECRET", hide_env_values = true, default_value = "")]
     pub hold_id_secret: String,
+    /// Certificates (PEM) trusted for `https://` calls besides the public roots: an internal
+    /// identity provider's or webhook receiver's CA.
+    #[arg(long, env = "AFORO_TLS_CA_FILE")]
+    pub tls_ca_file: Option<std::path::PathBuf>,
     /// Seconds after its expiry during which consuming a hold takes its units again (if free,
     /// at today's price); later, 410 HOLD_EXPIRED. An expired hold is no option on the units.
     #[arg(long, env = "AFORO_RETAKE_GRACE_S", default_value_t = 300, value_parser = clap::value_parser!(u64).range(0..=86_400))]

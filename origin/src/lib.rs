@@ -24,6 +24,7 @@ pub mod routes;
 pub mod server;
 pub mod store;
 pub mod text;
+pub mod tls;
 pub mod webhook_settings;
 pub mod webhooks;
 
@@ -101,6 +102,7 @@ pub async fn run(
     shutdown: watch::Receiver<bool>,
     signals: Arc<obs::signals::Signals>,
 ) -> Result<(), BoxError> {
+    tls::install();
     let compact = (cfg.compact_interval_ms > 0).then(|| store::compactor::CompactConfig {
         every: Duration::from_millis(cfg.compact_interval_ms),
         retention_d: cfg.booking_retention_d,

@@ -35,7 +35,7 @@ pub struct Api {
 impl Api {
     /// A client of the server at `base` (`http://127.0.0.1:PORT`).
     pub fn new(base: &str) -> Api {
-        let http = reqwest::Client::builder().pool_max_idle_per_host(512).build().expect("client");
+        let http = http().pool_max_idle_per_host(512).build().expect("client");
         Api { base: base.trim_end_matches('/').to_string(), http }
     }
 
@@ -165,4 +165,12 @@ impl Api {
     pub async fn stock_keyed(&self, token: &str, id: &str, key: Option<&str>, body: &Value) -> Answer {
         self.send(Method::POST, &format!("/v1/resources/{id}/stock"), Some(token), key, Some(body.to_string().into_bytes())).await
     }
+}
+
+/// A client builder for tests: reqwest's rustls needs a process-wide crypto provider (the
+/// origin's https calls enable it for the whole workspace), installed here first, once.
+pub fn http() -> reqwest::ClientBuilder {
+    #[allow(deprecated)]
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
 }

@@ -217,7 +217,7 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
     .await;
 
     // 3. CORS: allowed origin gets the header, others do not; preflight.
-    let c = reqwest::Client::new();
+    let c = aforo_tests::client::http().build().unwrap();
     let allowed =
         c.get(format!("{}/v1/resources/panettone/availability", edge.url())).header("origin", "https://shop.example").send().await.unwrap();
     assert_eq!(allowed.headers()["access-control-allow-origin"], "https://shop.example");
@@ -339,7 +339,7 @@ async fn browser_holds_a_table(edge_url: &str, e: &Env, date: &str) {
 /// The page's script and styles are the Worker's own routes, with their types and the same
 /// policy; every answer, JSON included, says nosniff.
 async fn page_headers(edge_url: &str) {
-    let c = reqwest::Client::new();
+    let c = aforo_tests::client::http().build().unwrap();
     for (path, ctype) in
         [("/", "text/html; charset=utf-8"), ("/page.js", "text/javascript; charset=utf-8"), ("/page.css", "text/css; charset=utf-8")]
     {
@@ -364,7 +364,7 @@ async fn page_headers(edge_url: &str) {
 /// still not for any other host (the main Worker of the test, without LOCAL_DEMO, never does).
 async fn demo_token_only_in_a_local_demo_on_loopback(origin_url: &str, buyer: &str) {
     let edge = Edge::start(origin_url, &[("LOCAL_DEMO", "1"), ("DEMO_BUYER_TOKEN", buyer)]);
-    let c = reqwest::Client::new();
+    let c = aforo_tests::client::http().build().unwrap();
     let page = |host: Option<String>| {
         let mut r = c.get(format!("{}/", edge.url()));
         if let Some(h) = host {

@@ -1,12 +1,12 @@
-//! Reads the identity provider's key set over HTTP: one GET, a timeout on the whole exchange,
-//! a bounded body, no redirects followed. Plain `http://` only: this build carries no TLS
-//! client (docs/operations.md says how to serve the keys to it).
+//! Reads the identity provider's key set over HTTPS (or plain HTTP on a private network): one
+//! GET, a timeout on the whole exchange, a bounded body, no redirects followed.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper::{header, Request, StatusCode, Uri};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -36,19 +36,23 @@ pub enum FetchError {
 /// A client for one URL.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
-    client: Client<HttpConnector, Empty<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, Empty<Bytes>>,
     uri: Uri,
 }
 
 impl Fetcher {
-    /// A fetcher of `url`, which must be an `http://` URL with a host.
-    pub fn new(url: &str) -> Result<Self, String> {
+    /// A fetcher of `url`, an `https://` (or `http://`) URL with a host, trusting the public
+    /// roots and the certificates of `ca_file`.
+    pub fn new(url: &str, ca_file: Option<&std::path::Path>) -> Result<Self, String> {
         let uri: Uri = url.parse().map_err(|e| format!("AFORO_JWKS_URL {url:?} is not a URL: {e}"))?;
-        if uri.scheme_str() != Some("http") || uri.host().is_none() {
-            return Err(format!("AFORO_JWKS_URL {url:?} must be an http:// URL with a host"));
+        if !matches!(uri.scheme_str(), Some("https" | "http")) || uri.host().is_none() {
+            return Err(format!("AFORO_JWKS_URL {url:?} must be an https:// (or http://) URL with a host"));
         }
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(TIMEOUT));
+        let mut http = HttpConnector::new();
+        http.set_connect_timeout(Some(TIMEOUT));
+        http.enforce_http(false);
+        let tls = crate::tls::client_config(ca_file)?;
+        let connector = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http().enable_http1().wrap_connector(http);
         let client = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(1).build(connector);
         Ok(Fetcher { client, uri })
     }

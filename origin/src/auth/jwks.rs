@@ -81,7 +81,7 @@ const CLAIMS: &str = "sub (string), exp (number), iss, aud, optional iat and nbf
 impl Jwks {
     /// A verifier for `settings`; errs when the URL cannot be used.
     pub fn new(settings: Settings) -> Result<Self, String> {
-        let fetcher = Fetcher::new(&settings.url)?;
+        let fetcher = Fetcher::new(&settings.url, settings.ca_file.as_deref())?;
         Ok(Jwks { settings, fetcher, cache: RwLock::default(), fetching: tokio::sync::Mutex::new(()) })
     }
 

@@ -16,6 +16,7 @@ impl Config {
             max_lifetime: self.jwt_max_lifetime(),
             min_refetch: Duration::from_secs(self.jwks_min_refetch_s),
             refresh: Duration::from_secs(self.jwks_refresh_s.max(self.jwks_min_refetch_s)),
+            ca_file: self.tls_ca_file.clone(),
         })
     }
 
@@ -39,12 +40,8 @@ impl Config {
                 return Err("AFORO_JWT_ROLE_CLAIM must name a claim".into());
             }
             let uri: hyper::Uri = s.url.parse().map_err(|e| format!("AFORO_JWKS_URL {:?} is not a URL: {e}", s.url))?;
-            if uri.scheme_str() != Some("http") || uri.host().is_none() {
-                return Err(format!(
-                    "AFORO_JWKS_URL {:?} must be an http:// URL with a host: this build has no TLS client \
-                     (docs/operations.md: serve the key set to the origin over a private network or a local proxy)",
-                    s.url
-                ));
+            if !matches!(uri.scheme_str(), Some("https" | "http")) || uri.host().is_none() {
+                return Err(format!("AFORO_JWKS_URL {:?} must be an https:// (or http://) URL with a host", s.url));
             }
         }
         if self.jwt_secret.is_empty() && self.hold_id_secret.len() < 16 {
@@ -98,4 +95,6 @@ pub struct JwksSettings {
     pub min_refetch: Duration,
     /// Time between fetches while the set is healthy.
     pub refresh: Duration,
+    /// Certificates trusted besides the public roots (`AFORO_TLS_CA_FILE`).
+    pub ca_file: Option<std::path::PathBuf>,
 }

@@ -51,6 +51,7 @@ impl Hub {
             .pool_max_idle_per_host(2)
             .user_agent(concat!("aforo-webhooks/", env!("CARGO_PKG_VERSION")))
             .dns_resolver(GuardedResolver { allow_private: s.webhook_allow_private })
+            .tls_backend_preconfigured(crate::tls::client_config(app.cfg.tls_ca_file.as_deref())?)
             .build()
             .map_err(|e| format!("webhook client: {e}"))?;
         let rnd: [u8; 6] = super::random_bytes();

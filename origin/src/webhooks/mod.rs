@@ -83,13 +83,8 @@ pub fn parse_registration(body: &[u8]) -> Result<Registration, WebhookError> {
     }
     let url = reqwest::Url::parse(&w.url).map_err(|e| WebhookError::Invalid(format!("url: {e}")))?;
     match url.scheme() {
-        "http" => {}
-        "https" => {
-            return Err(WebhookError::Invalid(
-                "url: this build of the origin sends webhooks over http only (no TLS client is built in); use an http URL behind a TLS-terminating relay".into(),
-            ))
-        }
-        s => return Err(WebhookError::Invalid(format!("url: scheme {s} is not http"))),
+        "https" | "http" => {}
+        s => return Err(WebhookError::Invalid(format!("url: scheme {s} is not https or http"))),
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(WebhookError::Invalid("url: no credentials in the URL; the signature authenticates the sender".into()));

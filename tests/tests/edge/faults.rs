@@ -58,7 +58,7 @@ async fn a_misconfigured_edge_refuses_to_serve_and_names_the_setting() {
     }
     let (url, seen) = fake_origin();
     let edge = Edge::start(&url, &[("SNAPSHOT_TTL_S", "2seconds")]);
-    let c = reqwest::Client::new();
+    let c = aforo_tests::client::http().build().unwrap();
     for (path, rid) in [("/v1/resources/x/availability?qty=1", Some("rid-misconfigured-1")), ("/healthz", None), ("/", None)] {
         let mut r = c.get(format!("{}{path}", edge.url()));
         if let Some(id) = rid {

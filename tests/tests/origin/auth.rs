@@ -112,7 +112,7 @@ async fn tokens_not_valid_yet_or_living_for_centuries_are_refused() {
 async fn two_authorization_headers_are_refused() {
     let e = env();
     create(&e, "sku", &stock_doc(1)).await;
-    let http = reqwest::Client::new();
+    let http = aforo_tests::client::http().build().unwrap();
     for (a, b) in [(e.ops.clone(), e.seller.clone()), (e.seller.clone(), e.seller.clone()), (e.seller.clone(), "junk".to_string())] {
         let r = http
             .get(format!("{}/v1/resources/sku", e.origin.url()))

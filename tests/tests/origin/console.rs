@@ -4,7 +4,7 @@
 use crate::common::*;
 
 async fn fetch(url: &str) -> reqwest::Response {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(url).send().await.unwrap()
+    aforo_tests::client::http().redirect(reqwest::redirect::Policy::none()).build().unwrap().get(url).send().await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,18 +16,18 @@ use serde_json::{json, Value};
 
 use crate::common::*;
 
-const ISS: &str = "https://id.marketplace.test/";
+pub(crate) const ISS: &str = "https://id.marketplace.test/";
 const ROLE: &str = "https://marketplace.test/role";
 
 /// The stand-in provider: serves `set` (503 while `None`) at `/jwks`, counting requests.
-struct Idp {
-    url: String,
+pub(crate) struct Idp {
+    pub(crate) url: String,
     set: Arc<Mutex<Option<String>>>,
     hits: Arc<AtomicUsize>,
 }
 
 impl Idp {
-    fn start() -> Idp {
+    pub(crate) fn start() -> Idp {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/jwks", listener.local_addr().unwrap());
         let set: Arc<Mutex<Option<String>>> = Arc::default();
@@ -60,7 +60,7 @@ impl Idp {
     }
 
     /// Publishes these keys of `minted` (or answers 503 with `None`).
-    fn publish(&self, minted: &Value, kids: Option<&[&str]>) {
+    pub(crate) fn publish(&self, minted: &Value, kids: Option<&[&str]>) {
         *self.set.lock().unwrap() =
             kids.map(|kids| json!({"keys": kids.iter().map(|k| minted["jwks"][k].clone()).collect::<Vec<_>>()}).to_string());
     }
@@ -71,7 +71,7 @@ impl Idp {
 }
 
 /// Runs tests/idp/mint.mjs on `spec`.
-fn mint(spec: &Value) -> Value {
+pub(crate) fn mint(spec: &Value) -> Value {
     let mut child = std::process::Command::new("node")
         .arg(repo_root().join("tests/idp/mint.mjs"))
         .current_dir(repo_root())
@@ -90,7 +90,7 @@ fn now() -> i64 {
 }
 
 /// Claims for `sub` with `role` under the configured role claim, valid for ten minutes.
-fn claims(sub: &str, role: Value) -> Value {
+pub(crate) fn claims(sub: &str, role: Value) -> Value {
     json!({"sub": sub, ROLE: role, "iss": ISS, "aud": "aforo", "iat": now(), "exp": now() + 600})
 }
 
@@ -103,7 +103,7 @@ fn with(mut c: Value, k: &str, v: Value) -> Value {
     c
 }
 
-fn settings<'a>(idp: &'a Idp, min_refetch: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn settings<'a>(idp: &'a Idp, min_refetch: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("AFORO_JWKS_URL", idp.url.as_str()),
         ("AFORO_JWT_ISSUER", ISS),

@@ -17,7 +17,7 @@ struct Sse {
 
 impl Sse {
     async fn open(url: &str, token: &str, last: Option<&str>) -> Result<Sse, reqwest::Response> {
-        let mut req = reqwest::Client::new().get(url).bearer_auth(token).header("accept", "text/event-stream");
+        let mut req = aforo_tests::client::http().build().unwrap().get(url).bearer_auth(token).header("accept", "text/event-stream");
         if let Some(l) = last {
             req = req.header("last-event-id", l);
         }
@@ -108,7 +108,7 @@ async fn only_the_owner_or_ops_may_listen() {
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["code"], "FORBIDDEN", "{who}");
     }
-    let r = reqwest::Client::new().get(&url).send().await.unwrap();
+    let r = aforo_tests::client::http().build().unwrap().get(&url).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401);
     let bad = Sse::open(&url, &e.seller, Some("$")).await.err().expect("a bad Last-Event-ID is refused");
     assert_eq!(bad.status().as_u16(), 400);

@@ -36,6 +36,7 @@
 //! - [`group`]: the group commit under crowds, carts and a killed origin, then the checker
 //! - [`openapi`]: every answer as `origin/openapi.yaml` says
 //! - [`cluster`]: the same on a 3-node Redis Cluster
+//! - [`tls`]: the key set and webhooks over https, trusted through `AFORO_TLS_CA_FILE`
 //! - [`footprint`]: seller quotas, archived resources' size, memory as a signal, shadow
 //!   overflows apart from oversells, booking cursors on dotted ids
 //! - [`webhook_load`]: webhook lag at 100 (and 1,000) holds a second, with a dead endpoint;
@@ -82,5 +83,6 @@ mod resources;
 mod seating;
 mod shares;
 mod tables;
+mod tls;
 mod webhook_load;
 mod webhooks;

@@ -23,7 +23,7 @@ fn used_memory(redis: &Redis) -> i64 {
 /// A client whose connections come from `from` (any 127.0.0.0/8 address reaches the origin on
 /// 127.0.0.1): a second client address on one machine.
 fn client_from(from: &str) -> reqwest::Client {
-    reqwest::Client::builder().local_address(from.parse::<IpAddr>().ok()).build().unwrap()
+    aforo_tests::client::http().local_address(from.parse::<IpAddr>().ok()).build().unwrap()
 }
 
 /// Status and `Retry-After` of a GET.
@@ -259,7 +259,7 @@ async fn one_sellers_streams_do_not_lock_out_other_sellers_or_ops() {
     let (s1, s2, ops) = (token("seller-1", "seller"), token("seller-2", "seller"), token("ops-1", "ops"));
     assert_eq!(api.put_resource(&s1, "one", &stock_doc(5)).await.status, 201);
     assert_eq!(api.put_resource(&s2, "two", &stock_doc(5)).await.status, 201);
-    let http = reqwest::Client::new();
+    let http = aforo_tests::client::http().build().unwrap();
     let mut held = Vec::new();
     let mut refused = 0;
     for _ in 0..70 {
@@ -384,7 +384,7 @@ async fn sigterm_ends_the_origin_within_10_s_while_redis_does_not_answer() {
         let a = e.api.send(Method::GET, &format!("/v1/holds/h_{i:026}_r"), Some("bogus"), None, None).await;
         assert_eq!(a.status, 401);
     }
-    let http = reqwest::Client::new();
+    let http = aforo_tests::client::http().build().unwrap();
     let (s, _, _stream) = open_stream(&http, &e.origin.url(), "shop", &e.seller).await;
     assert_eq!(s, 200);
     // Redis stops answering; requests are in flight on it.

@@ -13,13 +13,13 @@ use serde_json::{json, Value};
 
 use crate::common::*;
 
-fn wh_env(extra: &[(&str, &str)]) -> Env {
+pub(crate) fn wh_env(extra: &[(&str, &str)]) -> Env {
     let mut vars = vec![("AFORO_WEBHOOK_ALLOW_PRIVATE", "1"), ("AFORO_WEBHOOK_POLL_MS", "50"), ("AFORO_WEBHOOK_LEASE_MS", "1500")];
     vars.extend_from_slice(extra);
     Env::with(Redis::start(&[]), &vars)
 }
 
-async fn register(e: &Env, tok: &str, url: &str, events: &[&str], resources: Option<&[&str]>) -> Answer {
+pub(crate) async fn register(e: &Env, tok: &str, url: &str, events: &[&str], resources: Option<&[&str]>) -> Answer {
     let mut body = json!({"url": url, "events": events});
     if let Some(r) = resources {
         body["resource_ids"] = json!(r);
@@ -27,7 +27,7 @@ async fn register(e: &Env, tok: &str, url: &str, events: &[&str], resources: Opt
     e.api.send(Method::POST, "/v1/webhooks", Some(tok), None, Some(body.to_string().into_bytes())).await
 }
 
-async fn hold(e: &Env, n: usize, d: &str) -> String {
+pub(crate) async fn hold(e: &Env, n: usize, d: &str) -> String {
     let buyer = token(&format!("buyer-{n}"), "buyer");
     let a =
         e.api.hold(&buyer, &format!("wh-{n}"), &json!({"items": [{"resource_id": "room", "date": d, "slot": "20:00", "qty": 1}]})).await;
@@ -44,7 +44,7 @@ fn created_holds(r: &Receiver) -> Vec<String> {
         .collect()
 }
 
-async fn wait_holds(r: &Receiver, want: &[String], secs: u64) {
+pub(crate) async fn wait_holds(r: &Receiver, want: &[String], secs: u64) {
     eventually(Duration::from_secs(secs), || async {
         let got = created_holds(r);
         if want.iter().all(|h| got.contains(h)) {
