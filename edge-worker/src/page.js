@@ -213,9 +213,12 @@ async function submitHold(ev) {
 // fits instead offered.
 async function refused(r, chosen) {
   const text = refusalText(r);
-  if (S.avail && chosen.slot) { S.avail = L.markRefused(S.avail, chosen.slot); renderAvailability(); }
-  if (r.status === 409 && S.about.kind !== "STOCK") { await loadDays(); await loadAvailability(); }
-  if (S.avail && chosen.slot) { S.avail = L.markRefused(S.avail, chosen.slot); renderAvailability(); }
+  if (r.status === 409) {
+    if (S.about.kind !== "STOCK") await loadDays();
+    await loadAvailability();
+    // The snapshot read may predate the refusal: the refused time stays shown full.
+    if (S.avail && chosen.slot && S.avail.date === chosen.date) { S.avail = L.markRefused(S.avail, chosen.slot); renderAvailability(); }
+  }
   say(text);
   if (r.body.alternatives && r.body.alternatives.length) showAlternatives(chosen.qty, r.body.alternatives);
   $("message").scrollIntoView({ block: "start" });
