@@ -135,10 +135,22 @@ export function manageUrl(pageUrl, resource, lang, holdId) {
   return u.toString();
 }
 
-/** The hold id of a manage link's fragment (`#booking=<id>`), or null. */
+/** The hold id of a manage link's fragment (`#booking=<id>`, maybe with `&token=`), or null. */
 export function bookingOf(hash) {
-  const m = /^#?booking=([A-Za-z0-9_.-]{1,128})$/.exec(hash || "");
-  return m ? m[1] : null;
+  const id = new URLSearchParams(String(hash || "").replace(/^#/, "")).get("booking");
+  return id && /^[A-Za-z0-9_.-]{1,128}$/.test(id) ? id : null;
+}
+
+/**
+ * A buyer token handed over in the fragment (`#token=<jwt>`, as the console takes one: never
+ * sent to a server), and the fragment without it; `token` is null when there is none.
+ */
+export function tokenOf(hash) {
+  const f = new URLSearchParams(String(hash || "").replace(/^#/, ""));
+  const token = f.get("token");
+  f.delete("token");
+  const rest = f.toString();
+  return { token: token && /^[A-Za-z0-9_.-]{1,4096}$/.test(token) ? token : null, hash: rest ? "#" + rest : "" };
 }
 
 /**

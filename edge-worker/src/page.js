@@ -15,6 +15,14 @@ function el(tag, props, ...children) {
 }
 
 const params = new URLSearchParams(location.search);
+// A buyer token handed over in the fragment (the marketplace's, or a test's) is kept for the
+// tab and taken out of the address; the text area (a local demo pre-fills it) wins.
+const handed = L.tokenOf(location.hash);
+if (handed.token) {
+  sessionStorage.setItem("aforo-token", handed.token);
+  history.replaceState(null, "", location.pathname + location.search + handed.hash);
+}
+if (!$("token").value.trim() && sessionStorage.getItem("aforo-token")) $("token").value = sessionStorage.getItem("aforo-token");
 const explicit = params.get("lang") || sessionStorage.getItem("aforo-lang");
 const S = {
   // An explicit choice (?lang= or the switch), else the Worker's pick from Accept-Language.
@@ -143,7 +151,7 @@ function renderAvailability() {
       b.addEventListener("click", () => choose({ resource_id: S.resource, date: a.date, slot: s.slot, qty: a.qty }, s.price));
       grid.append(b);
     }
-    box.append(el("h3", null, tr(g.meal)), grid);
+    box.append(el("h2", { className: "meal" }, tr(g.meal)), grid);
   }
   if (a.alternatives && a.alternatives.length && !(slots.length ? slots.some(L.fits) : L.fits(a))) showAlternatives(a.qty, a.alternatives);
   // A stock item or a day without slots: the details come straight away.

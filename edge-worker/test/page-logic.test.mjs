@@ -72,6 +72,11 @@ test("free and priced holds; the checkout and manage links", () => {
   assert.equal(L.bookingOf("#booking=h_01J-x.y"), "h_01J-x.y");
   assert.equal(L.bookingOf("#booking=<img>"), null);
   assert.equal(L.bookingOf(""), null);
+  assert.equal(L.bookingOf("#booking=h_9&token=a.b.c"), "h_9");
+  assert.deepEqual(L.tokenOf("#booking=h_9&token=a.b-c_d"), { token: "a.b-c_d", hash: "#booking=h_9" });
+  assert.deepEqual(L.tokenOf("#token=a.b.c"), { token: "a.b.c", hash: "" });
+  assert.deepEqual(L.tokenOf("#token=<x>&booking=h_1"), { token: null, hash: "#booking=h_1" });
+  assert.deepEqual(L.tokenOf(""), { token: null, hash: "" });
 });
 
 test("the countdown is heard only in its last minute", () => {
