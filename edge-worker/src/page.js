@@ -385,10 +385,10 @@ function askCancel(h) {
 // ---- changing ---------------------------------------------------------------------------
 async function startChange(h) {
   S.change = h;
-  $("change-title").hidden = false;
   S.party = h.items[0].qty;
   if (h.items[0].date) S.date = h.items[0].date;
   await refresh();
+  $("change-title").hidden = false;
   $("booking").scrollIntoView({ block: "start" });
   $("change-title").setAttribute("tabindex", "-1");
   $("change-title").focus({ preventScroll: true });
@@ -405,9 +405,9 @@ async function changeTo(item) {
   if (r.status === 200 || r.status === 201) {
     S.change = null;
     $("change-title").hidden = true;
-    say(tr("changed", { line: holdLine(r.body) }));
-    showBooking({ ...r.body, intent: L.intentOf(item) }, true);
     await refresh();
+    showBooking({ ...r.body, intent: L.intentOf(item) }, true);
+    say(tr("changed", { line: holdLine(r.body) }));
     return;
   }
   if (L.forgetsKey(r.status)) S.keys.delete(intent);

@@ -192,7 +192,7 @@ try {
   await s.page.waitForSelector("#details:not([hidden])");
   await s.page.selectOption("#party", "2");
   await s.page.waitForSelector("#details:not([hidden])");
-  check((await s.page.textContent("#chosen")).includes(W.price), "stock price: " + (await s.page.textContent("#chosen")));
+  check(norm(await s.page.textContent("#chosen")).includes(W.price), "stock price: " + (await s.page.textContent("#chosen")));
   await fillDetails(s.page, "Eva");
   await s.page.locator("#hold-button").tap();
   await s.page.waitForSelector("#hold.held #confirm");
