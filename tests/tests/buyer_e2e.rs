@@ -58,11 +58,19 @@ async fn a_guest_books_on_a_phone_in_english_and_spanish() {
         rapido["hold_ttl_s"] = json!(2);
         rapido["name"] = json!("Rápido");
         create(&e, &format!("rapido-{lang}"), &rapido).await;
-        create(&e, &format!("barra-{lang}"), &json!({"name": "Barra", "timezone": "UTC", "hours": week(json!([["20:00", "21:00"]])),
-            "dimensions": {"slots": {"duration_min": 60, "interval_min": 60, "capacity": 4, "tables": [{"id": "B1", "seats": [1, 4]}]}}}))
+        create(
+            &e,
+            &format!("barra-{lang}"),
+            &json!({"name": "Barra", "timezone": "UTC", "hours": week(json!([["20:00", "21:00"]])),
+            "dimensions": {"slots": {"duration_min": 60, "interval_min": 60, "capacity": 4, "tables": [{"id": "B1", "seats": [1, 4]}]}}}),
+        )
         .await;
-        create(&e, &format!("panettone-{lang}"), &json!({"name": "Panettone 1 kg", "timezone": "UTC", "qty": {"min": 1, "max": 3},
-            "dimensions": {"stock": {"on_hand": 40}}, "pricing": {"currency": "EUR", "base_minor": 1800}}))
+        create(
+            &e,
+            &format!("panettone-{lang}"),
+            &json!({"name": "Panettone 1 kg", "timezone": "UTC", "qty": {"min": 1, "max": 3},
+            "dimensions": {"stock": {"on_hand": 40}}, "pricing": {"currency": "EUR", "base_minor": 1800}}),
+        )
         .await;
         let out = tokio::process::Command::new("node")
             .arg(root.join("tests/browser/buyer-phone.mjs"))
@@ -80,7 +88,8 @@ async fn a_guest_books_on_a_phone_in_english_and_spanish() {
             .expect("node");
         let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert!(out.status.success(), "browser test ({lang}) failed:\n{log}");
-        for want in ["booked: ", "changed to 21:00, cancelled: ", "expired hold: ", "refused: ", "stock: checkout ", "axe held: no serious"] {
+        for want in ["booked: ", "changed to 21:00, cancelled: ", "expired hold: ", "refused: ", "stock: checkout ", "axe held: no serious"]
+        {
             assert!(log.contains(&format!("[{lang}] {want}")), "{want}: {log}");
         }
         println!("{log}");
