@@ -81,6 +81,19 @@ export function addDays(date, n) {
   return d.toISOString().slice(0, 10);
 }
 
+/**
+ * The 14 days the day picker shows: from today, or, for a date asked for (`?date=`) later
+ * than that, the fortnight around it; never past the horizon.
+ */
+export function dayWindow(today, wanted, horizonDays) {
+  const last = addDays(today, horizonDays);
+  let from = today;
+  const ok = /^\d{4}-\d{2}-\d{2}$/.test(wanted || "") && !Number.isNaN(Date.parse(wanted + "T12:00:00Z"));
+  if (ok && wanted > addDays(today, 13) && wanted <= last) from = addDays(wanted, -6);
+  const to = addDays(from, 13) < last ? addDays(from, 13) : last;
+  return { from, to };
+}
+
 /** A resource-local date in the locale: short for the day picker, long for sentences. */
 export function formatDate(lang, date, long) {
   const opts = long ? { weekday: "long", day: "numeric", month: "long" } : { weekday: "short", day: "numeric", month: "short" };

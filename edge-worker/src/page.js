@@ -88,9 +88,8 @@ async function refresh() {
 }
 
 async function loadDays() {
-  const today = L.todayIn(S.about.timezone, new Date());
-  const to = L.addDays(today, Math.min(13, S.about.horizon_days));
-  const q = new URLSearchParams({ from: today, to, qty: String(S.party || S.about.qty.min || 1) });
+  const { from, to } = L.dayWindow(L.todayIn(S.about.timezone, new Date()), S.date, S.about.horizon_days);
+  const q = new URLSearchParams({ from, to, qty: String(S.party || S.about.qty.min || 1) });
   const r = await fetch(`/v1/resources/${encodeURIComponent(S.resource)}/calendar?${q}`);
   const c = await r.json();
   if (!r.ok) { say(c.detail || c.title); return; }

@@ -48,6 +48,13 @@ test("dates, times and money in the locale", () => {
   assert.equal(L.todayIn("Europe/Madrid", new Date("2026-12-05T23:30:00Z")), "2026-12-06");
   assert.equal(L.todayIn("America/New_York", new Date("2026-12-05T03:00:00Z")), "2026-12-04");
   assert.equal(L.addDays("2026-12-31", 1), "2027-01-01");
+  assert.deepEqual(L.dayWindow("2026-12-05", null, 90), { from: "2026-12-05", to: "2026-12-18" });
+  assert.deepEqual(L.dayWindow("2026-12-05", "2026-12-10", 90), { from: "2026-12-05", to: "2026-12-18" });
+  assert.deepEqual(L.dayWindow("2026-12-05", "2027-01-04", 90), { from: "2026-12-29", to: "2027-01-11" });
+  assert.deepEqual(L.dayWindow("2026-12-05", "2027-06-01", 90), { from: "2026-12-05", to: "2026-12-18" });
+  assert.deepEqual(L.dayWindow("2026-12-05", null, 3), { from: "2026-12-05", to: "2026-12-08" });
+  assert.deepEqual(L.dayWindow("2026-12-05", "zzz", 90), { from: "2026-12-05", to: "2026-12-18" });
+  assert.deepEqual(L.dayWindow("2026-12-05", "2026-13-45", 90), { from: "2026-12-05", to: "2026-12-18" });
   assert.equal(L.formatDate("es", "2026-12-05", true), "sábado, 5 de diciembre");
   assert.equal(L.formatDate("en", "2026-12-05", true), "Saturday, December 5");
   assert.equal(L.formatSlot("es", "20:15"), "20:15");
