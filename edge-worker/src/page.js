@@ -153,8 +153,14 @@ function renderAvailability() {
     box.append(el("h2", { className: "meal" }, tr(g.meal)), grid);
   }
   if (a.alternatives && a.alternatives.length && !(slots.length ? slots.some(L.fits) : L.fits(a))) showAlternatives(a.qty, a.alternatives);
-  // A stock item or a day without slots: the details come straight away.
-  if (L.fits(a) && !slots.length) choose({ resource_id: S.resource, date: a.date, qty: a.qty }, a.price, true);
+  // A stock item or a day without slots: the details come straight away (a change asks first).
+  if (L.fits(a) && !slots.length) {
+    const item = { resource_id: S.resource, date: a.date, qty: a.qty };
+    if (!S.change) { choose(item, a.price, true); return; }
+    const b = el("button", { type: "button", id: "change-to", className: "primary" }, tr("change_to"));
+    b.addEventListener("click", () => choose(item, a.price));
+    box.append(b);
+  }
 }
 
 function showAlternatives(qty, alts) {
