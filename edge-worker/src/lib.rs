@@ -4,6 +4,7 @@
 //! answer's JSON come from aforo-core, so the edge and the origin answer byte for byte the
 //! same from the same snapshot.
 
+pub mod about;
 pub mod cache;
 pub mod cors;
 pub mod origin;
@@ -93,7 +94,7 @@ async fn route(mut req: Request, s: &Settings, rid: &str) -> Result<Response, Pr
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (req.method(), parts.as_slice()) {
         (Method::Get, [""]) => page(&req, s),
-        (Method::Get, ["page.js" | "page.css"]) => asset(&path),
+        (Method::Get, ["page.js" | "page.css" | "page-i18n.mjs" | "page-logic.mjs"]) => asset(&path),
         (Method::Get, ["healthz"]) => json_response(r#"{"status":"ok"}"#.into(), 0),
         (Method::Get, ["v1", "resources", id, "availability"]) => {
             let q = AvailabilityQuery::parse(&query_of(&req)).map_err(query_err)?;
@@ -108,6 +109,10 @@ async fn route(mut req: Request, s: &Settings, rid: &str) -> Result<Response, Pr
             let got = snapshot::get(s, &valid_id(id)?, from, to).await?;
             let c = calendar(&got.snap, &q, Utc::now(), got.stale).map_err(query_err)?;
             read_response(to_json(&c), &got, s, "calendar")
+        }
+        (Method::Get, ["v1", "resources", id, "about"]) => {
+            let got = snapshot::get(s, &valid_id(id)?, snapshot::window(None).0, snapshot::window(None).1).await?;
+            read_response(about::about(&got.snap), &got, s, "about")
         }
         (_, ["v1", "holds", ..]) => pass_through(&mut req, s, rid).await,
         (_, ["v1", ..]) | (_, [""]) => Err(Problem::new(Code::MethodNotAllowed, "method not allowed here")),
@@ -132,7 +137,8 @@ fn query_of(req: &Request) -> String {
 fn page(req: &Request, s: &Settings) -> Result<Response, Problem> {
     let host = req.url().ok().and_then(|u| u.host_str().map(String::from));
     let token = page::demo_token(s.local_demo, host.as_deref(), s.demo_buyer_token.as_deref());
-    page_response("text/html; charset=utf-8", "no-store", page::html(&token))
+    let lang = page::lang(req.headers().get("accept-language").ok().flatten().as_deref());
+    page_response("text/html; charset=utf-8", "no-store", page::html(&token, lang, s.checkout_url.as_deref()))
 }
 
 fn asset(path: &str) -> Result<Response, Problem> {

@@ -10,6 +10,37 @@ pub const HTML: &str = include_str!("page.html");
 pub const JS: &str = include_str!("page.js");
 /// Its styles, served at `/page.css`.
 pub const CSS: &str = include_str!("page.css");
+/// Its strings in every language, served at `/page-i18n.mjs` (an ES module page.js imports).
+pub const I18N: &str = include_str!("page-i18n.mjs");
+/// Its decisions, pure, served at `/page-logic.mjs`.
+pub const LOGIC: &str = include_str!("page-logic.mjs");
+
+/// The languages of the page, the first the default (page-i18n.mjs has the same list).
+pub const LANGS: [&str; 2] = ["en", "es"];
+
+/// The page's language from an `Accept-Language` header: the range of highest q whose primary
+/// tag is one of [`LANGS`] (the first such on a tie), else English. page-i18n.mjs's
+/// `pickLang` reads the same header the same way, and an explicit `?lang=` overrides both.
+pub fn lang(accept: Option<&str>) -> &'static str {
+    let mut best: Option<(f32, &'static str)> = None;
+    for part in accept.unwrap_or("").split(',') {
+        let mut it = part.split(';');
+        let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
+        let primary = tag.split('-').next().unwrap_or("");
+        let q = it.find_map(|p| p.trim().strip_prefix("q=").map(|v| v.trim().parse::<f32>().unwrap_or(0.0))).unwrap_or(1.0);
+        if let Some(l) = LANGS.iter().find(|l| **l == primary) {
+            if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, l));
+            }
+        }
+    }
+    best.map_or(LANGS[0], |(_, l)| l)
+}
+
+/// `s` safe inside a double-quoted HTML attribute.
+fn attr(s: &str) -> String {
+    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+}
 
 /// The Content-Security-Policy of the page: nothing but this Worker's own script, styles and
 /// API; no inline script or style, no plugins, no framing, no forms posted elsewhere, and
@@ -31,6 +62,8 @@ pub fn asset(path: &str) -> Option<(&'static str, &'static str)> {
     match path {
         "/page.js" => Some(("text/javascript; charset=utf-8", JS)),
         "/page.css" => Some(("text/css; charset=utf-8", CSS)),
+        "/page-i18n.mjs" => Some(("text/javascript; charset=utf-8", I18N)),
+        "/page-logic.mjs" => Some(("text/javascript; charset=utf-8", LOGIC)),
         _ => None,
     }
 }
@@ -61,9 +94,10 @@ pub fn demo_token(local_demo: bool, host: Option<&str>, token: Option<&str>) -> 
     }
 }
 
-/// The page with the token (from [`demo_token`]) in its text area.
-pub fn html(token: &str) -> String {
-    HTML.replace("__DEMO_BUYER_TOKEN__", token)
+/// The page with the token (from [`demo_token`]) in its text area, its language (from
+/// [`lang`]) and the marketplace's checkout URL (`CHECKOUT_URL`, empty when unset).
+pub fn html(token: &str, lang: &str, checkout: Option<&str>) -> String {
+    HTML.replace("__DEMO_BUYER_TOKEN__", token).replace("__LANG__", lang).replace("__CHECKOUT_URL__", &attr(checkout.unwrap_or("")))
 }
 
 #[cfg(test)]
@@ -91,18 +125,22 @@ mod tests {
     fn the_token_cannot_break_out_of_the_text_area() {
         let t = demo_token(true, Some("localhost"), Some("a.b</textarea><script>alert(1)</script>"));
         assert_eq!(t, "a.btextareascriptalert1script");
-        assert!(!html(&t).contains("__DEMO_BUYER_TOKEN__"));
+        assert!(!html(&t, "en", None).contains("__DEMO_BUYER_TOKEN__"));
     }
 
     #[test]
     fn the_page_has_no_inline_script_or_style_and_no_html_sinks() {
-        assert!(HTML.contains(r#"<script src="/page.js" defer></script>"#));
+        assert!(HTML.contains(r#"<script type="module" src="/page.js"></script>"#));
         assert!(HTML.contains(r#"<link rel="stylesheet" href="/page.css">"#));
         assert_eq!(HTML.matches("<script").count(), 1, "one script, from /page.js");
         assert!(!HTML.contains("<style") && !HTML.contains(" style=") && !HTML.contains(" on"), "inline style or handler");
         for sink in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"] {
-            assert!(!JS.contains(sink), "page.js uses {sink}");
+            for (name, js) in [("page.js", JS), ("page-i18n.mjs", I18N), ("page-logic.mjs", LOGIC)] {
+                assert!(!js.contains(sink), "{name} uses {sink}");
+            }
         }
+        assert_eq!(asset("/page-i18n.mjs").map(|a| a.0), Some("text/javascript; charset=utf-8"));
+        assert_eq!(asset("/page-logic.mjs").map(|a| a.0), Some("text/javascript; charset=utf-8"));
         assert!(CSP.contains("script-src 'self'") && !CSP.contains("unsafe"));
         assert!(CSP.contains("require-trusted-types-for 'script'"));
         assert_eq!(asset("/page.js").map(|a| a.0), Some("text/javascript; charset=utf-8"));
@@ -111,10 +149,26 @@ mod tests {
     }
 
     #[test]
-    fn alternatives_are_buttons_and_a_read_only_refusal_is_said_plainly() {
-        assert!(HTML.contains(r#"<div id="alternatives"></div>"#));
-        assert!(JS.contains(r#"el("button", { type: "button", className: "alternative" }"#), "alternatives are buttons built with the DOM");
-        assert!(JS.contains(r#"h.code === "READ_ONLY""#));
-        assert!(JS.contains("Bookings are paused for maintenance; nothing was charged or held."));
+    fn the_language_follows_accept_language() {
+        assert_eq!(lang(None), "en");
+        assert_eq!(lang(Some("es-ES,es;q=0.9,en;q=0.8")), "es");
+        assert_eq!(lang(Some("fr-FR, en;q=0.5, es;q=0.7")), "es");
+        assert_eq!(lang(Some("de, fr")), "en");
+        assert_eq!(lang(Some("es;q=0, en;q=0.1")), "en");
+        assert_eq!(lang(Some("en-GB,es")), "en");
+        let page = html("", "es", Some("https://shop.example/pay?a=1&b=\"x\""));
+        assert!(page.contains(r#"<html lang="es">"#), "{page}");
+        assert!(page.contains(r#"content="https://shop.example/pay?a=1&amp;b=&quot;x&quot;""#), "{page}");
+        assert!(html("", "en", None).contains(r#"name="aforo-checkout" content="""#));
+    }
+
+    #[test]
+    fn every_word_of_the_page_is_in_both_languages() {
+        // page.html's words are keys of page-i18n.mjs, filled in by page.js.
+        for key in HTML.split("data-i18n=\"").skip(1).map(|s| s.split('"').next().unwrap_or("")) {
+            assert!(I18N.contains(&format!("\n    {key}: ")), "{key} is not in page-i18n.mjs");
+        }
+        assert!(JS.contains("L.refusalKey(r.status, r.body.code)") && LOGIC.contains(r#"code === "READ_ONLY""#));
+        assert!(I18N.contains("Bookings are paused for maintenance; nothing was charged or held."));
     }
 }

@@ -34,6 +34,10 @@ pub struct Settings {
     /// Most bytes of snapshots kept in the isolate (`SNAPSHOT_CACHE_BYTES`), least recently
     /// used evicted first.
     pub snapshot_cache_bytes: usize,
+    /// `CHECKOUT_URL`: the marketplace's checkout, where the buyer page sends a priced hold
+    /// (`hold=<id>&return=<manage link>` added to its query); absent, a priced hold cannot be
+    /// paid from the page. `https://`, or `http://` on a loopback host only.
+    pub checkout_url: Option<String>,
 }
 
 /// Default of `SNAPSHOT_CACHE_BYTES`: 16 MiB.
@@ -84,6 +88,20 @@ fn origin_url(v: &str) -> Result<String, BadSetting> {
     }
 }
 
+/// An `https://` URL with a host (or `http://` on a loopback host, for a local marketplace),
+/// with no whitespace, quote or angle bracket: the page carries it in an attribute.
+fn checkout_url(v: &str) -> Result<String, BadSetting> {
+    let t = v.trim();
+    let rest = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://"));
+    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
+    let host = host.map(|h| h.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(h, |(h, _)| h));
+    let clean = !t.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '`'));
+    match host {
+        Some(h) if clean && !h.is_empty() && (t.starts_with("https://") || crate::page::is_loopback_host(h)) => Ok(t.to_string()),
+        _ => Err(bad("CHECKOUT_URL", v, "an https:// URL with a host (http:// only on loopback)")),
+    }
+}
+
 /// `*` or a comma-separated list of browser origins (`https://shop.example`).
 fn allowed_origins(v: &str) -> Result<Vec<String>, BadSetting> {
     let list: Vec<String> = v.split(',').map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect();
@@ -117,6 +135,7 @@ impl Settings {
             local_demo,
             snapshot_cache_bytes: usize::try_from(number(&get, "SNAPSHOT_CACHE_BYTES", DEFAULT_SNAPSHOT_CACHE_BYTES, 0, 1 << 30)?)
                 .unwrap_or(usize::MAX),
+            checkout_url: get("CHECKOUT_URL").map(|v| checkout_url(&v)).transpose()?,
         })
     }
 
@@ -140,7 +159,7 @@ mod tests {
         assert_eq!(s.origin_url, "http://127.0.0.1:8080");
         assert_eq!((s.snapshot_ttl_s, s.stale_limit_s, s.origin_timeout_ms, s.origin_retries), (2, 60, 1500, 2));
         assert_eq!(s.snapshot_cache_bytes, 16 << 20);
-        assert!(s.allowed_origins.is_empty() && !s.local_demo && s.demo_buyer_token.is_none());
+        assert!(s.allowed_origins.is_empty() && !s.local_demo && s.demo_buyer_token.is_none() && s.checkout_url.is_none());
     }
 
     #[test]
@@ -154,8 +173,13 @@ mod tests {
             ("ALLOWED_ORIGINS", "http://127.0.0.1:8787, https://shop.example/,"),
             ("SNAPSHOT_CACHE_BYTES", "0"),
             ("LOCAL_DEMO", "1"),
+            ("CHECKOUT_URL", " https://shop.example/checkout?from=aforo "),
         ])
         .unwrap();
+        assert_eq!(s.checkout_url.as_deref(), Some("https://shop.example/checkout?from=aforo"));
+        for local in ["http://127.0.0.1:9/pay", "http://localhost/pay", "http://[::1]:8080"] {
+            assert_eq!(parse(&[("CHECKOUT_URL", local)]).unwrap().checkout_url.as_deref(), Some(local));
+        }
         assert_eq!(s.origin_url, "https://origin.example");
         assert_eq!((s.snapshot_ttl_s, s.stale_limit_s, s.origin_timeout_ms, s.origin_retries), (60, 0, 5000, 5));
         assert_eq!(s.allowed_origins, ["http://127.0.0.1:8787", "https://shop.example"]);
@@ -177,6 +201,11 @@ mod tests {
             ("ORIGIN_URL", "http://"),
             ("ALLOWED_ORIGINS", "shop.example"),
             ("LOCAL_DEMO", "yes"),
+            ("CHECKOUT_URL", "http://shop.example/checkout"),
+            ("CHECKOUT_URL", "shop.example/checkout"),
+            ("CHECKOUT_URL", "https://"),
+            ("CHECKOUT_URL", "https://shop.example/<script>"),
+            ("CHECKOUT_URL", "javascript:alert(1)"),
         ] {
             let e = parse(&[(name, value)]).unwrap_err();
             assert_eq!(e.name, name, "{value}");

@@ -103,11 +103,7 @@ try {
   // seller's hours (19:30-23:30) make, as the preview showed them.
   const buyer = await browser.newPage({ viewport: { width: 900, height: 700 } });
   buyer.setDefaultTimeout(15000);
-  await buyer.goto(EDGE_URL + "/");
-  await buyer.fill("#resource", RESOURCE_ID);
-  await buyer.fill("#date", monday[0]);
-  await buyer.fill("#qty", "2");
-  await buyer.click("#show");
+  await buyer.goto(`${EDGE_URL}/?resource=${RESOURCE_ID}&date=${monday[0]}&party=2`);
   await buyer.waitForSelector("#slots .slot.available, #slots .slot.limited");
   const atEdge = await buyer.$$eval("#slots .slot", (els) => els.map((e) => e.dataset.slot));
   check(atEdge[0] === "19:30" && JSON.stringify(atEdge) === JSON.stringify(slots),

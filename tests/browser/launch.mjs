@@ -17,11 +17,11 @@ export function launch() {
 }
 
 /**
- * A page of `viewport` with a 15 s default timeout; `errors` collects uncaught page errors and
+ * A page of `viewport` (with more of playwright's page `options`: a locale, a phone's touch) with a 15 s default timeout; `errors` collects uncaught page errors and
  * `window.__violations` each Content-Security-Policy violation (a blocked load or inline script).
  */
-export async function openPage(browser, viewport) {
-  const page = await browser.newPage({ viewport });
+export async function openPage(browser, viewport, options = {}) {
+  const page = await browser.newPage({ viewport, ...options });
   page.setDefaultTimeout(15000);
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));

@@ -291,7 +291,7 @@ fn files_stay_small() {
     }
     let rust = files.len();
     files_with(&root().join("origin/src/store/lua"), &["lua"], &mut files);
-    for dir in ["console/src", "tests/browser"] {
+    for dir in ["console/src", "tests/browser", "edge-worker/src", "edge-worker/test"] {
         files_with(&root().join(dir), &["js", "mjs"], &mut files);
     }
     let mut over = Vec::new();
