@@ -261,7 +261,7 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
     assert_eq!(stale.status, 200, "{:?}", stale.body);
     assert_eq!(stale.body["stale"], true);
     // Said in a header too, with its age in seconds.
-    let raw = reqwest::get(format!("{}{path}", edge.url())).await.unwrap();
+    let raw = aforo_tests::client::http().build().unwrap().get(format!("{}{path}", edge.url())).send().await.unwrap();
     let age: i64 = raw.headers()["aforo-stale"].to_str().unwrap().parse().unwrap();
     assert!(age >= ttl_s as i64, "Aforo-Stale: {age}");
     assert_eq!(stale.body["as_of"], as_of);

@@ -47,7 +47,10 @@ fn a_dev_vars_file_does_not_reach_the_tests_worker() {
         let url = edge.url();
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async { reqwest::get(format!("{url}/")).await.unwrap().text().await.unwrap() })
+            rt.block_on(async {
+                let http = aforo_tests::client::http().build().unwrap();
+                http.get(format!("{url}/")).send().await.unwrap().text().await.unwrap()
+            })
         })
         .join()
         .unwrap()
