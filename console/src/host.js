@@ -206,8 +206,8 @@ export function mount(root, role) {
       };
       const node = kind === "change"
         ? changeForm({ prefix: "host", holdId: s.hold_id, resourceId: st.id, date: f.date, slot: s.from.slice(11, 16), qty: s.party,
-          currency: st.currency, done })
-        : guestForm({ prefix: "host", holdId: s.hold_id, guest: s.guest, done });
+          currency: st.currency, done, lang: lang() })
+        : guestForm({ prefix: "host", holdId: s.hold_id, guest: s.guest, done, lang: lang() });
       st.form = { hold: s.hold_id, kind, node };
       drawActions();
       const first = node.querySelector("input");

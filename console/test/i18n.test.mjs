@@ -17,6 +17,14 @@ test("English and Spanish have the same keys and placeholders", () => {
   }
 });
 
+test("change.js's forms (on the floor) use only keys the tables have", () => {
+  const src = readFileSync(new URL("../src/change.js", import.meta.url), "utf8");
+  const used = [...src.matchAll(/\btr\(\s*"([^"]+)"/g)].map((m) => m[1]);
+  assert.ok(used.length >= 15, `found ${used.length} tr("…") calls`);
+  for (const k of used) assert.ok(k in STRINGS.en && k in STRINGS.es, `change.js uses ${k}, missing from the tables`);
+  assert.doesNotMatch(src, /field\("[A-Z]/);
+});
+
 test("host.js uses only keys the tables have", () => {
   const src = readFileSync(new URL("../src/host.js", import.meta.url), "utf8");
   const used = [...src.matchAll(/\bt\(\s*"([^"]+)"/g)].map((m) => m[1]);
