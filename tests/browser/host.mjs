@@ -197,6 +197,13 @@ try {
   check(await page.evaluate(() => localStorage.getItem("aforo.lang")) === "es", "the language picked is not kept");
   await axe(page, "host floor (es)");
   console.log("host floor in Spanish: " + (await page.textContent("#floor .legend")).trim());
+  // A seating's guest form, opened on the Spanish floor, is in Spanish too.
+  await page.locator("#floor [data-hold]").first().click();
+  await page.click("#guest-open");
+  await page.waitForSelector("#host-guest legend:text('Cliente de')");
+  check(await page.getByLabel("Nombre del cliente").count() === 1, "the guest form on the Spanish floor is not in Spanish");
+  await axe(page, "host floor guest form (es)");
+  await page.click("#seating-close");
   await page.selectOption("#host-lang", "en");
   await page.waitForSelector("#host-controls button[type='submit']:text('Show floor')");
   await page.click("nav [data-view='seller']");
