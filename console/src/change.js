@@ -5,6 +5,7 @@
 import { el, field, button } from "./dom.js";
 import { call, problemText, newKey } from "./api.js";
 import { changeBody, alternativeChoices, guestBody, intentKeys, money } from "./after.js";
+import { t } from "./i18n.js";
 
 // Marks `errors` ([{path, message}]) at the form's inputs by their data-path (and clears others).
 function showErrors(form, errors) {
@@ -18,27 +19,29 @@ function showErrors(form, errors) {
 
 // The change form of booking `holdId` on resource `resourceId`, filled with its date, slot
 // and party; `done(answer)` after a change.
-export function changeForm({ prefix, holdId, resourceId, date, slot, qty, currency, done }) {
+// `lang`: the language of its words (the host floor passes its own; English otherwise).
+export function changeForm({ prefix, holdId, resourceId, date, slot, qty, currency, done, lang = "en" }) {
+  const tr = (k, v) => t(k, v, lang);
   const d = el("input", { id: `${prefix}-change-date`, type: "date", value: date || "", required: true });
   const s = el("input", { id: `${prefix}-change-slot`, type: "text", size: 6, value: slot || "", placeholder: "HH:MM",
     inputMode: "numeric", autocomplete: "off" });
   const n = el("input", { id: `${prefix}-change-party`, type: "number", min: 1, value: qty || 1, required: true });
   const say = el("p", { id: `${prefix}-change-status`, role: "status", "aria-live": "polite" });
-  const alts = el("div", { id: `${prefix}-change-alternatives`, role: "group", "aria-label": "Other times that fit" });
+  const alts = el("div", { id: `${prefix}-change-alternatives`, role: "group", "aria-label": tr("form.alternatives") });
   const keys = intentKeys(() => newKey("console-change"));
   let busy = false;
   const f = el("form", { className: "row", id: `${prefix}-change-form` },
-    field("New date", d, "date"), field("New slot (HH:MM)", s, "slot"), field("New party", n, "qty"),
-    el("button", { type: "submit", id: `${prefix}-change-apply`, className: "primary" }, "Change booking"));
+    field(tr("form.new.date"), d, "date"), field(tr("form.new.slot"), s, "slot"), field(tr("form.new.party"), n, "qty"),
+    el("button", { type: "submit", id: `${prefix}-change-apply`, className: "primary" }, tr("form.change.apply")));
   f.addEventListener("submit", async (e) => {
     e.preventDefault();
     if (busy) return;
     const b = changeBody(resourceId, { date: d.value, slot: s.value, qty: n.value });
     showErrors(f, b.ok ? [] : b.errors);
-    if (!b.ok) { say.className = "field-error"; say.textContent = "Not sent: fix the fields marked."; return; }
+    if (!b.ok) { say.className = "field-error"; say.textContent = tr("form.not.sent"); return; }
     busy = true;
     say.className = "";
-    say.textContent = "Changing…";
+    say.textContent = tr("form.changing");
     const key = keys.keyFor(holdId + JSON.stringify(b.body));
     const a = await call("POST", `/v1/holds/${encodeURIComponent(holdId)}/change`, { body: b.body, headers: { "idempotency-key": key } });
     busy = false;
@@ -67,11 +70,12 @@ export function changeForm({ prefix, holdId, resourceId, date, slot, qty, curren
     // The origin's field errors (400) at their fields, when it names one.
     if (a.body && Array.isArray(a.body.errors)) showErrors(f, a.body.errors);
   });
-  return el("fieldset", { id: `${prefix}-change` }, el("legend", {}, `Change time or party of ${holdId}`), f, say, alts);
+  return el("fieldset", { id: `${prefix}-change` }, el("legend", {}, tr("form.change.legend", { hold: holdId })), f, say, alts);
 }
 
 // The guest form of booking `holdId`, filled with `guest`; `done(answer)` after a save.
-export function guestForm({ prefix, holdId, guest, done }) {
+export function guestForm({ prefix, holdId, guest, done, lang = "en" }) {
+  const tr = (k, v) => t(k, v, lang);
   const g = guest || {};
   const name = el("input", { id: `${prefix}-guest-name`, type: "text", size: 24, maxLength: 100, value: g.name || "", autocomplete: "off" });
   const phone = el("input", { id: `${prefix}-guest-phone`, type: "tel", size: 16, maxLength: 32, value: g.phone || "", autocomplete: "off" });
@@ -80,9 +84,9 @@ export function guestForm({ prefix, holdId, guest, done }) {
   const tags = el("input", { id: `${prefix}-guest-tags`, type: "text", size: 24, value: (g.tags || []).join(", "), placeholder: "vip, birthday" });
   const say = el("p", { id: `${prefix}-guest-status`, role: "status", "aria-live": "polite" });
   const f = el("form", { className: "row", id: `${prefix}-guest-form` },
-    field("Guest name", name, "name"), field("Phone", phone, "phone"), field("Email", email, "email"),
-    field("Notes for the host", notes, "notes"), field("Tags (comma-separated)", tags, "tags"),
-    el("button", { type: "submit", id: `${prefix}-guest-apply`, className: "primary" }, "Save guest"));
+    field(tr("form.guest.name"), name, "name"), field(tr("form.phone"), phone, "phone"), field(tr("form.email"), email, "email"),
+    field(tr("form.notes"), notes, "notes"), field(tr("form.tags"), tags, "tags"),
+    el("button", { type: "submit", id: `${prefix}-guest-apply`, className: "primary" }, tr("form.guest.apply")));
   f.addEventListener("submit", async (e) => {
     e.preventDefault();
     const body = guestBody({ name: name.value, phone: phone.value, email: email.value, notes: notes.value, tags: tags.value });
@@ -91,5 +95,5 @@ export function guestForm({ prefix, holdId, guest, done }) {
     say.textContent = a.ok ? `Guest saved${body.name ? ": " + body.name : ""}.` : `Guest not saved, ${problemText(a)}.`;
     if (a.ok && done) done(a);
   });
-  return el("fieldset", { id: `${prefix}-guest` }, el("legend", {}, `Guest of ${holdId}`), f, say);
+  return el("fieldset", { id: `${prefix}-guest` }, el("legend", {}, tr("form.guest.legend", { hold: holdId })), f, say);
 }

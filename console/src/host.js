@@ -18,6 +18,12 @@ import { subscribe } from "./live.js";
 import { instantOn, minutesOn, clock, seatingsOf, span, bar, stateOf, hostSteps, covers, byArea, moveTargets } from "./floor.js";
 import { statusLabel, refundText, guestLine } from "./after.js";
 import { changeForm, guestForm } from "./change.js";
+import { t, lang, setLang, LANGS, STRINGS, timeOf } from "./i18n.js";
+
+// A time of day shown to the host, in the language in use (Intl).
+const hm = (m) => timeOf(((m % 1440) + 1440) % 1440);
+// A seating's status in words (the origin's status; an unknown one: the after view's label).
+const stateText = (s) => (STRINGS.en[`status.${s.status}`] ? t(`status.${s.status}`) : statusLabel(s.status).toLowerCase());
 
 let stopLive = null;
 
@@ -37,17 +43,23 @@ export function unmount() {
 
 export function mount(root, role) {
   unmount();
-  const resource = el("select", { id: "host-resource" }, el("option", { value: "" }, "— pick a restaurant —"));
+  const resource = el("select", { id: "host-resource" }, el("option", { value: "" }, t("pick.restaurant")));
   const date = el("input", { id: "host-date", type: "date", value: localToday() });
-  const area = el("select", { id: "host-area" }, el("option", { value: "" }, "all areas"));
+  const area = el("select", { id: "host-area" }, el("option", { value: "" }, t("all.areas")));
   const live = el("span", { id: "host-live", role: "status", className: "muted" }, "");
   const status = el("p", { id: "host-status", role: "status", "aria-live": "polite" });
-  const floorBox = el("div", { id: "floor" }, el("p", { className: "muted" }, "Pick a restaurant with tables to see its floor."));
+  const floorBox = el("div", { id: "floor" }, el("p", { className: "muted" }, t("floor.empty")));
   const actionBox = el("div", { id: "host-actions" });
   const walkBox = el("div", { id: "host-walkin" });
   const controls = el("form", { className: "row", id: "host-controls" },
-    field("Restaurant", resource), field("Date", date), field("Area", area),
-    el("button", { type: "submit" }, "Show floor"), live);
+    field(t("field.restaurant"), resource), field(t("field.date"), date), field(t("field.area"), area),
+    el("button", { type: "submit" }, t("show.floor")), live);
+  // The language switch: kept in localStorage; the view is drawn again in the language picked.
+  const langSel = el("select", { id: "host-lang" }, Object.entries(LANGS).map(([v, name]) => el("option", { value: v, lang: v }, name)));
+  langSel.value = lang();
+  langSel.addEventListener("change", () => { setLang(langSel.value); mount(root, role); });
+  controls.append(field(t("lang.label"), langSel));
+  root.lang = lang();
   root.replaceChildren(root.firstElementChild, controls, status, floorBox, actionBox, walkBox);
 
   // `form`: the change or guest form open for the selected seating ({hold, node}), kept
@@ -66,7 +78,7 @@ export function mount(root, role) {
     if (!a.ok) { floorBox.replaceChildren(el("p", { className: "field-error" }, problemText(a))); return; }
     st.floor = a.body;
     const keep = area.value;
-    area.replaceChildren(el("option", { value: "" }, "all areas"), ...(a.body.areas || []).map((x) => el("option", { value: x }, x)));
+    area.replaceChildren(el("option", { value: "" }, t("all.areas")), ...(a.body.areas || []).map((x) => el("option", { value: x }, x)));
     area.value = keep;
     draw();
   };
@@ -86,13 +98,13 @@ export function mount(root, role) {
     st.slots = doc.ok ? ((doc.body.document || {}).dimensions || {}).slots || null : null;
     st.currency = doc.ok ? ((doc.body.document || {}).pricing || {}).currency : undefined;
     if (!st.slots || !(st.slots.tables || []).length) {
-      floorBox.replaceChildren(el("p", { className: "muted" }, `${st.id} has no tables: the floor is for restaurants with tables.`));
+      floorBox.replaceChildren(el("p", { className: "muted" }, t("no.tables", { id: st.id })));
       walkBox.replaceChildren();
       return;
     }
     walkBox.replaceChildren(walkInForm(st, status, load));
-    live.textContent = "connecting";
-    stopLive = subscribe(st.id, soon, (s) => { live.textContent = s === "live" ? "live" : s; });
+    live.textContent = t("live.connecting");
+    stopLive = subscribe(st.id, soon, (s) => { live.textContent = s === "live" ? t("live.live") : s; });
     await load();
   };
 
@@ -108,28 +120,29 @@ export function mount(root, role) {
     const sp = span(f, dur);
     const pos = (node, a, b) => { const p = bar(sp, a, b); node.style.left = p.left + "%"; node.style.width = p.width + "%"; return node; };
     const ticks = [];
-    for (let m = sp.from; m < sp.to; m += 60) ticks.push(pos(el("span", { className: "tick" }, clock(m)), m, m + 60));
+    for (let m = sp.from; m < sp.to; m += 60) ticks.push(pos(el("span", { className: "tick" }, hm(m)), m, m + 60));
     // Now, when it falls in the evening shown (in the resource's time zone).
     const now = instantOn(f.date, Date.now(), f.timezone);
-    if (now >= sp.from && now < sp.to) ticks.push(pos(el("span", { className: "now", id: "floor-now", title: `now ${clock(now)}` }, "now"), now, now));
-    const rows = [el("div", { className: "floor-row floor-head" }, el("div", { className: "floor-label" }, "Table"), el("div", { className: "track" }, ticks))];
+    if (now >= sp.from && now < sp.to) ticks.push(pos(el("span", { className: "now", id: "floor-now", title: t("now.title", { time: hm(now) }) }, t("now")), now, now));
+    const rows = [el("div", { className: "floor-row floor-head" }, el("div", { className: "floor-label" }, t("table")), el("div", { className: "track" }, ticks))];
     for (const [name, tables] of byArea(f.tables || [])) {
-      rows.push(el("div", { className: "floor-area", role: "heading", "aria-level": "3" }, name || "no area"));
-      for (const t of tables) {
-        const bars = (t.seatings || []).map((s) => {
+      rows.push(el("div", { className: "floor-area", role: "heading", "aria-level": "3" }, name || t("no.area")));
+      for (const tb of tables) {
+        const bars = (tb.seatings || []).map((s) => {
           const a = minutesOn(f.date, s.from), b = minutesOn(f.date, s.to);
           const state = stateOf(s);
           const who = (s.guest && s.guest.name) || s.caller;
           const text = `${s.party} · ${who}`;
           return pos(button(text, () => { st.selected = s.hold_id; draw(); const c = actionBox.querySelector("select, button"); if (c) c.focus(); }, {
             className: `seating ${state}${st.selected === s.hold_id ? " selected" : ""}`,
-            dataset: { hold: s.hold_id, table: t.id, state },
-            "aria-label": `${t.id}: party of ${s.party}, ${who}, ${clock(a)}–${clock(b)}, ${statusLabel(s.status).toLowerCase()}${s.tables.length > 1 ? ", at " + s.tables.join("+") : ""}`,
+            dataset: { hold: s.hold_id, table: tb.id, state },
+            "aria-label": t("bar.label", { table: tb.id, party: s.party, who, from: hm(a), to: hm(b), status: stateText(s),
+              at: s.tables.length > 1 ? t("bar.at", { tables: s.tables.join("+") }) : "" }),
             title: `${s.hold_id} ${clock(a)}–${clock(b)} ${state}`,
           }), a, b);
         });
-        rows.push(el("div", { className: "floor-row", dataset: { table: t.id } },
-          el("div", { className: "floor-label", title: t.id }, t.id, el("span", { className: "muted" }, ` ${t.seats[0]}–${t.seats[1]}${t.count > 1 ? " ×" + t.count : ""}`)),
+        rows.push(el("div", { className: "floor-row", dataset: { table: tb.id } },
+          el("div", { className: "floor-label", title: tb.id }, tb.id, el("span", { className: "muted" }, ` ${tb.seats[0]}–${tb.seats[1]}${tb.count > 1 ? " ×" + tb.count : ""}`)),
           el("div", { className: "track" }, bars)));
       }
     }
@@ -139,22 +152,22 @@ export function mount(root, role) {
     const cv = covers(seatingsOf(f), starts, st.slots, f.date);
     const paced = st.slots && st.slots.pacing;
     rows.push(el("div", { className: "floor-row floor-covers", id: "floor-covers" },
-      el("div", { className: "floor-label" }, paced ? `Covers / ${paced.window_min} min (max ${paced.max})` : "Covers / slot"),
+      el("div", { className: "floor-label" }, paced ? t("covers.paced", { window: paced.window_min, max: paced.max }) : t("covers.slot")),
       el("div", { className: "track" }, cv.filter((c) => c.covers > 0 || starts.length <= 24).map((c) =>
         pos(el("span", { className: `cover${c.over ? " over" : c.full ? " full" : ""}`, dataset: { at: clock(c.at), covers: c.covers },
-          title: `${clock(c.at)}: ${c.covers} covers${c.limit != null ? " of " + c.limit : ""}` }, c.limit != null ? `${c.covers}/${c.limit}` : String(c.covers)),
+          title: t("covers.title", { time: hm(c.at), covers: c.covers, of: c.limit != null ? t("covers.of", { limit: c.limit }) : "" }) }, c.limit != null ? `${c.covers}/${c.limit}` : String(c.covers)),
         c.at, c.at + step)))));
     const n = seatingsOf(f);
-    const floorGrid = el("div", { className: "floor", role: "group", "aria-label": "Floor: tables by time" }, rows);
+    const floorGrid = el("div", { className: "floor", role: "group", "aria-label": t("floor.group") }, rows);
     floorGrid.style.setProperty("--hours", String((sp.to - sp.from) / 60));
-    floorBox.replaceChildren(el("h3", {}, `${f.resource_id} on ${f.date}`, el("span", { className: "muted" },
-      ` · ${n.length} seating(s), ${n.reduce((x, s) => x + s.party, 0)} covers · as of ${f.as_of.slice(11, 19)}Z`)),
+    floorBox.replaceChildren(el("h3", {}, t("floor.heading", { resource: f.resource_id, date: f.date }), el("span", { className: "muted" },
+      t("floor.summary", { n: n.length, covers: n.reduce((x, s) => x + s.party, 0), time: `${f.as_of.slice(11, 19)}Z` }))),
       floorGrid,
-      el("p", { className: "muted legend" }, el("span", { className: "seating held" }, "held"), " ",
-        el("span", { className: "seating booked" }, "booked"), " ",
-        el("span", { className: "seating seated" }, "seated"), " ", el("span", { className: "seating finished" }, "finished"), " ",
-        el("span", { className: "seating no_show" }, "no-show"),
-        " · pick a bar (Tab, Enter) to seat, move, finish, mark a no-show or cancel it"));
+      el("p", { className: "muted legend" }, el("span", { className: "seating held" }, t("state.held")), " ",
+        el("span", { className: "seating booked" }, t("state.booked")), " ",
+        el("span", { className: "seating seated" }, t("state.seated")), " ", el("span", { className: "seating finished" }, t("state.finished")), " ",
+        el("span", { className: "seating no_show" }, t("state.no_show")),
+        t("legend.hint")));
     drawActions();
     if (focusBar) { const b = floorBox.querySelector(`[data-hold="${CSS.escape(focusBar)}"]`); if (b) b.focus(); }
     const mv = actionBox.querySelector("#move-to");
@@ -163,12 +176,12 @@ export function mount(root, role) {
   };
 
   const act = async (what, fn) => {
-    status.textContent = `${what}…`;
+    status.textContent = t("act.pending", { what });
     const a = await fn();
     await load();
-    status.textContent = a.ok ? `${what}: done.` : a.body && a.body.code === "TABLE_TAKEN"
-      ? `${what}: refused, TABLE_TAKEN — ${a.body.detail || "a target table is not free for the whole seating"}. Nothing changed.`
-      : `${what}: ${problemText(a)}`;
+    status.textContent = a.ok ? t("act.done", { what }) : a.body && a.body.code === "TABLE_TAKEN"
+      ? t("act.taken", { what, detail: a.body.detail || t("act.taken.detail") })
+      : t("act.failed", { what, problem: problemText(a) });
     status.className = a.ok ? "ok" : "field-error";
     return a;
   };
@@ -187,55 +200,55 @@ export function mount(root, role) {
       const done = (a) => {
         const it = ((a.body && a.body.items) || [])[0] || {};
         status.className = "ok";
-        status.textContent = kind === "change" ? `Change: done, party of ${it.qty} on ${it.date}${it.slot ? " at " + it.slot : ""}.`
-          : `Guest: saved for ${s.hold_id}.`;
+        status.textContent = kind === "change" ? t("change.done", { qty: it.qty, date: it.date, slot: it.slot ? t("change.slot", { slot: it.slot }) : "" })
+          : t("guest.saved", { hold: s.hold_id });
         load();
       };
       const node = kind === "change"
         ? changeForm({ prefix: "host", holdId: s.hold_id, resourceId: st.id, date: f.date, slot: s.from.slice(11, 16), qty: s.party,
-          currency: st.currency, done })
-        : guestForm({ prefix: "host", holdId: s.hold_id, guest: s.guest, done });
+          currency: st.currency, done, lang: lang() })
+        : guestForm({ prefix: "host", holdId: s.hold_id, guest: s.guest, done, lang: lang() });
       st.form = { hold: s.hold_id, kind, node };
       drawActions();
       const first = node.querySelector("input");
       if (first) first.focus();
     };
     const g = s.guest || {};
-    actionBox.replaceChildren(el("fieldset", {}, el("legend", {}, `Seating ${s.hold_id}`),
-      el("p", {}, `Party of ${s.party} · ${g.name || s.caller} · ${s.tables.join("+")} · ${clock(minutesOn(f.date, s.from))}–${clock(minutesOn(f.date, s.to))} · ${statusLabel(s.status).toLowerCase()}`),
+    actionBox.replaceChildren(el("fieldset", {}, el("legend", {}, t("seating.legend", { hold: s.hold_id })),
+      el("p", {}, t("seating.line", { party: s.party, who: g.name || s.caller, tables: s.tables.join("+"), from: hm(minutesOn(f.date, s.from)), to: hm(minutesOn(f.date, s.to)), status: stateText(s) })),
       g.notes || (g.tags || []).length || g.phone ? el("p", { className: "guest-notes", id: "seating-guest" },
-        el("strong", {}, "Guest: "), guestLine(g) || "", g.phone ? ` · ${g.phone}` : "") : "",
+        el("strong", {}, t("guest.label")), guestLine(g) || "", g.phone ? ` · ${g.phone}` : "") : "",
       el("div", { className: "row" },
-        targets.length ? field("Move to", to) : el("span", { className: "muted" }, "No other table seats this party."),
-        targets.length ? button("Move", () => act(`Move to ${to.selectedOptions[0].textContent}`,
+        targets.length ? field(t("field.move.to"), to) : el("span", { className: "muted" }, t("no.target")),
+        targets.length ? button(t("move"), () => act(t("move.what", { target: to.selectedOptions[0].textContent }),
           () => call("POST", `/v1/holds/${hold}/tables`, { body: { tables: to.value.split(","), resource_id: st.id } })), { id: "move-apply", className: "primary" }) : "",
-        hostSteps(state).includes("seat") ? button("Seat", () => act("Seat",
+        hostSteps(state).includes("seat") ? button(t("seat"), () => act(t("seat"),
           () => call("POST", `/v1/holds/${hold}/seat`, { body: { resource_id: st.id } })), { id: "seat-apply", className: "primary" }) : "",
-        hostSteps(state).includes("finish") ? button("Finish", async () => {
-          if (await confirmStep(`Finish ${s.hold_id} now (its table is free from this moment)?`, "Yes, finish")) {
-            await act("Finish", () => call("POST", `/v1/holds/${hold}/finish`, { body: { resource_id: st.id } }));
+        hostSteps(state).includes("finish") ? button(t("finish"), async () => {
+          if (await confirmStep(t("finish.confirm", { hold: s.hold_id }), t("finish.yes"))) {
+            await act(t("finish"), () => call("POST", `/v1/holds/${hold}/finish`, { body: { resource_id: st.id } }));
           }
         }, { id: "finish-apply" }) : "",
-        hostSteps(state).includes("no-show") ? button("No-show", async () => {
-          if (await confirmStep(`Mark ${s.hold_id} (party of ${s.party}) as a no-show? Its table and covers are free from now on.`, "Yes, no-show")) {
-            await act("No-show", () => call("POST", `/v1/holds/${hold}/no-show`, { body: { resource_id: st.id } }));
+        hostSteps(state).includes("no-show") ? button(t("no.show"), async () => {
+          if (await confirmStep(t("no.show.confirm", { hold: s.hold_id, party: s.party }), t("no.show.yes"))) {
+            await act(t("no.show"), () => call("POST", `/v1/holds/${hold}/no-show`, { body: { resource_id: st.id } }));
           }
         }, { id: "no-show-apply" }) : "",
-        hostSteps(state).includes("cancel") && role !== "buyer" ? button("Cancel booking", async () => {
-          if (await confirmStep(`Cancel ${s.hold_id} (party of ${s.party})? The seller's cancel refunds it in full and its units come back now.`, "Yes, cancel")) {
-            const a = await act("Cancel", () => call("POST", `/v1/holds/${hold}/cancel`, { body: { reason: "cancelled by the host" } }));
-            if (a.ok) status.textContent = `Cancel: done, ${refundText(a.body)}.`;
+        hostSteps(state).includes("cancel") && role !== "buyer" ? button(t("cancel.booking"), async () => {
+          if (await confirmStep(t("cancel.confirm", { hold: s.hold_id, party: s.party }), t("cancel.yes"))) {
+            const a = await act(t("cancel"), () => call("POST", `/v1/holds/${hold}/cancel`, { body: { reason: "cancelled by the host" } }));
+            if (a.ok) status.textContent = t("cancel.done", { refund: refundText(a.body) });
           }
         }, { id: "cancel-apply", className: "danger" }) : "",
-        role === "ops" && (state === "held" || state === "pending") ? button("Release", async () => {
-          if (await confirmStep(`Release hold ${s.hold_id} (party of ${s.party})?`, "Yes, release")) {
-            const a = await act("Release", () => call("POST", `/v1/holds/${hold}/release`));
+        role === "ops" && (state === "held" || state === "pending") ? button(t("release"), async () => {
+          if (await confirmStep(t("release.confirm", { hold: s.hold_id, party: s.party }), t("release.yes"))) {
+            const a = await act(t("release"), () => call("POST", `/v1/holds/${hold}/release`));
             if (a.ok) { st.selected = null; drawActions(); }
           }
         }, { id: "release-apply", className: "danger" }) : "",
-        state === "held" || state === "booked" ? button("Change time/table/party", () => open("change"), { id: "change-open" }) : "",
-        button("Edit guest", () => open("guest"), { id: "guest-open" }),
-        button("Close", () => {
+        state === "held" || state === "booked" ? button(t("change.open"), () => open("change"), { id: "change-open" }) : "",
+        button(t("guest.edit"), () => open("guest"), { id: "guest-open" }),
+        button(t("close"), () => {
           st.selected = null;
           st.form = null;
           draw();
@@ -243,7 +256,7 @@ export function mount(root, role) {
           if (b) b.focus();
         }, { id: "seating-close" })),
       st.form ? st.form.node : "",
-      role === "ops" ? "" : el("p", { className: "muted" }, "Releasing a buyer's hold is for the buyer or an operator.")));
+      role === "ops" ? "" : el("p", { className: "muted" }, t("release.note"))));
   };
 
   // Escape in a seating's actions closes them and returns to its bar.
@@ -267,11 +280,11 @@ export function mount(root, role) {
 // origin answers the first seating again); an answer, or another party, starts a new one.
 function walkInForm(st, status, reload) {
   const party = el("input", { id: "walkin-party", type: "number", min: 1, value: 2, required: true });
-  const area = el("select", { id: "walkin-area" }, el("option", { value: "" }, "any area"),
+  const area = el("select", { id: "walkin-area" }, el("option", { value: "" }, t("any.area")),
     ...[...new Set((st.slots.tables || []).map((t) => t.area).filter(Boolean))].map((a) => el("option", { value: a }, a)));
   let pending = null;
-  const f = el("form", { className: "row", id: "walkin-form" }, field("Party", party), field("Area (optional)", area),
-    el("button", { type: "submit", id: "walkin-apply", className: "primary" }, "Seat walk-in"));
+  const f = el("form", { className: "row", id: "walkin-form" }, field(t("field.party"), party), field(t("field.area.optional"), area),
+    el("button", { type: "submit", id: "walkin-apply", className: "primary" }, t("walkin.seat")));
   let busy = false;
   f.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -285,9 +298,9 @@ function walkInForm(st, status, reload) {
     busy = false;
     if (a.status !== 0 && a.status < 500) pending = null;
     status.className = a.ok ? "ok" : "field-error";
-    status.textContent = a.ok ? `Walk-in: party of ${body.party} seated at ${((a.body.items || [])[0] || {}).tables?.join("+") || "?"} (${a.body.id}).`
-      : `Walk-in: ${problemText(a)}${a.status === 0 || a.status >= 500 ? " — submit again to retry (same key)" : ""}`;
+    status.textContent = a.ok ? t("walkin.done", { party: body.party, tables: ((a.body.items || [])[0] || {}).tables?.join("+") || "?", id: a.body.id })
+      : t("walkin.failed", { problem: problemText(a), retry: a.status === 0 || a.status >= 500 ? t("walkin.retry") : "" });
     reload();
   });
-  return el("fieldset", {}, el("legend", {}, "Walk-in (seated now)"), f);
+  return el("fieldset", {}, el("legend", {}, t("walkin.legend")), f);
 }

@@ -6,7 +6,21 @@
 //   a move onto a taken table shows TABLE_TAKEN; an operator releases another seating (its bar
 //   goes); a walk-in is seated today.
 // Env: ORIGIN_URL, SELLER_TOKEN, OPS_TOKEN, BUYER_TOKEN, RESOURCE_ID, DATE, TODAY, SHOTS.
+import { readFileSync } from "node:fs";
 import { check, launch, openPage } from "./launch.mjs";
+
+const AXE = readFileSync(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+// axe-core on the page as it stands: no serious or critical violation (as the buyer page's test).
+async function axe(page, view) {
+  await page.evaluate(AXE);
+  const r = await page.evaluate(async () => {
+    const res = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
+    return res.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3) }));
+  });
+  const bad = r.filter((v) => v.impact === "serious" || v.impact === "critical");
+  check(bad.length === 0, `axe on ${view}: ${JSON.stringify(bad)}`);
+  console.log(`axe ${view}: no serious or critical violation (${r.length} minor: ${r.map((v) => v.id).join(", ") || "none"})`);
+}
 
 const { ORIGIN_URL, SELLER_TOKEN, OPS_TOKEN, BUYER_TOKEN, RESOURCE_ID, DATE, TODAY, SHOTS } = process.env;
 const browser = await launch();
@@ -167,6 +181,42 @@ try {
   const freed = await api("POST", `/v1/holds/${late.id}/release`, BUYER_TOKEN);
   check(freed.status === 200, "release after the streams check: " + JSON.stringify(freed));
   console.log("streams: closed when the floor is left or the page hidden, opened again when shown");
+
+  // axe on the console's views (signed in as an operator): the floor in English and Spanish
+  // (the language switch, kept in localStorage), the seller's resource form with its preview
+  // and the day's bookings, on-call.
+  await open();
+  await axe(page, "host floor (en)");
+  await page.selectOption("#host-lang", "es");
+  await page.waitForSelector("#host-controls button[type='submit']:text('Ver sala')");
+  await page.waitForSelector(`#host-resource option[value='${RESOURCE_ID}']`, { state: "attached" });
+  await page.fill("#host-date", DATE);
+  await page.selectOption("#host-resource", RESOURCE_ID);
+  await page.waitForSelector(`#floor h3:text("${RESOURCE_ID} el ${DATE}")`);
+  await page.waitForFunction(() => document.getElementById("host-live").textContent === "en directo");
+  check(await page.evaluate(() => localStorage.getItem("aforo.lang")) === "es", "the language picked is not kept");
+  await axe(page, "host floor (es)");
+  console.log("host floor in Spanish: " + (await page.textContent("#floor .legend")).trim());
+  // A seating's guest form, opened on the Spanish floor, is in Spanish too.
+  await page.locator("#floor [data-hold]").first().click();
+  await page.click("#guest-open");
+  await page.waitForSelector("#host-guest legend:text('Cliente de')");
+  check(await page.getByLabel("Nombre del cliente").count() === 1, "the guest form on the Spanish floor is not in Spanish");
+  await axe(page, "host floor guest form (es)");
+  await page.click("#seating-close");
+  await page.selectOption("#host-lang", "en");
+  await page.waitForSelector("#host-controls button[type='submit']:text('Show floor')");
+  await page.click("nav [data-view='seller']");
+  await page.click(`#resource-list [data-id='${RESOURCE_ID}']`);
+  await page.waitForSelector("#live-state");
+  await page.fill("#bookings-date", DATE);
+  await page.click("form:has(#bookings-date) button[type='submit']");
+  await page.waitForSelector("#bookings table");
+  await axe(page, "seller (resource form, preview, bookings list)");
+  await page.click("nav [data-view='oncall']");
+  await page.waitForSelector("#oncall:not([hidden])");
+  await page.waitForTimeout(500);
+  await axe(page, "on-call");
 
   const violations = await page.evaluate(() => window.__violations);
   check(violations.length === 0, "CSP violations: " + violations.join(", "));

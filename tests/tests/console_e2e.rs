@@ -140,6 +140,12 @@ async fn the_host_runs_the_floor_live() {
         "rows aligned at",
         "no CSP violations",
         "streams: closed when the floor is left or the page hidden",
+        "axe host floor (en): no serious or critical violation",
+        "axe host floor (es): no serious or critical violation",
+        "axe host floor guest form (es): no serious or critical violation",
+        "host floor in Spanish: retenida",
+        "axe seller (resource form, preview, bookings list): no serious or critical violation",
+        "axe on-call: no serious or critical violation",
     ] {
         assert!(log.contains(want), "{want}: {log}");
     }
