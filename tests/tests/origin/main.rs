@@ -85,5 +85,6 @@ mod shares;
 mod tables;
 mod tls;
 mod waitlist;
+mod waitlist_prop;
 mod webhook_load;
 mod webhooks;
