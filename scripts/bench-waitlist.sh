@@ -60,7 +60,7 @@ def holds_then_releases(r, d, tag):
     def rel():
         for i in ids: assert call("POST", f"/v1/holds/{i}/release", tok("b"))[0] == 200
     return h, rel
-CAP = 100000
+CAP = int(os.environ.get("CAP", "1000"))
 for r in ["plain", "far", "listed"]:
     assert call("PUT", f"/v1/resources/{r}", seller, doc(CAP))[0] == 201
 def hold(r, d, qty, key, who="fill"):

@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use fred::prelude::*;
+use sha2::{Digest, Sha256};
 
 use super::client::Store;
 use super::error::StoreError;
-use super::holds::HoldArgs;
+use super::holds::{encode_choices, encode_takes, HoldArgs};
 use super::keys::ResourceKeys;
 
 /// The separator of a candidate's hold arguments in the entry (ASCII unit separator).
@@ -24,8 +25,8 @@ pub struct WaitCandidate {
     pub until_ms: Option<i64>,
 }
 
-/// The candidates of an entry on the wire: the counters they read (`\n<name>\t` each), then
-/// n and per candidate its arguments, its date index key and its end.
+/// The candidates of an entry on the wire: the counters they read (`\n<name>\t` each), their
+/// signatures, then n and per candidate its arguments, its date index key and its end.
 /// Each offer's record names its entry (`wl`), which follows the offer's end.
 fn encode_candidates(entry_id: &str, cands: &[WaitCandidate], out: &mut Vec<String>) -> Result<(), StoreError> {
     let mut names = String::from("\n");
@@ -38,6 +39,17 @@ fn encode_candidates(entry_id: &str, cands: &[WaitCandidate], out: &mut Vec<Stri
         }
     }
     out.push(names);
+    // A candidate's signature: its unit takes and table choices, not the buyer's own counters,
+    // so that parties waiting for the same start and size share one (lua/waitlist.lua decides
+    // each signature once per offer round).
+    let sigs: Vec<String> = cands
+        .iter()
+        .map(|c| {
+            let units = encode_takes(&c.hold.takes) + "\u{1e}" + &encode_choices(&c.hold.choices);
+            Sha256::digest(units.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect()
+        })
+        .collect();
+    out.push(sigs.join(","));
     out.push(cands.len().to_string());
     for c in cands {
         let (keys, mut args) = c.hold.wire()?;

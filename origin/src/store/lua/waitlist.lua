@@ -80,7 +80,7 @@ end
 
 -- Makes the offer of candidate i of entry `ek` if it fits now: a held hold of the entry's
 -- buyer with the offer's TTL, written as a hold is, on the stream as 'offered'. Answers
--- whether it was made.
+-- whether it was made and, when not, whether the unit counters refused it.
 local function offer(P, ek, i, now, freed)
   local f = redis.call('HMGET', ek, 'a' .. i, 'j' .. i, 'u' .. i)
   if not f[1] then return false end
@@ -90,7 +90,9 @@ local function offer(P, ek, i, now, freed)
   local a = split_args(f[1])
   local c = P .. 'c'
   local taken, label, changes, ver = fits(c, a)
-  if not taken then return false end
+  -- label is the counter that did not fit: a unit's ('no_table' for tables) says the same of
+  -- every candidate with these takes in this pass; a buyer's own ('~…') only of this one.
+  if not taken then return false, label ~= 'version' and not private(label) end
   local set = {}
   for _, ch in ipairs(changes) do
     set[#set + 1] = ch[1]
@@ -125,17 +127,29 @@ local function promote_date(P, date, now, freed)
   local q = P .. 'wq:' .. date
   local ids = redis.call('ZRANGE', q, 0, -1)
   local ver = redis.call('HGET', P .. 'c', '~v')
+  -- Counters only rise during a pass (each offer takes): takes refused once are refused for
+  -- the rest of it. Candidates with the same unit takes share a signature ('sigs', one per
+  -- candidate, planned by the origin), so that parties waiting for the same start and size
+  -- are decided once, not once each.
+  local refused = {}
   local gone = {}
   for _, eid in ipairs(ids) do
     local ek = P .. 'w:' .. eid
-    local e = redis.call('HMGET', ek, 'status', 'ver', 'names', 'n')
+    local e = redis.call('HMGET', ek, 'status', 'ver', 'names', 'n', 'sigs')
     if e[1] ~= 'waiting' then
       gone[#gone + 1] = eid
     elseif e[2] == ver and (not freed or mentions(e[3] or '', freed)) then
+      local sigs = {}
+      for sig in string.gmatch(e[5] or '', '[^,]+') do sigs[#sigs + 1] = sig end
       for i = 1, tonumber(e[4]) or 0 do
-        if offer(P, ek, i, now, freed) then
-          gone[#gone + 1] = eid
-          break
+        local sig = sigs[i]
+        if not (sig and refused[sig]) then
+          local made, by_units = offer(P, ek, i, now, freed)
+          if made then
+            gone[#gone + 1] = eid
+            break
+          end
+          if by_units and sig then refused[sig] = true end
         end
       end
     end
@@ -174,8 +188,12 @@ local function position(P, date, eid)
   return r and tostring(r + 1) or ''
 end
 
--- The candidates of a call's arguments from `from` on: n, then per candidate a, j, u.
+-- The candidates of a call's arguments from `from` on: their signatures (',' joined), n,
+-- then per candidate a, j, u.
 local function candidate_fields(args, from, rec)
+  rec[#rec + 1] = 'sigs'
+  rec[#rec + 1] = args[from]
+  from = from + 1
   local n = tonumber(args[from])
   rec[#rec + 1] = 'n'
   rec[#rec + 1] = n
@@ -190,7 +208,7 @@ local function candidate_fields(args, from, rec)
 end
 
 -- wait_join: KEYS m, c, entry, queue (wq), buyers (wb), all (wa) ; ARGV entry id, hash, caller,
--- date, max entries, life ms, req, version, names, n, then per candidate a, j, u — a party
+-- date, max entries, life ms, req, version, names, sigs, n, then per candidate a, j, u — a party
 -- joins the list of a date, once per key: 'ok' position | 'replay' status position hold
 -- offer_expires_at | 'reused' | 'version' | 'duplicate' live id | 'full' | 'available' i
 -- (candidate i fits now: hold it instead); then the ids expired.
@@ -215,9 +233,9 @@ local function wait_join(keys, args)
   local max = tonumber(args[5])
   -- Entries that ended stay listed for the seller: four times the waiting bound at most.
   if redis.call('ZCARD', q) >= max or redis.call('ZCARD', wa) >= 4 * max then return done({'full'}, expired) end
-  local n = tonumber(args[10])
+  local n = tonumber(args[11])
   for i = 1, n do
-    local at = 10 + 3 * (i - 1)
+    local at = 11 + 3 * (i - 1)
     local u = tonumber(args[at + 3])
     if (not u or u >= now) and fits(keys[2], split_args(args[at + 1])) then return done({'available', tostring(i)}, expired) end
   end
@@ -259,7 +277,7 @@ local function wait_leave(keys, args)
   return {'ok', redis.call('HGET', ek, 'status')}
 end
 
--- wait_replan: KEYS m, c, entry ; ARGV version, names, n, then per candidate a, j, u — a
+-- wait_replan: KEYS m, c, entry ; ARGV version, names, sigs, n, then per candidate a, j, u — a
 -- waiting entry's candidates planned again on a new document, then its date promoted in
 -- full (a raised capacity reaches the list). 'ok' | 'version' | 'not_waiting' status.
 local function wait_replan(keys, args)
