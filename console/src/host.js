@@ -20,7 +20,7 @@ import { instantOn, minutesOn, clock, seatingsOf, span, bar, stateOf, hostSteps,
 import { statusLabel, refundText, guestLine } from "./after.js";
 import { changeForm, guestForm } from "./change.js";
 import { t, lang, setLang, LANGS, STRINGS, timeOf } from "./i18n.js";
-import { drawWaitlist } from "./waitlist.js";
+import { fetchWaitlist, drawWaitlist } from "./waitlist.js";
 
 // A time of day shown to the host, in the language in use (Intl).
 const hm = (m) => timeOf(((m % 1440) + 1440) % 1440);
@@ -76,15 +76,15 @@ export function mount(root, role) {
     const seq = ++st.seq;
     const q = new URLSearchParams({ date: date.value });
     if (area.value) q.set("area", area.value);
-    const a = await get(`/v1/resources/${encodeURIComponent(st.id)}/tables?${q}`);
+    const [a, w] = await Promise.all([get(`/v1/resources/${encodeURIComponent(st.id)}/tables?${q}`), fetchWaitlist(st.id, date.value)]);
     if (seq !== st.seq) return;
+    drawWaitlist(waitBox, w);
     if (!a.ok) { floorBox.replaceChildren(el("p", { className: "field-error" }, problemText(a))); return; }
     st.floor = a.body;
     const keep = area.value;
     area.replaceChildren(el("option", { value: "" }, t("all.areas")), ...(a.body.areas || []).map((x) => el("option", { value: x }, x)));
     area.value = keep;
     draw();
-    await drawWaitlist(waitBox, st.id, date.value);
   };
   // Events come in bursts (a hold is several changes): one redraw per 200 ms.
   const soon = () => { clearTimeout(st.timer); st.timer = setTimeout(load, 200); };

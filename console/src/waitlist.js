@@ -8,7 +8,8 @@ import { get, problemText } from "./api.js";
 import { t, timeOf } from "./i18n.js";
 
 // "19:30–21:00" for a window; empty for the whole day.
-const windowOf = (e) => (e.from || e.to ? `${e.from || "00:00"}–${e.to || "23:59"}` : t("wait.anytime"));
+const windowOf = (e) => (!e.from && !e.to ? t("wait.anytime")
+  : e.from && e.from === e.to ? e.from : `${e.from || "00:00"}–${e.to || "23:59"}`);
 
 // A local time of day of an RFC 3339 instant in the host's language.
 const timeAt = (iso) => { const d = new Date(iso); return timeOf(d.getHours() * 60 + d.getMinutes()); };
@@ -26,12 +27,16 @@ function row(e) {
     el("td", {}, e.area || ""));
 }
 
-// Fills `box` with the list of resource `id` on `date`.
-export async function drawWaitlist(box, id, date) {
-  const a = await get(`/v1/resources/${encodeURIComponent(id)}/waitlist?date=${encodeURIComponent(date)}`);
+// The list of resource `id` on `date` (an answer of api.js's get), fetched beside the floor
+// so that both are drawn from the same moment.
+export const fetchWaitlist = (id, date) => get(`/v1/resources/${encodeURIComponent(id)}/waitlist?date=${encodeURIComponent(date)}`);
+
+// Fills `box` with a fetched list.
+export function drawWaitlist(box, a) {
   if (!a.ok) { box.replaceChildren(el("p", { className: "field-error" }, problemText(a))); return; }
   const entries = a.body.entries || [];
-  const heading = el("h3", { id: "wait-heading" }, t("wait.heading", { n: a.body.waiting }));
+  const offered = entries.filter((e) => e.status === "offered").length;
+  const heading = el("h3", { id: "wait-heading" }, t("wait.heading", { n: a.body.waiting, offered }));
   if (!entries.length) { box.replaceChildren(heading, el("p", { className: "muted" }, t("wait.empty"))); return; }
   const head = el("tr", {}, ...["wait.col.status", "wait.col.party", "wait.col.window", "wait.col.guest", "wait.col.phone", "wait.col.area"]
     .map((k) => el("th", { scope: "col" }, t(k))));

@@ -206,8 +206,11 @@ try {
   await page.waitForSelector(`#wait-list tr[data-entry='${joined.body.id}'][data-status='offered']`, { timeout: 2000 });
   console.log(`waitlist: ${waitingRow} → offered on the list in ${Date.now() - freedAt} ms: ` +
     (await page.textContent(`#wait-list tr[data-entry='${joined.body.id}']`)).trim());
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/console-waitlist.png`, fullPage: true });
+  // The offer is a held seating on the floor, the party's name on its bar.
   const offer = (await api("GET", `/v1/waitlist/${joined.body.id}`, BUYER_TOKEN)).body.hold_id;
+  await page.waitForSelector(`#floor [data-hold='${offer}']`, { timeout: 2000 });
+  check((await page.textContent(`#floor [data-hold='${offer}']`)).includes("Lucía Pérez"), "the offer's bar does not name the party");
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/console-waitlist.png`, fullPage: true });
   for (const h of [full[1], offer]) check((await api("POST", `/v1/holds/${h}/release`, BUYER_TOKEN)).status === 200, "clean-up release");
   await page.fill("#host-date", DATE);
   await page.click("#host-controls button[type='submit']");
