@@ -49,13 +49,8 @@ pub async fn check(c: &Client, prefix: &str, counters: &HashMap<String, String>,
             Some(h) => c.hgetall(h).await.expect("HGETALL"),
             None => HashMap::new(),
         };
-        match status {
-            "offered" | "accepted" | "lapsed" => {
-                if rec.get("wl") != Some(&id) {
-                    bad.push(format!("entry {id} is {status}, its offer's hold is missing or names another entry"));
-                }
-            }
-            _ => {}
+        if matches!(status, "offered" | "accepted" | "lapsed") && rec.get("wl") != Some(&id) {
+            bad.push(format!("entry {id} is {status}, its offer's hold is missing or names another entry"));
         }
         let hs = rec.get("status").map_or("", String::as_str);
         if status == "offered" && !(hs == "held" || hs == "pending") {

@@ -81,7 +81,7 @@ async fn reread(app: &App, f: &Found) -> Result<Value, ApiError> {
 
 /// The price of a part's items, minor units (`None` when none is priced).
 fn price_of(rec: &HoldRecord) -> Option<u64> {
-    rec.items.iter().any(|it| it.price.is_some()).then(|| super::change::price_of(&rec.items).max(0) as u64)
+    rec.items.iter().any(|it| it.price.is_some()).then(|| super::view::price_of(&rec.items).max(0) as u64)
 }
 
 /// Cancels hold `f` (held or paid) by `actor`, as `by`: every part's units from now on come

@@ -19,14 +19,10 @@ use super::change_part::{change_part, new_part, refused, PartChange};
 use super::plan::{group, plan_group, Planned, ATTEMPTS};
 use super::settle::Found;
 use super::view::hold_view;
+use super::view::price_of;
 use crate::app::App;
 use crate::error::ApiError;
 use crate::store::{Actor, HoldRecord, HoldReply, HoldStatus};
-
-/// The price of items, minor units.
-pub(super) fn price_of(items: &[ItemView]) -> i64 {
-    items.iter().filter_map(|it| Some(it.price.as_ref()?.unit_minor as i64 * i64::from(it.qty))).sum()
-}
 
 /// The hold as its home shows it now, with the price difference of the change.
 async fn answer(app: &App, f: &Found, before: i64) -> Result<Value, ApiError> {

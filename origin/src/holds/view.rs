@@ -63,3 +63,8 @@ pub fn only_resource(view: &mut Value, resource: &str) {
         items.retain(|it| it["resource_id"] == resource);
     }
 }
+
+/// The price of items, minor units.
+pub(super) fn price_of(items: &[aforo_core::ItemView]) -> i64 {
+    items.iter().filter_map(|it| Some(it.price.as_ref()?.unit_minor as i64 * i64::from(it.qty))).sum()
+}

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::error::ApiError;
-use crate::holds::plan::{hash_of, plan_err, ATTEMPTS};
+use crate::holds::plan::{hash_of, ATTEMPTS};
 use crate::store::{Actor, JoinArgs, JoinReply, WaitEntry};
 
 pub use plan::{replan_resource, Kept};
@@ -135,9 +135,4 @@ pub async fn list(app: &App, resource: &str, date: &str) -> Result<Value, ApiErr
     let views: Vec<Value> = entries.iter().map(|e| entry_view(e, true)).collect();
     let waiting = entries.iter().filter(|e| e.state.status == "waiting").count();
     Ok(json!({"resource_id": resource, "date": date, "waiting": waiting, "entries": views}))
-}
-
-/// The reason an entry's plan was refused, as the API answers it.
-pub(crate) fn refused(e: aforo_core::PlanError) -> ApiError {
-    plan_err(e, None)
 }

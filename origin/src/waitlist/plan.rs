@@ -8,7 +8,7 @@ use aforo_core::{merge_takes, Snapshot, WaitRequest};
 
 use crate::app::App;
 use crate::error::ApiError;
-use crate::holds::plan::buyer_share;
+use crate::holds::plan::{buyer_share, plan_err};
 use crate::store::history::retain_and_starts;
 use crate::store::{Actor, Choice, HoldArgs, HoldStatus, Home, WaitCandidate};
 
@@ -35,7 +35,7 @@ pub(super) fn candidates(
     offer_id: &str,
     hash: &str,
 ) -> Result<Vec<WaitCandidate>, ApiError> {
-    let found = aforo_core::candidates(snap, req, app.now()).map_err(super::refused)?;
+    let found = aforo_core::candidates(snap, req, app.now()).map_err(|e| plan_err(e, None))?;
     let ttl = Duration::from_secs(u64::from(snap.resource.after.waitlist.offer_ttl_s));
     let cfg = &app.cfg;
     Ok(found

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::Kept;
+use super::plan::Kept;
 use crate::holds::view::rfc3339_ms;
 use crate::store::WaitEntry;
 
