@@ -9,7 +9,11 @@
 #             decides every waiting entry again (all of them name the freed counter)
 # The Lua runs in Redis: the origin's build does not change these figures (ORIGIN_BIN picks
 # one; the debug build by default).
-# Usage: scripts/bench-waitlist.sh [calls (300)] [entries (200)]
+# WORST=1 adds the bound's worst case: a date whose 500 parties (the most
+# waitlist.max_entries allows) each wait for 32 starts (the most an entry keeps) that all name
+# the counter a release frees (a daily capacity beside 15-minute slots).
+# (WORST=same: the 500 all wait for the same starts.)
+# Usage: [WORST=1|same] scripts/bench-waitlist.sh [calls (300)] [entries (200)]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -19,7 +23,7 @@ tokbin="$(dirname "$ORIGIN_BIN")/aforo-token"
 source scripts/lib/stack.sh
 AFORO_CHECK_INTERVAL_S=0 stack_up --appendonly no
 seller=$("$tokbin" --secret "$AFORO_JWT_SECRET" --sub bench --role seller)
-export rport oport seller tokbin n entries
+export rport oport seller tokbin n entries WORST="${WORST:-}"
 python3 - <<'PY'
 import json, os, subprocess, urllib.request, datetime
 port, n, entries = os.environ["oport"], int(os.environ["n"]), int(os.environ["entries"])
@@ -97,4 +101,30 @@ print(f"listed: still {waiting} waiting (the freed cover fits none)")
 print(f"a release with {entries} entries to decide: {2 * res['listed pair'] - res['plain hold']:.1f} µs "
       f"(plain {res['plain release']:.1f} µs); a hold: plain {res['plain hold']:.1f}, list elsewhere {res['far hold']:.1f} µs; "
       f"a release, list three days away: {res['far release']:.1f} µs")
+if os.environ.get("WORST"):
+    worst = {"name": "w", "timezone": "UTC", "per_buyer": {"max_held_units": 1000000}, "waitlist": {"max_entries": 500},
+             "dimensions": {"daily": {"capacity": 3}, "slots": {"duration_min": 15, "interval_min": 15, "capacity": 100}}}
+    assert call("PUT", "/v1/resources/worst", seller, worst)[0] == 201
+    fills = [call("POST", "/v1/holds", tok("fill"), {"resource_id": "worst", "date": day(2), "slot": s, "qty": 1}, f"wf{s}")[1]["id"] for s in ["20:00", "21:00", "22:00"]]
+    many = 500
+    hm = lambda m: f"{m // 60:02d}:{m % 60:02d}"
+    for i in range(many):
+        # Every party its own window (no two the same set of starts): none is passed over for
+        # another's sake, the worst case; `same` (all alike) is the kindest.
+        start = (i % 88) * 15
+        window = {"from": hm(start), "to": hm(min(start + (1 + (i // 88) % 8) * 15 + 90, 1439))} if os.environ.get("WORST") != "same" else {}
+        s, b = call("POST", "/v1/waitlist", tok(f"w{i}"), {"resource_id": "worst", "date": day(2), "qty": 2, **window}, "jw")
+        assert s == 201, b
+    key = redis("--scan", "--pattern", "af:{r:worst}:w:*").split()[0]
+    print(f"worst: {many} parties of 2, one waiting for {redis('HGET', key, 'n').strip()} starts "
+          f"({redis('MEMORY', 'USAGE', key, 'SAMPLES', '0').strip()} bytes an entry)")
+    assert call("POST", f"/v1/holds/{fills[0]}/release", tok("fill"))[0] == 200
+    def worst_pairs():
+        for i in range(n):
+            s, b = call("POST", "/v1/holds", tok("b"), {"resource_id": "worst", "date": day(2), "slot": "23:00", "qty": 1}, f"W{i}")
+            assert s == 201, b
+            assert call("POST", f"/v1/holds/{b['id']}/release", tok("b"))[0] == 200
+    pair = measure("worst: a hold of the one free unit of the day, then its release", worst_pairs)
+    print(f"worst ({'all alike' if os.environ.get('WORST') == 'same' else 'each its own window'}): a release with {many} entries "
+          f"to decide: {2 * pair - res['plain hold']:.1f} µs")
 PY

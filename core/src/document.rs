@@ -329,7 +329,7 @@ pub struct WaitlistDoc {
     /// Seconds an offer made to a waiting party stays held (1..=86400, default 900).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offer_ttl_s: Option<i64>,
-    /// Entries waiting on one date at most (1..=1000, default 200).
+    /// Entries waiting on one date at most (1..=500, default 200).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_entries: Option<i64>,
 }

@@ -281,7 +281,7 @@ pub const DEFAULT_OFFER_TTL_S: u32 = 900;
 /// Default `waitlist.max_entries`.
 pub const DEFAULT_WAITLIST_MAX: u32 = 200;
 /// Largest `waitlist.max_entries`.
-pub const MAX_WAITLIST_MAX: u32 = 1_000;
+pub const MAX_WAITLIST_MAX: u32 = 500;
 
 /// How the waiting list of a resource behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,8 +15,9 @@ use crate::rules::{day_settings, first_opening};
 use crate::slots::slots_on;
 use crate::snapshot::Snapshot;
 
-/// The most starts one entry waits for: a day of 15-minute slots.
-pub const MAX_WAIT_CANDIDATES: usize = 96;
+/// The most starts one entry waits for: eight hours of 15-minute slots (each is kept on the
+/// entry as a hold's arguments, about half a kilobyte).
+pub const MAX_WAIT_CANDIDATES: usize = 32;
 
 /// An entry on the waiting list as a buyer asks for it (`POST /v1/waitlist`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

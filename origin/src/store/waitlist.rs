@@ -26,7 +26,7 @@ pub struct WaitCandidate {
 }
 
 /// The candidates of an entry on the wire: the counters they read (`\n<name>\t` each), their
-/// signatures, then n and per candidate its arguments, its date index key and its end.
+/// signatures, the signature of them all, then n and per candidate its arguments, its date index key and its end.
 /// Each offer's record names its entry (`wl`), which follows the offer's end.
 fn encode_candidates(entry_id: &str, cands: &[WaitCandidate], out: &mut Vec<String>) -> Result<(), StoreError> {
     let mut names = String::from("\n");
@@ -49,7 +49,10 @@ fn encode_candidates(entry_id: &str, cands: &[WaitCandidate], out: &mut Vec<Stri
             Sha256::digest(units.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect()
         })
         .collect();
-    out.push(sigs.join(","));
+    let all = sigs.join(",");
+    let set: String = Sha256::digest(all.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect();
+    out.push(all);
+    out.push(set);
     out.push(cands.len().to_string());
     for c in cands {
         let (keys, mut args) = c.hold.wire()?;

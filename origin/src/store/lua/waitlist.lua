@@ -131,27 +131,36 @@ local function promote_date(P, date, now, freed)
   -- the rest of it. Candidates with the same unit takes share a signature ('sigs', one per
   -- candidate, planned by the origin), so that parties waiting for the same start and size
   -- are decided once, not once each.
-  local refused = {}
+  local refused, refused_sets = {}, {}
   local gone = {}
   for _, eid in ipairs(ids) do
     local ek = P .. 'w:' .. eid
-    local e = redis.call('HMGET', ek, 'status', 'ver', 'names', 'n', 'sigs')
+    local e = redis.call('HMGET', ek, 'status', 'ver', 'sigset')
     if e[1] ~= 'waiting' then
       gone[#gone + 1] = eid
-    elseif e[2] == ver and (not freed or mentions(e[3] or '', freed)) then
-      local sigs = {}
-      for sig in string.gmatch(e[5] or '', '[^,]+') do sigs[#sigs + 1] = sig end
-      for i = 1, tonumber(e[4]) or 0 do
-        local sig = sigs[i]
-        if not (sig and refused[sig]) then
-          local made, by_units = offer(P, ek, i, now, freed)
-          if made then
-            gone[#gone + 1] = eid
-            break
+    elseif e[2] == ver and not (e[3] and refused_sets[e[3]]) then
+      -- An entry whose every start was refused by the units (or is not concerned) says the
+      -- same of every entry waiting for the same starts ('sigset'): those are passed over.
+      local f = redis.call('HMGET', ek, 'names', 'n', 'sigs')
+      local made, same = false, true
+      if not freed or mentions(f[1] or '', freed) then
+        local sigs = {}
+        for sig in string.gmatch(f[3] or '', '[^,]+') do sigs[#sigs + 1] = sig end
+        for i = 1, tonumber(f[2]) or 0 do
+          local sig = sigs[i]
+          if not (sig and refused[sig]) then
+            local by_units
+            made, by_units = offer(P, ek, i, now, freed)
+            if made then
+              gone[#gone + 1] = eid
+              break
+            end
+            if by_units and sig then refused[sig] = true end
+            if by_units == false then same = false end
           end
-          if by_units and sig then refused[sig] = true end
         end
       end
+      if not made and same and e[3] then refused_sets[e[3]] = true end
     end
   end
   each_part('ZREM', q, gone)
@@ -188,12 +197,14 @@ local function position(P, date, eid)
   return r and tostring(r + 1) or ''
 end
 
--- The candidates of a call's arguments from `from` on: their signatures (',' joined), n,
--- then per candidate a, j, u.
+-- The candidates of a call's arguments from `from` on: their signatures (',' joined), the
+-- signature of them all, n, then per candidate a, j, u.
 local function candidate_fields(args, from, rec)
   rec[#rec + 1] = 'sigs'
   rec[#rec + 1] = args[from]
-  from = from + 1
+  rec[#rec + 1] = 'sigset'
+  rec[#rec + 1] = args[from + 1]
+  from = from + 2
   local n = tonumber(args[from])
   rec[#rec + 1] = 'n'
   rec[#rec + 1] = n
@@ -208,7 +219,7 @@ local function candidate_fields(args, from, rec)
 end
 
 -- wait_join: KEYS m, c, entry, queue (wq), buyers (wb), all (wa) ; ARGV entry id, hash, caller,
--- date, max entries, life ms, req, version, names, sigs, n, then per candidate a, j, u — a party
+-- date, max entries, life ms, req, version, names, sigs, sigset, n, then per candidate a, j, u — a party
 -- joins the list of a date, once per key: 'ok' position | 'replay' status position hold
 -- offer_expires_at | 'reused' | 'version' | 'duplicate' live id | 'full' | 'available' i
 -- (candidate i fits now: hold it instead); then the ids expired.
@@ -233,9 +244,9 @@ local function wait_join(keys, args)
   local max = tonumber(args[5])
   -- Entries that ended stay listed for the seller: four times the waiting bound at most.
   if redis.call('ZCARD', q) >= max or redis.call('ZCARD', wa) >= 4 * max then return done({'full'}, expired) end
-  local n = tonumber(args[11])
+  local n = tonumber(args[12])
   for i = 1, n do
-    local at = 11 + 3 * (i - 1)
+    local at = 12 + 3 * (i - 1)
     local u = tonumber(args[at + 3])
     if (not u or u >= now) and fits(keys[2], split_args(args[at + 1])) then return done({'available', tostring(i)}, expired) end
   end
@@ -277,7 +288,7 @@ local function wait_leave(keys, args)
   return {'ok', redis.call('HGET', ek, 'status')}
 end
 
--- wait_replan: KEYS m, c, entry ; ARGV version, names, sigs, n, then per candidate a, j, u — a
+-- wait_replan: KEYS m, c, entry ; ARGV version, names, sigs, sigset, n, then per candidate a, j, u — a
 -- waiting entry's candidates planned again on a new document, then its date promoted in
 -- full (a raised capacity reaches the list). 'ok' | 'version' | 'not_waiting' status.
 local function wait_replan(keys, args)
