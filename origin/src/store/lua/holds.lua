@@ -247,7 +247,7 @@ local function hold(keys, args)
         end
       else
         over = table.concat(over, ',')
-        local exp_at = tostring(write_record(e.h, e.j, a, now, taken, label, over))
+        local exp_at = string.format('%d', write_record(e.h, e.j, a, now, taken, label, over))
         made[e.h] = {a[A.status], exp_at, a[A.hash]}
         if is_paid(a[A.status]) then
           -- Seated now: settled once the counters are written, below.
