@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Where a hold's Redis time goes: the hold function alone through `redis-cli --pipe` (the calls
 # of scripts/lib/group_calls.py: one resource, one unit a hold), one hold a call and groups of
-# 64, with INFO commandstats reset before each run. Prints per hold: Redis CPU (INFO cpu,
-# user + sys), the FCALL's usec (its inner commands included), and each inner command's calls
-# and usec; "Lua" is the FCALL's usec less its inner commands' (argument parsing, tables,
-# strings). BEFORE_LIB=file measures a saved library (`aforo-origin library > file`) in the
-# same rounds, so that a change is measured before and after in one run. ORIGIN_BIN as in
-# bench-group-lua.sh (a debug build is fine: the library is the same text).
-# HOLDS (1280, a multiple of 64) sets the holds a run.
+# 64, with INFO commandstats reset before each run. Prints per hold: Redis CPU (INFO cpu, user +
+# sys), the FCALL's usec (its inner commands included), and each inner command's calls and usec;
+# "Lua" is the FCALL's usec less its inner commands' (argument parsing, tables, strings); the
+# reference hold's Redis CPU is measured in each round too. BEFORE_LIB=file measures a saved
+# library (`aforo-origin library > file`) in the same rounds, so that a change is measured
+# before and after in one run. ORIGIN_BIN as in bench-group-lua.sh (a debug build is fine: the
+# library is the same text). HOLDS (1280, a multiple of 64) sets the holds a run.
 # Usage: [ORIGIN_BIN=…] [BEFORE_LIB=file] [LIBS=…] [HOLDS=n] scripts/bench-hold-cost.sh [rounds (3)]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -30,6 +30,13 @@ holds="${HOLDS:-1280}"
 cpu() { redis-cli -p "$port" info cpu | tr -d '\r' | awk -F: '/^used_cpu_(user|sys):/ {s += $2} END {printf "%.6f", s}'; }
 echo "# $(date -u +%F) $(nproc) cores; per hold, $holds holds a run; µs; command calls×µs per hold"
 for r in $(seq "$rounds"); do
+  # The reference hold (scripts/lib/reference_hold.lua: the least a correct hold does), one a call.
+  redis-cli -p "$port" flushall >/dev/null
+  redis-cli -p "$port" function flush >/dev/null
+  redis-cli -p "$port" function load "$(cat scripts/lib/reference_hold.lua)" >/dev/null
+  python3 scripts/lib/group_calls.py reference 1 "$holds" - > "$dir/calls"
+  a=$(cpu); redis-cli -p "$port" --pipe < "$dir/calls" >/dev/null; b=$(cpu)
+  echo "r$r reference×1: cpu $(awk -v a="$a" -v b="$b" -v h="$holds" 'BEGIN {printf "%.1f", (b - a) * 1e6 / h}')"
   for lib in $libs; do
     name=${lib%%:*}; file=${lib#*:}
     version=$(sed -n "s/^local V = '\(.*\)'$/\1/p" "$file")
