@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 /// The library's files, in the order they are joined (each uses what the ones before define).
-const LUA_FILES: [&str; 8] = ["prelude", "holds", "settle", "floor", "change", "resources", "maintenance", "register"];
+const LUA_FILES: [&str; 9] = ["prelude", "holds", "waitlist", "settle", "floor", "change", "resources", "maintenance", "register"];
 
 /// Writes `aforo.lua` into `out`: its name and `V` carry a hash of the source, so that each
 /// release's code has names of its own, and sets `AFORO_LUA_VERSION` for the crate.

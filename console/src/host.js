@@ -10,6 +10,7 @@
 //   POST /v1/holds/{id}/release                       release (the buyer, or ops)
 //   POST /v1/resources/{id}/walk-ins {"party":n}      a walk-in, seated now
 //   POST /v1/holds/{id}/change, PATCH /v1/holds/{id}/guest   change.js's forms
+//   GET  /v1/resources/{id}/waitlist?date=D           the date's waiting list (waitlist.js)
 // A bar says the party and its guest's name (the buyer's id when no name was given); the
 // seating's actions show the guest's notes and tags.
 import { el, field, button, confirmStep } from "./dom.js";
@@ -19,6 +20,7 @@ import { instantOn, minutesOn, clock, seatingsOf, span, bar, stateOf, hostSteps,
 import { statusLabel, refundText, guestLine } from "./after.js";
 import { changeForm, guestForm } from "./change.js";
 import { t, lang, setLang, LANGS, STRINGS, timeOf } from "./i18n.js";
+import { fetchWaitlist, drawWaitlist } from "./waitlist.js";
 
 // A time of day shown to the host, in the language in use (Intl).
 const hm = (m) => timeOf(((m % 1440) + 1440) % 1440);
@@ -51,6 +53,7 @@ export function mount(root, role) {
   const floorBox = el("div", { id: "floor" }, el("p", { className: "muted" }, t("floor.empty")));
   const actionBox = el("div", { id: "host-actions" });
   const walkBox = el("div", { id: "host-walkin" });
+  const waitBox = el("section", { id: "host-waitlist", "aria-live": "polite" });
   const controls = el("form", { className: "row", id: "host-controls" },
     field(t("field.restaurant"), resource), field(t("field.date"), date), field(t("field.area"), area),
     el("button", { type: "submit" }, t("show.floor")), live);
@@ -60,7 +63,7 @@ export function mount(root, role) {
   langSel.addEventListener("change", () => { setLang(langSel.value); mount(root, role); });
   controls.append(field(t("lang.label"), langSel));
   root.lang = lang();
-  root.replaceChildren(root.firstElementChild, controls, status, floorBox, actionBox, walkBox);
+  root.replaceChildren(root.firstElementChild, controls, status, floorBox, actionBox, walkBox, waitBox);
 
   // `form`: the change or guest form open for the selected seating ({hold, node}), kept
   // across live redraws so that what the host types is not lost.
@@ -73,8 +76,9 @@ export function mount(root, role) {
     const seq = ++st.seq;
     const q = new URLSearchParams({ date: date.value });
     if (area.value) q.set("area", area.value);
-    const a = await get(`/v1/resources/${encodeURIComponent(st.id)}/tables?${q}`);
+    const [a, w] = await Promise.all([get(`/v1/resources/${encodeURIComponent(st.id)}/tables?${q}`), fetchWaitlist(st.id, date.value)]);
     if (seq !== st.seq) return;
+    drawWaitlist(waitBox, w);
     if (!a.ok) { floorBox.replaceChildren(el("p", { className: "field-error" }, problemText(a))); return; }
     st.floor = a.body;
     const keep = area.value;

@@ -49,6 +49,9 @@ pub struct ResourceDoc {
     /// What a buyer owes when cancelling late; absent: cancelling is always free.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancellation: Option<CancellationDoc>,
+    /// The waiting list's offer lifetime and size; absent: the defaults (docs/waitlist.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waitlist: Option<WaitlistDoc>,
     /// Seconds after its creation past which a held hold cannot be extended (default 1,800,
     /// or `hold_ttl_s` when longer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -317,6 +320,18 @@ pub struct PerBuyerDoc {
     /// unlimited).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_units_per_date: Option<i64>,
+}
+
+/// The waiting list's settings as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaitlistDoc {
+    /// Seconds an offer made to a waiting party stays held (1..=86400, default 900).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer_ttl_s: Option<i64>,
+    /// Entries waiting on one date at most (1..=1000, default 200).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_entries: Option<i64>,
 }
 
 /// A cancellation policy as written.

@@ -59,6 +59,7 @@ mod resource;
 mod rules;
 mod slots;
 mod snapshot;
+mod waitlist;
 
 pub use alternatives::Alternative;
 pub use availability::{availability, calendar, stock_level, Availability, Calendar, DayView, SlotView, StockLevel};
@@ -83,12 +84,14 @@ pub use query::{AvailabilityQuery, CalendarQuery, ALTERNATIVE_DAYS, MAX_ALTERNAT
 pub use request::{HoldItem, HoldRequest, RequestError, MAX_ITEMS};
 pub use resource::{
     valid_resource_id, AfterSale, Cancellation, CutoffRule, DayHours, Join, Kind, PerBuyer, PricingRules, Resource, SeasonRule, SlotRules,
-    TableType, Trigger, Week, DEFAULT_EARLY_SEAT_MIN, DEFAULT_HOLD_MAX_S, DEFAULT_HOLD_TTL_S, DEFAULT_HORIZON_DAYS, DEFAULT_MAX_HELD_UNITS,
-    DEFAULT_NO_SHOW_AFTER_MIN, MAX_FLOOR_MIN, MAX_FREE_UNTIL_H, MAX_HOLD_TTL_S, MAX_HORIZON_DAYS, MAX_UNITS, MULT_SCALE,
+    TableType, Trigger, WaitlistRules, Week, DEFAULT_EARLY_SEAT_MIN, DEFAULT_HOLD_MAX_S, DEFAULT_HOLD_TTL_S, DEFAULT_HORIZON_DAYS,
+    DEFAULT_MAX_HELD_UNITS, DEFAULT_NO_SHOW_AFTER_MIN, DEFAULT_OFFER_TTL_S, DEFAULT_WAITLIST_MAX, MAX_FLOOR_MIN, MAX_FREE_UNTIL_H,
+    MAX_HOLD_TTL_S, MAX_HORIZON_DAYS, MAX_UNITS, MAX_WAITLIST_MAX, MULT_SCALE,
 };
 pub use rules::{day_settings, today, DaySettings, Pause};
 pub use slots::{slots_on, Slot};
 pub use snapshot::{buckets_for, Snapshot, SnapshotDoc, SnapshotError, State};
+pub use waitlist::{candidates, Candidate, WaitRequest, MAX_WAIT_CANDIDATES};
 
 /// Serialises an answer as the compact JSON both edge and origin send.
 pub fn to_json<T: serde::Serialize>(v: &T) -> String {

@@ -128,6 +128,14 @@ codes! {
     WebhookUrlRefused = "WEBHOOK_URL_REFUSED", 422, "Webhook url refused";
     /// No such webhook endpoint.
     WebhookNotFound = "WEBHOOK_NOT_FOUND", 404, "Webhook not found";
+    /// A waiting-list join when something that fits the party is free now.
+    AvailableNow = "AVAILABLE_NOW", 409, "Available now";
+    /// A second live waiting-list entry of one buyer on one resource and date.
+    AlreadyWaiting = "ALREADY_WAITING", 409, "Already waiting";
+    /// A date's waiting list at `waitlist.max_entries`.
+    WaitlistFull = "WAITLIST_FULL", 409, "Waitlist full";
+    /// No such waiting-list entry, or not the caller's.
+    EntryNotFound = "ENTRY_NOT_FOUND", 404, "Entry not found";
 }
 
 impl From<RuleCode> for Code {

@@ -272,6 +272,24 @@ pub struct AfterSale {
     pub early_seat_min: u32,
     /// Minutes after its start from which a party may be marked a no-show.
     pub no_show_after_min: u32,
+    /// The waiting list's settings.
+    pub waitlist: WaitlistRules,
+}
+
+/// Default `waitlist.offer_ttl_s`.
+pub const DEFAULT_OFFER_TTL_S: u32 = 900;
+/// Default `waitlist.max_entries`.
+pub const DEFAULT_WAITLIST_MAX: u32 = 200;
+/// Largest `waitlist.max_entries`.
+pub const MAX_WAITLIST_MAX: u32 = 1_000;
+
+/// How the waiting list of a resource behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitlistRules {
+    /// Seconds an offer stays held for the party it was made to.
+    pub offer_ttl_s: u32,
+    /// Entries waiting on one date at most.
+    pub max_entries: u32,
 }
 
 /// A cancellation policy: free until `free_until_h` hours before the start, then

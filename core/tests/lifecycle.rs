@@ -47,7 +47,8 @@ fn the_defaults_are_the_documented_ones() {
             cancellation: None,
             hold_max_s: DEFAULT_HOLD_MAX_S,
             early_seat_min: DEFAULT_EARLY_SEAT_MIN,
-            no_show_after_min: DEFAULT_NO_SHOW_AFTER_MIN
+            no_show_after_min: DEFAULT_NO_SHOW_AFTER_MIN,
+            waitlist: WaitlistRules { offer_ttl_s: DEFAULT_OFFER_TTL_S, max_entries: DEFAULT_WAITLIST_MAX },
         }
     );
     // A hold living longer than the default maximum may still be extended to its own TTL.

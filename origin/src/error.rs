@@ -164,6 +164,23 @@ pub enum ApiError {
     /// No such webhook endpoint (404).
     #[error("webhook endpoint {0} not found")]
     WebhookNotFound(String),
+    /// A waiting-list join while something that fits is free (409): hold it instead.
+    #[error("{detail}")]
+    AvailableNow {
+        /// What is free.
+        detail: String,
+        /// Where the party fits now.
+        alternatives: Vec<Alternative>,
+    },
+    /// A buyer's second live entry on a resource and date (409).
+    #[error("{0}")]
+    AlreadyWaiting(String),
+    /// A date's list is full (409).
+    #[error("{0}")]
+    WaitlistFull(String),
+    /// No such waiting-list entry, or not the caller's (404).
+    #[error("waiting-list entry {0} not found")]
+    EntryNotFound(String),
 }
 
 /// The most bytes of a problem's `detail` (a field path and a short reason fit many times).
@@ -262,6 +279,10 @@ impl ApiError {
             ApiError::Internal(_) => Code::Internal,
             ApiError::WebhookUrlRefused(_) => Code::WebhookUrlRefused,
             ApiError::WebhookNotFound(_) => Code::WebhookNotFound,
+            ApiError::AvailableNow { .. } => Code::AvailableNow,
+            ApiError::AlreadyWaiting(_) => Code::AlreadyWaiting,
+            ApiError::WaitlistFull(_) => Code::WaitlistFull,
+            ApiError::EntryNotFound(_) => Code::EntryNotFound,
         }
     }
 
@@ -290,6 +311,7 @@ impl ApiError {
                     v["item"] = json!(i);
                 }
             }
+            ApiError::AvailableNow { alternatives, .. } => v["alternatives"] = json!(alternatives),
             ApiError::Rule { item: Some(i), .. } => v["item"] = json!(i),
             ApiError::BuyerLimit { limit_name, used, limit, .. } => {
                 v["limit_name"] = json!(limit_name);
@@ -375,6 +397,10 @@ mod tests {
             ApiError::Internal(s()),
             ApiError::WebhookUrlRefused(s()),
             ApiError::WebhookNotFound(s()),
+            ApiError::AvailableNow { detail: s(), alternatives: vec![] },
+            ApiError::AlreadyWaiting(s()),
+            ApiError::WaitlistFull(s()),
+            ApiError::EntryNotFound(s()),
         ];
         for code in
             [RuleCode::Closed, RuleCode::Paused, RuleCode::TooLate, RuleCode::BeyondHorizon, RuleCode::NoSuchSlot, RuleCode::QtyOutOfRange]

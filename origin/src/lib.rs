@@ -25,6 +25,7 @@ pub mod server;
 pub mod store;
 pub mod text;
 pub mod tls;
+pub mod waitlist;
 pub mod webhook_settings;
 pub mod webhooks;
 

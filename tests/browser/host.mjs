@@ -4,7 +4,8 @@
 //   the seller opens the floor; a buyer's hold made through the API shows on it within 2 s
 //   (over Server-Sent Events); the host moves it to another table (its bar moves to that row);
 //   a move onto a taken table shows TABLE_TAKEN; an operator releases another seating (its bar
-//   goes); a walk-in is seated today.
+//   goes); a walk-in is seated today; the waiting list beside the floor shows a party waiting,
+//   then its offer when a table frees.
 // Env: ORIGIN_URL, SELLER_TOKEN, OPS_TOKEN, BUYER_TOKEN, RESOURCE_ID, DATE, TODAY, SHOTS.
 import { readFileSync } from "node:fs";
 import { check, launch, openPage } from "./launch.mjs";
@@ -181,6 +182,38 @@ try {
   const freed = await api("POST", `/v1/holds/${late.id}/release`, BUYER_TOKEN);
   check(freed.status === 200, "release after the streams check: " + JSON.stringify(freed));
   console.log("streams: closed when the floor is left or the page hidden, opened again when shown");
+
+  // The waiting list beside the floor, on the day after: 20:00 full by pacing (8 covers), a
+  // party of 2 joins (with its guest), then a party of 4 releases: the list shows the offer,
+  // live (the offer is made in the step that freed the covers, and its event redraws).
+  const next = new Date(Date.parse(DATE + "T00:00:00Z") + 86400000).toISOString().slice(0, 10);
+  const full = [];
+  for (const k of ["wl-a", "wl-b"]) {
+    const h = await api("POST", "/v1/holds", BUYER_TOKEN, { resource_id: RESOURCE_ID, date: next, slot: "20:00", qty: 4 }, k);
+    check(h.status === 201, "filling 20:00: " + JSON.stringify(h));
+    full.push(h.body.id);
+  }
+  const joined = await api("POST", "/v1/waitlist", BUYER_TOKEN,
+    { resource_id: RESOURCE_ID, date: next, from: "20:00", to: "20:00", qty: 2, guest: { name: "Lucía Pérez", phone: "+34 600 111 222" } }, "wl-join");
+  check(joined.status === 201 && joined.body.position === 1, "join: " + JSON.stringify(joined));
+  await page.fill("#host-date", next);
+  await page.click("#host-controls button[type='submit']");
+  await page.waitForSelector(`#wait-list tr[data-entry='${joined.body.id}'][data-status='waiting']`);
+  const waitingRow = (await page.textContent(`#wait-list tr[data-entry='${joined.body.id}']`)).trim();
+  check(waitingRow.includes("Lucía Pérez") && waitingRow.includes("#1"), "the waiting row says " + waitingRow);
+  const freedAt = Date.now();
+  check((await api("POST", `/v1/holds/${full[0]}/release`, BUYER_TOKEN)).status === 200, "release of a party of 4");
+  await page.waitForSelector(`#wait-list tr[data-entry='${joined.body.id}'][data-status='offered']`, { timeout: 2000 });
+  console.log(`waitlist: ${waitingRow} → offered on the list in ${Date.now() - freedAt} ms: ` +
+    (await page.textContent(`#wait-list tr[data-entry='${joined.body.id}']`)).trim());
+  // The offer is a held seating on the floor, the party's name on its bar.
+  const offer = (await api("GET", `/v1/waitlist/${joined.body.id}`, BUYER_TOKEN)).body.hold_id;
+  await page.waitForSelector(`#floor [data-hold='${offer}']`, { timeout: 2000 });
+  check((await page.textContent(`#floor [data-hold='${offer}']`)).includes("Lucía Pérez"), "the offer's bar does not name the party");
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/console-waitlist.png`, fullPage: true });
+  for (const h of [full[1], offer]) check((await api("POST", `/v1/holds/${h}/release`, BUYER_TOKEN)).status === 200, "clean-up release");
+  await page.fill("#host-date", DATE);
+  await page.click("#host-controls button[type='submit']");
 
   // axe on the console's views (signed in as an operator): the floor in English and Spanish
   // (the language switch, kept in localStorage), the seller's resource form with its preview

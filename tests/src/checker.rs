@@ -56,7 +56,7 @@ pub async fn check(redis: &Redis, resource: &str, acks: &[Ack], now_ms: i64) -> 
     let counters = hgetall(&c, &format!("{prefix}c")).await;
     let on_hand: Option<u64> = hgetall(&c, &format!("{prefix}m")).await.get("on_hand").and_then(|v| v.parse().ok());
     let mut expected: BTreeMap<String, u64> = BTreeMap::new();
-    let mut limits: BTreeMap<String, u64> = BTreeMap::new();
+    let mut limits: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut status_of: HashMap<String, String> = HashMap::new();
     let keys: Vec<String> = c.custom(fred::cmd!("KEYS"), vec![format!("{prefix}h:*")]).await.expect("KEYS");
     for key in &keys {
@@ -64,6 +64,7 @@ pub async fn check(redis: &Redis, resource: &str, acks: &[Ack], now_ms: i64) -> 
         let id = key.trim_start_matches(&format!("{prefix}h:")).to_string();
         let status = rec.get("status").cloned().unwrap_or_default();
         let expires: i64 = rec.get("expires_at").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let version: u64 = rec.get("version").and_then(|v| v.parse().ok()).unwrap_or(0);
         if status == "held" && expires + 3000 < now_ms {
             bad.push(format!("{id}: still held {} ms past its expiry", now_ms - expires));
         }
@@ -73,8 +74,12 @@ pub async fn check(redis: &Redis, resource: &str, acks: &[Ack], now_ms: i64) -> 
             let parts: Vec<&str> = line.split('\t').collect();
             if let [bucket, qty, limit] = parts.as_slice() {
                 let (q, l): (u64, u64) = (qty.parse().unwrap_or(0), limit.parse().unwrap_or(0));
-                let e = limits.entry(bucket.to_string()).or_insert(l);
-                *e = (*e).min(l);
+                // The limit of the newest document a record was planned on: a seller may raise
+                // (or, forced, lower) a limit since older records were written.
+                let e = limits.entry(bucket.to_string()).or_insert((version, l));
+                if version > e.0 || (version == e.0 && l < e.1) {
+                    *e = (version, l);
+                }
                 // A buyer's held units (`~h:`) count while the hold is held, not once consumed.
                 if if bucket.starts_with("~h:") { held } else { live } {
                     *expected.entry(bucket.to_string()).or_insert(0) += q;
@@ -90,7 +95,7 @@ pub async fn check(redis: &Redis, resource: &str, acks: &[Ack], now_ms: i64) -> 
         if have != want {
             bad.push(format!("{resource} {b}: counter {have}, live holds {want}"));
         }
-        if let Some(l) = limits.get(b) {
+        if let Some((_, l)) = limits.get(b) {
             if have > *l {
                 bad.push(format!("{resource} {b}: {have} over its limit {l}"));
             }
@@ -122,6 +127,7 @@ pub async fn check(redis: &Redis, resource: &str, acks: &[Ack], now_ms: i64) -> 
             _ => {}
         }
     }
+    bad.extend(crate::checker_waitlist::check(&c, &prefix, &counters, now_ms).await);
     let _ = c.quit().await;
     bad
 }

@@ -10,6 +10,7 @@
 //! [`explain::check`] holds an availability answer's `limited_by` against its `remaining`.
 
 pub mod checker;
+pub mod checker_waitlist;
 pub mod client;
 pub mod docs;
 pub mod edge;

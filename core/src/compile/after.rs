@@ -1,7 +1,7 @@
 //! Validation of the rules for a booking after its sale.
 
 use super::Validator;
-use crate::document::ResourceDoc;
+use crate::document::{ResourceDoc, WaitlistDoc};
 use crate::resource::*;
 
 impl Validator {
@@ -27,7 +27,27 @@ impl Validator {
         };
         let early_seat_min = minutes("early_seat_min", doc.early_seat_min, DEFAULT_EARLY_SEAT_MIN);
         let no_show_after_min = minutes("no_show_after_min", doc.no_show_after_min, DEFAULT_NO_SHOW_AFTER_MIN);
-        AfterSale { cancellation, hold_max_s, early_seat_min, no_show_after_min }
+        let waitlist = self.waitlist(doc.waitlist.as_ref());
+        AfterSale { cancellation, hold_max_s, early_seat_min, no_show_after_min, waitlist }
+    }
+
+    /// `waitlist`: the offer's lifetime and the entries a date holds.
+    fn waitlist(&mut self, w: Option<&WaitlistDoc>) -> WaitlistRules {
+        let mut rules = WaitlistRules { offer_ttl_s: DEFAULT_OFFER_TTL_S, max_entries: DEFAULT_WAITLIST_MAX };
+        let Some(w) = w else { return rules };
+        if let Some(t) = w.offer_ttl_s {
+            match u32::try_from(t).ok().filter(|t| (1..=MAX_HOLD_TTL_S).contains(t)) {
+                Some(t) => rules.offer_ttl_s = t,
+                None => self.err("waitlist.offer_ttl_s", format!("must be between 1 and {MAX_HOLD_TTL_S}")),
+            }
+        }
+        if let Some(m) = w.max_entries {
+            match u32::try_from(m).ok().filter(|m| (1..=MAX_WAITLIST_MAX).contains(m)) {
+                Some(m) => rules.max_entries = m,
+                None => self.err("waitlist.max_entries", format!("must be between 1 and {MAX_WAITLIST_MAX}")),
+            }
+        }
+        rules
     }
 
     /// A figure of `0..=max` at `path`, or an error there.

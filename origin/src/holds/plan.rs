@@ -47,11 +47,15 @@ pub fn group(items: &[HoldItem]) -> Vec<Group> {
 /// The hash of a request's items (the idempotency check).
 pub fn payload_hash(req: &HoldRequest) -> String {
     // The guest counts when there is one: the same key with other details is another request.
-    let canonical = match &req.guest {
-        None => serde_json::to_vec(&req.items),
-        Some(g) => serde_json::to_vec(&(&req.items, g)),
+    match &req.guest {
+        None => hash_of(&req.items),
+        Some(g) => hash_of(&(&req.items, g)),
     }
-    .unwrap_or_default();
+}
+
+/// The idempotency hash of a payload: 16 bytes of the SHA-256 of its JSON, in hex.
+pub fn hash_of<T: serde::Serialize + ?Sized>(v: &T) -> String {
+    let canonical = serde_json::to_vec(v).unwrap_or_default();
     Sha256::digest(&canonical).iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 

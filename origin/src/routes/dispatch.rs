@@ -70,6 +70,7 @@ fn check_id(ids: &crate::store::HoldIds, kind: IdKind, id: &str) -> Result<(), A
             Err(ApiError::InvalidRequest("resource id: must be 1-64 characters of A-Z a-z 0-9 - _ . (not . or ..)".into()))
         }
         IdKind::Hold if ids.home_of(id).is_none() => Err(ApiError::HoldNotFound(crate::text::clip(id, 100))),
+        IdKind::Entry if ids.entry_home(id).is_none() => Err(ApiError::EntryNotFound(crate::text::clip(id, 100))),
         _ => Ok(()),
     }
 }

@@ -17,6 +17,7 @@ pub mod stock;
 pub mod table;
 pub mod tables;
 pub mod validate;
+pub mod waitlist;
 pub mod webhooks;
 
 pub use ctx::{route_label, single_authorization, Ctx};

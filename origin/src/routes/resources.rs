@@ -76,6 +76,7 @@ pub async fn put(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, Api
     ctx.app.settle_document(reserved, reply.as_ref().ok()).await;
     let reply = reply?;
     ctx.app.forget(&ctx.id);
+    crate::waitlist::replan_resource(&ctx.app, &ctx.id).await;
     let status = match reply {
         PutReply::Created { .. } => StatusCode::CREATED,
         PutReply::Replaced { .. } => StatusCode::OK,

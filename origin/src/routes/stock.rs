@@ -61,6 +61,7 @@ pub async fn stock(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, A
         key.as_deref().map(|key| IdempotencyKey { caller: &caller.sub, key, payload_hash: &hash, ttl: ctx.app.cfg.idempotency_ttl() });
     let reply = ctx.app.store.stock(&ctx.id, &StockChange { delta, n, force: body.force, key }).await?;
     ctx.app.forget(&ctx.id);
+    crate::waitlist::replan_resource(&ctx.app, &ctx.id).await;
     match reply {
         StockReply::Ok { on_hand, committed, version, replayed } => {
             if replayed {
@@ -108,6 +109,7 @@ pub async fn pause(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, A
     let pj = serde_json::to_string(&p).map_err(|e| ApiError::Internal(e.to_string()))?;
     let version = ctx.app.store.pause(&ctx.id, Some(pj)).await?.ok_or_else(|| ApiError::ResourceNotFound(ctx.id.clone()))?;
     ctx.app.forget(&ctx.id);
+    crate::waitlist::replan_resource(&ctx.app, &ctx.id).await;
     tracing::info!(resource = %ctx.id, by = %caller.sub, "sales paused");
     audit(&ctx, "resource.paused", json!({"until": p.until, "reason": p.reason, "version": version}));
     let body = json!({"resource_id": ctx.id, "paused": true, "until": p.until, "reason": p.reason, "version": version});
@@ -123,6 +125,7 @@ pub async fn resume(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, 
     }
     let version = ctx.app.store.pause(&ctx.id, None).await?.ok_or_else(|| ApiError::ResourceNotFound(ctx.id.clone()))?;
     ctx.app.forget(&ctx.id);
+    crate::waitlist::replan_resource(&ctx.app, &ctx.id).await;
     tracing::info!(resource = %ctx.id, by = %caller.sub, "sales resumed");
     audit(&ctx, "resource.resumed", json!({"version": version}));
     Ok(json(StatusCode::OK, json!({"resource_id": ctx.id, "paused": false, "version": version}).to_string()))

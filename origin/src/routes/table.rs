@@ -11,7 +11,8 @@ use hyper::{Method, Request, Response};
 
 use super::ctx::Ctx;
 use super::{
-    audit, bookings, console, events, floor, guests, health, holds, monitoring, reads, resources, stock, tables, validate, webhooks,
+    audit, bookings, console, events, floor, guests, health, holds, monitoring, reads, resources, stock, tables, validate, waitlist,
+    webhooks,
 };
 use crate::auth::Role;
 use crate::error::ApiError;
@@ -27,6 +28,8 @@ pub enum IdKind {
     Resource,
     /// A hold id (well formed, naming its home; 404 otherwise).
     Hold,
+    /// A waiting-list entry id (the same, `wk_`; 404 otherwise).
+    Entry,
 }
 
 /// Who may call a route (ops always may, where a token is asked for).
@@ -76,7 +79,7 @@ macro_rules! h {
 }
 
 use Access::{Anyone, Owner, Roles};
-use IdKind::{Hold, None as NoId, Resource as Res};
+use IdKind::{Entry, Hold, None as NoId, Resource as Res};
 
 const SELLER: &[Role] = &[Role::Seller];
 const BUYER: &[Role] = &[Role::Buyer];
@@ -88,7 +91,7 @@ const READS: bool = false;
 
 /// Every route of the origin.
 #[rustfmt::skip]
-pub static ROUTES: [Row; 51] = [
+pub static ROUTES: [Row; 55] = [
     row("/v1/resources/{id}",              Method::PUT,  Res,  Roles(SELLER), WRITES, h!(resources::put)),
     row("/v1/resources/{id}",              Method::GET,  Res,  Owner(SELLER), READS,  h!(resources::get)),
     row("/v1/resources/{id}",              Method::DELETE, Res, Owner(SELLER), WRITES, h!(resources::archive)),
@@ -115,6 +118,10 @@ pub static ROUTES: [Row; 51] = [
     row("/v1/holds/{id}/change",           Method::POST, Hold, Owner(BUYER_SELLER), WRITES, h!(holds::change)),
     row("/v1/holds/{id}/extend",           Method::POST, Hold, Owner(BUYER),  WRITES, h!(holds::extend)),
     row("/v1/holds/{id}/guest",            Method::PATCH, Hold, Owner(BUYER_SELLER), WRITES, h!(guests::replace)),
+    row("/v1/waitlist",                    Method::POST, NoId, Roles(BUYER),  WRITES, h!(waitlist::join)),
+    row("/v1/waitlist/{id}",               Method::GET,  Entry, Owner(BUYER_SELLER), READS, h!(waitlist::get)),
+    row("/v1/waitlist/{id}",               Method::DELETE, Entry, Owner(BUYER), WRITES, h!(waitlist::leave)),
+    row("/v1/resources/{id}/waitlist",     Method::GET,  Res,  Owner(SELLER), READS,  h!(waitlist::list)),
     row("/v1/guests/erase",                Method::POST, NoId, Roles(OPS),    WRITES, h!(guests::erase)),
     row("/v1/stock/validate",              Method::POST, NoId, Roles(BUYER),  READS,  h!(validate::validate)),
     row("/healthz",                        Method::GET,  NoId, Anyone,        READS,  h!(health::healthz)),

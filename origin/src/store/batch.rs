@@ -65,6 +65,7 @@ impl Store {
             match got {
                 Ok(v) => {
                     let mut v = strings(v);
+                    self.offers_made(&mut v).await;
                     self.expired(id, &mut v);
                     out.push(parse_read(&Reply::new("aforo_read", v), names)?);
                 }

@@ -266,6 +266,12 @@ impl Store {
     /// In `replicated` mode a call that writes is answered only once WAIT confirms it
     /// ([`durability`]); fewer replicas in time: [`StoreError::NotDurable`].
     pub(super) async fn fcall(&self, name: &'static str, keys: Vec<String>, args: Vec<String>) -> Result<Reply, StoreError> {
+        let mut out = self.fcall_reloading(name, keys, args).await?.into_inner();
+        self.offers_made(&mut out).await;
+        Ok(Reply::new(name, out))
+    }
+
+    async fn fcall_reloading(&self, name: &'static str, keys: Vec<String>, args: Vec<String>) -> Result<Reply, StoreError> {
         let seen = self.reloads.load(AtomicOrdering::SeqCst);
         match self.fcall_once(name, keys.clone(), args.clone()).await {
             Err(StoreError::Redis(e)) if e.details().contains("Function not found") => {

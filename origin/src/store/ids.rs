@@ -74,6 +74,17 @@ impl HoldIds {
         (pad.iter().all(|b| *b == 0) && (padded.len() == 32) == (n < 32)).then(|| home.to_string())
     }
 
+    /// The id of the waiting-list entry `caller` makes with key `key` on `home`: the hold id
+    /// the key would give, `wk_` for `hk_` (its home is read the same way).
+    pub fn make_entry(&self, caller: &str, key: &str, home: &str) -> String {
+        format!("wk_{}", &self.make(caller, key, home)[PREFIX.len()..])
+    }
+
+    /// The home resource of a waiting-list entry id, if it is one of ours.
+    pub fn entry_home(&self, id: &str) -> Option<String> {
+        id.strip_prefix("wk_").and_then(|rest| self.home_of(&format!("{PREFIX}{rest}")))
+    }
+
     /// XORs `buf` with the keystream of hold `tag`.
     fn xor(&self, tag: &str, buf: &mut [u8]) {
         for (i, chunk) in buf.chunks_mut(32).enumerate() {

@@ -100,6 +100,31 @@ impl ResourceKeys {
     pub fn date_index(&self, date: &str) -> String {
         format!("{}j:{date}", self.prefix)
     }
+
+    /// One waiting-list entry (a hash; lua/waitlist.lua).
+    pub fn wait_entry(&self, entry_id: &str) -> String {
+        format!("{}w:{entry_id}", self.prefix)
+    }
+
+    /// The entries waiting on a date (`all` for undated stock), by arrival.
+    pub fn wait_queue(&self, date: &str) -> String {
+        format!("{}wq:{date}", self.prefix)
+    }
+
+    /// Every entry of a date, by arrival, ended ones included (the seller's list).
+    pub fn wait_all(&self, date: &str) -> String {
+        format!("{}wa:{date}", self.prefix)
+    }
+
+    /// Buyer -> its live entry on a date.
+    pub fn wait_buyers(&self, date: &str) -> String {
+        format!("{}wb:{date}", self.prefix)
+    }
+
+    /// The dates with entries waiting.
+    pub fn wait_dates(&self) -> String {
+        format!("{}wd", self.prefix)
+    }
 }
 
 /// The counter of the units a buyer holds (not yet consumed) on a resource: `~h:<digest>`.

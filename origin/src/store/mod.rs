@@ -31,6 +31,7 @@ pub mod resources;
 pub mod scan;
 pub mod slo;
 pub mod sweeper;
+pub mod waitlist;
 pub mod webhooks;
 
 pub use audit::{Actor, Audit, AuditEvent};
@@ -51,3 +52,4 @@ pub use keys::{
 pub use records::{HoldRecord, HoldStatus, Meta, Mode};
 pub use reply::{ArchiveReply, ExtendReply, HoldReply, PartReply, PutReply, ReseatReply, StockReply};
 pub use resources::{DocWrite, IdempotencyKey, StockChange, READ_FIRST, READ_PART};
+pub use waitlist::{JoinArgs, JoinReply, WaitCandidate, WaitEntry, WaitState};

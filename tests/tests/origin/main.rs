@@ -84,5 +84,7 @@ mod seating;
 mod shares;
 mod tables;
 mod tls;
+mod waitlist;
+mod waitlist_prop;
 mod webhook_load;
 mod webhooks;

@@ -355,6 +355,43 @@ async fn floor_routes(spec: &Spec, e: &Env) {
     spec.check("post", cancel, &post(format!("/v1/holds/{f2}/cancel"), None, json!({}), e.buyer.clone()).await);
     spec.check("post", cancel, &post(format!("/v1/holds/{wid}/cancel"), None, json!({}), e.seller.clone()).await);
     spec.check("post", cancel, &post(format!("/v1/holds/{f2}/cancel"), None, json!({}), token("seller-9", "seller")).await);
+    // The waiting list: room now, a party joining the full 21:00, reading, leaving, the list.
+    let wl = "/v1/waitlist";
+    let want = json!({"resource_id": "floor", "date": d, "from": "21:00", "to": "21:00", "qty": 2});
+    spec.check(
+        "post",
+        wl,
+        &post("/v1/waitlist".into(), Some("wl0"), json!({"resource_id": "floor", "date": d, "qty": 2}), e.buyer.clone()).await,
+    );
+    let mut n = 0;
+    while e
+        .api
+        .hold(&token(&format!("fill{n}"), "buyer"), "fill", &json!({"resource_id": "floor", "date": d, "slot": "21:00", "qty": 2}))
+        .await
+        .status
+        == 201
+    {
+        n += 1;
+    }
+    let joined = post("/v1/waitlist".into(), Some("wl1"), want.clone(), e.buyer.clone()).await;
+    spec.check("post", wl, &joined);
+    spec.check("post", wl, &post("/v1/waitlist".into(), Some("wl1"), want.clone(), e.buyer.clone()).await);
+    spec.check("post", wl, &post("/v1/waitlist".into(), Some("wl2"), want.clone(), e.buyer.clone()).await);
+    spec.check("post", wl, &post("/v1/waitlist".into(), None, want.clone(), e.buyer.clone()).await);
+    spec.check("post", wl, &post("/v1/waitlist".into(), Some("wl3"), json!({"resource_id": "floor", "qty": 2}), e.buyer.clone()).await);
+    let wid = joined.body["id"].as_str().unwrap().to_string();
+    let one = "/v1/waitlist/{id}";
+    spec.check("get", one, &e.api.get(&e.buyer, &format!("/v1/waitlist/{wid}")).await);
+    spec.check("get", one, &e.api.get(&e.seller, &format!("/v1/waitlist/{wid}")).await);
+    spec.check("get", one, &e.api.get(&e.buyer, "/v1/waitlist/wk_nope").await);
+    spec.check("get", "/v1/resources/{id}/waitlist", &e.api.get(&e.seller, &format!("/v1/resources/floor/waitlist?date={d}")).await);
+    spec.check("get", "/v1/resources/{id}/waitlist", &e.api.get(&e.seller, "/v1/resources/floor/waitlist").await);
+    spec.check(
+        "delete",
+        one,
+        &e.api.send(Method::DELETE, &format!("/v1/waitlist/{wid}"), Some(&token("buyer-9", "buyer")), None, None).await,
+    );
+    spec.check("delete", one, &e.api.send(Method::DELETE, &format!("/v1/waitlist/{wid}"), Some(&e.buyer), None, None).await);
     let tables = "/v1/resources/{id}/tables";
     for q in [format!("date={today}"), format!("date={d}"), format!("date={d}&area=hall"), format!("date={d}&area=roof")] {
         spec.check("get", tables, &e.api.send(Method::GET, &format!("/v1/resources/floor/tables?{q}"), Some(&e.seller), None, None).await);

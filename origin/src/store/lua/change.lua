@@ -75,6 +75,7 @@ local function change(keys, args)
         local val = math.max((tonumber(cur[i]) or 0) + delta[k], 0)
         if val == 0 and private(k) then gone[#gone + 1] = k else set[#set + 1] = k; set[#set + 1] = val end
         changes[i] = {k, delta[k], val, lims[k]}
+        if delta[k] < 0 and not private(k) then FREED[k] = true end
         if not live then redis.call('HINCRBY', s, k, delta[k]) end
       end
       hset_pairs(c, set)

@@ -70,6 +70,7 @@ local function reseat(keys, args)
       set[#set + 1] = val
     end
     changes[i] = {k, delta[k], val, lims[k]}
+    if delta[k] < 0 and not private(k) then FREED[k] = true end
     if not live then redis.call('HINCRBY', keys[4], k, delta[k]) end
   end
   hset_pairs(c, set)
@@ -84,7 +85,10 @@ local function reseat(keys, args)
   for k = 7, #args do fields[#fields + 1] = args[k] end
   redis.call('HSET', h, unpack(fields))
   local id = string.sub(h, #P + 3)
-  if live and to == 'cancelled' then redis.call('ZREM', keys[5], id) end
+  if live and to == 'cancelled' then
+    redis.call('ZREM', keys[5], id)
+    offer_ended(P, redis.call('HGET', h, 'wl') or nil, 'cancelled')
+  end
   emit(P, args[5], id, args[1], changes)
   return {'ok', st}
 end

@@ -227,6 +227,8 @@ local function hold(keys, args)
     now = now_ms()
     local _n
     _n, expired = reclaim(P, now, 64)
+    -- Units the reclaim gave back go to the parties waiting before these holds decide.
+    promote_freed(P)
     ver, cur = read_counters(c, names)
   end
   local made, touched, order, agg = {}, {}, {}, {}

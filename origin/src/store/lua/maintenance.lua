@@ -6,27 +6,6 @@ local function sweep(keys, args)
   return done({tostring(n), next_expiry(P)}, expired)
 end
 
--- The date of `days` since the Unix epoch, 'YYYY-MM-DD' (proleptic Gregorian).
-local function civil(days)
-  local z = days + 719468
-  local era = math.floor(z / 146097)
-  local doe = z - era * 146097
-  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
-  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
-  local mp = math.floor((5 * doy + 2) / 153)
-  local d = doy - math.floor((153 * mp + 2) / 5) + 1
-  local m = mp < 10 and mp + 3 or mp - 9
-  local y = yoe + era * 400
-  if m <= 2 then y = y + 1 end
-  return string.format('%04d-%02d-%02d', y, m, d)
-end
-
--- The date a counter is about: the local date of d: and s:, the UTC date of c:, p:, t:.
-local function bucket_date(name)
-  return string.match(name, '^[dscp]:(%d%d%d%d%-%d%d%-%d%d)') or string.match(name, '^t:[^@]*@(%d%d%d%d%-%d%d%-%d%d)')
-    or string.match(name, '^~u:(%d%d%d%d%-%d%d%-%d%d):')
-end
-
 -- compact: KEYS m, c, s, bookings, events, state ; ARGV clock offset ms (tests), retention
 -- days, budget — one bounded step of dropping what is older than the retention: dates
 -- before T = today (UTC) - retention - 2 days, so that no date in any timezone whose end +

@@ -1,7 +1,7 @@
 -- Aforo's Redis library: every atomic step of the origin, and no rule of its own.
 -- The core plans (which buckets, what limits); these functions only check and apply.
 -- It is the files of origin/src/store/lua/ joined in this order by origin/build.rs: prelude
--- (keys, helpers), holds, settle, floor, change, resources, maintenance, register (the function
+-- (keys, helpers), holds, waitlist, settle, floor, change, resources, maintenance, register (the function
 -- names, each with the library's version V).
 --
 -- Keys of one resource share the hash tag {r:<id>} (one cluster slot):
@@ -37,6 +37,14 @@ local EVENTS_MAXLEN = 10000
 -- Lua's unpack() fails past ~8000 values ("too many results to unpack"): lists that grow with
 -- a document or a backlog go to Redis in parts of this size.
 local CHUNK = 1000
+
+-- What this call gave back: every unit counter that fell, marked where counters fall
+-- (add_counts, reseat, change), so that before the call answers the units go to the parties
+-- waiting (promote_freed, waitlist.lua; register.lua runs it after each call). OFFERS keeps
+-- the earliest expiry of the offers made, which the reply's last element then names.
+local FREED = {}
+local OFFERS = {}
+local promote_freed
 
 local function now_ms()
   local t = redis.call('TIME')
@@ -118,6 +126,7 @@ local function add_counts(c, per, sign, lims)
       set[#set + 1] = v
     end
     changes[#changes + 1] = {k, sign * per[k], v, lims and lims[k]}
+    if sign < 0 and per[k] > 0 and not private(k) then FREED[k] = true end
   end
   hset_pairs(c, set)
   each_part('HDEL', c, gone)
@@ -181,17 +190,33 @@ local function done(out, ids)
   return out
 end
 
+-- What an entry of the waiting list becomes when the offer made to it ends as `final`.
+local OFFER_END = {expired = 'lapsed', released = 'left', void = 'left', cancelled = 'left', consumed = 'accepted'}
+
+-- The entry `eid` (an offer's 'wl'; nil for any other hold) follows its offer's end: it is
+-- no longer the buyer's live entry on its date.
+local function offer_ended(P, eid, final)
+  if not eid then return end
+  local ek = P .. 'w:' .. eid
+  local e = redis.call('HMGET', ek, 'status', 'date', 'caller')
+  if e[1] ~= 'offered' then return end
+  redis.call('HSET', ek, 'status', OFFER_END[final] or final, 'ended_at', now_ms())
+  local wb = P .. 'wb:' .. e[2]
+  if redis.call('HGET', wb, e[3]) == eid then redis.call('HDEL', wb, e[3]) end
+end
+
 -- Gives a live hold's units back and ends it as `final` (its expiry entry is the caller's to
 -- drop); false when it was not live.
 local function end_live(P, id, now, final)
   local hk = P .. 'h:' .. id
-  local rec = redis.call('HMGET', hk, 'status', 'takes', 'version')
+  local rec = redis.call('HMGET', hk, 'status', 'takes', 'version', 'wl')
   if rec[1] ~= 'held' and rec[1] ~= 'pending' then return false end
   local per, lims = {}, {}
   gather(per, rec[2], lims)
   local changes = add_counts(P .. 'c', per, -1, lims)
   redis.call('HSET', hk, 'status', final, 'ended_at', now)
   emit(P, final, id, rec[3], changes)
+  offer_ended(P, rec[4], final)
   return true
 end
 

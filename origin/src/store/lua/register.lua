@@ -1,8 +1,20 @@
 -- Every function of the library, named with its version (V, set by the build: a hash of the
 -- whole source), so that during a rolling deploy each origin calls its own release's code
 -- and the libraries of two releases live side by side.
+-- Each call starts with nothing freed; what it freed goes to the waiting list before it
+-- answers, and a call that made offers ends its reply with '\31offers:<resource>|<earliest
+-- expiry>' so that the origin schedules the sweep that lapses them (store/client.rs).
 local function fn(name, callback, flags)
-  redis.register_function{function_name = name .. '_' .. V, callback = callback, flags = flags}
+  local function call(keys, args)
+    FREED, OFFERS = {}, {}
+    local out = callback(keys, args)
+    if next(FREED) ~= nil then promote_freed(prefix_of(keys[1])) end
+    if OFFERS.at and type(out) == 'table' then
+      out[#out + 1] = '\31offers:' .. string.match(keys[1], '{r:(.*)}') .. '|' .. OFFERS.at
+    end
+    return out
+  end
+  redis.register_function{function_name = name .. '_' .. V, callback = call, flags = flags}
 end
 
 fn('aforo_hold', hold)
@@ -20,6 +32,10 @@ fn('aforo_reseat', reseat, {'allow-oom'})
 fn('aforo_extend', extend)
 fn('aforo_change', change)
 fn('aforo_guest', guest, {'allow-oom'})
+fn('aforo_wait_join', wait_join)
+-- Leaving gives an offer's units back: it runs at the ceiling too.
+fn('aforo_wait_leave', wait_leave, {'allow-oom'})
+fn('aforo_wait_replan', wait_replan)
 fn('aforo_read', read, {'allow-oom'})
 fn('aforo_put', put)
 fn('aforo_stock', stock)

@@ -3,7 +3,7 @@
 local function release(keys, args)
   local h = keys[3]
   local P = prefix_of(keys[1])
-  local rec = redis.call('HMGET', h, 'status', 'takes', 'expires_at', 'version')
+  local rec = redis.call('HMGET', h, 'status', 'takes', 'expires_at', 'version', 'wl')
   local st = rec[1]
   if not st then return {'not_found'} end
   if is_paid(st) or st == 'cancelled' then return {'not_active', st} end
@@ -22,6 +22,7 @@ local function release(keys, args)
   end
   redis.call('HSET', h, 'status', final, 'ended_at', now)
   emit(P, final, id, rec[4], changes)
+  offer_ended(P, rec[5], final)
   return {'ok', final}
 end
 
@@ -30,7 +31,7 @@ end
 local function consume(keys, args)
   local h = keys[3]
   local P = prefix_of(keys[1])
-  local rec = redis.call('HMGET', h, 'status', 'expires_at', 'takes', 'version')
+  local rec = redis.call('HMGET', h, 'status', 'expires_at', 'takes', 'version', 'wl')
   local st = rec[1]
   if not st then return done({'not_found'}) end
   if is_paid(st) then
@@ -48,6 +49,7 @@ local function consume(keys, args)
       retain(h, keys[5])
       -- No unit moves, but downstream hears that the booking is paid (hold.consumed).
       emit(P, 'consumed', string.sub(h, #P + 3), rec[4], {})
+      offer_ended(P, rec[5], 'consumed')
       return done({'ok', 'consumed'})
     end
     local _n
@@ -62,7 +64,7 @@ end
 local function retake(keys, args)
   local h = keys[3]
   local P = prefix_of(keys[1])
-  local rec = redis.call('HMGET', h, 'status', 'expires_at')
+  local rec = redis.call('HMGET', h, 'status', 'expires_at', 'wl')
   local st = rec[1]
   if not st then return {'not_found'} end
   if is_paid(st) then
@@ -70,6 +72,8 @@ local function retake(keys, args)
     return {'ok', st}
   end
   if st ~= 'expired' then return {'not_active', st} end
+  -- A lapsed offer went to the next party: it is not taken again.
+  if rec[3] then return {'gone'} end
   if (tonumber(rec[2]) or 0) + tonumber(args[4] or '0') < now_ms() then return {'gone'} end
   -- Decided as a hold is (take_in), against the counters as they stand.
   local parsed = {parse_takes(args[2])}
