@@ -134,6 +134,19 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
         assert_eq!(h.body["items"][0]["tables"], json!([["H5"], ["H1"], ["H3", "H4"]])[i], "{:?}", h.body);
     }
 
+    // A party of 5 waits for the sala's one 6-top at 20:00; the party holding it lets go: the
+    //    offer takes the table in the same step, so edge and origin (step 1's sala queries)
+    //    both show it taken, and a fresh party of 6 is refused.
+    let waiter = aforo_tests::harness::token("waiter", "buyer");
+    let want = json!({"resource_id": "sala", "date": d, "from": "20:00", "to": "20:00", "qty": 5});
+    let joined = e.api.send(Method::POST, "/v1/waitlist", Some(&waiter), Some("w1"), Some(want.to_string().into_bytes())).await;
+    assert_eq!(joined.status, 201, "{:?}", joined.body);
+    assert_eq!(e.api.release(&e.buyer, six.body["id"].as_str().unwrap()).await.status, 200);
+    let entry = e.api.get(&waiter, &format!("/v1/waitlist/{}", joined.body["id"].as_str().unwrap())).await;
+    assert_eq!(entry.body["status"], "offered", "{:?}", entry.body);
+    let fresh = e.api.hold(&e.buyer, "six-again", &json!({"resource_id": "sala", "date": d, "slot": "20:00", "qty": 6})).await;
+    assert_eq!(fresh.code(), "SOLD_OUT", "{:?}", fresh.body);
+
     // 0. A crowd of first reads of uncached resources: one request fetches each snapshot, the
     //    others wait for it on their own timers; none may fail (a request awaiting another
     //    request's fetch is cancelled by workerd as hung: a 500).
@@ -178,6 +191,12 @@ async fn the_edge_answers_as_the_origin_and_degrades_visibly() {
         assert_eq!(without_freshness(x.body.clone()), without_freshness(o.body.clone()), "{path}");
         // limited_by and max_party explain every remaining, at the edge as at the origin.
         aforo_tests::explain::check(&x.body).unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+    // The offer holds the 6-top, at the edge as at the origin: no party of 6 fits at 20:00.
+    let path = format!("/v1/resources/sala/availability?date={d}&qty=6&slot=20:00");
+    for api in [&e.api, &ed] {
+        let a = api.send(Method::GET, &path, None, None, None).await;
+        assert_eq!(a.body["slots"][0]["status"], "sold_out", "{path}: {:?}", a.body);
     }
     // Golden, at both: the bar's one table is taken by 3 of its 4 covers, so a party of 2
     // has 1 cover left and no table: the tables bind, with nothing seatable.

@@ -5,6 +5,7 @@
 //! a retry or a concurrent host never returns a unit twice. Each step is idempotent by its
 //! target status.
 
+use super::settle::word;
 use aforo_core::{check_no_show, check_seat, extended, refund, vacated, AfterSaleError, Canceller, Refund, Take};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -62,7 +63,7 @@ async fn step(
             ReseatReply::Ok(was) => return Ok(was),
             ReseatReply::Changed => {}
             ReseatReply::Version { .. } => app.forget(resource),
-            ReseatReply::NotActive(st) => return Err(ApiError::HoldNotActive(format!("hold {id} is {}", shown(st)))),
+            ReseatReply::NotActive(st) => return Err(ApiError::HoldNotActive(format!("hold {id} is {}", word(st)))),
             ReseatReply::NotFound => return Err(ApiError::HoldNotFound(id.to_string())),
             ReseatReply::Taken { bucket, .. } => {
                 return Err(ApiError::Internal(format!("{} of hold {id} would take {bucket}", kind.as_str())))
@@ -70,14 +71,6 @@ async fn step(
         }
     }
     Err(ApiError::StoreUnavailable(format!("hold {id} kept changing during its {}; retry", kind.as_str())))
-}
-
-fn shown(st: HoldStatus) -> HoldStatus {
-    if st == HoldStatus::Void {
-        HoldStatus::Released
-    } else {
-        st
-    }
 }
 
 /// The hold's home part as it stands, shown.
@@ -88,8 +81,7 @@ async fn reread(app: &App, f: &Found) -> Result<Value, ApiError> {
 
 /// The price of a part's items, minor units (`None` when none is priced).
 fn price_of(rec: &HoldRecord) -> Option<u64> {
-    let priced: Vec<u64> = rec.items.iter().filter_map(|it| Some(it.price.as_ref()?.unit_minor * u64::from(it.qty))).collect();
-    (!priced.is_empty()).then(|| priced.iter().sum())
+    rec.items.iter().any(|it| it.price.is_some()).then(|| super::change::price_of(&rec.items).max(0) as u64)
 }
 
 /// Cancels hold `f` (held or paid) by `actor`, as `by`: every part's units from now on come
@@ -104,7 +96,7 @@ pub async fn cancel(app: &App, actor: &Actor, f: &Found, by: Canceller, reason: 
         return Ok(hold_view(&f.id, &f.record, now.timestamp_millis()));
     }
     if !(status.is_live() || status == HoldStatus::Consumed) {
-        return Err(ApiError::HoldNotActive(format!("hold {} is {}: only a held or paid booking is cancelled", f.id, shown(status))));
+        return Err(ApiError::HoldNotActive(format!("hold {} is {}: only a held or paid booking is cancelled", f.id, word(status))));
     }
     let paid = status == HoldStatus::Consumed;
     let mut parts = Vec::new();
@@ -174,7 +166,7 @@ pub async fn seat(app: &App, actor: &Actor, f: &Found) -> Result<Value, ApiError
             return Err(ApiError::HoldNotActive(format!(
                 "hold {} is {}",
                 f.id,
-                shown(st.shown(f.record.expires_at_ms, now.timestamp_millis()))
+                word(st.shown(f.record.expires_at_ms, now.timestamp_millis()))
             )))
         }
     }
@@ -194,7 +186,7 @@ pub async fn no_show(app: &App, actor: &Actor, f: &Found) -> Result<Value, ApiEr
         HoldStatus::NoShow => return reread(app, f).await,
         HoldStatus::Consumed => {}
         st => {
-            let st = shown(st.shown(f.record.expires_at_ms, now.timestamp_millis()));
+            let st = word(st.shown(f.record.expires_at_ms, now.timestamp_millis()));
             return Err(ApiError::HoldNotActive(format!(
                 "hold {} is {st}: only a paid booking whose party has not come is a no-show",
                 f.id
@@ -215,7 +207,7 @@ pub async fn extend(app: &App, actor: &Actor, f: &Found, seconds: u32) -> Result
     let now = app.now();
     let status = f.record.shown_status(now.timestamp_millis());
     if !status.is_live() {
-        return Err(ApiError::HoldNotActive(format!("hold {} is {}: only a held hold is extended", f.id, shown(status))));
+        return Err(ApiError::HoldNotActive(format!("hold {} is {}: only a held hold is extended", f.id, word(status))));
     }
     let rules = app.load(&f.home, None).await?.resource.after;
     let created = DateTime::from_timestamp_millis(f.record.created_at_ms).unwrap_or(now);
@@ -224,7 +216,7 @@ pub async fn extend(app: &App, actor: &Actor, f: &Found, seconds: u32) -> Result
         match app.store.extend(&r, &f.id, until.timestamp_millis()).await? {
             ExtendReply::Ok(_) => {}
             ExtendReply::NotFound => return Err(ApiError::HoldNotFound(f.id.clone())),
-            ExtendReply::NotActive(st) => return Err(ApiError::HoldNotActive(format!("hold {} is {}", f.id, shown(st)))),
+            ExtendReply::NotActive(st) => return Err(ApiError::HoldNotActive(format!("hold {} is {}", f.id, word(st)))),
         }
     }
     tracing::info!(hold = %f.id, caller = %actor.sub, seconds, "hold extended");

@@ -13,7 +13,6 @@
 
 use aforo_core::{HoldRequest, ItemView};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use super::after::vacate;
 use super::change_part::{change_part, new_part, refused, PartChange};
@@ -55,8 +54,7 @@ pub async fn change(app: &App, actor: &Actor, f: &Found, key: &str, request: &Ho
     if request.guest.is_some() {
         return Err(ApiError::InvalidRequest("guest: a change keeps the guest; replace it with PATCH /v1/holds/{id}/guest".into()));
     }
-    let canonical = serde_json::to_vec(&(key, &request.items)).unwrap_or_default();
-    let hash: String = Sha256::digest(&canonical).iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let hash = super::plan::hash_of(&(key, &request.items));
     let groups = group(&request.items);
     let multi = request.items.len() > 1;
     let home = app.store.hold_record(&f.home, &f.id).await?.ok_or_else(|| ApiError::HoldNotFound(f.id.clone()))?;

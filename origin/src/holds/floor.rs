@@ -26,11 +26,6 @@ fn table_of(bucket: &str) -> String {
     }
 }
 
-/// When the seating of a part starts: its earliest item's start (`None` for undated items).
-fn seating_start(rec: &HoldRecord) -> Option<chrono::DateTime<chrono::Utc>> {
-    rec.items.iter().filter_map(|it| chrono::DateTime::parse_from_rfc3339(it.start.as_deref()?).ok()).map(|t| t.to_utc()).min()
-}
-
 /// The hold's home record, read again (the one the swap compares against), or 404.
 async fn record(app: &App, f: &Found) -> Result<HoldRecord, ApiError> {
     app.store.hold_record(&f.home, &f.id).await?.ok_or_else(|| ApiError::HoldNotFound(f.id.clone()))
@@ -123,7 +118,7 @@ pub async fn finish(app: &App, actor: &Actor, f: &Found) -> Result<Value, ApiErr
         }
         // Nothing frees a table before its seating has started: a booking ahead is cancelled,
         // not finished, or its table would be sold twice for its time.
-        if let Some(start) = seating_start(&rec).filter(|s| *s > now) {
+        if let Some(start) = super::after::start_of(&rec).filter(|s| *s > now) {
             return Err(ApiError::NotSeated(format!(
                 "hold {} is booked for {}: its seating has not started, so it cannot be finished",
                 f.id,

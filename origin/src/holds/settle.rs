@@ -69,7 +69,7 @@ pub async fn find_part(app: &App, id: &str, resource: &str) -> Result<Found, Api
 }
 
 /// How a status reads in a refusal: a voided cart step is `released`.
-fn word(status: HoldStatus) -> HoldStatus {
+pub(super) fn word(status: HoldStatus) -> HoldStatus {
     if status == HoldStatus::Void {
         HoldStatus::Released
     } else {

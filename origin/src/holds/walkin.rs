@@ -7,7 +7,6 @@ use std::time::Duration;
 use aforo_core::{plan_walk_in, Enforcement, Snapshot};
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use super::claim::claimed;
 use super::create::Created;
@@ -38,8 +37,7 @@ pub struct WalkIn {
 impl WalkIn {
     /// The hash of the request on `resource` (the idempotency check).
     fn hash(&self, resource: &str) -> String {
-        let canonical = serde_json::to_vec(&("walk-in", resource, self)).unwrap_or_default();
-        Sha256::digest(&canonical).iter().take(16).map(|b| format!("{b:02x}")).collect()
+        super::plan::hash_of(&("walk-in", resource, self))
     }
 }
 

@@ -232,3 +232,40 @@ async fn fresh_buyers_hammering_a_sold_out_slot_never_win_a_unit_a_waiting_party
     assert_eq!(check(&e.redis, "svc", &acks, redis_now_ms(&e.redis)).await, Vec::<String>::new());
     eprintln!("{tries} fresh holds tried while {WAITING} units were freed: none won");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stock_raised_and_a_paid_booking_cancelled_reach_the_list_which_is_bounded() {
+    let e = env();
+    let mut doc = stock_doc(2);
+    doc["waitlist"] = json!({"max_entries": 2});
+    create(&e, "sku", &doc).await;
+    let mut paid = Vec::new();
+    for b in ["b0", "b1"] {
+        let h = e.api.hold(&token(b, "buyer"), "h", &json!({"resource_id": "sku", "qty": 1})).await;
+        assert_eq!(e.api.consume(&token(b, "buyer"), &id(&h)).await.status, 200);
+        paid.push((b, id(&h)));
+    }
+    // Undated stock: an entry waits for any unit; the list holds two at most.
+    let want = json!({"resource_id": "sku", "qty": 1});
+    let w1 = id(&join(&e, &token("w1", "buyer"), "j", &want).await);
+    let w2 = id(&join(&e, &token("w2", "buyer"), "j", &want).await);
+    let full = join(&e, &token("w3", "buyer"), "j", &want).await;
+    assert_eq!((full.status.as_u16(), full.code()), (409, "WAITLIST_FULL"), "{:?}", full.body);
+    assert_eq!(join(&e, &token("w4", "buyer"), "j", &json!({"resource_id": "sku", "qty": 1, "from": "20:00"})).await.status, 400);
+
+    // A paid booking cancelled by its buyer: its unit goes to the first party.
+    let (b, h) = &paid[0];
+    let c = e.api.send(Method::POST, &format!("/v1/holds/{h}/cancel"), Some(&token(b, "buyer")), None, Some(b"{}".to_vec())).await;
+    assert_eq!(c.status, 200, "{:?}", c.body);
+    assert_eq!(entry(&e, &token("w1", "buyer"), &w1).await.body["status"], "offered");
+    assert_eq!(entry(&e, &token("w2", "buyer"), &w2).await.body["status"], "waiting");
+    // The seller adds a unit: the second party, in the request that added it.
+    let add = e.api.send(Method::POST, "/v1/resources/sku/stock", Some(&e.seller), Some("s1"), Some(br#"{"delta": 1}"#.to_vec())).await;
+    assert_eq!(add.status, 200, "{:?}", add.body);
+    let o2 = entry(&e, &token("w2", "buyer"), &w2).await;
+    assert_eq!(o2.body["status"], "offered", "{:?}", o2.body);
+    let list = e.api.get(&e.seller, "/v1/resources/sku/waitlist").await;
+    assert_eq!((list.status.as_u16(), list.body["waiting"].as_u64()), (200, Some(0)), "{:?}", list.body);
+    assert_eq!(counter(&e.redis, "sku", "stock"), 3);
+    assert_eq!(check(&e.redis, "sku", &[Ack::Cancelled(h.clone())], redis_now_ms(&e.redis)).await, Vec::<String>::new());
+}

@@ -50,14 +50,7 @@ local function change(keys, args)
     local new = {}
     for k, q in pairs(base) do new[k] = q end
     gather(new, o.rest, lims)
-    local names, delta = {}, {}
-    for k, q in pairs(new) do
-      if q ~= (old[k] or 0) then names[#names + 1] = k; delta[k] = q - (old[k] or 0) end
-    end
-    for k, q in pairs(old) do
-      if new[k] == nil then names[#names + 1] = k; delta[k] = -q end
-    end
-    table.sort(names)
+    local names, delta = net_change(old, new)
     local cur = hmget(c, names)
     local fits = true
     for i, k in ipairs(names) do
@@ -70,16 +63,7 @@ local function change(keys, args)
       end
     end
     if fits then
-      local set, gone, changes = {}, {}, {}
-      for i, k in ipairs(names) do
-        local val = math.max((tonumber(cur[i]) or 0) + delta[k], 0)
-        if val == 0 and private(k) then gone[#gone + 1] = k else set[#set + 1] = k; set[#set + 1] = val end
-        changes[i] = {k, delta[k], val, lims[k]}
-        if delta[k] < 0 and not private(k) then FREED[k] = true end
-        if not live then redis.call('HINCRBY', s, k, delta[k]) end
-      end
-      hset_pairs(c, set)
-      each_part('HDEL', c, gone)
+      local changes = apply_net(c, not live and s or nil, names, cur, delta, lims)
       local fields = {'takes', args[3] .. o.rest, 'table', o.name, 'version', args[1], 'keep_until', args[9], 'change_hash', args[10], 'changed_at', now}
       if args[5] ~= '' then fields[#fields + 1] = 'items'; fields[#fields + 1] = args[5] end
       if args[6] ~= '' then fields[#fields + 1] = 'body'; fields[#fields + 1] = args[6] end

@@ -46,35 +46,13 @@ local function reseat(keys, args)
       if string.sub(k, 1, 3) == '~h:' then old[k], new[k] = nil, nil end
     end
   end
-  local names, delta = {}, {}
-  for k, q in pairs(new) do
-    if q ~= (old[k] or 0) then names[#names + 1] = k; delta[k] = q - (old[k] or 0) end
-  end
-  for k, q in pairs(old) do
-    if new[k] == nil then names[#names + 1] = k; delta[k] = -q end
-  end
-  table.sort(names)
+  local names, delta = net_change(old, new)
   local cur = hmget(c, names)
   for i, k in ipairs(names) do
     local have = tonumber(cur[i]) or 0
     if delta[k] > 0 and have + delta[k] > lims[k] then return {'taken', k, tostring(have), tostring(lims[k])} end
   end
-  local set, gone, changes = {}, {}, {}
-  for i, k in ipairs(names) do
-    local val = (tonumber(cur[i]) or 0) + delta[k]
-    if val < 0 then val = 0 end
-    if val == 0 and private(k) then
-      gone[#gone + 1] = k
-    else
-      set[#set + 1] = k
-      set[#set + 1] = val
-    end
-    changes[i] = {k, delta[k], val, lims[k]}
-    if delta[k] < 0 and not private(k) then FREED[k] = true end
-    if not live then redis.call('HINCRBY', keys[4], k, delta[k]) end
-  end
-  hset_pairs(c, set)
-  each_part('HDEL', c, gone)
+  local changes = apply_net(c, not live and keys[4] or nil, names, cur, delta, lims)
   local fields = {'takes', takes, 'table', args[4], 'version', args[1]}
   if to ~= '' then
     fields[#fields + 1] = 'status'

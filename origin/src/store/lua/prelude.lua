@@ -260,3 +260,35 @@ local function settle(c, s, takes)
   end
   add_counts(c, held, -1)
 end
+
+-- The net change from takes `old` to `new` (bucket -> qty each): the buckets that move, sorted,
+-- and by how much each.
+local function net_change(old, new)
+  local names, delta = {}, {}
+  for k, q in pairs(new) do
+    if q ~= (old[k] or 0) then names[#names + 1] = k; delta[k] = q - (old[k] or 0) end
+  end
+  for k, q in pairs(old) do
+    if new[k] == nil then names[#names + 1] = k; delta[k] = -q end
+  end
+  table.sort(names)
+  return names, delta
+end
+
+-- Applies a net change whose rises were checked (`cur` the counters of `names` as read): a
+-- buyer's own counter leaves at zero, a paid part's settled ledger `s` moves with it (nil for a
+-- held part), and the counters that fell are marked freed. Answers the changes for the event
+-- stream.
+local function apply_net(c, s, names, cur, delta, lims)
+  local set, gone, changes = {}, {}, {}
+  for i, k in ipairs(names) do
+    local val = math.max((tonumber(cur[i]) or 0) + delta[k], 0)
+    if val == 0 and private(k) then gone[#gone + 1] = k else set[#set + 1] = k; set[#set + 1] = val end
+    changes[i] = {k, delta[k], val, lims[k]}
+    if delta[k] < 0 and not private(k) then FREED[k] = true end
+    if s then redis.call('HINCRBY', s, k, delta[k]) end
+  end
+  hset_pairs(c, set)
+  each_part('HDEL', c, gone)
+  return changes
+end
