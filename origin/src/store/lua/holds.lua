@@ -133,8 +133,52 @@ local function write_record(h, j, a, now, taken, label, over)
     end
   end
   redis.call('HSET', h, unpack(rec))
-  redis.call('PEXPIRE', h, tonumber(a[A.life]))
+  redis.call('PEXPIRE', h, a[A.life])
   return exp_at
+end
+
+-- The status of the record `h` when it holds or held units ('void', a cart step undone, never
+-- counted as a use of its key): false when there is none. One HGET, the cheapest miss: most
+-- holds are new.
+local function live_status(h)
+  local st = redis.call('HGET', h, 'status')
+  return st and st ~= 'void' and st
+end
+
+-- Adds hold `id` to the date index `key` in `dates` (its list of {key, ids, life}, in first-seen
+-- order): a group writes each date index once, with the longest life of its holds.
+local function add_to(dates, key, id, life)
+  for _, d in ipairs(dates) do
+    if d.key == key then
+      d.ids[#d.ids + 1] = id
+      d.life = math.max(d.life, life)
+      return
+    end
+  end
+  dates[#dates + 1] = {key = key, ids = {id}, life = life}
+end
+
+-- Appends to `bs` (ZADD score/member pairs) the bookings index members of a hold's items,
+-- whose starts travel ',' joined ('u': undated, the creation `now`).
+local function add_bookings(bs, starts, id, now)
+  if starts == '' then return end
+  if not string.find(starts, ',', 1, true) then
+    bs[#bs + 1] = '0'
+    bs[#bs + 1] = booking(tonumber(starts) or now, id, 0)
+    return
+  end
+  local i = 0
+  for start in string.gmatch(starts, '[^,]+') do
+    bs[#bs + 1] = '0'
+    bs[#bs + 1] = booking(tonumber(start) or now, id, i)
+    i = i + 1
+  end
+end
+
+-- `at` (ms) rounded up to the next whole minute: an index's expiry is extended at most once a
+-- minute (not at every hold), and lives at most a minute longer than the records it finds.
+local function to_minute(at)
+  return math.ceil(at / 60000) * 60000
 end
 
 -- Splits the group's arguments: ARGV n, then per hold its key count (1 | 2), its argument
@@ -152,12 +196,13 @@ end
 -- hold: KEYS (K) meta, counters, expiry, bookings, settled, then per hold its record and date
 -- index; ARGV (holds_of) — N holds of one resource in arrival order (N = 1 for a single hold),
 -- each decided on its own (its replay, refusal or shadow) against the counters the holds
--- before it left. The fixed costs are paid once: TIME, the reclaim, one read of the version
--- and of every counter named, one counter write, one ZADD each for expiries and bookings, one
--- event. A hold made paid ('seated': a walk-in, seated now) takes no expiry entry: its takes
--- are settled and its record kept as a paid one is. Answers per hold the length of its reply,
--- then its reply: 'ok' id status expires_at table over | 'replay' id status expires_at |
--- 'reused' | 'version' version | 'sold_out' bucket count limit; then the ids expired.
+-- before it left. The fixed costs are paid once: TIME, the reclaim, one read of the version and
+-- of every counter named, one counter write, one ZADD each for expiries and bookings (its
+-- expiry checked, and moved at most once a minute), one SADD per date index, one event. A hold
+-- made paid ('seated': a walk-in, seated now) takes no expiry entry: its takes are settled and
+-- its record kept as a paid one is. Answers per hold the length of its reply, then its reply:
+-- 'ok' id status expires_at table over | 'replay' id status expires_at | 'reused' | 'version'
+-- version | 'sold_out' bucket count limit; then the ids expired.
 local function hold(keys, args)
   local c, x, bk, s = keys[K.counters], keys[K.expiry], keys[K.bookings], keys[K.settled]
   local P = prefix_of(keys[K.meta])
@@ -166,9 +211,10 @@ local function hold(keys, args)
   -- use of its key. A key used twice in one group replays what the group made of it.
   local pend, fresh, names, seen = {}, 0, {'~v'}, {}
   for _, e in ipairs(holds) do
-    local st = pend[e.h] and {} or redis.call('HMGET', e.h, 'status', 'expires_at', 'hash')
-    if st[1] and st[1] ~= 'void' then
-      if st[3] ~= e.a[A.hash] then e.reply = {'reused'} else e.reply = {'replay', e.a[A.id], st[1], st[2]} end
+    local st = not pend[e.h] and live_status(e.h)
+    if st then
+      local f = redis.call('HMGET', e.h, 'expires_at', 'hash')
+      if f[2] ~= e.a[A.hash] then e.reply = {'reused'} else e.reply = {'replay', e.a[A.id], st, f[1]} end
     else
       fresh = fresh + 1
       pend[e.h] = true
@@ -186,7 +232,7 @@ local function hold(keys, args)
     ver, cur = read_counters(c, names)
   end
   local made, touched, order, agg = {}, {}, {}, {}
-  local xs, bs, ids, paid = {}, {}, {}, {}
+  local xs, bs, ids, paid, dates = {}, {}, {}, {}, {}
   local life = now
   for _, e in ipairs(holds) do
     local a = e.a
@@ -203,8 +249,8 @@ local function hold(keys, args)
         end
       else
         over = table.concat(over, ',')
-        local exp_at = write_record(e.h, e.j, a, now, taken, label, over)
-        made[e.h] = {a[A.status], tostring(exp_at), a[A.hash]}
+        local exp_at = string.format('%d', write_record(e.h, e.j, a, now, taken, label, over))
+        made[e.h] = {a[A.status], exp_at, a[A.hash]}
         if is_paid(a[A.status]) then
           -- Seated now: settled once the counters are written, below.
           paid[#paid + 1] = {e.h, taken}
@@ -212,17 +258,10 @@ local function hold(keys, args)
           xs[#xs + 1] = exp_at
           xs[#xs + 1] = a[A.id]
         end
-        local i = 0
-        for start in string.gmatch(a[A.starts], '[^,]+') do
-          bs[#bs + 1] = 0
-          bs[#bs + 1] = booking(tonumber(start) or now, a[A.id], i)
-          i = i + 1
-        end
-        life = math.max(life, now + tonumber(a[A.life]))
-        if e.j then
-          redis.call('SADD', e.j, a[A.id])
-          keep_until(e.j, now + tonumber(a[A.life]))
-        end
+        add_bookings(bs, a[A.starts], a[A.id], now)
+        local until_ = now + tonumber(a[A.life])
+        life = math.max(life, until_)
+        if e.j then add_to(dates, e.j, a[A.id], until_) end
         for _, ch in ipairs(changes) do
           local g = agg[ch[1]]
           if not g then
@@ -234,7 +273,7 @@ local function hold(keys, args)
           g[2], g[3], g[4] = g[2] + ch[2], ch[3], ch[4]
         end
         ids[#ids + 1] = a[A.id]
-        e.reply = {'ok', a[A.id], a[A.status], tostring(exp_at), label, over}
+        e.reply = {'ok', a[A.id], a[A.status], exp_at, label, over}
       end
     end
   end
@@ -247,7 +286,11 @@ local function hold(keys, args)
     hset_pairs(c, set)
     each_part('ZADD', x, xs)
     each_part('ZADD', bk, bs)
-    keep_until(bk, life)
+    keep_until(bk, to_minute(life))
+    for _, d in ipairs(dates) do
+      each_part('SADD', d.key, d.ids)
+      keep_until(d.key, to_minute(d.life))
+    end
     for _, p in ipairs(paid) do
       settle(c, s, p[2])
       retain(p[1], bk)

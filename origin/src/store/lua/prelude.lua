@@ -94,6 +94,9 @@ local function private_lines(takes)
 end
 
 local function parse_takes(s)
+  -- One line (most holds: one counter) is one match, a third of the cost of the loop.
+  local name, qty, lim = string.match(s, '^([^\t\n]+)\t(%d+)\t(%d+)\n?$')
+  if name then return {name}, {tonumber(qty)}, {tonumber(lim)} end
   local b, q, l = {}, {}, {}
   for name, qty, lim in string.gmatch(s, '([^\t\n]+)\t(%d+)\t(%d+)') do
     b[#b + 1] = name
@@ -145,10 +148,13 @@ end
 local function emit(P, kind, hold_id, version, changes)
   local parts = {}
   for _, ch in ipairs(changes or {}) do
-    if not private(ch[1]) then
-      local rem = ''
-      if ch[4] then rem = ',"remaining":' .. math.max(ch[4] - ch[3], 0) end
-      parts[#parts + 1] = '{"bucket":"' .. ch[1] .. '","delta":' .. ch[2] .. ',"committed":' .. ch[3] .. rem .. '}'
+    -- One format a change: a number concatenated is formatted on its own, at twice the cost.
+    if private(ch[1]) then
+    elseif ch[4] then
+      parts[#parts + 1] = string.format('{"bucket":"%s","delta":%d,"committed":%d,"remaining":%d}', ch[1], ch[2], ch[3],
+                                        math.max(ch[4] - ch[3], 0))
+    else
+      parts[#parts + 1] = string.format('{"bucket":"%s","delta":%d,"committed":%d}', ch[1], ch[2], ch[3])
     end
   end
   redis.call('XADD', P .. 'e', '*', 'type', kind, 'hold', hold_id or '', 'version', tostring(version or ''),
