@@ -122,7 +122,7 @@ async fn enqueue_all(app: &AppRef, eps: &[&EndpointRecord], per: &[Vec<&Outgoing
 /// the shares held that some endpoint covers.
 pub async fn poll(hub: &Hub) -> Result<(), StoreError> {
     let app = &hub.app;
-    let eps = hub.endpoints().await?;
+    let (version, eps) = hub.endpoints_at().await?;
     if eps.is_empty() {
         return Ok(());
     }
@@ -151,7 +151,7 @@ pub async fn poll(hub: &Hub) -> Result<(), StoreError> {
             hub.note_dates(resource, true);
         }
         let mine: Vec<&EndpointRecord> = idx.iter().map(|i| &eps[*i]).collect();
-        steps.push(async move { resource_step(hub, resource, &mine).await });
+        steps.push(async move { resource_step(hub, version, resource, &mine).await });
     }
     // Resources side by side (each one's entries in order, by one step).
     let mut runs = futures::stream::iter(steps).buffer_unordered(PARALLEL);
@@ -164,11 +164,26 @@ pub async fn poll(hub: &Hub) -> Result<(), StoreError> {
     first_error.map_or(Ok(()), Err)
 }
 
-async fn resource_step(hub: &Hub, resource: &str, eps: &[&EndpointRecord]) -> Result<(), StoreError> {
+/// Fans out the next entries of `resource` to `eps`, the endpoints covering it as of
+/// endpoint `version`.
+async fn resource_step(hub: &Hub, version: i64, resource: &str, eps: &[&EndpointRecord]) -> Result<(), StoreError> {
     let app = &hub.app;
-    let start = eps.iter().map(|e| e.num("created_ms")).min().unwrap_or(0);
+    // The group starts just before the oldest endpoint's creation instant (an entry of that
+    // very millisecond included; `wants` sorts out the rest).
+    let start = eps.iter().map(|e| e.num("created_ms")).min().unwrap_or(0).saturating_sub(1).max(0);
     let entries = app.store.wh_next(resource, &hub.me, app.cfg.webhooks.webhook_lease_ms, BATCH, &format!("{start}-0")).await?;
+    if entries.is_empty() {
+        return flush_dates(hub, resource, eps, BTreeSet::new(), 0).await;
+    }
+    // The endpoints were read before these entries: one created (or re-enabled) since then
+    // may want some of them, committed after its creation answered. Read through the same
+    // version or not at all: the entries stay pending for this origin, which reads them
+    // again first at its next poll, with the endpoints reloaded.
+    if app.store.wh_version().await? != version {
+        return Ok(());
+    }
     let mut dates = BTreeSet::new();
+    let mut last_ms = 0;
     let mut acked = Vec::with_capacity(entries.len());
     let mut outs = Vec::new();
     for (id, fields) in &entries {
@@ -177,10 +192,21 @@ async fn resource_step(hub: &Hub, resource: &str, eps: &[&EndpointRecord]) -> Re
         if eps.iter().any(|ep| ep.num("created_ms") <= entry_ms(id)) {
             dates.extend(touched);
         }
+        last_ms = last_ms.max(entry_ms(id));
         acked.push(id.clone());
     }
     let per: Vec<Vec<&Outgoing>> = eps.iter().map(|ep| outs.iter().filter(|ev| wants(ep, ev)).collect()).collect();
     enqueue_all(app, eps, &per).await?;
+    flush_dates(hub, resource, eps, dates, last_ms).await?;
+    app.store.wh_ack(resource, acked).await
+}
+
+/// Adds `dates` to those waiting for `resource`'s `availability.changed` and queues it when
+/// its gate is open. Its instant is now, and never before `last_ms` (the newest entry whose
+/// dates it carries: the origin's estimate of Redis's clock may lag it by a few ms, and an
+/// endpoint created in between must not be passed over).
+async fn flush_dates(hub: &Hub, resource: &str, eps: &[&EndpointRecord], dates: BTreeSet<String>, last_ms: i64) -> Result<(), StoreError> {
+    let app = &hub.app;
     if !dates.is_empty() || hub.dates_waiting(resource) {
         let wanted = eps.iter().any(|ep| ep.events.iter().any(|t| t == "availability.changed"));
         let dates: Vec<String> = if wanted { dates.into_iter().collect() } else { Vec::new() };
@@ -189,14 +215,14 @@ async fn resource_step(hub: &Hub, resource: &str, eps: &[&EndpointRecord]) -> Re
             Some(taken) => {
                 hub.note_dates(resource, false);
                 if !taken.is_empty() {
-                    let ev = availability(resource, &taken, app.now().timestamp_millis());
+                    let ev = availability(resource, &taken, app.now().timestamp_millis().max(last_ms));
                     let per: Vec<Vec<&Outgoing>> = eps.iter().map(|ep| if wants(ep, &ev) { vec![&ev] } else { vec![] }).collect();
                     enqueue_all(app, eps, &per).await?;
                 }
             }
         }
     }
-    app.store.wh_ack(resource, acked).await
+    Ok(())
 }
 
 /// The resources an endpoint hears of now: those it names, else every one of its owner (all

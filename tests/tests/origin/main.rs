@@ -84,5 +84,6 @@ mod seating;
 mod shares;
 mod tables;
 mod tls;
+mod webhook_life;
 mod webhook_load;
 mod webhooks;
