@@ -31,6 +31,7 @@ pub mod resources;
 pub mod scan;
 pub mod slo;
 pub mod sweeper;
+pub mod webhook_enable;
 pub mod webhooks;
 
 pub use audit::{Actor, Audit, AuditEvent};

@@ -71,8 +71,12 @@ async fn coverage(app: &AppRef, eps: &[EndpointRecord]) -> Result<HashMap<String
     Ok(cover)
 }
 
+/// Whether endpoint `ep` is to hear of `ev`: one of its types, committed since its creation
+/// and, once re-enabled, since then (what came before is its backlog's and the gap's).
 fn wants(ep: &EndpointRecord, ev: &Outgoing) -> bool {
-    ep.status == "enabled" && ep.events.contains(&ev.kind) && ep.num("created_ms") <= ev.at_ms
+    (ep.status == "enabled" || ep.status == "resuming")
+        && ep.events.contains(&ev.kind)
+        && ep.num("created_ms").max(ep.num("enabled_at")) <= ev.at_ms
 }
 
 /// The body of hold event `e` for a seller's own endpoint: with the booking's guest as its
@@ -93,14 +97,21 @@ async fn with_guest(app: &AppRef, ep: &EndpointRecord, e: &Outgoing) -> Result<S
     }
 }
 
+/// `events` as an endpoint's queue takes them: id, type, resource, at ms, body (with the
+/// guest for a seller's own endpoint).
+pub async fn wire(app: &AppRef, ep: &EndpointRecord, events: &[&Outgoing]) -> Result<Vec<[String; 5]>, StoreError> {
+    let mut evs = Vec::with_capacity(events.len());
+    for e in events {
+        let body = with_guest(app, ep, e).await?;
+        evs.push([e.id.clone(), e.kind.clone(), e.resource.clone(), e.at_ms.to_string(), body]);
+    }
+    Ok(evs)
+}
+
 /// Queues `events` for endpoint `ep` in order (a call per 100), counting what its cap dropped.
 pub async fn enqueue(app: &AppRef, ep: &EndpointRecord, events: &[&Outgoing]) -> Result<(), StoreError> {
     for chunk in events.chunks(100) {
-        let mut evs = Vec::with_capacity(chunk.len());
-        for e in chunk {
-            let body = with_guest(app, ep, e).await?;
-            evs.push([e.id.clone(), e.kind.clone(), e.resource.clone(), e.at_ms.to_string(), body]);
-        }
+        let evs = wire(app, ep, chunk).await?;
         if let Some(dropped) = app.store.wh_enqueue(&ep.id, app.cfg.webhooks.webhook_backlog_max, evs).await? {
             if dropped > 0 {
                 app.metrics.webhook_dropped.inc_by(dropped);
@@ -234,19 +245,24 @@ pub async fn resources_of(app: &AppRef, ep: &EndpointRecord) -> Result<Vec<Strin
     list_all(app, (ep.role != "ops").then_some(ep.owner.as_str())).await
 }
 
-/// Queues again, for one endpoint, the events of its resources from `since_ms` on that the
-/// streams still hold (at most the backlog cap per resource), with their ids of the first
-/// time; `availability.changed` is not replayed (it is a summary of the others). How many.
-pub async fn replay(app: &AppRef, ep: &EndpointRecord, since_ms: i64) -> Result<u64, StoreError> {
+/// The events of `ep`'s resources and types from `since_ms` on that the streams still hold
+/// (at most the backlog cap per resource), with their ids of the first time, each
+/// resource's in order; `availability.changed` is not among them (it is a summary of the
+/// others).
+pub async fn since(app: &AppRef, ep: &EndpointRecord, since_ms: i64) -> Result<Vec<Outgoing>, StoreError> {
     let cap = usize::try_from(app.cfg.webhooks.webhook_backlog_max).unwrap_or(usize::MAX);
-    let mut n = 0;
+    let mut evs = Vec::new();
     for resource in resources_of(app, ep).await? {
-        let mut evs = Vec::new();
         for (id, fields) in app.store.wh_since(&resource, since_ms, cap).await? {
             evs.extend(from_entry(&resource, &id, &fields).0.into_iter().filter(|ev| ep.events.contains(&ev.kind)));
         }
-        enqueue(app, ep, &evs.iter().collect::<Vec<_>>()).await?;
-        n += evs.len() as u64;
     }
-    Ok(n)
+    Ok(evs)
+}
+
+/// Queues again, for one endpoint, the events [`since`] `since_ms`. How many.
+pub async fn replay(app: &AppRef, ep: &EndpointRecord, since_ms: i64) -> Result<u64, StoreError> {
+    let evs = since(app, ep, since_ms).await?;
+    enqueue(app, ep, &evs.iter().collect::<Vec<_>>()).await?;
+    Ok(evs.len() as u64)
 }
