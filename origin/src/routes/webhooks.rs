@@ -187,6 +187,10 @@ pub async fn replay(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, 
     if r.status != "enabled" {
         return Err(ApiError::InvalidRequest(format!("the endpoint is {}; enable it first (POST /v1/webhooks/{}/enable)", r.status, r.id)));
     }
+    if ctx.app.metrics.shedding() {
+        ctx.app.metrics.shed("webhook_replay");
+        return Err(ApiError::StoreUnavailable("the store is near its memory ceiling: replays wait until it is not; retry later".into()));
+    }
     let queued = fanout::replay(&ctx.app, &r, since).await?;
     ctx.audit("webhook.replayed", |e| e.detail(json!({"endpoint": r.id, "since": at(since), "queued": queued})));
     Ok(json(StatusCode::ACCEPTED, json!({"queued": queued}).to_string()))

@@ -45,12 +45,10 @@ pub async fn enable(app: &AppRef, ep: &EndpointRecord, keep: bool) -> Result<Opt
     let from = if disabled_at > 0 { disabled_at - GAP_MARGIN_MS } else { now - GAP_MARGIN_MS };
     let gap = fanout::since(app, ep, from.max(0)).await?;
     let wire = fanout::wire(app, ep, &gap.iter().collect::<Vec<_>>()).await?;
-    match app.store.wh_enable_finish(&ep.id, app.cfg.webhooks.webhook_backlog_max, wire).await? {
+    let (cap, shed) = fanout::backlog_cap(app);
+    match app.store.wh_enable_finish(&ep.id, cap, wire).await? {
         Some((queued, over)) => {
-            if over > 0 {
-                app.metrics.webhook_dropped.inc_by(over);
-                app.outbound.dropped.add(app.now().timestamp_millis(), over);
-            }
+            fanout::count_dropped(app, &ep.id, over, shed);
             Ok(Some(Enabled { changed: true, queued, dropped: over, disabled_at }))
         }
         // Another call finished it first (or it was deleted): what it did stands.

@@ -108,16 +108,40 @@ pub async fn wire(app: &AppRef, ep: &EndpointRecord, events: &[&Outgoing]) -> Re
     Ok(evs)
 }
 
+/// The most events an endpoint's queue holds now: `AFORO_WEBHOOK_BACKLOG_MAX`, and near
+/// Redis's memory ceiling (the non-booking writes shed) `AFORO_WEBHOOK_SHED_BACKLOG`.
+pub fn backlog_cap(app: &AppRef) -> (u64, bool) {
+    let s = &app.cfg.webhooks;
+    if app.metrics.shedding() {
+        (s.webhook_backlog_max.min(s.webhook_shed_backlog), true)
+    } else {
+        (s.webhook_backlog_max, false)
+    }
+}
+
+/// Counts `n` events dropped from an endpoint's backlog by its cap (`shed`: near the
+/// memory ceiling).
+pub fn count_dropped(app: &AppRef, id: &str, n: u64, shed: bool) {
+    if n == 0 {
+        return;
+    }
+    app.metrics.webhook_dropped.inc_by(n);
+    app.outbound.dropped.add(app.now().timestamp_millis(), n);
+    if shed {
+        app.metrics.writes_shed.get_or_create(&crate::metrics::WhatLabels { what: "webhook" }).inc_by(n);
+        tracing::warn!(endpoint = %id, dropped = n, "Redis near its memory ceiling: oldest webhook events of a long backlog dropped");
+    } else {
+        tracing::warn!(endpoint = %id, dropped = n, "webhook backlog full: oldest events dropped");
+    }
+}
+
 /// Queues `events` for endpoint `ep` in order (a call per 100), counting what its cap dropped.
 pub async fn enqueue(app: &AppRef, ep: &EndpointRecord, events: &[&Outgoing]) -> Result<(), StoreError> {
     for chunk in events.chunks(100) {
         let evs = wire(app, ep, chunk).await?;
-        if let Some(dropped) = app.store.wh_enqueue(&ep.id, app.cfg.webhooks.webhook_backlog_max, evs).await? {
-            if dropped > 0 {
-                app.metrics.webhook_dropped.inc_by(dropped);
-                app.outbound.dropped.add(app.now().timestamp_millis(), dropped);
-                tracing::warn!(endpoint = %ep.id, dropped, "webhook backlog full: oldest events dropped");
-            }
+        let (cap, shed) = backlog_cap(app);
+        if let Some(dropped) = app.store.wh_enqueue(&ep.id, cap, evs).await? {
+            count_dropped(app, &ep.id, dropped, shed);
         }
     }
     Ok(())

@@ -7,7 +7,7 @@ use aforo_tests::receiver::{verify, Receiver};
 
 use crate::common::*;
 use crate::webhooks::{hold, register, wait_holds, wh_env};
-use aforo_tests::harness::token;
+use aforo_tests::harness::{token, Redis};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -145,4 +145,97 @@ async fn a_disabled_endpoint_enabled_again_resumes_where_it_stopped_or_from_now(
     assert_eq!((again.status.as_u16(), again.body["enabled"]["changed"].as_bool()), (200, Some(false)), "{:?}", again.body);
     let v = status_of(&e, &ids[0]).await;
     assert_eq!((v["status"].as_str(), v["breaker"].as_str(), v["backlog"].as_u64()), (Some("enabled"), Some("closed"), Some(0)), "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn near_the_memory_ceiling_a_dead_endpoints_backlog_is_shed_while_holds_and_live_endpoints_go_on() {
+    use crate::footprint::{fill_to, health};
+    let vars = [
+        ("AFORO_WEBHOOK_ALLOW_PRIVATE", "1"),
+        ("AFORO_WEBHOOK_POLL_MS", "50"),
+        ("AFORO_WEBHOOK_LEASE_MS", "1500"),
+        ("AFORO_MEMORY_POLL_MS", "100"),
+        ("AFORO_WEBHOOK_SHED_BACKLOG", "20"),
+    ];
+    let e = Env::with(Redis::start(&["--maxmemory", "16mb"]), &vars);
+    create(&e, "room", &slots_doc(1000)).await;
+    let live = Receiver::start();
+    let dead = Receiver::with(Box::new(|_, _| (500, Duration::ZERO)));
+    let a = register(&e, &e.seller, &live.url, &["hold.created"], Some(&["room"])).await;
+    let secret = a.body["secret"].as_str().unwrap().to_string();
+    let a = register(&e, &e.seller, &dead.url, &["hold.created"], Some(&["room"])).await;
+    let id = a.body["id"].as_str().unwrap().to_string();
+    let backlog = || async { status_of(&e, &id).await["backlog"].as_u64().unwrap() };
+    let d = day(2);
+    let mut made = Vec::new();
+    for n in 0..60 {
+        made.push(hold(&e, n, &d).await);
+    }
+    eventually(Duration::from_secs(10), || async {
+        if backlog().await >= 59 {
+            Ok(())
+        } else {
+            Err(backlog().await)
+        }
+    })
+    .await;
+    // Redis near its ceiling: the origin sheds what is not a booking.
+    fill_to(&e.redis, 0.91);
+    eventually(Duration::from_secs(5), || async {
+        let m = health(&e).await;
+        if m["shedding"] == true {
+            Ok(())
+        } else {
+            Err(m)
+        }
+    })
+    .await;
+    for n in 60..70 {
+        made.push(hold(&e, n, &d).await);
+    }
+    // The dead endpoint's backlog went down to the shedding cap, its oldest dropped and
+    // counted; the live one got every event.
+    let v = eventually(Duration::from_secs(10), || async {
+        let v = status_of(&e, &id).await;
+        if v["backlog"].as_u64().unwrap() <= 20 {
+            Ok(v)
+        } else {
+            Err(v)
+        }
+    })
+    .await;
+    assert!(v["dropped"].as_u64().unwrap() >= 40, "{v}");
+    let m = e.api.text("/metrics").await;
+    assert!(metric(&m, "aforo_writes_shed_total", &[("what", "webhook")]) >= 40.0, "{m}");
+    wait_holds(&live, &made, 15).await;
+    assert_eq!(hold_ids(&live), made);
+    let verdicts = verify(&secret, &live.all());
+    assert!(verdicts.iter().all(Result::is_ok), "{verdicts:?}");
+    // A replay (a bulk write) waits for memory.
+    let since = json!({"since": chrono::Utc::now().to_rfc3339()}).to_string().into_bytes();
+    let a = e.api.send(Method::POST, &format!("/v1/webhooks/{id}/replay"), Some(&e.seller), None, Some(since)).await;
+    assert_eq!((a.status.as_u16(), a.code()), (503, "STORE_UNAVAILABLE"), "{:?}", a.body);
+    // Memory freed: backlogs may grow to AFORO_WEBHOOK_BACKLOG_MAX again.
+    e.redis.cli(&["EVAL", "for _, k in ipairs(redis.call('KEYS', 'junk:*')) do redis.call('DEL', k) end", "0"]);
+    eventually(Duration::from_secs(5), || async {
+        let m = health(&e).await;
+        if m["shedding"] == false {
+            Ok(())
+        } else {
+            Err(m)
+        }
+    })
+    .await;
+    for n in 70..100 {
+        made.push(hold(&e, n, &d).await);
+    }
+    eventually(Duration::from_secs(10), || async {
+        if backlog().await >= 45 {
+            Ok(())
+        } else {
+            Err(backlog().await)
+        }
+    })
+    .await;
+    wait_holds(&live, &made, 15).await;
 }
