@@ -23,7 +23,7 @@ export function registration(url, events, resources) {
 
 // One endpoint in words: state, backlog, failures.
 export function summary(ep) {
-  const parts = [ep.status === "disabled" ? `disabled ${ep.disabled_at || ""}`.trim() : "enabled"];
+  const parts = [ep.status === "disabled" ? `disabled ${ep.disabled_at || ""}`.trim() : ep.status === "resuming" ? "being enabled again" : "enabled"];
   parts.push(`${ep.backlog} waiting`, `${ep.delivered} delivered`);
   if (ep.failed) parts.push(`${ep.failed} failed attempts`);
   if (ep.dropped) parts.push(`${ep.dropped} dropped (backlog full)`);
@@ -31,6 +31,25 @@ export function summary(ep) {
   const last = ep.last_attempt;
   if (last) parts.push(`last: ${last.status ?? last.error ?? "no answer"} at ${last.at}`);
   return parts.join(" · ");
+}
+
+// Whether the endpoint can be enabled again (disabled, or an enabling left half done).
+export function canEnable(ep) {
+  return ep.status === "disabled" || ep.status === "resuming";
+}
+
+// The request that enables an endpoint again: resuming where it stopped ("keep": its
+// backlog, then what happened while it was disabled) or from now ("drop").
+export function enableRequest(id, backlog) {
+  return { path: `/v1/webhooks/${encodeURIComponent(id)}/enable`, body: { backlog: backlog === "drop" ? "drop" : "keep" } };
+}
+
+// What enabling did, in words.
+export function enabledText(body) {
+  const e = body.enabled || {};
+  if (!e.changed) return "Enable: it was enabled already";
+  return e.backlog === "drop" ? `Enabled: from now on (${e.dropped} waiting event(s) dropped)`
+    : `Enabled: resuming where it stopped, ${body.backlog} event(s) waiting (${e.gap_queued} from while it was disabled)`;
 }
 
 // One delivery attempt as a table row.
@@ -85,6 +104,14 @@ function endpoint(ep, reload, say) {
     say.textContent = a.ok ? `Replay: ${a.body.queued} event(s) queued again` : problemText(a);
     reload();
   });
+  const from = el("select", { dataset: { enableFrom: ep.id } },
+    el("option", { value: "keep" }, "where it stopped"), el("option", { value: "drop" }, "from now (drop its backlog)"));
+  const enable = button("Enable", async () => {
+    const r = enableRequest(ep.id, from.value);
+    const a = await call("POST", r.path, { body: r.body });
+    say.textContent = a.ok ? enabledText(a.body) : problemText(a);
+    reload();
+  }, { dataset: { enable: ep.id } });
   const del = button("Delete", async () => {
     if (!(await confirmStep(`Delete the endpoint ${ep.url}? Its waiting events go with it.`, "Yes, delete"))) return;
     const a = await call("DELETE", `/v1/webhooks/${encodeURIComponent(ep.id)}`);
@@ -94,5 +121,6 @@ function endpoint(ep, reload, say) {
   return el("div", { className: "webhook", dataset: { id: ep.id } },
     el("p", {}, el("strong", {}, ep.url), " ", el("span", { className: "muted" }, `${ep.events.join(", ")}${ep.resource_ids.length ? " on " + ep.resource_ids.join(", ") : ""}`)),
     el("p", { className: ep.breaker === "open" || ep.status === "disabled" ? "field-error" : "muted" }, summary(ep)),
+    canEnable(ep) ? el("div", { className: "row" }, field("Resume", from), enable) : null,
     el("div", { className: "row" }, show, field("From", since), replay, del), log);
 }

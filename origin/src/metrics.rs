@@ -163,7 +163,7 @@ pub struct OutcomeLabels {
 /// What kind of write.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct WhatLabels {
-    /// `audit`, `document`.
+    /// `audit`, `document`, `webhook` (events dropped from a backlog), `webhook_replay`.
     pub what: &'static str,
 }
 

@@ -21,6 +21,12 @@ pub struct WebhookSettings {
     /// Most events waiting per endpoint; past it the oldest are dropped (counted, alerted).
     #[arg(long, env = "AFORO_WEBHOOK_BACKLOG_MAX", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub webhook_backlog_max: u64,
+    /// Most events waiting per endpoint while Redis is near its memory ceiling
+    /// (`AFORO_MEMORY_SHED_RATIO`): a longer backlog loses its oldest events at the next one
+    /// queued (counted in `aforo_writes_shed_total{what="webhook"}`), so that no backlog can
+    /// push Redis into refusing holds.
+    #[arg(long, env = "AFORO_WEBHOOK_SHED_BACKLOG", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    pub webhook_shed_backlog: u64,
     /// Most endpoints one seller may register.
     #[arg(long, env = "AFORO_WEBHOOK_MAX_PER_OWNER", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
     pub webhook_max_per_owner: u64,

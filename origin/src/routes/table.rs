@@ -91,7 +91,7 @@ const READS: bool = false;
 
 /// Every route of the origin.
 #[rustfmt::skip]
-pub static ROUTES: [Row; 55] = [
+pub static ROUTES: [Row; 56] = [
     row("/v1/resources/{id}",              Method::PUT,  Res,  Roles(SELLER), WRITES, h!(resources::put)),
     row("/v1/resources/{id}",              Method::GET,  Res,  Owner(SELLER), READS,  h!(resources::get)),
     row("/v1/resources/{id}",              Method::DELETE, Res, Owner(SELLER), WRITES, h!(resources::archive)),
@@ -143,6 +143,7 @@ pub static ROUTES: [Row; 55] = [
     row("/v1/webhooks/{id}",               Method::DELETE, NoId, Owner(SELLER), WRITES, h!(webhooks::delete)),
     row("/v1/webhooks/{id}/deliveries",    Method::GET,  NoId, Owner(SELLER), READS,  h!(webhooks::deliveries)),
     row("/v1/webhooks/{id}/replay",        Method::POST, NoId, Owner(SELLER), WRITES, h!(webhooks::replay)),
+    row("/v1/webhooks/{id}/enable",        Method::POST, NoId, Owner(SELLER), WRITES, h!(webhooks::enable)),
     row("/console",                        Method::GET,  NoId, Anyone,        READS,  h!(console::redirect)),
     row("/console/",                       Method::GET,  NoId, Anyone,        READS,  h!(console::serve)),
     row("/console/config",                 Method::GET,  NoId, Anyone,        READS,  h!(console::config)),

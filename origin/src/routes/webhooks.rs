@@ -1,5 +1,5 @@
 //! Webhook endpoints (docs/webhooks.md): register (the secret shown once), list, read,
-//! delete, the attempts log, replay. The delivery itself is `crate::webhooks`.
+//! delete, the attempts log, replay, enable again. The delivery itself is `crate::webhooks`.
 
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
@@ -185,9 +185,54 @@ pub async fn replay(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, 
         return Err(ApiError::InvalidRequest("since: in the future".into()));
     }
     if r.status != "enabled" {
-        return Err(ApiError::InvalidRequest("the endpoint is disabled; create a new one (its secret changes)".into()));
+        return Err(ApiError::InvalidRequest(format!("the endpoint is {}; enable it first (POST /v1/webhooks/{}/enable)", r.status, r.id)));
+    }
+    if ctx.app.metrics.shedding() {
+        ctx.app.metrics.shed("webhook_replay");
+        return Err(ApiError::StoreUnavailable("the store is near its memory ceiling: replays wait until it is not; retry later".into()));
     }
     let queued = fanout::replay(&ctx.app, &r, since).await?;
     ctx.audit("webhook.replayed", |e| e.detail(json!({"endpoint": r.id, "since": at(since), "queued": queued})));
     Ok(json(StatusCode::ACCEPTED, json!({"queued": queued}).to_string()))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Enable {
+    #[serde(default)]
+    backlog: Option<String>,
+}
+
+/// `POST /v1/webhooks/{id}/enable {"backlog"?: "keep" | "drop"}`: a disabled endpoint enabled
+/// again, resuming where it stopped (`keep`, the default) or from now (`drop`); 200 with the
+/// endpoint. An enabled endpoint is left as it is.
+pub async fn enable(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    let r = endpoint(&ctx).await?;
+    let body = read_body(req, &ctx.app.cfg).await?;
+    let Enable { backlog } = if body.iter().all(u8::is_ascii_whitespace) {
+        Enable { backlog: None }
+    } else {
+        match parse_json::<Value>(&body)? {
+            v @ Value::Object(_) => serde_json::from_value(v).map_err(|e| ApiError::InvalidRequest(e.to_string()))?,
+            _ => return Err(ApiError::InvalidRequest("a JSON object, such as {\"backlog\": \"keep\"}".into())),
+        }
+    };
+    let keep = match backlog.as_deref() {
+        None | Some("keep") => true,
+        Some("drop") => false,
+        Some(_) => return Err(ApiError::InvalidRequest("backlog: \"keep\" (resume where it stopped) or \"drop\" (from now)".into())),
+    };
+    let done = crate::webhooks::enable::enable(&ctx.app, &r, keep).await?.ok_or_else(|| ApiError::WebhookNotFound(r.id.clone()))?;
+    if done.changed {
+        tracing::info!(endpoint = %r.id, keep, queued = done.queued, dropped = done.dropped, "webhook endpoint enabled again");
+        let policy = if keep { "keep" } else { "drop" };
+        ctx.audit("webhook.enabled", |e| {
+            e.detail(json!({"endpoint": r.id, "backlog": policy, "disabled_at": at(done.disabled_at), "gap_queued": done.queued, "dropped": done.dropped}))
+        });
+    }
+    let now = ctx.app.store.wh_get(&r.id).await?.ok_or_else(|| ApiError::WebhookNotFound(r.id.clone()))?;
+    let mut v = view(&now);
+    v["enabled"] =
+        json!({"changed": done.changed, "backlog": if keep { "keep" } else { "drop" }, "gap_queued": done.queued, "dropped": done.dropped});
+    Ok(json(StatusCode::OK, v.to_string()))
 }

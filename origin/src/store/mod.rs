@@ -32,6 +32,7 @@ pub mod scan;
 pub mod slo;
 pub mod sweeper;
 pub mod waitlist;
+pub mod webhook_enable;
 pub mod webhooks;
 
 pub use audit::{Actor, Audit, AuditEvent};

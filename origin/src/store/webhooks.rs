@@ -21,7 +21,8 @@ pub const VERSION: &str = "af:wh:ver";
 /// The consumer group of the origins on every resource stream.
 pub const GROUP: &str = "wh";
 
-fn ep(id: &str, part: &str) -> String {
+/// Key `part` of endpoint `id` (`h` record, `q` queue, `log`, `lease`).
+pub(super) fn ep(id: &str, part: &str) -> String {
     format!("af:wh:{{wh:{id}}}:{part}")
 }
 
@@ -173,7 +174,7 @@ return 0
 ";
 
 impl Store {
-    async fn script<R: FromValue>(
+    pub(super) async fn script<R: FromValue>(
         &self,
         op: &'static str,
         lua: &'static str,

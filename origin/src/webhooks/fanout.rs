@@ -71,8 +71,12 @@ async fn coverage(app: &AppRef, eps: &[EndpointRecord]) -> Result<HashMap<String
     Ok(cover)
 }
 
+/// Whether endpoint `ep` is to hear of `ev`: one of its types, committed since its creation
+/// and, once re-enabled, since then (what came before is its backlog's and the gap's).
 fn wants(ep: &EndpointRecord, ev: &Outgoing) -> bool {
-    ep.status == "enabled" && ep.events.contains(&ev.kind) && ep.num("created_ms") <= ev.at_ms
+    (ep.status == "enabled" || ep.status == "resuming")
+        && ep.events.contains(&ev.kind)
+        && ep.num("created_ms").max(ep.num("enabled_at")) <= ev.at_ms
 }
 
 /// The body of hold event `e` for a seller's own endpoint: with the booking's guest as its
@@ -93,20 +97,51 @@ async fn with_guest(app: &AppRef, ep: &EndpointRecord, e: &Outgoing) -> Result<S
     }
 }
 
+/// `events` as an endpoint's queue takes them: id, type, resource, at ms, body (with the
+/// guest for a seller's own endpoint).
+pub async fn wire(app: &AppRef, ep: &EndpointRecord, events: &[&Outgoing]) -> Result<Vec<[String; 5]>, StoreError> {
+    let mut evs = Vec::with_capacity(events.len());
+    for e in events {
+        let body = with_guest(app, ep, e).await?;
+        evs.push([e.id.clone(), e.kind.clone(), e.resource.clone(), e.at_ms.to_string(), body]);
+    }
+    Ok(evs)
+}
+
+/// The most events an endpoint's queue holds now: `AFORO_WEBHOOK_BACKLOG_MAX`, and near
+/// Redis's memory ceiling (the non-booking writes shed) `AFORO_WEBHOOK_SHED_BACKLOG`.
+pub fn backlog_cap(app: &AppRef) -> (u64, bool) {
+    let s = &app.cfg.webhooks;
+    if app.metrics.shedding() {
+        (s.webhook_backlog_max.min(s.webhook_shed_backlog), true)
+    } else {
+        (s.webhook_backlog_max, false)
+    }
+}
+
+/// Counts `n` events dropped from an endpoint's backlog by its cap (`shed`: near the
+/// memory ceiling).
+pub fn count_dropped(app: &AppRef, id: &str, n: u64, shed: bool) {
+    if n == 0 {
+        return;
+    }
+    app.metrics.webhook_dropped.inc_by(n);
+    app.outbound.dropped.add(app.now().timestamp_millis(), n);
+    if shed {
+        app.metrics.writes_shed.get_or_create(&crate::metrics::WhatLabels { what: "webhook" }).inc_by(n);
+        tracing::warn!(endpoint = %id, dropped = n, "Redis near its memory ceiling: oldest webhook events of a long backlog dropped");
+    } else {
+        tracing::warn!(endpoint = %id, dropped = n, "webhook backlog full: oldest events dropped");
+    }
+}
+
 /// Queues `events` for endpoint `ep` in order (a call per 100), counting what its cap dropped.
 pub async fn enqueue(app: &AppRef, ep: &EndpointRecord, events: &[&Outgoing]) -> Result<(), StoreError> {
     for chunk in events.chunks(100) {
-        let mut evs = Vec::with_capacity(chunk.len());
-        for e in chunk {
-            let body = with_guest(app, ep, e).await?;
-            evs.push([e.id.clone(), e.kind.clone(), e.resource.clone(), e.at_ms.to_string(), body]);
-        }
-        if let Some(dropped) = app.store.wh_enqueue(&ep.id, app.cfg.webhooks.webhook_backlog_max, evs).await? {
-            if dropped > 0 {
-                app.metrics.webhook_dropped.inc_by(dropped);
-                app.outbound.dropped.add(app.now().timestamp_millis(), dropped);
-                tracing::warn!(endpoint = %ep.id, dropped, "webhook backlog full: oldest events dropped");
-            }
+        let evs = wire(app, ep, chunk).await?;
+        let (cap, shed) = backlog_cap(app);
+        if let Some(dropped) = app.store.wh_enqueue(&ep.id, cap, evs).await? {
+            count_dropped(app, &ep.id, dropped, shed);
         }
     }
     Ok(())
@@ -122,7 +157,7 @@ async fn enqueue_all(app: &AppRef, eps: &[&EndpointRecord], per: &[Vec<&Outgoing
 /// the shares held that some endpoint covers.
 pub async fn poll(hub: &Hub) -> Result<(), StoreError> {
     let app = &hub.app;
-    let eps = hub.endpoints().await?;
+    let (version, eps) = hub.endpoints_at().await?;
     if eps.is_empty() {
         return Ok(());
     }
@@ -151,7 +186,7 @@ pub async fn poll(hub: &Hub) -> Result<(), StoreError> {
             hub.note_dates(resource, true);
         }
         let mine: Vec<&EndpointRecord> = idx.iter().map(|i| &eps[*i]).collect();
-        steps.push(async move { resource_step(hub, resource, &mine).await });
+        steps.push(async move { resource_step(hub, version, resource, &mine).await });
     }
     // Resources side by side (each one's entries in order, by one step).
     let mut runs = futures::stream::iter(steps).buffer_unordered(PARALLEL);
@@ -164,11 +199,26 @@ pub async fn poll(hub: &Hub) -> Result<(), StoreError> {
     first_error.map_or(Ok(()), Err)
 }
 
-async fn resource_step(hub: &Hub, resource: &str, eps: &[&EndpointRecord]) -> Result<(), StoreError> {
+/// Fans out the next entries of `resource` to `eps`, the endpoints covering it as of
+/// endpoint `version`.
+async fn resource_step(hub: &Hub, version: i64, resource: &str, eps: &[&EndpointRecord]) -> Result<(), StoreError> {
     let app = &hub.app;
-    let start = eps.iter().map(|e| e.num("created_ms")).min().unwrap_or(0);
+    // The group starts just before the oldest endpoint's creation instant (an entry of that
+    // very millisecond included; `wants` sorts out the rest).
+    let start = eps.iter().map(|e| e.num("created_ms")).min().unwrap_or(0).saturating_sub(1).max(0);
     let entries = app.store.wh_next(resource, &hub.me, app.cfg.webhooks.webhook_lease_ms, BATCH, &format!("{start}-0")).await?;
+    if entries.is_empty() {
+        return flush_dates(hub, resource, eps, BTreeSet::new(), 0).await;
+    }
+    // The endpoints were read before these entries: one created (or re-enabled) since then
+    // may want some of them, committed after its creation answered. Read through the same
+    // version or not at all: the entries stay pending for this origin, which reads them
+    // again first at its next poll, with the endpoints reloaded.
+    if app.store.wh_version().await? != version {
+        return Ok(());
+    }
     let mut dates = BTreeSet::new();
+    let mut last_ms = 0;
     let mut acked = Vec::with_capacity(entries.len());
     let mut outs = Vec::new();
     for (id, fields) in &entries {
@@ -177,10 +227,21 @@ async fn resource_step(hub: &Hub, resource: &str, eps: &[&EndpointRecord]) -> Re
         if eps.iter().any(|ep| ep.num("created_ms") <= entry_ms(id)) {
             dates.extend(touched);
         }
+        last_ms = last_ms.max(entry_ms(id));
         acked.push(id.clone());
     }
     let per: Vec<Vec<&Outgoing>> = eps.iter().map(|ep| outs.iter().filter(|ev| wants(ep, ev)).collect()).collect();
     enqueue_all(app, eps, &per).await?;
+    flush_dates(hub, resource, eps, dates, last_ms).await?;
+    app.store.wh_ack(resource, acked).await
+}
+
+/// Adds `dates` to those waiting for `resource`'s `availability.changed` and queues it when
+/// its gate is open. Its instant is now, and never before `last_ms` (the newest entry whose
+/// dates it carries: the origin's estimate of Redis's clock may lag it by a few ms, and an
+/// endpoint created in between must not be passed over).
+async fn flush_dates(hub: &Hub, resource: &str, eps: &[&EndpointRecord], dates: BTreeSet<String>, last_ms: i64) -> Result<(), StoreError> {
+    let app = &hub.app;
     if !dates.is_empty() || hub.dates_waiting(resource) {
         let wanted = eps.iter().any(|ep| ep.events.iter().any(|t| t == "availability.changed"));
         let dates: Vec<String> = if wanted { dates.into_iter().collect() } else { Vec::new() };
@@ -189,14 +250,14 @@ async fn resource_step(hub: &Hub, resource: &str, eps: &[&EndpointRecord]) -> Re
             Some(taken) => {
                 hub.note_dates(resource, false);
                 if !taken.is_empty() {
-                    let ev = availability(resource, &taken, app.now().timestamp_millis());
+                    let ev = availability(resource, &taken, app.now().timestamp_millis().max(last_ms));
                     let per: Vec<Vec<&Outgoing>> = eps.iter().map(|ep| if wants(ep, &ev) { vec![&ev] } else { vec![] }).collect();
                     enqueue_all(app, eps, &per).await?;
                 }
             }
         }
     }
-    app.store.wh_ack(resource, acked).await
+    Ok(())
 }
 
 /// The resources an endpoint hears of now: those it names, else every one of its owner (all
@@ -208,19 +269,24 @@ pub async fn resources_of(app: &AppRef, ep: &EndpointRecord) -> Result<Vec<Strin
     list_all(app, (ep.role != "ops").then_some(ep.owner.as_str())).await
 }
 
-/// Queues again, for one endpoint, the events of its resources from `since_ms` on that the
-/// streams still hold (at most the backlog cap per resource), with their ids of the first
-/// time; `availability.changed` is not replayed (it is a summary of the others). How many.
-pub async fn replay(app: &AppRef, ep: &EndpointRecord, since_ms: i64) -> Result<u64, StoreError> {
+/// The events of `ep`'s resources and types from `since_ms` on that the streams still hold
+/// (at most the backlog cap per resource), with their ids of the first time, each
+/// resource's in order; `availability.changed` is not among them (it is a summary of the
+/// others).
+pub async fn since(app: &AppRef, ep: &EndpointRecord, since_ms: i64) -> Result<Vec<Outgoing>, StoreError> {
     let cap = usize::try_from(app.cfg.webhooks.webhook_backlog_max).unwrap_or(usize::MAX);
-    let mut n = 0;
+    let mut evs = Vec::new();
     for resource in resources_of(app, ep).await? {
-        let mut evs = Vec::new();
         for (id, fields) in app.store.wh_since(&resource, since_ms, cap).await? {
             evs.extend(from_entry(&resource, &id, &fields).0.into_iter().filter(|ev| ep.events.contains(&ev.kind)));
         }
-        enqueue(app, ep, &evs.iter().collect::<Vec<_>>()).await?;
-        n += evs.len() as u64;
     }
-    Ok(n)
+    Ok(evs)
+}
+
+/// Queues again, for one endpoint, the events [`since`] `since_ms`. How many.
+pub async fn replay(app: &AppRef, ep: &EndpointRecord, since_ms: i64) -> Result<u64, StoreError> {
+    let evs = since(app, ep, since_ms).await?;
+    enqueue(app, ep, &evs.iter().collect::<Vec<_>>()).await?;
+    Ok(evs.len() as u64)
 }

@@ -71,10 +71,16 @@ impl Hub {
     /// The endpoints, reloaded when one was created or deleted since the last call (and
     /// their status and backlog at least every [`REFRESH`]).
     pub async fn endpoints(&self) -> Result<Arc<Vec<EndpointRecord>>, StoreError> {
+        Ok(self.endpoints_at().await?.1)
+    }
+
+    /// [`Hub::endpoints`] with the version they are at least as new as: every endpoint
+    /// created, deleted or re-enabled before that version was read is in them as it is now.
+    pub async fn endpoints_at(&self) -> Result<(i64, Arc<Vec<EndpointRecord>>), StoreError> {
         let v = self.app.store.wh_version().await?;
         let mut cur = self.endpoints.lock().await;
         if cur.0 == v && cur.1.elapsed() < REFRESH {
-            return Ok(cur.2.clone());
+            return Ok((v, cur.2.clone()));
         }
         let mut all = Vec::new();
         for id in self.app.store.wh_ids(None).await? {
@@ -83,7 +89,7 @@ impl Hub {
             }
         }
         *cur = (v, std::time::Instant::now(), Arc::new(all));
-        Ok(cur.2.clone())
+        Ok((v, cur.2.clone()))
     }
 
     /// Forgets the endpoints read (a status changed): the next poll reads them again.

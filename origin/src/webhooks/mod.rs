@@ -6,6 +6,7 @@
 //! `routes/webhooks.rs`, the Redis keys in `store/webhooks.rs`.
 
 pub mod deliver;
+pub mod enable;
 pub mod events;
 pub mod fanout;
 pub mod guard;

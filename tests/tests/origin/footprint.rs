@@ -159,7 +159,7 @@ async fn an_archived_resource_keeps_its_bookings_and_a_summary_and_frees_its_byt
 }
 
 /// Fills Redis with junk until `used_memory / maxmemory` is at least `ratio`.
-fn fill_to(redis: &Redis, ratio: f64) -> f64 {
+pub(crate) fn fill_to(redis: &Redis, ratio: f64) -> f64 {
     let info = |f: &str| -> f64 {
         let text = redis.cli(&["INFO", "memory"]);
         text.lines().find_map(|l| l.strip_prefix(f).and_then(|v| v.strip_prefix(':'))).unwrap().trim().parse().unwrap()
@@ -177,7 +177,7 @@ fn fill_to(redis: &Redis, ratio: f64) -> f64 {
     panic!("could not fill Redis");
 }
 
-async fn health(e: &Env) -> Value {
+pub(crate) async fn health(e: &Env) -> Value {
     let h = e.api.get(&e.ops, "/v1/monitoring/health").await;
     assert_eq!(h.status, 200, "{:?}", h.body);
     h.body["store"]["memory"].clone()

@@ -39,6 +39,8 @@
 //! - [`tls`]: the key set and webhooks over https, trusted through `AFORO_TLS_CA_FILE`
 //! - [`footprint`]: seller quotas, archived resources' size, memory as a signal, shadow
 //!   overflows apart from oversells, booking cursors on dotted ids
+//! - [`webhook_life`]: no event missed right after an endpoint's creation, a disabled
+//!   endpoint enabled again, a dead endpoint's backlog shed near Redis's memory ceiling
 //! - [`webhook_load`]: webhook lag at 100 (and 1,000) holds a second, with a dead endpoint;
 //!   stream entries a dead origin left pending, claimed after the lease
 //! - [`webhooks`]: signed outbound webhooks against a real receiver (verified by the
@@ -86,5 +88,6 @@ mod tables;
 mod tls;
 mod waitlist;
 mod waitlist_prop;
+mod webhook_life;
 mod webhook_load;
 mod webhooks;

@@ -423,6 +423,11 @@ async fn webhook_routes(spec: &Spec, e: &Env) {
     let r = |b: &'static [u8]| e.api.send(Method::POST, &replay, Some(&e.seller), None, Some(b.to_vec()));
     spec.check("post", "/v1/webhooks/{id}/replay", &r(br#"{"since":"2026-01-01T00:00:00Z"}"#).await);
     spec.check("post", "/v1/webhooks/{id}/replay", &r(br#"{"since":1}"#).await);
+    let enable = format!("/v1/webhooks/{id}/enable");
+    let en = |b: Option<&'static [u8]>| e.api.send(Method::POST, &enable, Some(&e.seller), None, b.map(<[u8]>::to_vec));
+    spec.check("post", "/v1/webhooks/{id}/enable", &en(None).await);
+    spec.check("post", "/v1/webhooks/{id}/enable", &en(Some(br#"{"backlog":"drop"}"#)).await);
+    spec.check("post", "/v1/webhooks/{id}/enable", &en(Some(br#"{"backlog":1}"#)).await);
     let gone = format!("/v1/webhooks/{id}");
     spec.check("delete", one, &e.api.send(Method::DELETE, &gone, Some(&e.seller), None, None).await);
     spec.check("delete", one, &e.api.send(Method::DELETE, &gone, Some(&e.seller), None, None).await);
