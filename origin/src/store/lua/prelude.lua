@@ -40,10 +40,10 @@ local CHUNK = 1000
 
 -- What this call gave back: every unit counter that fell, marked where counters fall
 -- (add_counts, reseat, change), so that before the call answers the units go to the parties
--- waiting (promote_freed, waitlist.lua; register.lua runs it after each call). OFFERS keeps
+-- waiting (promote_freed, waitlist.lua; register.lua runs it after each call). OFFER_AT keeps
 -- the earliest expiry of the offers made, which the reply's last element then names.
 local FREED = {}
-local OFFERS = {}
+local OFFER_AT = nil
 local promote_freed
 
 local function now_ms()

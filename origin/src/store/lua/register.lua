@@ -6,11 +6,13 @@
 -- expiry>' so that the origin schedules the sweep that lapses them (store/client.rs).
 local function fn(name, callback, flags)
   local function call(keys, args)
-    FREED, OFFERS = {}, {}
+    -- Nothing allocated on the way when nothing was freed (most calls).
+    if next(FREED) ~= nil then FREED = {} end
+    OFFER_AT = nil
     local out = callback(keys, args)
     if next(FREED) ~= nil then promote_freed(prefix_of(keys[1])) end
-    if OFFERS.at and type(out) == 'table' then
-      out[#out + 1] = '\31offers:' .. string.match(keys[1], '{r:(.*)}') .. '|' .. OFFERS.at
+    if OFFER_AT and type(out) == 'table' then
+      out[#out + 1] = '\31offers:' .. string.match(keys[1], '{r:(.*)}') .. '|' .. OFFER_AT
     end
     return out
   end

@@ -115,7 +115,7 @@ local function offer(P, ek, i, now, freed)
   end
   redis.call('HSET', ek, 'status', 'offered', 'hold', id, 'offer_expires_at', exp_at, 'offered_at', now)
   emit(P, 'offered', id, ver, changes)
-  if not OFFERS.at or exp_at < OFFERS.at then OFFERS.at = exp_at end
+  if not OFFER_AT or exp_at < OFFER_AT then OFFER_AT = exp_at end
   return true
 end
 
@@ -170,9 +170,9 @@ end
 -- After a call gave units back: the dates with entries near the dates of the counters that
 -- fell (a table's or an occupancy counter is dated in UTC, an entry locally) are promoted.
 promote_freed = function(P)
+  if next(FREED) == nil then return end
   local freed = FREED
   FREED = {}
-  if next(freed) == nil then return end
   local dates = redis.call('SMEMBERS', P .. 'wd')
   if #dates == 0 then return end
   local near, any = {}, false
