@@ -124,6 +124,12 @@ pub fn spawn(app: AppRef, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
         let a = a.clone();
         Box::pin(async move { a.flush_denied(false) })
     }));
+    // Waiting lists whose replanning after a write did not finish (its origin died).
+    let a = app.clone();
+    tasks.push(every(Duration::from_secs(5), stop.clone(), move || {
+        let a = a.clone();
+        Box::pin(async move { crate::waitlist::replan_marked(&a).await })
+    }));
     // The hourly SLO roll-ups: this origin's minutes from the one it started in.
     let a = app.clone();
     let cursor = std::sync::Arc::new(std::sync::Mutex::new(app.now().timestamp_millis().div_euclid(60_000) - 1));

@@ -72,6 +72,7 @@ pub async fn put(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, Api
     let write =
         DocWrite { doc: &doc, caller: &caller.sub, is_ops, on_hand: res.initial_on_hand(), if_match, checks: vec![], fields: None, force };
     let reserved = ctx.app.reserve_document(&ctx.id, &caller, doc.len()).await?;
+    crate::waitlist::before_write(&ctx.app, &ctx.id).await?;
     let reply = write_checked(&ctx, &res, write).await;
     ctx.app.settle_document(reserved, reply.as_ref().ok()).await;
     let reply = reply?;

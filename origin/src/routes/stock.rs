@@ -59,6 +59,7 @@ pub async fn stock(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, A
     let hash = format!("{:x}", Sha256::digest(format!("{}\0{n}\0{}", if delta { "delta" } else { "set" }, body.force)));
     let key =
         key.as_deref().map(|key| IdempotencyKey { caller: &caller.sub, key, payload_hash: &hash, ttl: ctx.app.cfg.idempotency_ttl() });
+    crate::waitlist::before_write(&ctx.app, &ctx.id).await?;
     let reply = ctx.app.store.stock(&ctx.id, &StockChange { delta, n, force: body.force, key }).await?;
     ctx.app.forget(&ctx.id);
     crate::waitlist::replan_resource(&ctx.app, &ctx.id).await;
@@ -107,6 +108,7 @@ pub async fn pause(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, A
     }
     let p = Pause { until: body.until, reason: body.reason };
     let pj = serde_json::to_string(&p).map_err(|e| ApiError::Internal(e.to_string()))?;
+    crate::waitlist::before_write(&ctx.app, &ctx.id).await?;
     let version = ctx.app.store.pause(&ctx.id, Some(pj)).await?.ok_or_else(|| ApiError::ResourceNotFound(ctx.id.clone()))?;
     ctx.app.forget(&ctx.id);
     crate::waitlist::replan_resource(&ctx.app, &ctx.id).await;
@@ -123,6 +125,7 @@ pub async fn resume(ctx: Ctx, req: Request<Incoming>) -> Result<Response<Body>, 
     if !raw.iter().all(u8::is_ascii_whitespace) {
         let _: serde_json::Map<String, serde_json::Value> = parse_json(&raw)?;
     }
+    crate::waitlist::before_write(&ctx.app, &ctx.id).await?;
     let version = ctx.app.store.pause(&ctx.id, None).await?.ok_or_else(|| ApiError::ResourceNotFound(ctx.id.clone()))?;
     ctx.app.forget(&ctx.id);
     crate::waitlist::replan_resource(&ctx.app, &ctx.id).await;

@@ -30,6 +30,11 @@ pub const COMPACT_LEASE: &str = "af:compact:lease";
 /// document write from then on; the count is for a Redis that had documents before them).
 pub const QUOTAS_COUNTED: &str = "af:quota:counted";
 
+/// Resources whose waiting entries must be planned again: named before a document, stock or
+/// pause write and dropped once its entries are planned on the new version, so that an origin
+/// dying in between leaves the work to the others' loop (waitlist::plan).
+pub const WAIT_REPLAN: &str = "af:waitlist:replan";
+
 /// The pattern of every resource's meta key, for scans.
 pub const META_PATTERN: &str = "af:{r:*}:m";
 

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use super::client::Store;
 use super::error::StoreError;
 use super::holds::{encode_choices, encode_takes, HoldArgs};
-use super::keys::ResourceKeys;
+use super::keys::{ResourceKeys, WAIT_REPLAN};
 
 /// The separator of a candidate's hold arguments in the entry (ASCII unit separator).
 const US: &str = "\u{1f}";
@@ -258,6 +258,22 @@ impl Store {
             out.extend(ids);
         }
         Ok(out)
+    }
+
+    /// Names `resource` as one whose waiting entries must be planned again (`due`), or drops it.
+    pub async fn replan_due(&self, resource: &str, due: bool) -> Result<(), StoreError> {
+        let c = self.pool.next();
+        if due {
+            self.guarded("sadd", c.sadd::<i64, _, _>(WAIT_REPLAN, resource)).await?;
+        } else {
+            self.guarded("srem", c.srem::<i64, _, _>(WAIT_REPLAN, resource)).await?;
+        }
+        Ok(())
+    }
+
+    /// The resources whose waiting entries are still to be planned again.
+    pub async fn replans_due(&self) -> Result<Vec<String>, StoreError> {
+        self.guarded("smembers", self.pool.next().smembers(WAIT_REPLAN)).await
     }
 
     /// Strips the element a call that made offers ends with and schedules the sweep that

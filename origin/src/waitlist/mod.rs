@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::holds::plan::{hash_of, ATTEMPTS};
 use crate::store::{Actor, JoinArgs, JoinReply, WaitEntry};
 
-pub use plan::{replan_resource, Kept};
+pub use plan::{before_write, replan_marked, replan_resource, Kept};
 pub use view::entry_view;
 
 /// An entry made, or found made by an earlier request with the same key.

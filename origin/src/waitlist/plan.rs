@@ -77,8 +77,32 @@ pub(super) fn candidates(
 /// An entry whose starts the rules now refuse keeps waiting with none (it is offered nothing
 /// until a later document allows one). Errors are logged: the entries stay as they were.
 pub async fn replan_resource(app: &App, resource: &str) {
-    if let Err(e) = replan(app, resource).await {
-        tracing::warn!(error = %e, resource, "could not plan the waiting list again; its entries wait for the next change");
+    match replan(app, resource).await {
+        Ok(()) => {
+            if let Err(e) = app.store.replan_due(resource, false).await {
+                tracing::warn!(error = %e, resource, "could not drop the waiting list's replan mark; another origin plans it again");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, resource, "could not plan the waiting list again; the origins' loop tries again"),
+    }
+}
+
+/// Before a write that moves `resource`'s version: its waiting list is marked to be planned
+/// again, so that if this origin dies before it does, the others' loop does
+/// ([`replan_marked`]).
+pub async fn before_write(app: &App, resource: &str) -> Result<(), ApiError> {
+    app.store.replan_due(resource, true).await.map_err(ApiError::from)
+}
+
+/// Plans again the waiting lists still marked (every few seconds, on every origin).
+pub async fn replan_marked(app: &App) {
+    match app.store.replans_due().await {
+        Ok(ids) => {
+            for id in ids {
+                replan_resource(app, &id).await;
+            }
+        }
+        Err(e) => tracing::debug!(error = %e, "could not read the waiting lists to plan again"),
     }
 }
 
@@ -88,7 +112,11 @@ async fn replan(app: &App, resource: &str) -> Result<(), ApiError> {
         return Ok(());
     }
     app.forget(resource);
-    let l = app.load(resource, None).await?;
+    let l = match app.load(resource, None).await {
+        // Archived meanwhile: no list to plan (its entries lapse with their keys).
+        Err(ApiError::ResourceNotFound(_)) => return Ok(()),
+        other => other?,
+    };
     let snap = l.snapshot(None, Default::default(), app.now());
     let mut planned = 0;
     for id in ids {

@@ -269,3 +269,32 @@ async fn stock_raised_and_a_paid_booking_cancelled_reach_the_list_which_is_bound
     assert_eq!(counter(&e.redis, "sku", "stock"), 3);
     assert_eq!(check(&e.redis, "sku", &[Ack::Cancelled(h.clone())], redis_now_ms(&e.redis)).await, Vec::<String>::new());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_left_unplanned_by_an_origin_that_died_after_a_write_is_planned_by_the_others() {
+    let e = env();
+    create(&e, "svc", &service(1, 600)).await;
+    let d = day(2);
+    let h = e.api.hold(&token("b0", "buyer"), "h0", &json!({"resource_id": "svc", "date": d, "slot": "20:00", "qty": 1})).await;
+    assert_eq!(h.status, 201);
+    let w1 = id(&join(&e, &token("w1", "buyer"), "j1", &json!({"resource_id": "svc", "date": d, "qty": 1})).await);
+    // A document write whose origin died before it planned the list again: the version moved
+    // in Redis (and the mark its write left stands), the entry's plan names the old one.
+    let v: u64 = e.redis.cli(&["HINCRBY", "af:{r:svc}:m", "version", "1"]).trim().parse().unwrap();
+    e.redis.cli(&["HSET", "af:{r:svc}:c", "~v", &v.to_string()]);
+    e.redis.cli(&["SADD", "af:waitlist:replan", "svc"]);
+    // The unit freed meanwhile cannot be offered on a stale plan ...
+    assert_eq!(e.api.release(&token("b0", "buyer"), &id(&h)).await.status, 200);
+    // ... until an origin's loop plans the list again (every 5 s) and offers it.
+    eventually(Duration::from_secs(15), || async {
+        let a = entry(&e, &token("w1", "buyer"), &w1).await;
+        if a.body["status"] == "offered" {
+            Ok(())
+        } else {
+            Err(a.body)
+        }
+    })
+    .await;
+    assert_eq!(e.redis.cli(&["SISMEMBER", "af:waitlist:replan", "svc"]).trim(), "0", "the mark stays after the list was planned");
+    assert_eq!(check(&e.redis, "svc", &[], redis_now_ms(&e.redis)).await, Vec::<String>::new());
+}
