@@ -19,6 +19,7 @@ pub mod lastknown;
 pub mod metrics;
 pub mod obs;
 pub mod ops;
+pub mod periodic;
 pub mod quota;
 pub mod routes;
 pub mod server;

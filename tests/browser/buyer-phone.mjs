@@ -10,8 +10,7 @@
 // Resources (created by tests/tests/buyer_e2e.rs, each suffixed -LANG): mesa (free, tables
 // of 2, 2 and 4, lunch and dinner, closed on DATE+1), rapido (hold_ttl_s 2), barra (one
 // 4-top, 20:00 only), panettone (stock, priced).
-import { readFileSync } from "node:fs";
-import { check, launch, openPage } from "./launch.mjs";
+import { check, launch, openPage, axe } from "./launch.mjs";
 
 const { EDGE_URL, ORIGIN_URL, BUYER_TOKEN, SELLER_TOKEN, DATE, LANG, SHOTS, CHECKOUT_URL } = process.env;
 const W = {
@@ -22,23 +21,11 @@ const W = {
         refused: "Esa hora ya no está libre.", closed: "cerrado", refund: "Reembolso: 100 %", confirmed: "Estado: confirmada",
         people: "4 personas", price: "18,00 €", fits: "Dónde hay sitio para 2:", changed: "Cambiada: ", need_phone: "Indica un teléfono." },
 }[LANG];
-const AXE = readFileSync(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
 const PHONE = { width: 390, height: 844 };
 const locale = LANG === "es" ? "es-ES" : "en-US";
 const id = (base) => `${base}-${LANG}`;
 const norm = (s) => s.replace(/\s+/g, " ").trim();
 const log = (what) => console.log(`[${LANG}] ${what}`);
-
-async function axe(page, view) {
-  await page.evaluate(AXE);
-  const r = await page.evaluate(async () => {
-    const res = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
-    return res.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3) }));
-  });
-  const bad = r.filter((v) => v.impact === "serious" || v.impact === "critical");
-  check(bad.length === 0, `axe on ${view}: ${JSON.stringify(bad)}`);
-  log(`axe ${view}: no serious or critical violation (${r.length} minor: ${r.map((v) => v.id).join(", ") || "none"})`);
-}
 
 async function inView(page, sel) {
   const b = await page.locator(sel).boundingBox();
@@ -89,7 +76,7 @@ try {
   await page.waitForSelector("#slots .slot.available[data-slot='20:00']");
   await page.locator(`#slots .slot.available[data-slot='20:00']`).tap();
   check(await page.evaluate(() => document.activeElement.id) === "g-name", "the name field is focused after the choice");
-  await axe(page, "details form");
+  await axe(page, "details form", log);
   // No phone: said, nothing sent.
   await page.fill("#g-name", "Ana");
   await page.click("#hold-button");
@@ -116,7 +103,7 @@ try {
   const holdId = list[0].id || list[0].hold_id;
   check(list[0].guest && list[0].guest.phone === "+34 600 000 000" && list[0].guest.notes === "una trona / a high chair", "guest: " + JSON.stringify(list[0]));
   check(!(await page.textContent("body")).includes(holdId), "the hold id is shown to the guest");
-  await axe(page, "held");
+  await axe(page, "held", log);
   await page.screenshot({ path: `${SHOTS}/buyer-phone-${LANG}-held.png` });
   // Confirm (free: consume).
   await page.locator("#confirm").tap();
@@ -125,7 +112,7 @@ try {
   check(norm(await page.textContent("#booking-status")) === W.confirmed, "status: " + (await page.textContent("#booking-status")));
   const manage = await page.getAttribute("#manage-link", "href");
   check(manage.includes("#booking=") && manage.includes(`lang=${LANG}`), "manage link: " + manage);
-  await axe(page, "booked");
+  await axe(page, "booked", log);
   await page.screenshot({ path: `${SHOTS}/buyer-phone-${LANG}-booked.png` });
   log(`booked: ${norm(await page.textContent("#hold-line"))}; one POST key for ${posts.length} taps`);
 

@@ -7,21 +7,7 @@
 //   goes); a walk-in is seated today; the waiting list beside the floor shows a party waiting,
 //   then its offer when a table frees.
 // Env: ORIGIN_URL, SELLER_TOKEN, OPS_TOKEN, BUYER_TOKEN, RESOURCE_ID, DATE, TODAY, SHOTS.
-import { readFileSync } from "node:fs";
-import { check, launch, openPage } from "./launch.mjs";
-
-const AXE = readFileSync(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
-// axe-core on the page as it stands: no serious or critical violation (as the buyer page's test).
-async function axe(page, view) {
-  await page.evaluate(AXE);
-  const r = await page.evaluate(async () => {
-    const res = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
-    return res.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3) }));
-  });
-  const bad = r.filter((v) => v.impact === "serious" || v.impact === "critical");
-  check(bad.length === 0, `axe on ${view}: ${JSON.stringify(bad)}`);
-  console.log(`axe ${view}: no serious or critical violation (${r.length} minor: ${r.map((v) => v.id).join(", ") || "none"})`);
-}
+import { check, launch, openPage, axe } from "./launch.mjs";
 
 const { ORIGIN_URL, SELLER_TOKEN, OPS_TOKEN, BUYER_TOKEN, RESOURCE_ID, DATE, TODAY, SHOTS } = process.env;
 const browser = await launch();

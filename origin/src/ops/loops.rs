@@ -30,27 +30,10 @@ pub fn signals(app: &AppRef) -> HashMap<&'static str, f64> {
 
 fn every(
     period: Duration,
-    mut stop: watch::Receiver<bool>,
-    mut f: impl FnMut() -> futures::future::BoxFuture<'static, ()> + Send + 'static,
+    stop: watch::Receiver<bool>,
+    f: impl FnMut() -> futures::future::BoxFuture<'static, ()> + Send + 'static,
 ) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(period);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = stop.changed() => return,
-            }
-            if *stop.borrow() {
-                return;
-            }
-            // A step waiting on an unreachable store does not hold the shutdown up.
-            tokio::select! {
-                _ = f() => {}
-                _ = stop.changed() => return,
-            }
-        }
-    })
+    tokio::spawn(crate::periodic::every(period, stop, f))
 }
 
 /// Reads Redis's memory into the gauges the health report, the alerts and the shedding of

@@ -21,7 +21,7 @@ pub fn spawn(app: AppRef, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
     let period = Duration::from_millis(app.cfg.webhooks.webhook_poll_ms);
     let fan = {
         let (hub, stop) = (hub.clone(), stop.clone());
-        tokio::spawn(every(period, stop, move || {
+        tokio::spawn(crate::periodic::every(period, stop, move || {
             let hub = hub.clone();
             async move {
                 if let Err(e) = super::fanout::poll(&hub).await {
@@ -32,7 +32,7 @@ pub fn spawn(app: AppRef, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
     };
     let deliver = {
         let (hub, stop2) = (hub.clone(), stop.clone());
-        tokio::spawn(every(period, stop, move || {
+        tokio::spawn(crate::periodic::every(period, stop, move || {
             let (hub, stop) = (hub.clone(), stop2.clone());
             async move {
                 if let Err(e) = super::deliver::poll(&hub, &stop).await {
@@ -42,26 +42,4 @@ pub fn spawn(app: AppRef, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
         }))
     };
     vec![fan, deliver]
-}
-
-async fn every<F, Fut>(period: Duration, mut stop: watch::Receiver<bool>, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let mut tick = tokio::time::interval(period);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
-        tokio::select! {
-            _ = f() => {}
-            _ = stop.changed() => return,
-        }
-    }
 }

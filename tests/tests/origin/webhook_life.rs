@@ -12,15 +12,6 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn hold_ids(r: &Receiver) -> Vec<String> {
-    r.delivered()
-        .iter()
-        .map(|g| g.json())
-        .filter(|b| b["type"] == "hold.created")
-        .map(|b| b["data"]["hold_id"].as_str().unwrap_or("").to_string())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_right_after_an_endpoint_is_created_all_reach_it() {
     let e = wh_env(&[]);
@@ -47,7 +38,7 @@ async fn events_right_after_an_endpoint_is_created_all_reach_it() {
     for (i, (r, secret, from)) in endpoints.iter().enumerate() {
         let want = &made[*from..];
         wait_holds(r, want, 15).await;
-        assert_eq!(hold_ids(r), want, "endpoint {i}: every hold made after its creation, in order, and none before");
+        assert_eq!(crate::webhooks::created_holds(r), want, "endpoint {i}: every hold made after its creation, in order, and none before");
         let verdicts = verify(secret, &r.all());
         assert!(verdicts.iter().all(Result::is_ok), "endpoint {i}: {verdicts:?}");
     }
@@ -129,9 +120,9 @@ async fn a_disabled_endpoint_enabled_again_resumes_where_it_stopped_or_from_now(
     }
     let all: Vec<String> = before.iter().chain(&gap).chain(&after).cloned().collect();
     wait_holds(&keep, &all, 15).await;
-    assert_eq!(hold_ids(&keep), all, "the backlog, the gap, then the new ones: in order, each once");
+    assert_eq!(crate::webhooks::created_holds(&keep), all, "the backlog, the gap, then the new ones: in order, each once");
     wait_holds(&drop, &after, 15).await;
-    assert_eq!(hold_ids(&drop), after, "from now: the new ones only");
+    assert_eq!(crate::webhooks::created_holds(&drop), after, "from now: the new ones only");
     for (r, secret) in [(&keep, &secrets[0]), (&drop, &secrets[1])] {
         let verdicts = verify(secret, &r.all());
         assert!(verdicts.iter().all(Result::is_ok), "{verdicts:?}");
@@ -208,7 +199,7 @@ async fn near_the_memory_ceiling_a_dead_endpoints_backlog_is_shed_while_holds_an
     let m = e.api.text("/metrics").await;
     assert!(metric(&m, "aforo_writes_shed_total", &[("what", "webhook")]) >= 40.0, "{m}");
     wait_holds(&live, &made, 15).await;
-    assert_eq!(hold_ids(&live), made);
+    assert_eq!(crate::webhooks::created_holds(&live), made);
     let verdicts = verify(&secret, &live.all());
     assert!(verdicts.iter().all(Result::is_ok), "{verdicts:?}");
     // A replay (a bulk write) waits for memory.

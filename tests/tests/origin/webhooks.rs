@@ -35,7 +35,7 @@ pub(crate) async fn hold(e: &Env, n: usize, d: &str) -> String {
     a.body["id"].as_str().unwrap().to_string()
 }
 
-fn created_holds(r: &Receiver) -> Vec<String> {
+pub(crate) fn created_holds(r: &Receiver) -> Vec<String> {
     r.delivered()
         .iter()
         .map(|g| g.json())
